@@ -1,0 +1,47 @@
+# mentortrack: analytics and reports for 1:1 mentorship programs.
+# `make help` lists every target.
+
+PYTHON   ?= $(shell command -v python3.11 || command -v python3)
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+MONTH    ?= 2025-09
+DATA     ?=
+ROWS     ?= 2000
+SEED     ?= 7
+TORCH    := torch==2.13.0
+STAMP    := $(VENV)/.setup-stamp
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.DEFAULT_GOAL := help
+.PHONY: help setup validate sample test clean
+
+help: ## List every target with a one-line description
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  variables: MONTH=$(MONTH) DATA=<export file, default bundled sample> ROWS=$(ROWS) SEED=$(SEED)"
+
+setup: $(STAMP) ## Create .venv, install pinned dependencies (CPU torch first) and the Jupyter kernel
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name mentortrack --display-name "Python (mentortrack)" >/dev/null
+	touch $(STAMP)
+
+validate: $(STAMP) ## Check an export (DATA=file, default bundled sample) and write quarantine.csv
+	$(BIN)/mentortrack validate $(DATA) --quarantine outputs/quarantine.csv
+
+sample: $(STAMP) ## Write a generated export: make sample ROWS=100000 SEED=1 OUT=big.csv
+	$(BIN)/mentortrack sample --rows $(ROWS) --seed $(SEED) --out $(or $(OUT),outputs/sample_$(ROWS).csv)
+
+test: $(STAMP) ## Run the test suite (library, CLI and notebooks)
+	$(BIN)/python -m pytest -q
+
+clean: ## Remove rendered outputs and caches (keeps .venv)
+	rm -rf outputs/*/ outputs/*.csv .pytest_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -exec rm -rf {} +

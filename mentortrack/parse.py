@@ -1,0 +1,219 @@
+"""Parsers that turn raw export text into canonical typed values.
+
+Every parser takes a Series of raw strings (blank = ``""``) and returns a
+:class:`Parsed`: the typed values (missing where blank or invalid) and, per row,
+the reason a non-blank value could not be read (``<NA>`` where it was fine).
+All parsers are vectorised: a million-row export is parsed column by column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mentortrack.schema import ISSUE_FLAGS, PREP_LEVELS, STATUSES, Column, canonical_dtypes
+
+_STATUS_KEYS = {
+    "completed": "Completed",
+    "complete": "Completed",
+    "noshow": "No-show",
+    "cancelled": "Cancelled",
+    "canceled": "Cancelled",
+    "rescheduled": "Rescheduled",
+}
+_BOOL_KEYS = {"yes": True, "y": True, "true": True, "t": True, "1": True, "10": True,
+              "no": False, "n": False, "false": False, "f": False, "0": False, "00": False}
+_PREP_KEYS = {"yes": "Yes", "y": "Yes", "true": "Yes", "done": "Yes", "1": "Yes", "10": "Yes",
+              "partial": "Partial", "partially": "Partial", "partly": "Partial",
+              "no": "No", "n": "No", "false": "No", "0": "No", "00": "No"}
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
+_TEXT_MONTH_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y")
+
+
+@dataclass
+class Parsed:
+    """Typed values of one column plus the per-row reason for unreadable values."""
+
+    values: pd.Series
+    errors: pd.Series
+    notes: list[str] = field(default_factory=list)
+
+
+def blank(raw: pd.Series) -> pd.Series:
+    """True where the raw value is empty or only white space."""
+    return raw.str.strip() == ""
+
+
+def _errors_where(raw: pd.Series, bad: pd.Series, reason: str) -> pd.Series:
+    errors = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if bad.any():
+        errors[bad] = reason + " '" + raw[bad].str.strip() + "'"
+    return errors
+
+
+def _key(raw: pd.Series) -> pd.Series:
+    return raw.str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+
+
+def parse_text(raw: pd.Series) -> Parsed:
+    """Strip and collapse white space; blank becomes missing."""
+    text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
+    values = text.where(text != "").astype("string")
+    return Parsed(values, pd.Series(pd.NA, index=raw.index, dtype="string"))
+
+
+def unify_case(values: pd.Series) -> tuple[pd.Series, int]:
+    """Map values that differ only by letter case to their most frequent spelling.
+
+    Returns the unified values and how many rows changed spelling.
+    """
+    present = values.dropna()
+    if present.empty:
+        return values, 0
+    counts = present.value_counts()
+    lowered = counts.index.str.lower()
+    best = pd.Series(counts.index, index=lowered).groupby(level=0).first()
+    canonical = values.str.lower().map(best)
+    changed = int((canonical.notna() & (canonical != values)).sum())
+    return canonical.astype("string"), changed
+
+
+def parse_issue_flag(raw: pd.Series) -> Parsed:
+    """Text, with known Issue_Flag values matched case- and space-insensitively."""
+    parsed = parse_text(raw)
+    known = {re.sub(r"\s+", " ", f.lower()): f for f in ISSUE_FLAGS}
+    mapped = parsed.values.str.lower().map(known)
+    parsed.values = mapped.fillna(parsed.values).astype("string")
+    return parsed
+
+
+def parse_int(raw: pd.Series, what: str = "whole number") -> Parsed:
+    """Whole numbers such as ``45`` or ``45.0``; anything else is an error."""
+    is_blank = blank(raw)
+    numbers = pd.to_numeric(raw.str.strip().where(~is_blank), errors="coerce")
+    bad = ~is_blank & (numbers.isna() | (numbers.fillna(0) % 1 != 0))
+    values = numbers.where(~bad).round().astype("Int64")
+    return Parsed(values, _errors_where(raw, bad, f"not a {what}:"))
+
+
+def parse_status(raw: pd.Series) -> Parsed:
+    """Session status in any casing/spelling (``no show``, ``No-Show ``) to a canonical label."""
+    is_blank = blank(raw)
+    mapped = _key(raw).map(_STATUS_KEYS)
+    bad = ~is_blank & mapped.isna()
+    values = pd.Series(pd.Categorical(mapped, categories=STATUSES), index=raw.index)
+    return Parsed(values, _errors_where(raw, bad, f"unknown status (expected one of {', '.join(STATUSES)}):"))
+
+
+def parse_bool(raw: pd.Series) -> Parsed:
+    """Yes/No in any common spelling (``Y``, ``yes``, ``TRUE``, ``1``) to a nullable boolean."""
+    is_blank = blank(raw)
+    mapped = _key(raw).map(_BOOL_KEYS)
+    bad = ~is_blank & mapped.isna()
+    return Parsed(mapped.astype("boolean"), _errors_where(raw, bad, "not yes/no:"))
+
+
+def parse_prep(raw: pd.Series) -> Parsed:
+    """Mentor preparation Yes / Partial / No as an ordered category."""
+    is_blank = blank(raw)
+    mapped = _key(raw).map(_PREP_KEYS)
+    bad = ~is_blank & mapped.isna()
+    values = pd.Series(pd.Categorical(mapped, categories=PREP_LEVELS, ordered=True), index=raw.index)
+    return Parsed(values, _errors_where(raw, bad, "not Yes/Partial/No:"))
+
+
+def parse_time(raw: pd.Series) -> Parsed:
+    """Clock times (``9:00``, ``15:00:00``, ``3 PM``) to zero-padded ``HH:MM`` text."""
+    is_blank = blank(raw)
+    parts = raw.str.strip().str.extract(_TIME)
+    hour = pd.to_numeric(parts[0], errors="coerce")
+    minute = pd.to_numeric(parts[1], errors="coerce").fillna(0)
+    meridiem = parts[3].str.lower().str.replace(".", "", regex=False)
+    hour = hour.where(~((meridiem == "pm") & (hour < 12)), hour + 12)
+    hour = hour.where(~((meridiem == "am") & (hour == 12)), 0)
+    ok = hour.between(0, 23) & minute.between(0, 59)
+    bad = ~is_blank & ~ok
+    text = hour.astype("Int64").astype("string").str.zfill(2) + ":" + minute.astype("Int64").astype("string").str.zfill(2)
+    values = text.where(ok & ~is_blank).astype("string")
+    return Parsed(values, _errors_where(raw, bad, "not a clock time:"))
+
+
+def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
+    """Dates in ISO (``2025-09-08``), numeric day/month forms or with month names.
+
+    Numeric forms such as ``08/09/2025`` are ambiguous. The file decides: values
+    whose first number is above 12 prove day-first, values whose second number is
+    above 12 prove month-first. Ambiguous values follow the proven order, or
+    ``dayfirst`` when the file proves neither or both; a note says which.
+    """
+    text = raw.str.strip()
+    is_blank = text == ""
+    values = pd.to_datetime(text.where(~is_blank), format="ISO8601", errors="coerce")
+    notes: list[str] = []
+
+    parts = text.where(values.isna() & ~is_blank).str.extract(_DMY)
+    if parts[0].notna().any():
+        a, b, year = (pd.to_numeric(parts[i], errors="coerce") for i in range(3))
+        as_dmy = pd.to_datetime(pd.DataFrame({"year": year, "month": b, "day": a}), errors="coerce")
+        as_mdy = pd.to_datetime(pd.DataFrame({"year": year, "month": a, "day": b}), errors="coerce")
+        only_dmy = as_dmy.notna() & as_mdy.isna()
+        only_mdy = as_mdy.notna() & as_dmy.isna()
+        ambiguous = as_dmy.notna() & as_mdy.notna() & (a != b)
+        proven_dmy, proven_mdy = int(only_dmy.sum()), int(only_mdy.sum())
+        use_dayfirst = dayfirst if (proven_dmy > 0) == (proven_mdy > 0) else proven_dmy > 0
+        order = "day-first" if use_dayfirst else "month-first"
+        if ambiguous.any():
+            evidence = (
+                f"{proven_dmy} unambiguous values are day-first and {proven_mdy} month-first"
+                if proven_dmy or proven_mdy
+                else "no value in the file settles the order"
+            )
+            notes.append(f"{int(ambiguous.sum())} dates such as '{text[ambiguous].iloc[0]}' could be "
+                         f"day-first or month-first; read as {order} ({evidence}).")
+        if proven_dmy and proven_mdy:
+            notes.append(f"dates mix day-first ({proven_dmy}) and month-first ({proven_mdy}) forms.")
+        chosen = as_dmy if use_dayfirst else as_mdy
+        numeric = chosen.where(~only_dmy, as_dmy).where(~only_mdy, as_mdy)
+        values = values.fillna(numeric)
+
+    for fmt in _TEXT_MONTH_FORMATS:
+        todo = values.isna() & ~is_blank
+        if not todo.any():
+            break
+        values = values.fillna(pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
+
+    values = values.dt.normalize().astype("datetime64[ns]")
+    bad = ~is_blank & values.isna()
+    return Parsed(values, _errors_where(raw, bad, "not a date:"), notes)
+
+
+def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True) -> Parsed:
+    """Parse one raw column according to its kind in the schema."""
+    match column.kind:
+        case "date":
+            parsed = parse_date(raw, dayfirst)
+        case "time":
+            parsed = parse_time(raw)
+        case "int":
+            parsed = parse_int(raw)
+        case "rating":
+            parsed = parse_int(raw, "whole-number rating")
+        case "status":
+            parsed = parse_status(raw)
+        case "prep":
+            parsed = parse_prep(raw)
+        case "bool":
+            parsed = parse_bool(raw)
+        case _:
+            parsed = parse_issue_flag(raw) if column.name == "issue_flag" else parse_text(raw)
+    parsed.values = parsed.values.astype(canonical_dtypes()[column.name])
+    return parsed
+
+
+def missing_column(column: Column, index: pd.Index) -> pd.Series:
+    """All-missing values for an optional column absent from the file."""
+    return pd.Series(np.full(len(index), pd.NA), index=index).astype(canonical_dtypes()[column.name])
