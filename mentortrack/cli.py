@@ -83,3 +83,74 @@ def sample(
 
     path = write_sample(out, rows=rows, seed=seed, mentors=mentors, messy=messy)
     typer.echo(f"wrote {path}")
+
+
+@app.command()
+def kpis(
+    file: FileArg = None,
+    month: Annotated[Optional[str], typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
+    by: Annotated[Optional[str], typer.Option(help="Group by mentor, program, session_type or month.")] = None,
+    definitions: Annotated[str, typer.Option(help="standard (the suite's) or published (the original analysis).")] = "standard",
+    as_json: JsonOpt = False,
+) -> None:
+    """Program KPIs; every definition is in the README and in mentortrack.kpis."""
+    from mentortrack import kpis as k
+    from mentortrack.sentiment import published_scores, score_feedback
+
+    if definitions not in ("standard", "published"):
+        raise typer.BadParameter("use standard or published", param_hint="--definitions")
+    if by is not None and by not in k.GROUPINGS:
+        raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}", param_hint="--by")
+    sessions = k.add_month(_load(file).sessions)
+    scorer = score_feedback if definitions == "standard" else published_scores
+    sessions = sessions.join(scorer(sessions["learner_feedback"]))
+    if month and not (sessions["month"] == month).any():
+        typer.echo(f"error: no sessions in {month} (data covers {sessions['month'].min()} to {sessions['month'].max()}).", err=True)
+        raise typer.Exit(2)
+    if by:
+        scope = sessions[sessions["month"] == month] if month else sessions
+        table = k.kpis_by(scope, by, definitions)
+        typer.echo(table.to_json(orient="index") if as_json else table.T.to_string(float_format=lambda v: f"{v:.3f}"))
+        return
+    if month:
+        table = k.month_over_month(sessions, month, definitions)
+        if as_json:
+            typer.echo(json.dumps({"month": month, "previous_month": table.attrs["previous_month"],
+                                   "kpis": k.to_json_ready(dict(zip(table["kpi"], table["value"]))),
+                                   "previous": k.to_json_ready(dict(zip(table["kpi"], table["previous"]))),
+                                   "delta": k.to_json_ready(dict(zip(table["kpi"], table["delta"])))}))
+        else:
+            typer.echo(table[["kpi", "value", "previous", "delta"]].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        return
+    values = k.to_json_ready(k.compute_kpis(sessions, definitions))  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps(values))
+    else:
+        for key, value in values.items():
+            typer.echo(f"{k.KPI_LABELS.get(key, key):<28} {value}")
+
+
+@app.command()
+def analyze(
+    file: FileArg = None,
+    out: Annotated[Path, typer.Option(help="Enriched table to write (.parquet or .csv).")] = Path("outputs/enriched.parquet"),
+) -> None:
+    """Run all NLP once and write every session with sentiment, keywords, level, reasons and summary."""
+    from mentortrack.enrich import enrich, write_table
+
+    result = _load(file)
+    path = write_table(enrich(result.sessions), out)
+    typer.echo(f"wrote {path} ({len(result.sessions)} sessions; {len(result.quarantine)} quarantined)")
+
+
+@app.command("eval")
+def evaluate_sentiment() -> None:
+    """Score TextBlob, VADER and the suite's sentiment method on the labelled evaluation set."""
+    from mentortrack.sentiment import evaluate, load_eval_set
+
+    table = evaluate()
+    data = load_eval_set()
+    typer.echo(f"Sentiment evaluation on {len(data)} labelled feedback sentences "
+               f"({', '.join(f'{n} {label}' for label, n in data['label'].value_counts().items())}), "
+               "none used in training:")
+    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

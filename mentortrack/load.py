@@ -83,6 +83,13 @@ def _read_csv_strict(text: str, sep: str) -> pd.DataFrame:
                        na_filter=False, skip_blank_lines=False, engine="c")
 
 
+def _all_rows_match_header(text: str, sep: str) -> bool:
+    """True when every non-blank record has as many fields as the header (pandas pads short rows silently)."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    width = len(next(reader))
+    return all(len(fields) == width or not fields for fields in reader)
+
+
 def _read_csv_ragged(text: str, sep: str) -> tuple[pd.DataFrame, list[tuple[int, list[str]]]]:
     """Read a CSV whose rows do not all have the header's number of fields."""
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
@@ -120,7 +127,8 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
         sheets = book.sheet_names
         if sheet is not None and sheet not in sheets and not (isinstance(sheet, int) and sheet < len(sheets)):
             raise LoadError(f"{path}: no sheet {sheet!r}; the workbook has {', '.join(map(repr, sheets))}.")
-        frame = book.parse(sheet if sheet is not None else 0, dtype=str, keep_default_na=False, na_filter=False)
+        frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str,
+                              keep_default_na=False, na_filter=False)
         return frame, [], 2, notes
     if suffix == ".parquet":
         try:
@@ -141,10 +149,9 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
     sep = _delimiter(text)
     if sep != ",":
         notes.append(f"{path.name} uses {'tab' if sep == chr(9) else repr(sep)} as delimiter.")
-    try:
-        frame, ragged = _read_csv_strict(text, sep), []
-    except pd.errors.ParserError:
-        frame, ragged = _read_csv_ragged(text, sep)
+    if _all_rows_match_header(text, sep):
+        return _read_csv_strict(text, sep), [], 2, notes
+    frame, ragged = _read_csv_ragged(text, sep)
     return frame, ragged, 2, notes
 
 

@@ -117,7 +117,7 @@ def generate(rows: int = 2000, seed: int = 7, mentors: int = 24, messy: float = 
 
     learners = max(rows // 4, 10)
     learner = rng.integers(0, learners, rows)
-    learner_ids = rng.choice(np.arange(10000, 99999), size=learners, replace=False)
+    learner_ids = rng.choice(np.arange(10000, max(100000, 10000 + 4 * learners)), size=learners, replace=False)
     absentee = rng.random(learners) < 0.08
 
     p = np.tile(np.array(list(STATUS_BASE.values())), (rows, 1))

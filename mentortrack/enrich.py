@@ -1,0 +1,62 @@
+"""The one enriched session table: canonical fields + sentiment, keywords, level, summary.
+
+All NLP runs here, once, in one process (``mentortrack analyze``); reports read
+the table this writes (Parquet or CSV) and never load the language model.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mentortrack.early_warnings import assess, no_show_counts
+from mentortrack.keywords import session_keywords
+from mentortrack.kpis import add_month
+from mentortrack.sentiment import score_feedback
+from mentortrack.summaries import summarize_sessions
+
+log = logging.getLogger(__name__)
+
+ENRICHED_COLUMNS = ["month", "textblob_polarity", "textblob_subjectivity", "sentiment_published", "sentiment",
+                    "keywords", "level", "rules", "reasons", "no_show_count", "summary"]
+"""Columns :func:`enrich` adds to the canonical session table."""
+
+
+def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = None,
+           nlp_parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Add sentiment, keywords, early-warning level and reasons, and a summary to every session."""
+    frame = add_month(sessions).copy()
+    log.info("sentiment for %d sessions", len(frame))
+    frame = frame.join(score_feedback(frame["learner_feedback"]))
+    log.info("keywords")
+    frame["keywords"] = session_keywords(frame["learner_feedback"],
+                                         nlp_parameters["keywords"] if nlp_parameters else None)
+    frame["no_show_count"] = no_show_counts(frame)
+    frame = frame.join(assess(frame, warning_parameters))
+    frame["summary"] = summarize_sessions(frame)
+    return frame
+
+
+def write_table(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write the enriched table as Parquet (``.parquet``) or CSV (anything else)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        frame.to_csv(out, index=False)
+    return out
+
+
+def read_enriched(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_table` back with its types."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    from mentortrack.schema import canonical_dtypes
+
+    frame = pd.read_csv(path, parse_dates=["session_date"])
+    return frame.astype({k: v for k, v in canonical_dtypes().items() if k in frame and k != "session_date"})

@@ -1,0 +1,93 @@
+"""Factual one-line session summaries and per-mentor digests, built only from fields.
+
+Nothing is invented: every clause comes from a column of the enriched session
+table (status, durations, rating, sentiment, keywords, follow-up, action items,
+prep, issue flag). Missing values are said as missing ("not rated").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mentortrack.keywords import SEPARATOR, themes
+
+STATUS_WORDS = {"No-show": "the learner did not show up", "Cancelled": "the session was cancelled",
+                "Rescheduled": "the session was rescheduled"}
+
+
+def _present(value: object) -> bool:
+    return value is not None and not pd.isna(value) and value != ""
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _yes_no(value: object) -> bool | None:
+    return None if not _present(value) else bool(value)
+
+
+def summarize_session(s: dict[str, object]) -> str:
+    """One or two sentences describing a session from its enriched fields."""
+    who = f"{s['session_type'] if _present(s['session_type']) else 'Session'} with {s['mentor_name']}"
+    if _present(s.get("program")):
+        who += f", {s['program']}"
+    when = s["session_date"].strftime("%Y-%m-%d")
+    status = str(s["session_status"])
+    flag = f"; flag: {s['issue_flag']}" if _present(s["issue_flag"]) else ""
+    if status != "Completed":
+        extra = ""
+        if status == "No-show" and _present(s.get("no_show_count")) and s["no_show_count"] > 1:
+            extra = f" ({_ordinal(int(s['no_show_count']))} no-show of this learner)"
+        return f"{who} on {when}: {STATUS_WORDS[status]}{extra}{flag}."
+    parts = [f"{who} on {when}"]
+    if _present(s["actual_duration_mins"]) and _present(s["scheduled_duration_mins"]):
+        parts[0] += f", {int(s['actual_duration_mins'])} of {int(s['scheduled_duration_mins'])} minutes"
+    parts.append(f"rated {int(s['post_session_rating'])}/5" if _present(s["post_session_rating"]) else "not rated")
+    if _present(s["learner_feedback"]):
+        about = f": {s['keywords'].replace(SEPARATOR, ', ')}" if _present(s.get("keywords")) else ""
+        parts.append(f"feedback {str(s['sentiment']).lower()}{about}")
+    else:
+        parts.append("no feedback")
+    if _present(s["mentor_prep_done"]) and s["mentor_prep_done"] != "Yes":
+        parts.append(f"mentor prep: {str(s['mentor_prep_done']).lower()}")
+    if _yes_no(s["action_items_documented"]) is False:
+        parts.append("no action items documented")
+    follow_up = _yes_no(s["follow_up_scheduled"])
+    parts.append("follow-up unknown" if follow_up is None else "follow-up scheduled" if follow_up
+                 else "no follow-up scheduled")
+    return "; ".join(parts) + flag + "."
+
+
+def summarize_sessions(enriched: pd.DataFrame) -> pd.Series:
+    """The ``summary`` column for every session."""
+    records = enriched.to_dict("records")
+    return pd.Series([summarize_session(row) for row in records], index=enriched.index, dtype="string")
+
+
+def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
+    """One paragraph per mentor for the sessions in ``enriched`` (already filtered to ``period``).
+
+    Columns: mentor_name, period, sessions, completed, red, digest.
+    """
+    negative_themes = themes(enriched, "mentor_name", sentiment="Negative").set_index("mentor_name")["themes"]
+    rows = []
+    for mentor, group in enriched.groupby("mentor_name", sort=True):
+        status = group["session_status"].astype("string")
+        completed = group[status == "Completed"]
+        counts = ", ".join(f"{int((status == s).sum())} {s.lower()}" for s in ("Completed", "No-show", "Cancelled",
+                                                                            "Rescheduled") if (status == s).any())
+        ratings = completed["post_session_rating"].dropna()
+        text = f"{mentor}, {period}: {len(group)} sessions ({counts})"
+        text += f"; average rating {ratings.mean():.1f} from {len(ratings)} ratings" if len(ratings) else "; no ratings"
+        if len(completed):
+            text += f"; follow-up on {int(completed['follow_up_scheduled'].fillna(False).sum())} of {len(completed)} completed"
+        red = group[group["level"].astype("string") == "red"]
+        if len(red):
+            text += f"; {len(red)} red session(s): " + " | ".join(red["reasons"].head(3))
+        if mentor in negative_themes.index:
+            text += f"; negative feedback about: {negative_themes[mentor].replace(SEPARATOR, ', ')}"
+        rows.append({"mentor_name": mentor, "period": period, "sessions": len(group), "completed": len(completed),
+                     "red": len(red), "digest": text + "."})
+    return pd.DataFrame(rows, columns=["mentor_name", "period", "sessions", "completed", "red", "digest"])

@@ -1,0 +1,50 @@
+"""Shared fixtures: small hand-built exports and a tiny generated sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mentortrack.load import LoadResult, check_reconciliation, load_sessions
+from mentortrack.schema import COLUMNS
+
+HEADER = [c.export_name for c in COLUMNS]
+
+GOOD_ROW = {
+    "Session_ID": "SS1001", "Session_Date": "2025-09-08", "Session_Time": "15:00", "Program": "DSML",
+    "Batch": "DSML Aug25 Advanced", "Learner_ID": "L46048", "Learner_Name": "Learner_126",
+    "Learner_Email": "learner_126@gmail.com", "Age_Cohort": "b_2-3M", "Mentor_Name": "Sneha Reddy",
+    "Session_Type": "Mock Interview", "Scheduled_Duration_mins": "45", "Actual_Duration_mins": "44",
+    "Session_Status": "Completed", "Mentor_Prep_Done": "Yes", "Learner_Attended": "Yes",
+    "Post_Session_Rating": "4", "Action_Items_Documented": "Yes", "Follow_Up_Scheduled": "No",
+    "Issue_Flag": "", "Learner_Feedback": "Very helpful session",
+}
+
+
+def row(**changes: str) -> dict[str, str]:
+    """A valid export row with some cells changed."""
+    return {**GOOD_ROW, **changes}
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], sep: str = ",", encoding: str = "utf-8") -> Path:
+    """Write rows as an export CSV with the given delimiter and encoding."""
+    pd.DataFrame(rows, columns=HEADER).to_csv(path, sep=sep, index=False, encoding=encoding)
+    return path
+
+
+def load_checked(path: Path) -> LoadResult:
+    """Load and assert the row accounting identity."""
+    result = load_sessions(path)
+    check_reconciliation(result)
+    assert result.rows_read == len(result.sessions) + len(result.quarantine) + len(result.duplicates)
+    return result
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 300-row generated export with a few messy rows (shared by slow tests)."""
+    from mentortrack.sample import write_sample
+
+    return write_sample(tmp_path_factory.mktemp("data") / "tiny.csv", rows=300, seed=3, mentors=15, messy=0.02)
