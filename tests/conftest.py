@@ -48,3 +48,12 @@ def tiny_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mentortrack.sample import write_sample
 
     return write_sample(tmp_path_factory.mktemp("data") / "tiny.csv", rows=300, seed=3, mentors=15, messy=0.02)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """NLP cache in a fresh folder for the whole test session (tests must not depend on a warm user cache)."""
+    import os
+
+    os.environ["MENTORTRACK_CACHE_DIR"] = str(tmp_path_factory.mktemp("nlp-cache"))
+    os.environ["HF_HUB_OFFLINE"] = "1"
