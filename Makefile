@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup validate sample test clean
+.PHONY: help setup report report-all validate sample analyze kpis eval test lab bench-report bench-validate bench-analyze clean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,11 +33,38 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name mentortrack --display-name "Python (mentortrack)" >/dev/null
 	touch $(STAMP)
 
+report: $(STAMP) ## Build outputs/$(MONTH)/ (HTML reports, Excel, Power BI CSVs): make report MONTH=2025-09 [DATA=file]
+	$(BIN)/mentortrack report $(DATA) --month $(MONTH) $(if $(FORCE),--force)
+
+report-all: $(STAMP) ## Report on every month at once (outputs/all/)
+	$(BIN)/mentortrack report $(DATA) --month all $(if $(FORCE),--force)
+
 validate: $(STAMP) ## Check an export (DATA=file, default bundled sample) and write quarantine.csv
 	$(BIN)/mentortrack validate $(DATA) --quarantine outputs/quarantine.csv
 
 sample: $(STAMP) ## Write a generated export: make sample ROWS=100000 SEED=1 OUT=big.csv
 	$(BIN)/mentortrack sample --rows $(ROWS) --seed $(SEED) --out $(or $(OUT),outputs/sample_$(ROWS).csv)
+
+analyze: $(STAMP) ## Run the NLP once and write outputs/enriched.parquet (what the notebooks read)
+	$(BIN)/mentortrack analyze $(DATA) --out outputs/enriched.parquet
+
+kpis: $(STAMP) ## Print the month's KPIs with month-over-month deltas
+	$(BIN)/mentortrack kpis $(DATA) --month $(MONTH)
+
+eval: $(STAMP) ## Score TextBlob vs the suite's sentiment method on the labelled evaluation set
+	$(BIN)/mentortrack eval
+
+lab: $(STAMP) ## Open JupyterLab on the suite's kernel (explore.ipynb has the widget filters)
+	$(BIN)/jupyter lab notebooks/
+
+bench-report: $(STAMP) ## Time make report cold (empty NLP cache, fresh output) and warm (same month again)
+	bash scripts/bench_report.sh $(MONTH)
+
+bench-validate: $(STAMP) ## Time and measure peak memory of validate on a generated 1,000,000-row export
+	bash scripts/bench_validate.sh
+
+bench-analyze: $(STAMP) ## Time analyze cold and warm on the sample and on 100,000 generated rows
+	bash scripts/bench_analyze.sh
 
 test: $(STAMP) ## Run the test suite (library, CLI and notebooks)
 	$(BIN)/python -m pytest -q

@@ -154,3 +154,23 @@ def evaluate_sentiment() -> None:
                f"({', '.join(f'{n} {label}' for label, n in data['label'].value_counts().items())}), "
                "none used in training:")
     typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+@app.command()
+def report(
+    file: FileArg = None,
+    month: Annotated[str, typer.Option(help="Month to report (YYYY-MM) or 'all'.")] = "2025-09",
+    out: Annotated[Optional[Path], typer.Option(help="Root folder; the report goes to OUT/MONTH/.")] = None,
+    show_pii: Annotated[bool, typer.Option("--show-pii", envvar="SHOW_PII", help="Show learner names and e-mails.")] = False,
+    force: Annotated[bool, typer.Option(help="Rebuild even if inputs are unchanged.")] = False,
+) -> None:
+    """Build the month's HTML reports, Excel workbook and Power BI CSVs into OUT/MONTH/."""
+    from mentortrack.report import ReportError, build_report
+
+    try:
+        run = build_report(file, month, out, show_pii=show_pii, force=force)
+    except ReportError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    state = "built" if run.rebuilt else "up to date (inputs unchanged; --force rebuilds)"
+    typer.echo(f"{run.folder / 'index.html'}: {state} in {run.seconds:.1f} s")

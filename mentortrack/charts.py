@@ -1,0 +1,233 @@
+"""Seaborn charts for the reports: each function takes tables and returns a titled Figure.
+
+Charts never show learner names or e-mails; colours for levels and sentiment are
+fixed here so every report reads the same way.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from mentortrack.early_warnings import LEVEL_COLOURS, LEVELS
+from mentortrack.schema import PREP_LEVELS, STATUSES
+
+SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
+STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
+
+
+def use_theme() -> None:
+    """The suite's seaborn theme (call once per notebook)."""
+    sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 100, "axes.titleweight": "bold"})
+
+
+def show(fig: Figure) -> None:
+    """Display a figure once in a notebook and free it."""
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+def _figure(width: float = 7, height: float = 3.6) -> tuple[Figure, plt.Axes]:
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    return fig, ax
+
+
+def _no_data(ax: plt.Axes, title: str) -> None:
+    ax.text(0.5, 0.5, "no data for this selection", ha="center", va="center", color="#777")
+    ax.set_title(title)
+    ax.set_axis_off()
+
+
+def counts_bar(counts: pd.Series, title: str, xlabel: str, colour: str = "#f9a825") -> Figure:
+    """Horizontal labelled bars of a count per category (index = category)."""
+    fig, ax = _figure(7, 0.45 * len(counts) + 1.2)
+    sns.barplot(x=counts.values, y=counts.index.astype(str), color=colour, ax=ax)
+    ax.bar_label(ax.containers[0])
+    ax.set(title=title, xlabel=xlabel, ylabel="")
+    return fig
+
+
+def status_mix(sessions: pd.DataFrame, title: str = "Sessions by status") -> Figure:
+    """Bar chart of session counts per status."""
+    fig, ax = _figure()
+    counts = sessions["session_status"].astype("string").value_counts().reindex(list(STATUSES), fill_value=0)
+    sns.barplot(x=counts.index, y=counts.values, hue=counts.index, palette=STATUS_COLOURS, legend=False, ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container)
+    ax.set(title=title, xlabel="Status", ylabel="Sessions")
+    return fig
+
+
+def rating_distribution(sessions: pd.DataFrame, title: str = "Ratings of completed sessions") -> Figure:
+    """Bar chart of rating counts 1–5 among completed sessions."""
+    fig, ax = _figure()
+    ratings = sessions.loc[sessions["session_status"] == "Completed", "post_session_rating"].dropna().astype(int)
+    if ratings.empty:
+        _no_data(ax, title)
+        return fig
+    counts = ratings.value_counts().reindex(range(1, 6), fill_value=0)
+    sns.barplot(x=counts.index.astype(str), y=counts.values, color="#5c6bc0", ax=ax)
+    ax.bar_label(ax.containers[0])
+    ax.set(title=title, xlabel="Rating (1–5)", ylabel="Sessions")
+    return fig
+
+
+def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs scheduled minutes (completed)") -> Figure:
+    """Box plot of actual minutes per scheduled length."""
+    fig, ax = _figure()
+    done = sessions[sessions["session_status"] == "Completed"].dropna(subset=["actual_duration_mins", "scheduled_duration_mins"])
+    if done.empty:
+        _no_data(ax, title)
+        return fig
+    data = pd.DataFrame({"scheduled": done["scheduled_duration_mins"].astype(int).astype(str) + " min booked",
+                         "actual": done["actual_duration_mins"].astype(float)})
+    sns.boxplot(data=data, x="scheduled", y="actual", color="#90caf9", ax=ax)
+    ax.set(title=title, xlabel="Booked length", ylabel="Actual minutes")
+    return fig
+
+
+def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: list[str] | None = None) -> Figure:
+    """Mean rating (with 95 % CI) of completed sessions per category, e.g. mentor prep."""
+    fig, ax = _figure()
+    done = sessions[(sessions["session_status"] == "Completed") & sessions["post_session_rating"].notna()]
+    if done.empty:
+        _no_data(ax, title)
+        return fig
+    data = pd.DataFrame({column: done[column].astype("string"), "rating": done["post_session_rating"].astype(float)})
+    sns.barplot(data=data, x=column, y="rating", order=order, color="#7986cb", errorbar=("ci", 95), ax=ax)
+    ax.set(title=title, xlabel=column.replace("_", " ").capitalize(), ylabel="Average rating", ylim=(0, 5))
+    return fig
+
+
+def prep_vs_rating(sessions: pd.DataFrame) -> Figure:
+    """Average rating by mentor preparation."""
+    return rating_by_category(sessions, "mentor_prep_done", "Rating by mentor preparation", list(PREP_LEVELS))
+
+
+def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed sessions)") -> Figure:
+    """Heatmap of correlations between rating, minutes, prep, follow-up, action items and polarity."""
+    done = sessions[sessions["session_status"] == "Completed"]
+    numeric = pd.DataFrame({
+        "rating": done["post_session_rating"].astype(float),
+        "actual min": done["actual_duration_mins"].astype(float),
+        "scheduled min": done["scheduled_duration_mins"].astype(float),
+        "prep (0–2)": done["mentor_prep_done"].cat.codes.replace(-1, pd.NA).astype(float),
+        "follow-up": done["follow_up_scheduled"].astype(float),
+        "action items": done["action_items_documented"].astype(float),
+    })
+    if "textblob_polarity" in done:
+        numeric["polarity"] = done["textblob_polarity"].astype(float)
+    fig, ax = _figure(6.5, 5)
+    if len(done) < 3:
+        _no_data(ax, title)
+        return fig
+    sns.heatmap(numeric.corr(), annot=True, fmt=".2f", cmap="RdBu_r", vmin=-1, vmax=1, square=True, ax=ax,
+                cbar_kws={"shrink": 0.7})
+    ax.set_title(title)
+    return fig
+
+
+def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: str = "Feedback sentiment") -> Figure:
+    """Horizontal bars of sessions per sentiment label, with shares."""
+    fig, ax = _figure(7, 2.8)
+    counts = enriched[column].astype("string").value_counts()
+    order = [label for label in SENTIMENT_COLOURS if label in counts.index]
+    if not order:
+        _no_data(ax, title)
+        return fig
+    counts = counts.reindex(order)
+    sns.barplot(x=counts.values, y=counts.index, hue=counts.index, palette=SENTIMENT_COLOURS, legend=False, ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, labels=[f"{v:,.0f} ({v / counts.sum():.0%})" for v in container.datavalues], padding=3)
+    ax.set(title=title, xlabel="Sessions", ylabel="")
+    ax.set_xlim(0, counts.max() * 1.3)
+    return fig
+
+
+def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) vs suite label") -> Figure:
+    """Heatmap of sessions with feedback by published TextBlob label (rows) and suite label (columns)."""
+    with_text = enriched[enriched["learner_feedback"].notna()]
+    fig, ax = _figure(5.5, 3.6)
+    if with_text.empty:
+        _no_data(ax, title)
+        return fig
+    table = pd.crosstab(with_text["sentiment_published"].astype("string"), with_text["sentiment"].astype("string"))
+    sns.heatmap(table, annot=True, fmt="d", cmap="Greys", cbar=False, ax=ax)
+    ax.set(title=title, xlabel="Suite label", ylabel="TextBlob ±0.1")
+    return fig
+
+
+def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = "Average rating by month") -> Figure:
+    """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM)."""
+    fig, ax = _figure(8, 3.4)
+    done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
+    if until:
+        done = done[done["month"] <= until]
+    if done.empty:
+        _no_data(ax, title)
+        return fig
+    monthly = done.groupby("month")["post_session_rating"].mean().astype(float)
+    sns.lineplot(x=monthly.index, y=monthly.values, marker="o", color="#3949ab", ax=ax)
+    if until in monthly.index:
+        ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=until)
+        ax.legend(loc="lower left")
+    ax.set(title=title, xlabel="Month", ylabel="Average rating", ylim=(1, 5))
+    ax.tick_params(axis="x", rotation=60, labelsize=8)
+    return fig
+
+
+def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
+                   title: str = "Mentors: rating vs follow-up (bottom 5 labelled)") -> Figure:
+    """Each eligible mentor's average rating against follow-up rate; the bottom mentors in red, named."""
+    fig, ax = _figure(7, 4.2)
+    eligible = table[table["eligible"]].dropna(subset=["avg_rating", "follow_up_rate"])
+    if eligible.empty:
+        _no_data(ax, title)
+        return fig
+    is_bottom = eligible.index.isin(bottom.index)
+    sns.scatterplot(x=eligible["follow_up_rate"], y=eligible["avg_rating"], size=eligible["sessions"], sizes=(30, 250),
+                    hue=pd.Series(is_bottom, index=eligible.index).map({True: "bottom 5", False: "others"}),
+                    palette={"bottom 5": LEVEL_COLOURS["red"], "others": "#90a4ae"}, ax=ax)
+    for name, r in eligible[is_bottom].iterrows():
+        ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points", xytext=(5, 4),
+                    fontsize=8)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(title=title, xlabel="Follow-up rate (completed sessions)", ylabel="Average rating")
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "Warnings per mentor") -> Figure:
+    """Stacked bars of amber and red sessions for the ``top`` mentors with the most red sessions."""
+    counts = pd.crosstab(enriched["mentor_name"], enriched["level"].astype("string")).reindex(columns=list(LEVELS),
+                                                                                            fill_value=0)
+    counts = counts.sort_values(["red", "amber"], ascending=False).head(top)
+    fig, ax = _figure(8, max(2.5, 0.3 * len(counts) + 1))
+    if counts[["amber", "red"]].to_numpy().sum() == 0:
+        _no_data(ax, title)
+        return fig
+    ax.barh(counts.index, counts["red"], color=LEVEL_COLOURS["red"], label="red")
+    ax.barh(counts.index, counts["amber"], left=counts["red"], color=LEVEL_COLOURS["amber"], label="amber")
+    ax.invert_yaxis()
+    ax.set(title=title, xlabel="Sessions", ylabel="")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
+    """Bars of one KPI across groups (rows of a :func:`mentortrack.kpis.kpis_by` table)."""
+    fig, ax = _figure(7, max(2.5, 0.35 * len(table) + 1))
+    values = table[kpi].astype(float).dropna().sort_values()
+    if values.empty:
+        _no_data(ax, title)
+        return fig
+    sns.barplot(x=values.values, y=values.index.astype(str), color="#5c6bc0", ax=ax)
+    if kpi.endswith(("_rate", "_coverage")):
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(title=title, xlabel=kpi.replace("_", " "), ylabel="")
+    return fig

@@ -1,0 +1,103 @@
+"""Excel workbook and Power BI CSVs of the enriched session table.
+
+Both are safe to forward: learner PII is masked unless asked for, and every text
+cell that a spreadsheet would run as a formula (``= + - @``) is neutralised.
+
+Power BI shape: ``fact_sessions.csv`` (one row per session, ISO dates, a
+``mentor_key`` foreign key) and ``dim_mentor.csv`` (one row per mentor with its
+warning summary). The workbook has a Sessions sheet with the level as cell
+fill, a Mentors sheet and a KPIs sheet; headers are frozen, filters on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mentortrack.early_warnings import LEVEL_COLOURS
+from mentortrack.kpis import KPI_LABELS
+from mentortrack.privacy import mask_pii, neutralize_formulas
+from mentortrack.tables import LEVEL_FILLS
+
+FACT_COLUMNS = ["session_id", "session_date", "session_time", "month", "program", "batch", "learner_id",
+                "learner_name", "learner_email", "age_cohort", "mentor_key", "mentor_name", "session_type",
+                "scheduled_duration_mins", "actual_duration_mins", "session_status", "mentor_prep_done",
+                "learner_attended", "post_session_rating", "action_items_documented", "follow_up_scheduled",
+                "issue_flag", "learner_feedback", "textblob_polarity", "sentiment_published", "sentiment",
+                "keywords", "level", "reasons", "summary"]
+
+
+def mentor_keys(names: pd.Series) -> pd.Series:
+    """Stable integer key per mentor name (alphabetical order, starting at 1)."""
+    order = {name: i for i, name in enumerate(sorted(names.dropna().unique()), start=1)}
+    return names.map(order).astype("Int64")
+
+
+def fact_table(enriched: pd.DataFrame, show_pii: bool | None = None) -> pd.DataFrame:
+    """The tidy session fact table (masked and formula-safe)."""
+    frame = enriched.assign(mentor_key=mentor_keys(enriched["mentor_name"]),
+                            session_date=enriched["session_date"].dt.strftime("%Y-%m-%d"))
+    frame = frame[[c for c in FACT_COLUMNS if c in frame]]
+    return neutralize_formulas(mask_pii(frame, show_pii))
+
+
+def mentor_dimension(enriched: pd.DataFrame, mentors: pd.DataFrame) -> pd.DataFrame:
+    """One row per mentor: key, name, and the :func:`mentortrack.early_warnings.mentor_table` columns."""
+    keys = mentor_keys(enriched["mentor_name"])
+    dim = mentors.reset_index().rename(columns={"index": "mentor_name"})
+    dim.insert(0, "mentor_key", dim["mentor_name"].map(dict(zip(enriched["mentor_name"], keys))))
+    return neutralize_formulas(dim.sort_values("mentor_key"))
+
+
+def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | Path,
+                  show_pii: bool | None = None) -> list[Path]:
+    """Write ``fact_sessions.csv`` and ``dim_mentor.csv`` (UTF-8 with BOM so Excel reads accents)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fact, dim = folder / "fact_sessions.csv", folder / "dim_mentor.csv"
+    fact_table(enriched, show_pii).to_csv(fact, index=False, encoding="utf-8-sig")
+    mentor_dimension(enriched, mentors).to_csv(dim, index=False, encoding="utf-8-sig")
+    return [fact, dim]
+
+
+def _width(series: pd.Series, header: str) -> int:
+    longest = series.astype("string").str.len().quantile(0.9) if len(series) else 0
+    return int(min(60, max(len(header) + 2, (0 if pd.isna(longest) else longest) + 2)))
+
+
+def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame, path: str | Path,
+                show_pii: bool | None = None) -> Path:
+    """Write the workbook: Sessions (level fills), Mentors, KPIs; frozen headers, filters, widths."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sessions = fact_table(enriched, show_pii)
+    mentor_sheet = mentor_dimension(enriched, mentors)
+    kpi_sheet = neutralize_formulas(kpis.assign(label=kpis["kpi"].map(KPI_LABELS).fillna(kpis["kpi"])))
+    with pd.ExcelWriter(path, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
+        book = writer.book
+        for name, frame in (("Sessions", sessions), ("Mentors", mentor_sheet), ("KPIs", kpi_sheet)):
+            frame.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+            for i, column in enumerate(frame.columns):
+                sheet.set_column(i, i, _width(frame[column], str(column)))
+        sheet = writer.sheets["Sessions"]
+        if "level" in sessions and len(sessions):
+            col = sessions.columns.get_loc("level")
+            for level, fill in LEVEL_FILLS.items():
+                fmt = book.add_format({"bg_color": fill, "font_color": LEVEL_COLOURS[level], "bold": True})
+                sheet.conditional_format(1, 0, len(sessions), len(sessions.columns) - 1, {
+                    "type": "formula", "criteria": f'=${_column_letter(col)}2="{level}"', "format": fmt})
+    return path
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

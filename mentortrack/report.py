@@ -1,0 +1,197 @@
+"""``make report``: export -> enriched table -> notebooks (papermill, in parallel) -> HTML (nbconvert).
+
+Steps, all into a temporary folder beside ``outputs/<MONTH>/``:
+
+1. load the export and run all NLP once (:func:`mentortrack.enrich.enrich`),
+   writing ``enriched.parquet``, the quarantine and data-quality files, the
+   Excel workbook, the Power BI CSVs, session summaries and mentor digests;
+2. execute every notebook of ``parameters/report.yaml`` with papermill, several
+   at once (one kernel each), keeping the executed ``.ipynb``;
+3. render each to HTML with nbconvert, code hidden, images embedded;
+4. write ``index.html`` linking every report and file.
+
+Only when everything succeeded is the folder moved to ``outputs/<MONTH>/``; a
+failing notebook stops the run with its name, cell and error, and the previous
+output stays untouched (the failed run is kept in ``outputs/<MONTH>.failed/``).
+A fingerprint of the inputs (data, parameters, notebooks, library source,
+month, PII setting) lets an unchanged re-run return at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from mentortrack.context import ALL_MONTHS, report_settings
+from mentortrack.paths import default_sample_path, notebooks_dir, outputs_dir, parameters_dir
+
+log = logging.getLogger(__name__)
+
+FINGERPRINT_FILE = "fingerprint.txt"
+
+
+class ReportError(RuntimeError):
+    """A report run failed; the message names the step (and notebook and cell)."""
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """Where a finished report is and whether it was rebuilt."""
+
+    folder: Path
+    rebuilt: bool
+    seconds: float
+
+
+def fingerprint(data: Path, month: str, show_pii: bool) -> str:
+    """SHA-256 over everything a report depends on."""
+    digest = hashlib.sha256(f"{month}|{show_pii}|{data.resolve()}".encode())
+    sources = [data, *sorted(parameters_dir().glob("*.yaml")), *sorted(notebooks_dir().glob("*.ipynb")),
+               *sorted(Path(__file__).parent.glob("*.py"))]
+    for path in sources:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, Any]:
+    """Step 1: load, enrich, and write the tables and exports the notebooks and readers use."""
+    from mentortrack.early_warnings import mentor_table
+    from mentortrack.enrich import enrich, write_table
+    from mentortrack.exports import write_excel, write_powerbi
+    from mentortrack.kpis import add_month, month_over_month
+    from mentortrack.load import LoadError, load_sessions
+    from mentortrack.privacy import neutralize_formulas
+    from mentortrack.summaries import mentor_digest
+
+    try:
+        loaded = load_sessions(data)
+    except LoadError as err:
+        raise ReportError(str(err)) from err
+    sessions = add_month(loaded.sessions)
+    if month != ALL_MONTHS and not (sessions["month"] == month).any():
+        raise ReportError(f"{data}: no sessions in {month}; the data covers "
+                          f"{sessions['month'].min()} to {sessions['month'].max()}.")
+    enriched = enrich(sessions)
+    write_table(enriched, folder / "enriched.parquet")
+    loaded.quarantine.to_csv(folder / "quarantine.csv", index=False)
+    loaded.warnings.to_csv(folder / "data_quality_warnings.csv", index=False)
+    (folder / "load.json").write_text(json.dumps(loaded.counts, indent=2), encoding="utf-8")
+
+    scope = enriched if month == ALL_MONTHS else enriched[enriched["month"] == month]
+    mentors = mentor_table(scope)
+    kpis = month_over_month(enriched, month) if month != ALL_MONTHS else _all_kpis(enriched)
+    exports = folder / "exports"
+    write_excel(scope, mentors, kpis, exports / f"mentortrack_{month}.xlsx", show_pii)
+    write_powerbi(scope, mentors, exports / "powerbi", show_pii)
+    _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
+    neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
+    return loaded.counts
+
+
+def _all_kpis(enriched: pd.DataFrame) -> pd.DataFrame:
+    from mentortrack.kpis import compute_kpis
+
+    values = compute_kpis(enriched)
+    return pd.DataFrame({"kpi": list(values), "value": list(values.values())})
+
+
+def _summaries_csv(scope: pd.DataFrame, show_pii: bool) -> pd.DataFrame:
+    from mentortrack.privacy import mask_pii, neutralize_formulas
+
+    columns = ["session_id", "session_date", "mentor_name", "learner_id", "learner_name", "session_type",
+               "session_status", "level", "reasons", "summary"]
+    table = scope[columns].assign(session_date=scope["session_date"].dt.strftime("%Y-%m-%d"))
+    return neutralize_formulas(mask_pii(table, show_pii))
+
+
+def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool, kernel: str) -> Path:
+    """Step 2 and 3 for one notebook: papermill, then nbconvert to HTML without code."""
+    import nbformat
+    import papermill as pm
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbconvert import HTMLExporter
+
+    source = notebooks_dir() / f"{name}.ipynb"
+    executed = folder / "notebooks" / f"{name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    parameters = {"enriched_path": str(folder / "enriched.parquet"), "load_report_path": str(folder / "load.json"),
+                  "month": month, "output_dir": str(folder), "data_label": data_label, "show_pii": show_pii,
+                  "parameters_dir": str(parameters_dir())}
+    try:
+        pm.execute_notebook(str(source), str(executed), parameters=parameters, kernel_name=kernel,
+                            progress_bar=False, cwd=str(folder))
+    except pm.PapermillExecutionError as err:
+        raise ReportError(f"notebook {name}.ipynb failed in cell {err.cell_index} (execution {err.exec_count}): "
+                          f"{err.ename}: {err.evalue}") from err
+    except NoSuchKernel as err:
+        raise ReportError(f"Jupyter kernel {kernel!r} is not installed; run `make setup`.") from err
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    html_path = folder / f"{name}.html"
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def _index(folder: Path, month: str, settings: dict[str, Any], counts: dict[str, Any], data_label: str) -> Path:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)
+    files = sorted(p.relative_to(folder).as_posix() for p in (folder / "exports").rglob("*") if p.is_file())
+    files += ["quarantine.csv", "data_quality_warnings.csv", "enriched.parquet"]
+    page = env.get_template("index.html.j2").render(
+        title=settings["title"], month=month, notebooks=settings["notebooks"], files=files, counts=counts,
+        data_label=data_label, generated=time.strftime("%Y-%m-%d %H:%M"))
+    path = folder / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def build_report(data: str | Path | None = None, month: str = "2025-09", out_root: str | Path | None = None,
+                 show_pii: bool = False, force: bool = False, workers: int | None = None) -> ReportRun:
+    """Build ``<out_root>/<month>/`` (see the module docstring); returns where it is."""
+    start = time.perf_counter()
+    data_path = Path(data) if data else default_sample_path()
+    data_label = "bundled sample" if not data else data_path.name
+    root = Path(out_root) if out_root else outputs_dir()
+    final = root / month
+    settings = report_settings()
+    stamp = fingerprint(data_path, month, show_pii) if data_path.exists() else ""
+    if not force and stamp and (final / FINGERPRINT_FILE).exists() and (final / FINGERPRINT_FILE).read_text() == stamp:
+        log.info("%s is up to date", final)
+        return ReportRun(final, False, time.perf_counter() - start)
+
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{month}.", dir=root))
+    try:
+        counts = prepare(data_path, month, work, show_pii)
+        names = [n["name"] for n in settings["notebooks"]]
+        with ThreadPoolExecutor(max_workers=workers or int(settings["workers"])) as pool:
+            futures = [pool.submit(_execute, name, work, month, data_label, show_pii, settings["kernel"])
+                       for name in names]
+            for future in futures:
+                future.result()
+        _index(work, month, settings, counts, data_label)
+        (work / FINGERPRINT_FILE).write_text(stamp)
+    except BaseException:
+        failed = root / f"{month}.failed"
+        shutil.rmtree(failed, ignore_errors=True)
+        work.rename(failed)
+        raise
+    old = root / f".{month}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    work.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(root / f"{month}.failed", ignore_errors=True)
+    return ReportRun(final, True, time.perf_counter() - start)
