@@ -182,7 +182,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
 
 
 def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
-                   title: str = "Mentors: rating vs follow-up (bottom 5 labelled)") -> Figure:
+                   title: str = "Mentors: rating vs follow-up (bottom mentors named)") -> Figure:
     """Each eligible mentor's average rating against follow-up rate; the bottom mentors in red, named."""
     fig, ax = _figure(7, 4.2)
     eligible = table[table["eligible"]].dropna(subset=["avg_rating", "follow_up_rate"])
@@ -190,15 +190,15 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
         _no_data(ax, title)
         return fig
     is_bottom = eligible.index.isin(bottom.index)
-    sns.scatterplot(x=eligible["follow_up_rate"], y=eligible["avg_rating"], size=eligible["sessions"], sizes=(30, 250),
-                    hue=pd.Series(is_bottom, index=eligible.index).map({True: "bottom 5", False: "others"}),
-                    palette={"bottom 5": LEVEL_COLOURS["red"], "others": "#90a4ae"}, ax=ax)
+    group = pd.Series(is_bottom, index=eligible.index).map({True: f"bottom {len(bottom)}", False: "others"})
+    sns.scatterplot(x=eligible["follow_up_rate"], y=eligible["avg_rating"], hue=group, s=70,
+                    palette={f"bottom {len(bottom)}": LEVEL_COLOURS["red"], "others": "#90a4ae"}, ax=ax)
     for name, r in eligible[is_bottom].iterrows():
         ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points", xytext=(5, 4),
                     fontsize=8)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(title=title, xlabel="Follow-up rate (completed sessions)", ylabel="Average rating")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(title="", loc="lower right")
     return fig
 
 

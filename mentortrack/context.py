@@ -64,6 +64,23 @@ class ReportContext:
         table.attrs.update(month=ALL_MONTHS, previous_month="previous period")
         return table
 
+    def window(self, months: int) -> pd.DataFrame:
+        """Sessions of the ``months`` months ending with the report month (all sessions for ``all``).
+
+        Mentor rankings use a window because one month holds too few sessions per mentor.
+        """
+        if self.month == ALL_MONTHS:
+            return self.history
+        first = (pd.Period(self.month, freq="M") - (months - 1)).strftime("%Y-%m")
+        return self.history[(self.history["month"] >= first) & (self.history["month"] <= self.month)]
+
+    def window_label(self, months: int) -> str:
+        """How the ranking window is named in captions."""
+        if self.month == ALL_MONTHS or months <= 1:
+            return self.period
+        first = (pd.Period(self.month, freq="M") - (months - 1)).strftime("%b %Y")
+        return f"{first} – {pd.Period(self.month, freq='M').strftime('%b %Y')}"
+
     def until(self) -> str:
         """Last month to show in trends."""
         return self.history["month"].max() if self.month == ALL_MONTHS else self.month
@@ -116,12 +133,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record(output_dir: str | Path, notebook: str, values: dict[str, Any]) -> Path:
+def record(output_dir: str | Path, notebook: str, values: dict[str, Any]) -> None:
     """Write the key values a notebook showed to ``values/<notebook>.json``."""
     path = Path(output_dir) / "values" / f"{notebook}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_plain(values), indent=2, default=str), encoding="utf-8")
-    return path
 
 
 def report_settings(parameters_dir: str | Path | None = None) -> dict[str, Any]:

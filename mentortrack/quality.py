@@ -44,7 +44,7 @@ def find_warnings(sessions: pd.DataFrame, overrun_factor: float = OVERRUN_FACTOR
               "feedback_on_non_completed", "feedback given on a " + status + " session"),
         _rows(sessions, (completed & (attended == False)) | (missed & (attended == True)),  # noqa: E712
               "Learner_Attended", "attendance_contradicts_status",
-              "Learner_Attended is " + attended.astype("string").fillna("") + " on a " + status + " session"),
+              "Learner_Attended is " + attended.map({True: "Yes", False: "No"}).astype("string").fillna("") + " on a " + status + " session"),
         _rows(sessions, actual > overrun_factor * scheduled, "Actual_Duration_mins", "duration_overrun",
               "actual " + actual.astype("string") + " min is over " + str(overrun_factor) + "x the scheduled "
               + scheduled.astype("string") + " min"),

@@ -133,7 +133,8 @@ def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: boo
         pm.execute_notebook(str(source), str(executed), parameters=parameters, kernel_name=kernel,
                             progress_bar=False, cwd=str(folder))
     except pm.PapermillExecutionError as err:
-        raise ReportError(f"notebook {name}.ipynb failed in cell {err.cell_index} (execution {err.exec_count}): "
+        first_line = (err.source or "").strip().splitlines()[0][:80] if (err.source or "").strip() else ""
+        raise ReportError(f"notebook {name}.ipynb failed in cell In [{err.exec_count}] ({first_line}): "
                           f"{err.ename}: {err.evalue}") from err
     except NoSuchKernel as err:
         raise ReportError(f"Jupyter kernel {kernel!r} is not installed; run `make setup`.") from err
@@ -182,10 +183,12 @@ def build_report(data: str | Path | None = None, month: str = "2025-09", out_roo
                 future.result()
         _index(work, month, settings, counts, data_label)
         (work / FINGERPRINT_FILE).write_text(stamp)
-    except BaseException:
+    except BaseException as err:
         failed = root / f"{month}.failed"
         shutil.rmtree(failed, ignore_errors=True)
         work.rename(failed)
+        if isinstance(err, ReportError):
+            raise ReportError(f"{err} (this run is kept in {failed}; {final} is unchanged)") from err
         raise
     old = root / f".{month}.old"
     shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,145 @@
+"""Every notebook executed end to end by the report pipeline on a small generated export."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from mentortrack.enrich import read_enriched
+from mentortrack.kpis import compute_kpis
+from mentortrack.paths import notebooks_dir, project_root
+from mentortrack.report import ReportError, build_report
+from mentortrack.sample import generate
+
+pytestmark = pytest.mark.slow
+
+MONTH = "2025-09"
+XSS = "<script>alert(1)</script>"
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+NOTEBOOKS = ["01_data_quality", "02_descriptive", "03_sentiment", "04_keywords_summaries", "05_kpis",
+             "06_early_warnings", "07_dashboard"]
+
+
+@pytest.fixture(scope="module")
+def hostile_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated export whose newest September session carries a script and a formula."""
+    frame = generate(rows=400, seed=21, mentors=15, messy=0.02)
+    september = frame.index[frame["Session_Date"].str.startswith(MONTH)]
+    newest = september[-1]
+    frame.loc[newest, ["Session_Status", "Post_Session_Rating", "Learner_Feedback", "Issue_Flag", "Learner_Attended",
+                       "Actual_Duration_mins"]] = ["Completed", "1", XSS, "", "Yes", "40"]
+    frame.loc[september[-2], ["Session_Status", "Learner_Feedback", "Post_Session_Rating", "Learner_Attended",
+                              "Actual_Duration_mins"]] = ["Completed", FORMULA, "4", "Yes", "40"]
+    path = tmp_path_factory.mktemp("hostile") / "export.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(hostile_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("outputs")
+    run = build_report(hostile_export, MONTH, root)
+    assert run.rebuilt and run.folder == root / MONTH
+    return run.folder
+
+
+def _values(folder: Path, name: str) -> dict:
+    return json.loads((folder / "values" / f"{name}.json").read_text())
+
+
+def test_every_report_and_file_is_written_and_linked(built: Path) -> None:
+    index = (built / "index.html").read_text()
+    for name in NOTEBOOKS:
+        assert (built / f"{name}.html").stat().st_size > 10_000
+        assert (built / "notebooks" / f"{name}.ipynb").exists()
+        assert f'href="{name}.html"' in index
+    for file in ["exports/mentortrack_2025-09.xlsx", "exports/powerbi/fact_sessions.csv",
+                 "exports/powerbi/dim_mentor.csv", "exports/session_summaries.csv", "quarantine.csv"]:
+        assert (built / file).exists() and f'href="{file}"' in index
+
+
+def test_recorded_values_match_the_library(built: Path, hostile_export: Path) -> None:
+    enriched = read_enriched(built / "enriched.parquet")
+    september = enriched[enriched["month"] == MONTH]
+    expected = compute_kpis(september)
+    dashboard = _values(built, "07_dashboard")
+    assert dashboard["kpis"]["total_sessions"] == expected["total_sessions"]
+    assert dashboard["kpis"]["completion_rate"] == pytest.approx(expected["completion_rate"])
+    assert dashboard["red_sessions"] == int((september["level"] == "red").sum())
+    quality = _values(built, "01_data_quality")
+    raw_rows = len(pd.read_csv(hostile_export, dtype=str))
+    assert quality["rows_read"] == raw_rows == quality["valid"] + quality["quarantined"] + quality["duplicates"]
+    assert quality["quarantined"] > 0
+    kpis = _values(built, "05_kpis")
+    assert kpis["published"]["no_show_rate"] == 0.0
+    assert kpis["kpis"]["avg_rating"] == pytest.approx(expected["avg_rating"])
+    assert _values(built, "06_early_warnings")["levels"]["red"] == dashboard["red_sessions"]
+
+
+def test_html_is_safe_to_share(built: Path) -> None:
+    found_escaped = False
+    for page in built.glob("*.html"):
+        text = page.read_text()
+        assert XSS not in text, page.name
+        assert not re.search(r"learner_\d+@gmail\.com", text), f"unmasked e-mail in {page.name}"
+        found_escaped |= "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        for src in re.findall(r'<img[^>]+src="([^"]*)"', text):
+            assert src.startswith("data:image/png;base64,") and len(src) > 1000, f"broken image in {page.name}"
+    assert found_escaped, "the hostile feedback should be shown, as text"
+
+
+def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:
+    book = openpyxl.load_workbook(built / "exports" / "mentortrack_2025-09.xlsx")
+    assert book.sheetnames == ["Sessions", "Mentors", "KPIs"]
+    sheet = book["Sessions"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "'" + FORMULA in [c.value for c in cells]
+    fact = pd.read_csv(built / "exports" / "powerbi" / "fact_sessions.csv", dtype=str)
+    assert "'" + FORMULA in fact["learner_feedback"].tolist()
+    assert fact["learner_email"].str.contains(r"^l\*\*\*@", regex=True).all()
+    dim = pd.read_csv(built / "exports" / "powerbi" / "dim_mentor.csv")
+    assert set(fact["mentor_key"].astype(int)) == set(dim["mentor_key"])
+
+
+def test_unchanged_rerun_is_not_rebuilt(built: Path, hostile_export: Path) -> None:
+    run = build_report(hostile_export, MONTH, built.parent)
+    assert not run.rebuilt and run.seconds < 5
+
+
+def test_failing_notebook_names_cell_and_keeps_previous_output(built: Path, hostile_export: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    checkout = tmp_path / "checkout"
+    shutil.copytree(project_root() / "parameters", checkout / "parameters")
+    shutil.copytree(notebooks_dir(), checkout / "notebooks")
+    broken = json.loads((checkout / "notebooks" / "05_kpis.ipynb").read_text())
+    broken["cells"][3]["source"] = "raise RuntimeError('boom in the KPI notebook')"
+    (checkout / "notebooks" / "05_kpis.ipynb").write_text(json.dumps(broken))
+    monkeypatch.setenv("MENTORTRACK_ROOT", str(checkout))
+    before = (built / "index.html").read_text()
+    with pytest.raises(ReportError, match=r"notebook 05_kpis.ipynb failed in cell In \[4\] \(raise RuntimeError.*\): RuntimeError: boom"):
+        build_report(hostile_export, MONTH, built.parent, force=True)
+    assert (built / "index.html").read_text() == before
+    assert (built.parent / f"{MONTH}.failed" / "notebooks").exists()
+
+
+@pytest.mark.parametrize(("content", "month", "message"), [
+    (b"", MONTH, "the file is empty"),
+    (None, "2030-01", "no sessions in 2030-01"),
+])
+def test_unusable_input_is_a_clear_error(hostile_export: Path, tmp_path: Path, content: bytes | None, month: str,
+                                         message: str) -> None:
+    data = hostile_export
+    if content is not None:
+        data = tmp_path / "bad.csv"
+        data.write_bytes(content)
+    with pytest.raises(ReportError, match=message):
+        build_report(data, month, tmp_path / "out")
+    assert not (tmp_path / "out" / month).exists()
