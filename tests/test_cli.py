@@ -1,0 +1,79 @@
+"""The command line and the Makefile as a user meets them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import row, write_csv
+from typer.testing import CliRunner
+
+from mentortrack.cli import app
+from mentortrack.paths import project_root
+
+runner = CliRunner()
+
+
+def test_validate_counts_and_quarantine_file(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(Session_ID="S1"), row(Session_ID="S1"), row(Session_ID="S2", Post_Session_Rating="7"),
+                                          row(Session_ID="S3", Session_Status="Cancelled", Learner_Attended="Yes",
+                                              Post_Session_Rating="", Learner_Feedback="", Actual_Duration_mins="0")])
+    quarantine = tmp_path / "q.csv"
+    result = runner.invoke(app, ["validate", str(path), "--quarantine", str(quarantine), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {k: data[k] for k in ("rows_read", "valid", "quarantined", "duplicates")} == \
+        {"rows_read": 4, "valid": 2, "quarantined": 1, "duplicates": 1}
+    assert data["warnings"] == {"attendance_contradicts_status": 1}
+    assert "rating outside 1–5 '7'" in quarantine.read_text()
+
+
+def test_validate_text_names_file_row_and_column(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(Session_ID="S1"), row(Session_ID="S2", Session_Status="Done?")])
+    result = runner.invoke(app, ["validate", str(path), "--quarantine", str(tmp_path / "q.csv")])
+    assert result.exit_code == 0
+    assert f"{path}, row 3, column Session_Status: unknown status" in result.stdout
+
+
+def test_validate_unusable_file_exits_2_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {path}: the file is empty."
+
+
+def test_validate_no_usable_row_exits_2(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(Session_ID="")])
+    result = runner.invoke(app, ["validate", str(path), "--quarantine", str(tmp_path / "q.csv")])
+    assert result.exit_code == 2 and "no usable session rows" in result.stderr
+
+
+def test_validate_bundled_sample_by_default(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", "--json", "--quarantine", str(tmp_path / "q.csv")])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0 and data["rows_read"] == data["valid"] + data["quarantined"] + data["duplicates"]
+    assert 1900 <= data["valid"] <= 2100
+
+
+def test_sample_command_is_seeded(tmp_path: Path) -> None:
+    for name in ("a.csv", "b.csv"):
+        assert runner.invoke(app, ["sample", "--rows", "50", "--seed", "4", "--out", str(tmp_path / name)]).exit_code == 0
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+
+
+def test_kpis_rejects_unknown_grouping() -> None:
+    result = runner.invoke(app, ["kpis", "--by", "weather"])
+    assert result.exit_code != 0 and "mentor, program, session_type, month" in result.output
+
+
+def test_make_help_lists_every_target() -> None:
+    out = subprocess.run(["make", "help"], cwd=project_root(), capture_output=True, text=True, check=True).stdout
+    targets = [line.split()[1] for line in out.splitlines() if line.strip().startswith("make ")]
+    for target in ("help", "setup", "report", "test", "validate", "analyze", "eval", "lab", "bench-report"):
+        assert target in targets
+    makefile = (project_root() / "Makefile").read_text()
+    declared = {line.split(":")[0] for line in makefile.splitlines()
+                if ":" in line and "## " in line and not line.startswith(("\t", " "))}
+    assert declared == set(targets)
