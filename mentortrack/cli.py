@@ -174,3 +174,59 @@ def report(
         raise typer.Exit(2) from err
     state = "built" if run.rebuilt else "up to date (inputs unchanged; --force rebuilds)"
     typer.echo(f"{run.folder / 'index.html'}: {state} in {run.seconds:.1f} s")
+
+
+def _enriched_history(history: Path | None):  # noqa: ANN202  (pandas frame; typer needs no annotation here)
+    """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched."""
+    from mentortrack.enrich import enrich, read_enriched
+
+    if history is not None and history.suffix.lower() == ".parquet":
+        frame = read_enriched(history)
+        if "summary" in frame:
+            return frame
+    return enrich(_load(history).sessions)
+
+
+@app.command()
+def agenda(
+    upcoming: Annotated[Optional[Path], typer.Option(help="Booked sessions CSV (export column names); default: bundled example.")] = None,
+    history: Annotated[Optional[Path], typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for <session_id>.md and .html.")] = Path("outputs/agendas"),
+) -> None:
+    """Write a Markdown and HTML agenda with checklists for every booked session."""
+    from mentortrack.agenda import load_upcoming, write_agendas
+    from mentortrack.config import load_parameters
+    from mentortrack.paths import package_data
+
+    try:
+        booked = load_upcoming(upcoming or package_data("upcoming_sessions.csv"))
+    except LoadError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    written = write_agendas(booked, _enriched_history(history), load_parameters("lifecycle")["agenda"], out)
+    typer.echo(f"wrote {len(written)} agendas to {out}")
+
+
+@app.command()
+def notes(
+    transcripts: Annotated[list[Path], typer.Argument(help=".vtt/.srt/.txt transcripts or audio recordings (.wav, .mp3, …).")],
+    session_id: Annotated[Optional[str], typer.Option(help="Session_ID (default: the file name before the first '_').")] = None,
+    sessions: Annotated[Optional[Path], typer.Option(help="Export to look the session up in (learner, booked time).")] = None,
+    recording_start: Annotated[Optional[str], typer.Option(help="Clock time the recording started (HH:MM), for lateness.")] = None,
+    engine: Annotated[str, typer.Option(help="Speech-to-text engine for audio: whisper or pocketsphinx.")] = "whisper",
+    out: Annotated[Path, typer.Option(help="Folder for <id>.md, <id>.json and notes.csv.")] = Path("outputs/notes"),
+) -> None:
+    """Notes from transcripts: attendance, engagement, summary, keywords and action items."""
+    from mentortrack.speech import AUDIO_SUFFIXES, SpeechUnavailableError, transcribe
+    from mentortrack.transcripts import TranscriptError, read_transcript, write_notes
+
+    table = _load(sessions).sessions
+    for path in transcripts:
+        try:
+            utterances = transcribe(path, engine) if path.suffix.lower() in AUDIO_SUFFIXES else read_transcript(path)  # type: ignore[arg-type]
+        except (TranscriptError, SpeechUnavailableError, FileNotFoundError, ValueError) as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(2) from err
+        written = write_notes(utterances, path, out, table, session_id if len(transcripts) == 1 else None,
+                              recording_start)
+        typer.echo(f"wrote {written}")

@@ -26,7 +26,7 @@ import pandera.pandas as pa
 from mentortrack import quality
 from mentortrack.parse import missing_column, parse_column, unify_case
 from mentortrack.paths import default_sample_path
-from mentortrack.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
+from mentortrack.schema import COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,13 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
     return frame, ragged, 2, notes
 
 
-def _map_headers(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[str]]:
+def map_headers(frame: pd.DataFrame, source: str, required: tuple[str, ...] | None = None
+                ) -> tuple[pd.DataFrame, list[str]]:
+    """Rename export headers to canonical names; raise if a ``required`` canonical column is missing.
+
+    ``required`` defaults to the schema's required columns.
+    """
+    required = required if required is not None else tuple(c.name for c in COLUMNS if c.required)
     notes: list[str] = []
     mapping: dict[str, str] = {}
     ignored: list[str] = []
@@ -168,14 +174,14 @@ def _map_headers(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[s
         else:
             mapping[header] = name
     if not mapping:
-        expected = ", ".join(c.export_name for c in COLUMNS if c.required)
+        expected = ", ".join(EXPORT_NAMES[name] for name in required)
         raise LoadError(f"{source}: no session columns found (expected at least {expected}); is this a session export?")
-    missing = [c.export_name for c in COLUMNS if c.required and c.name not in mapping.values()]
+    missing = [EXPORT_NAMES[name] for name in required if name not in mapping.values()]
     if missing:
         raise LoadError(f"{source}: required column(s) missing: {', '.join(missing)}.")
     if ignored:
         notes.append(f"ignored column(s) not in the session export format: {', '.join(ignored)}.")
-    absent = [c.export_name for c in COLUMNS if not c.required and c.name not in mapping.values()]
+    absent = [c.export_name for c in COLUMNS if c.name not in required and c.name not in mapping.values()]
     if absent:
         notes.append(f"optional column(s) absent, treated as empty: {', '.join(absent)}.")
     return frame[list(mapping)].rename(columns=mapping), notes
@@ -211,7 +217,7 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     path = Path(path) if path is not None else default_sample_path()
     source = str(path)
     raw, ragged, first_row, notes = read_raw(path, sheet)
-    raw, header_notes = _map_headers(raw, source)
+    raw, header_notes = map_headers(raw, source)
     notes += header_notes
     raw = raw.fillna("").astype(str)
     source_row = pd.Series(raw.index.to_numpy() + first_row, index=raw.index)

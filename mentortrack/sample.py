@@ -107,18 +107,19 @@ def generate(rows: int = 2000, seed: int = 7, mentors: int = 24, messy: float = 
     date = START + pd.to_timedelta(np.sort(rng.integers(0, days, rows)), unit="D")
     hour = rng.integers(9, 21, rows)
     minute = rng.choice([0, 0, 0, 30], rows)
-    program = rng.choice(list(PROGRAMS), size=rows, p=list(PROGRAMS.values()))
-    cohort_month = (date - pd.to_timedelta(rng.integers(20, 200, rows), unit="D")).strftime("%b%y")
-    level = rng.choice(LEVELS, size=rows)
-    types = list(SESSION_TYPES)
-    stype = rng.choice(types, size=rows, p=[v[1] for v in SESSION_TYPES.values()])
-    base_len = np.array([SESSION_TYPES[t][0] for t in stype])
-    scheduled = np.where(rng.random(rows) < 0.2, rng.choice([30, 45, 60], rows), base_len)
-
     learners = max(rows // 4, 10)
     learner = rng.integers(0, learners, rows)
     learner_ids = rng.choice(np.arange(10000, max(100000, 10000 + 4 * learners)), size=learners, replace=False)
     absentee = rng.random(learners) < 0.08
+    program = rng.choice(list(PROGRAMS), size=learners, p=list(PROGRAMS.values()))[learner]
+    joined = START + pd.to_timedelta(rng.integers(-200, (END - START).days, learners), unit="D")
+    cohort_month = pd.DatetimeIndex(joined[learner]).strftime("%b%y")
+    level = rng.choice(LEVELS, size=learners)[learner]
+    cohort = rng.choice(AGE_COHORTS, size=learners, p=[0.2, 0.25, 0.2, 0.15, 0.15, 0.05])[learner]
+    types = list(SESSION_TYPES)
+    stype = rng.choice(types, size=rows, p=[v[1] for v in SESSION_TYPES.values()])
+    base_len = np.array([SESSION_TYPES[t][0] for t in stype])
+    scheduled = np.where(rng.random(rows) < 0.2, rng.choice([30, 45, 60], rows), base_len)
 
     p = np.tile(np.array(list(STATUS_BASE.values())), (rows, 1))
     p[:, 2] *= np.exp(-0.6 * q)
@@ -178,7 +179,7 @@ def generate(rows: int = 2000, seed: int = 7, mentors: int = 24, messy: float = 
         "learner_id": [f"L{n}" for n in learner_no],
         "learner_name": [f"Learner_{n % 1000}" for n in learner_no],
         "learner_email": [f"learner_{n}@gmail.com" for n in learner_no],
-        "age_cohort": rng.choice(AGE_COHORTS, size=rows, p=[0.2, 0.25, 0.2, 0.15, 0.15, 0.05]),
+        "age_cohort": cohort,
         "mentor_name": team["name"].to_numpy()[mentor],
         "session_type": stype,
         "scheduled_duration_mins": scheduled.astype(str),

@@ -1,0 +1,168 @@
+"""Pre-session agendas and checklists, built from the learner's and mentor's history.
+
+For each booked session: the goal for its session type, what happened with this
+learner before (last summaries, sessions without documented action items or
+follow-up, low-rated or negative sessions, repeated no-shows), what this
+mentor's recent learners complained about, recommended topics (the learner's own
+feedback keywords first, then what learners of that session type most often
+found lacking), and mentor/learner checklists for the type. A learner with no
+history gets the type's default agenda, said plainly. Output is deterministic:
+the same inputs give byte-identical Markdown and HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from mentortrack.keywords import SEPARATOR, themes
+from mentortrack.load import LoadError, map_headers, read_raw
+from mentortrack.parse import parse_column
+from mentortrack.schema import COLUMN_BY_NAME
+
+UPCOMING_COLUMNS = ("session_id", "session_date", "session_time", "program", "learner_id", "learner_name",
+                    "learner_email", "mentor_name", "session_type", "scheduled_duration_mins")
+UPCOMING_REQUIRED = ("session_id", "session_date", "mentor_name", "session_type")
+
+
+def load_upcoming(path: str | Path) -> pd.DataFrame:
+    """Booked sessions (export column names; ID, date, mentor and type required).
+
+    Raises:
+        LoadError: naming the file, row and column of every unreadable value (first five).
+    """
+    path = Path(path)
+    raw, ragged, first_row, _ = read_raw(path)
+    if ragged:
+        raise LoadError(f"{path}: row(s) {', '.join(str(n) for n, _ in ragged[:5])} have the wrong number of fields.")
+    raw, _ = map_headers(raw, str(path), UPCOMING_REQUIRED)
+    frame = pd.DataFrame(index=raw.index)
+    problems: list[str] = []
+    for name in UPCOMING_COLUMNS:
+        column = COLUMN_BY_NAME[name]
+        if name not in raw:
+            frame[name] = pd.Series(pd.NA, index=raw.index, dtype="string")
+            continue
+        parsed = parse_column(raw[name].fillna("").astype(str), column)
+        frame[name] = parsed.values
+        problems += [f"row {i + first_row}, column {column.export_name}: {reason}" for i, reason in parsed.errors.dropna().items()]
+        if name in UPCOMING_REQUIRED:
+            problems += [f"row {i + first_row}, column {column.export_name}: missing value"
+                         for i in frame.index[frame[name].isna() & parsed.errors.isna()]]
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise LoadError(f"{path}: " + "; ".join(problems[:5]) + more)
+    return frame.sort_values(["session_date", "session_time", "session_id"], na_position="last").reset_index(drop=True)
+
+
+@dataclass
+class Agenda:
+    """Everything one agenda says (rendered by the Markdown and HTML templates)."""
+
+    session: dict[str, Any]
+    goal: str
+    has_history: bool
+    previous: list[dict[str, Any]] = field(default_factory=list)
+    open_points: list[str] = field(default_factory=list)
+    concerns: list[str] = field(default_factory=list)
+    mentor_notes: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    mentor_checklist: list[str] = field(default_factory=list)
+    learner_checklist: list[str] = field(default_factory=list)
+
+
+def _type_settings(settings: dict[str, Any], session_type: str) -> dict[str, Any]:
+    return {**settings["default"], **settings["types"].get(session_type, {})}
+
+
+def _is_no(value: object) -> bool:
+    """True for a recorded "No" (False); missing values are not "No"."""
+    return not pd.isna(value) and not bool(value)
+
+
+def _phrases(keywords: pd.Series) -> list[str]:
+    return [p for text in keywords.dropna() for p in str(text).split(SEPARATOR) if p]
+
+
+def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: dict[str, Any],
+                 lacking_by_type: dict[str, list[str]]) -> Agenda:
+    """The agenda of one booked session from the enriched history before its date."""
+    kind = _type_settings(settings, str(session["session_type"]))
+    before = history[history["session_date"] < session["session_date"]]
+    learner = before[before["learner_id"] == session["learner_id"]] if pd.notna(session["learner_id"]) else before.iloc[0:0]
+    learner = learner.sort_values(["session_date", "session_id"])
+    agenda = Agenda(session=session, goal=kind["goal"], has_history=not learner.empty,
+                    mentor_checklist=list(kind["mentor_checklist"]), learner_checklist=list(kind["learner_checklist"]))
+
+    completed = learner[learner["session_status"] == "Completed"]
+    for row in learner.tail(settings["recent_sessions"]).itertuples():
+        agenda.previous.append({"date": row.session_date.strftime("%Y-%m-%d"), "summary": row.summary})
+    if not completed.empty:
+        last = completed.iloc[-1]
+        when = last["session_date"].strftime("%Y-%m-%d")
+        if _is_no(last["action_items_documented"]):
+            agenda.open_points.append(f"No action items were documented on {when}: agree on them and write them down today.")
+        if _is_no(last["follow_up_scheduled"]):
+            agenda.open_points.append(f"No follow-up was scheduled after {when}: check what happened since.")
+    for row in completed.itertuples():
+        if pd.notna(row.post_session_rating) and row.post_session_rating < 3:
+            agenda.concerns.append(f"{row.session_date:%Y-%m-%d} ({row.mentor_name}) was rated {row.post_session_rating}/5.")
+        elif row.sentiment == "Negative":
+            agenda.concerns.append(f"{row.session_date:%Y-%m-%d} ({row.mentor_name}) had negative feedback: "
+                                   f"\u201c{row.learner_feedback}\u201d")
+    no_shows = int((learner["session_status"] == "No-show").sum())
+    if no_shows >= 2:
+        agenda.concerns.append(f"The learner missed {no_shows} earlier sessions: confirm attendance the day before.")
+
+    window_start = session["session_date"] - pd.Timedelta(days=settings["mentor_window_days"])
+    mentor = before[(before["mentor_name"] == session["mentor_name"]) & (before["session_date"] >= window_start)]
+    negative = mentor[mentor["sentiment"] == "Negative"]
+    if len(negative):
+        common = pd.Series(_phrases(negative["keywords"])).value_counts().head(3).index.tolist()
+        agenda.mentor_notes.append(f"{len(negative)} of this mentor's sessions in the last {settings['mentor_window_days']} days "
+                                   f"had negative feedback" + (f", mostly about: {', '.join(common)}." if common else "."))
+    rated = mentor["post_session_rating"].dropna()
+    if len(rated):
+        agenda.mentor_notes.append(f"Average rating of this mentor's last {settings['mentor_window_days']} days: "
+                                   f"{rated.astype(float).mean():.1f} from {len(rated)} ratings.")
+
+    own = completed[completed["sentiment"].isin(["Negative", "Neutral"])].sort_values("session_date", ascending=False)
+    topics = list(dict.fromkeys(_phrases(own["keywords"])))
+    topics += [t for t in lacking_by_type.get(str(session["session_type"]), []) if t not in topics]
+    agenda.topics = topics[: settings["topics"]]
+    return agenda
+
+
+def _environment() -> jinja2.Environment:
+    loader = jinja2.PackageLoader("mentortrack", "templates")
+    return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html.j2"]),
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def render(agenda: Agenda) -> tuple[str, str]:
+    """Markdown and HTML text of an agenda."""
+    env = _environment()
+    context = {"a": agenda, "s": agenda.session,
+               "when": f"{agenda.session['session_date']:%Y-%m-%d}"
+                       + (f" {agenda.session['session_time']}" if pd.notna(agenda.session.get("session_time")) else "")}
+    return env.get_template("agenda.md.j2").render(context), env.get_template("agenda.html.j2").render(context)
+
+
+def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: dict[str, Any], out: str | Path) -> list[Path]:
+    """Write ``<session_id>.md`` and ``.html`` for every booked session; returns the Markdown paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lacking = themes(history, "session_type", settings["topics"], sentiment="Negative")
+    lacking_by_type = {row.session_type: row.themes.split(SEPARATOR) for row in lacking.itertuples()}
+    written = []
+    for session in upcoming.to_dict("records"):
+        markdown, page = render(build_agenda(session, history, settings, lacking_by_type))
+        stem = out / str(session["session_id"])
+        stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
+        stem.with_suffix(".html").write_text(page, encoding="utf-8")
+        written.append(stem.with_suffix(".md"))
+    return written
