@@ -230,3 +230,93 @@ def notes(
         written = write_notes(utterances, path, out, table, session_id if len(transcripts) == 1 else None,
                               recording_start)
         typer.echo(f"wrote {written}")
+
+
+DirectoryOpt = Annotated[Optional[Path], typer.Option(help="Mentor directory CSV (Mentor_Name, Mentor_Email); default: bundled.")]
+
+
+def _as_of(value: str) -> "pd.Timestamp":  # noqa: F821  (pandas imported lazily)
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(value)
+    except ValueError as err:
+        raise typer.BadParameter(f"not a date or date-time: {value!r}", param_hint="--as-of") from err
+
+
+@app.command()
+def followups(
+    file: FileArg = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD) the queue is made on.")] = "2025-10-31",
+    directory: DirectoryOpt = None,
+    out: Annotated[Path, typer.Option(help="Folder for followup_queue.csv and invites/*.ics.")] = Path("outputs/followups"),
+) -> None:
+    """Sessions needing a follow-up, with a proposed slot, an .ics invite each and a CSV queue."""
+    from mentortrack.config import load_parameters
+    from mentortrack.followups import load_directory, write_followups
+    from mentortrack.paths import package_data
+
+    params = load_parameters("lifecycle")
+    queue = write_followups(_enriched_history(file), _as_of(as_of), params["followups"], out,
+                            load_directory(directory or package_data("mentor_directory.csv")),
+                            params["email"]["from_address"])
+    typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "
+               f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
+
+
+@app.command()
+def email(
+    file: FileArg = None,
+    period: Annotated[str, typer.Option(help="YYYY-MM or YYYY-MM-DD:YYYY-MM-DD.")] = "2025-10",
+    directory: DirectoryOpt = None,
+    out: Annotated[Path, typer.Option(help="Folder for .eml files, the sent-log and missing_addresses.csv.")] = Path("outputs/email"),
+    send: Annotated[bool, typer.Option("--send", help="Send through SMTP (settings in parameters/lifecycle.yaml).")] = False,
+) -> None:
+    """Session summary e-mails to mentor and learner, and a digest per mentor; .eml files unless --send."""
+    from mentortrack.config import load_parameters
+    from mentortrack.followups import load_directory
+    from mentortrack.mailer import MailError, compose
+    from mentortrack.mailer import send as send_mail
+    from mentortrack.mailer import write_eml
+    from mentortrack.paths import package_data
+
+    settings = load_parameters("lifecycle")["email"]
+    mails, missing = compose(_enriched_history(file), period, load_directory(directory or package_data("mentor_directory.csv")),
+                             settings)
+    out.mkdir(parents=True, exist_ok=True)
+    missing.to_csv(out / "missing_addresses.csv", index=False)
+    if missing.shape[0]:
+        typer.echo(f"{len(missing)} messages have no address (listed in {out / 'missing_addresses.csv'})")
+    if not send:
+        paths = write_eml(mails, settings["from_address"], out / "eml")
+        typer.echo(f"wrote {len(paths)} messages to {out / 'eml'} (review them; --send sends)")
+        return
+    try:
+        sent, skipped = send_mail(mails, settings, out / "sent_log.csv")
+    except MailError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(f"sent {sent} messages; {skipped} already sent before (sent-log {out / 'sent_log.csv'})")
+
+
+@app.command()
+def alerts(
+    file: FileArg = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM).")] = "2025-10-31 23:59",
+    out: Annotated[Optional[Path], typer.Option(help="Also write alerts.md and alerts.csv to this folder.")] = None,
+) -> None:
+    """Red sessions whose feedback arrived in the last 24 hours, as a short digest."""
+    from mentortrack.alerts import digest, red_alerts
+    from mentortrack.config import load_parameters
+
+    hours = load_parameters("lifecycle")["alerts"]["window_hours"]
+    moment = _as_of(as_of)
+    found = red_alerts(_enriched_history(file), moment, hours)
+    text = digest(found, moment, hours)
+    typer.echo(text)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "alerts.md").write_text(text, encoding="utf-8")
+        from mentortrack.privacy import neutralize_formulas
+
+        neutralize_formulas(found).to_csv(out / "alerts.csv", index=False)

@@ -1,0 +1,40 @@
+"""Daily alerts: red sessions whose feedback arrived in the last ``window_hours`` (the "flag within 24 hours" promise).
+
+The export has no feedback timestamp, so a session's feedback is taken to arrive
+at its booked start (date + time, midnight when the time is missing); an alert
+fires for red sessions with feedback whose start lies in ``(as_of - window, as_of]``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ALERT_COLUMNS = ["session_id", "session_start", "mentor_name", "learner_id", "session_type", "post_session_rating",
+                 "reasons", "learner_feedback"]
+
+
+def session_start(enriched: pd.DataFrame) -> pd.Series:
+    """Booked start of every session (date + ``HH:MM``; midnight when the time is missing)."""
+    time = pd.to_timedelta(enriched["session_time"].fillna("00:00").astype(str) + ":00")
+    return enriched["session_date"] + time
+
+
+def red_alerts(enriched: pd.DataFrame, as_of: pd.Timestamp, window_hours: float = 24) -> pd.DataFrame:
+    """Red sessions with feedback that started in the ``window_hours`` before ``as_of``, newest first."""
+    start = session_start(enriched)
+    recent = (start > as_of - pd.Timedelta(hours=window_hours)) & (start <= as_of)
+    hits = enriched[recent & (enriched["level"] == "red") & enriched["learner_feedback"].notna()]
+    return hits.assign(session_start=start[hits.index]).sort_values("session_start", ascending=False)[ALERT_COLUMNS]
+
+
+def digest(alerts: pd.DataFrame, as_of: pd.Timestamp, window_hours: float = 24) -> str:
+    """A short Markdown digest of the alerts, for e-mail or chat."""
+    head = f"# Red sessions, {window_hours:g} h to {as_of:%Y-%m-%d %H:%M}\n"
+    if alerts.empty:
+        return head + "\nNo red session with feedback in this window.\n"
+    lines = [head, f"{len(alerts)} red session(s) need a follow-up within 24 hours:", ""]
+    for row in alerts.itertuples():
+        rating = f", rated {int(row.post_session_rating)}/5" if pd.notna(row.post_session_rating) else ""
+        lines.append(f"- **{row.session_id}** {row.session_start:%Y-%m-%d %H:%M}, {row.mentor_name} "
+                     f"({row.session_type}){rating}: {row.reasons}. Feedback: \u201c{row.learner_feedback}\u201d")
+    return "\n".join(lines) + "\n"
