@@ -41,7 +41,7 @@ def load_upcoming(path: str | Path) -> pd.DataFrame:
         raise LoadError(f"{path}: row(s) {', '.join(str(n) for n, _ in ragged[:5])} have the wrong number of fields.")
     raw, _ = map_headers(raw, str(path), UPCOMING_REQUIRED)
     frame = pd.DataFrame(index=raw.index)
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     for name in UPCOMING_COLUMNS:
         column = COLUMN_BY_NAME[name]
         if name not in raw:
@@ -49,13 +49,14 @@ def load_upcoming(path: str | Path) -> pd.DataFrame:
             continue
         parsed = parse_column(raw[name].fillna("").astype(str), column)
         frame[name] = parsed.values
-        problems += [f"row {i + first_row}, column {column.export_name}: {reason}" for i, reason in parsed.errors.dropna().items()]
+        problems += [(i, f"column {column.export_name}: {reason}") for i, reason in parsed.errors.dropna().items()]
         if name in UPCOMING_REQUIRED:
-            problems += [f"row {i + first_row}, column {column.export_name}: missing value"
+            problems += [(i, f"column {column.export_name}: missing value")
                          for i in frame.index[frame[name].isna() & parsed.errors.isna()]]
     if problems:
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise LoadError(f"{path}: " + "; ".join(problems[:5]) + more)
+        listed = [f"row {i + first_row}, {text}" for i, text in sorted(problems)]
+        more = f" (and {len(listed) - 5} more)" if len(listed) > 5 else ""
+        raise LoadError(f"{path}: " + "; ".join(listed[:5]) + more)
     return frame.sort_values(["session_date", "session_time", "session_id"], na_position="last").reset_index(drop=True)
 
 

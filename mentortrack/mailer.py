@@ -156,7 +156,7 @@ def send(mails: list[Mail], settings: dict[str, Any], sent_log: str | Path,
         return 0, len(mails)
     new_log = not log.exists()
     try:
-        with smtplib.SMTP(smtp["host"], int(smtp["port"]), timeout=30) as server, \
+        with smtplib.SMTP(smtp["host"], int(smtp["port"]), timeout=float(smtp.get("timeout", 30))) as server, \
                 log.open("a", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=SENT_LOG_COLUMNS)
             if new_log:

@@ -79,7 +79,7 @@ def read_transcript(path: str | Path) -> list[Utterance]:
             utterances = []
             for c in captions:
                 speaker, text = _split_speaker(c.text, getattr(c, "voice", None))
-                utterances.append(Utterance(c.start_in_seconds, c.end_in_seconds, speaker, text))
+                utterances.append(Utterance(_seconds(c.start), _seconds(c.end), speaker, text))
         elif suffix == ".txt":
             utterances = _read_text(path)
         else:
@@ -90,6 +90,12 @@ def read_transcript(path: str | Path) -> list[Utterance]:
     if not utterances:
         raise TranscriptError(f"{path}: the transcript has no speech.")
     return sorted(utterances, key=lambda u: u.start)
+
+
+def _seconds(clock: str) -> float:
+    """``hh:mm:ss.mmm`` (or ``mm:ss.mmm``) to seconds, keeping the milliseconds webvtt-py rounds away."""
+    parts = [float(p) for p in clock.replace(",", ".").split(":")]
+    return sum(value * 60 ** power for power, value in enumerate(reversed(parts)))
 
 
 def _read_text(path: Path) -> list[Utterance]:

@@ -42,6 +42,21 @@ def load_checked(path: Path) -> LoadResult:
     return result
 
 
+def enriched(tmp_path: Path, rows: list[dict[str, str]], sentiment: list[str], keywords: list[object]) -> pd.DataFrame:
+    """An enriched table built by hand (given sentiment and keywords; rules, levels and summaries computed)."""
+    from mentortrack.early_warnings import assess, no_show_counts
+    from mentortrack.kpis import add_month
+    from mentortrack.summaries import summarize_sessions
+
+    sessions = add_month(load_checked(write_csv(tmp_path / "s.csv", rows)).sessions)
+    sessions["sentiment"] = sentiment
+    sessions["keywords"] = pd.Series(keywords, dtype="string")
+    sessions["no_show_count"] = no_show_counts(sessions)
+    sessions = sessions.join(assess(sessions))
+    sessions["summary"] = summarize_sessions(sessions)
+    return sessions
+
+
 @pytest.fixture(scope="session")
 def tiny_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 300-row generated export with a few messy rows (shared by slow tests)."""

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-from conftest import load_checked, row, write_csv
+from conftest import enriched, row
 
-from mentortrack.early_warnings import assess, no_show_counts
 from mentortrack.summaries import mentor_digest, summarize_sessions
-
-
-def enriched(tmp_path: Path, rows: list[dict[str, str]], sentiment: list[str], keywords: list[object]) -> pd.DataFrame:
-    sessions = load_checked(write_csv(tmp_path / "s.csv", rows)).sessions
-    sessions["sentiment"] = sentiment
-    sessions["keywords"] = pd.Series(keywords, dtype="string")
-    sessions["no_show_count"] = no_show_counts(sessions)
-    return sessions.join(assess(sessions))
 
 
 def test_summary_of_each_status(tmp_path: Path) -> None:

@@ -1,0 +1,104 @@
+"""Pre-session agendas on constructed histories: content, the no-history case, determinism, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import enriched, row
+
+from mentortrack.agenda import build_agenda, load_upcoming, render, write_agendas
+from mentortrack.config import load_parameters
+from mentortrack.load import LoadError
+
+SETTINGS = load_parameters("lifecycle")["agenda"]
+
+
+@pytest.fixture()
+def history(tmp_path: Path) -> pd.DataFrame:
+    rows = [
+        row(Session_ID="H1", Session_Date="2025-09-01", Learner_ID="L1", Mentor_Name="Vikram Singh",
+            Session_Type="Resume Review", Post_Session_Rating="2", Learner_Feedback="Vague advice on my resume",
+            Action_Items_Documented="Yes", Follow_Up_Scheduled="Yes"),
+        row(Session_ID="H2", Session_Date="2025-09-10", Learner_ID="L1", Session_Status="No-show",
+            Post_Session_Rating="", Learner_Feedback="", Actual_Duration_mins="0", Learner_Attended="No"),
+        row(Session_ID="H3", Session_Date="2025-09-20", Learner_ID="L1", Session_Status="No-show",
+            Post_Session_Rating="", Learner_Feedback="", Actual_Duration_mins="0", Learner_Attended="No"),
+        row(Session_ID="H4", Session_Date="2025-10-01", Learner_ID="L1", Mentor_Name="Sneha Reddy",
+            Session_Type="Mock Interview", Post_Session_Rating="4", Learner_Feedback="Fine session",
+            Action_Items_Documented="No", Follow_Up_Scheduled="No"),
+        row(Session_ID="H5", Session_Date="2025-10-05", Learner_ID="L2", Mentor_Name="Sneha Reddy",
+            Session_Type="Mock Interview", Post_Session_Rating="2", Learner_Feedback="Rushed, no time for questions"),
+        row(Session_ID="H6", Session_Date="2025-12-01", Learner_ID="L1", Post_Session_Rating="5"),
+    ]
+    return enriched(tmp_path, rows, ["Negative", "No feedback", "No feedback", "Neutral", "Negative", "Positive"],
+                    ["vague advice; resume", None, None, "fine session", "rushed; questions", "later"])
+
+
+def booked(**changes: object) -> dict[str, object]:
+    session = {"session_id": "UP1", "session_date": pd.Timestamp("2025-10-20"), "session_time": "10:00",
+               "program": "DSML", "learner_id": "L1", "learner_name": "Learner_1", "learner_email": "l1@x.org",
+               "mentor_name": "Sneha Reddy", "session_type": "Mock Interview", "scheduled_duration_mins": 60}
+    return {**session, **changes}
+
+
+def test_agenda_from_history(history: pd.DataFrame) -> None:
+    agenda = build_agenda(booked(), history, SETTINGS, {"Mock Interview": ["rushed", "time management"]})
+    assert agenda.has_history
+    assert agenda.goal == SETTINGS["types"]["Mock Interview"]["goal"]
+    assert [p["date"] for p in agenda.previous] == ["2025-09-10", "2025-09-20", "2025-10-01"]  # H6 is in the future
+    assert agenda.open_points == [
+        "No action items were documented on 2025-10-01: agree on them and write them down today.",
+        "No follow-up was scheduled after 2025-10-01: check what happened since."]
+    assert agenda.concerns == ["2025-09-01 (Vikram Singh) was rated 2/5.",
+                               "The learner missed 2 earlier sessions: confirm attendance the day before."]
+    assert agenda.mentor_notes[0] == ("1 of this mentor's sessions in the last 90 days had negative feedback, "
+                                      "mostly about: rushed, questions.")
+    assert agenda.mentor_notes[1] == "Average rating of this mentor's last 90 days: 3.0 from 2 ratings."
+    assert agenda.topics == ["fine session", "vague advice", "resume", "rushed", "time management"]
+    assert agenda.mentor_checklist == SETTINGS["types"]["Mock Interview"]["mentor_checklist"]
+
+
+def test_learner_without_history_gets_the_default_agenda(history: pd.DataFrame) -> None:
+    agenda = build_agenda(booked(learner_id="L9", session_type="Career Guidance"), history, SETTINGS, {})
+    markdown, page = render(agenda)
+    assert not agenda.has_history and agenda.previous == [] and agenda.topics == []
+    assert "No earlier sessions with this learner are on record: this is the default agenda for a Career Guidance." in markdown
+    assert "- [ ] " + SETTINGS["types"]["Career Guidance"]["learner_checklist"][0] in markdown
+    assert "default agenda" in page
+
+
+def test_unknown_session_type_uses_default_settings(history: pd.DataFrame) -> None:
+    agenda = build_agenda(booked(learner_id="L9", session_type="Salary Negotiation"), history, SETTINGS, {})
+    assert agenda.goal == SETTINGS["default"]["goal"]
+
+
+def test_html_is_escaped(history: pd.DataFrame) -> None:
+    _, page = render(build_agenda(booked(learner_name="<b>x</b>"), history, SETTINGS, {}))
+    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_write_agendas_is_deterministic(history: pd.DataFrame, tmp_path: Path) -> None:
+    upcoming = pd.DataFrame([booked(), booked(session_id="UP2", learner_id="L9")])
+    first = write_agendas(upcoming, history, SETTINGS, tmp_path / "a")
+    second = write_agendas(upcoming, history, SETTINGS, tmp_path / "b")
+    assert [p.name for p in first] == ["UP1.md", "UP2.md"]
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes()
+        assert a.with_suffix(".html").read_bytes() == b.with_suffix(".html").read_bytes()
+
+
+def test_load_upcoming_reports_row_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "up.csv"
+    path.write_text("Session_ID,Session_Date,Mentor_Name,Session_Type\nUP1,2025-11-03,A,Resume Review\n"
+                    "UP2,someday,B,Mock Interview\n,2025-11-04,C,Mock Interview\n")
+    with pytest.raises(LoadError, match=r"row 3, column Session_Date: not a date: 'someday'; row 4, column Session_ID: missing value"):
+        load_upcoming(path)
+
+
+def test_bundled_upcoming_sessions_load() -> None:
+    from mentortrack.paths import package_data
+
+    table = load_upcoming(package_data("upcoming_sessions.csv"))
+    assert len(table) == 5 and table["session_time"].iloc[-1] == "09:00"

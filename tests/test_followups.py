@@ -1,0 +1,81 @@
+"""Follow-up queue rules by hand, proposed slots, .ics invites read back, and red alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import enriched, row
+from icalendar import Calendar
+
+from mentortrack.alerts import digest, red_alerts
+from mentortrack.config import load_parameters
+from mentortrack.followups import needing_followup, propose_slots, write_followups
+
+SETTINGS = load_parameters("lifecycle")["followups"]
+GOOD = dict(Post_Session_Rating="5", Mentor_Prep_Done="Yes", Follow_Up_Scheduled="Yes", Action_Items_Documented="Yes",
+            Learner_Feedback="Great")
+
+
+@pytest.fixture()
+def sessions(tmp_path: Path) -> pd.DataFrame:
+    rows = [
+        row(Session_ID="F1", Session_Date="2025-10-20", Learner_ID="L1", Mentor_Name="M1", **{**GOOD, "Post_Session_Rating": "2"}),
+        row(Session_ID="F2", Session_Date="2025-10-21", Learner_ID="L2", Mentor_Name="M1", **GOOD),
+        row(Session_ID="F3", Session_Date="2025-10-22", Learner_ID="L3", Mentor_Name="M1", **{**GOOD, "Follow_Up_Scheduled": "No"}),
+        row(Session_ID="F4", Session_Date="2025-10-23", Learner_ID="L4", Mentor_Name="M2", Session_Status="No-show",
+            Post_Session_Rating="", Learner_Feedback="", Actual_Duration_mins="0", Learner_Attended="No"),
+        row(Session_ID="F5", Session_Date="2025-10-24", Learner_ID="L5", Mentor_Name="M2", Session_Status="Cancelled",
+            Post_Session_Rating="", Learner_Feedback="", Actual_Duration_mins="0", Learner_Attended="No",
+            Follow_Up_Scheduled="No"),
+        row(Session_ID="F6", Session_Date="2025-10-01", Learner_ID="L6", Mentor_Name="M2", **{**GOOD, "Post_Session_Rating": "1"}),
+        row(Session_ID="F7", Session_Date="2025-10-25", Learner_ID="L7", Mentor_Name="M1", **{**GOOD, "Action_Items_Documented": "No"}),
+        row(Session_ID="F8", Session_Date="2025-10-28", Learner_ID="L7", Mentor_Name="M1", **GOOD),
+        row(Session_ID="F9", Session_Date="2025-10-29", Learner_ID="L9", Mentor_Name="M2", **GOOD,
+            Learner_Email="learner9@x.org"),
+    ]
+    sentiment = ["Positive", "Positive", "Positive", "No feedback", "No feedback", "Positive", "Positive", "Positive",
+                 "Negative"]
+    return enriched(tmp_path, rows, sentiment, [None] * 9)
+
+
+def test_which_sessions_need_a_follow_up(sessions: pd.DataFrame) -> None:
+    queue = needing_followup(sessions, pd.Timestamp("2025-10-31"), SETTINGS)
+    # F2/F8 fine, F5 cancelled, F6 before the 14-day window, F7 met the learner again in F8
+    assert queue["session_id"].tolist() == ["F1", "F9", "F3", "F4"]
+    reasons = dict(zip(queue["session_id"], queue["reasons"]))
+    assert reasons == {"F1": "rated below 3; red level", "F9": "negative feedback; red level",
+                       "F3": "no follow-up scheduled", "F4": "learner no-show: rebook"}
+    assert queue["priority"].tolist() == [1, 1, 2, 2]
+
+
+def test_slots_are_business_days_one_after_another_per_mentor(sessions: pd.DataFrame) -> None:
+    as_of = pd.Timestamp("2025-10-31")  # a Friday
+    queue = propose_slots(needing_followup(sessions, as_of, SETTINGS), as_of, SETTINGS)
+    starts = dict(zip(queue["session_id"], queue["proposed_start"].dt.strftime("%a %Y-%m-%d %H:%M %z")))
+    assert starts == {"F1": "Mon 2025-11-03 10:00 +0530", "F3": "Mon 2025-11-03 10:30 +0530",
+                      "F9": "Mon 2025-11-03 10:00 +0530", "F4": "Mon 2025-11-03 10:30 +0530"}
+
+
+def test_ics_invites_read_back(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    table = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path, {"M2": "m2@mentors.org"},
+                            "team@example.org")
+    assert (tmp_path / "followup_queue.csv").exists() and len(table) == 4
+    calendar = Calendar.from_ical((tmp_path / "invites" / "F9.ics").read_bytes())
+    event = next(iter(calendar.walk("VEVENT")))
+    assert str(event["uid"]) == "followup-F9@mentortrack"
+    assert event.decoded("dtstart").isoformat() == "2025-11-03T10:00:00+05:30"
+    assert (event.decoded("dtend") - event.decoded("dtstart")).seconds == 30 * 60
+    attendees = sorted(str(a) for a in event.get("attendee"))
+    assert attendees == ["mailto:learner9@x.org", "mailto:m2@mentors.org"]
+    assert "negative feedback" in str(event["description"])
+
+
+def test_red_alerts_in_the_last_24_hours(sessions: pd.DataFrame) -> None:
+    found = red_alerts(sessions, pd.Timestamp("2025-10-30 14:00"), 24)
+    assert found["session_id"].tolist() == ["F9"]
+    assert red_alerts(sessions, pd.Timestamp("2025-10-31 16:00"), 24).empty
+    text = digest(found, pd.Timestamp("2025-10-30 14:00"))
+    assert "1 red session(s)" in text and "**F9** 2025-10-29 15:00" in text
+    assert "No red session" in digest(found.iloc[0:0], pd.Timestamp("2025-10-30 14:00"))
