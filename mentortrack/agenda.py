@@ -144,26 +144,38 @@ def _environment() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
+def _context(agenda: Agenda) -> dict[str, Any]:
+    when = f"{agenda.session['session_date']:%Y-%m-%d}"
+    if pd.notna(agenda.session.get("session_time")):
+        when += f" {agenda.session['session_time']}"
+    return {"a": agenda, "s": agenda.session, "when": when}
+
+
 def render(agenda: Agenda) -> tuple[str, str]:
-    """Markdown and HTML text of an agenda."""
+    """Markdown and HTML page of an agenda."""
     env = _environment()
-    context = {"a": agenda, "s": agenda.session,
-               "when": f"{agenda.session['session_date']:%Y-%m-%d}"
-                       + (f" {agenda.session['session_time']}" if pd.notna(agenda.session.get("session_time")) else "")}
-    return env.get_template("agenda.md.j2").render(context), env.get_template("agenda.html.j2").render(context)
+    return (env.get_template("agenda.md.j2").render(_context(agenda)),
+            env.get_template("agenda.html.j2").render(_context(agenda)))
 
 
-def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: dict[str, Any], out: str | Path) -> list[Path]:
-    """Write ``<session_id>.md`` and ``.html`` for every booked session; returns the Markdown paths."""
+def render_body(agenda: Agenda) -> str:
+    """The agenda as an HTML fragment (escaped), for showing inside a notebook or report."""
+    return _environment().get_template("agenda_body.html.j2").render(_context(agenda))
+
+
+def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: dict[str, Any],
+                  out: str | Path) -> list[tuple[Path, Agenda]]:
+    """Write ``<session_id>.md`` and ``.html`` for every booked session; returns (Markdown path, agenda) pairs."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lacking = themes(history, "session_type", settings["topics"], sentiment="Negative")
     lacking_by_type = {row.session_type: row.themes.split(SEPARATOR) for row in lacking.itertuples()}
     written = []
     for session in upcoming.to_dict("records"):
-        markdown, page = render(build_agenda(session, history, settings, lacking_by_type))
+        agenda = build_agenda(session, history, settings, lacking_by_type)
+        markdown, page = render(agenda)
         stem = out / str(session["session_id"])
         stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
         stem.with_suffix(".html").write_text(page, encoding="utf-8")
-        written.append(stem.with_suffix(".md"))
+        written.append((stem.with_suffix(".md"), agenda))
     return written

@@ -231,3 +231,24 @@ def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(title=title, xlabel=kpi.replace("_", " "), ylabel="")
     return fig
+
+
+def talk_share(speakers: pd.DataFrame, title: str = "Talk time per transcript") -> Figure:
+    """Stacked horizontal bars of each speaker's talk share (0–1) per transcript.
+
+    ``speakers`` has columns transcript, role (mentor/learner/other) and talk_share.
+    """
+    table = speakers.pivot_table(index="transcript", columns="role", values="talk_share", aggfunc="sum", fill_value=0)
+    fig, ax = _figure(8, 0.5 * len(table) + 1.5)
+    if table.empty:
+        _no_data(ax, title)
+        return fig
+    left = pd.Series(0.0, index=table.index)
+    colours = {"mentor": "#5c6bc0", "learner": "#26a69a", "other": "#bdbdbd"}
+    for role in [r for r in colours if r in table]:
+        ax.barh(table.index, table[role], left=left, color=colours[role], label=role)
+        left += table[role]
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(title=title, xlabel="Share of talk time", ylabel="")
+    ax.legend(loc="lower right")
+    return fig

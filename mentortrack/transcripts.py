@@ -304,3 +304,27 @@ def write_notes(utterances: list[Utterance], path: Path, out: Path, sessions: pd
 def join_notes(enriched: pd.DataFrame, notes_table: pd.DataFrame) -> pd.DataFrame:
     """The session table with the transcript notes' columns joined on ``session_id`` (left join)."""
     return enriched.merge(notes_table.drop(columns=["transcript"]), on="session_id", how="left")
+
+
+def speaker_roles(details: dict[str, dict[str, Any]], sessions: pd.DataFrame) -> pd.DataFrame:
+    """Talk share per transcript and role: ``learner``/``mentor`` when the speaker's name matches the session's."""
+    names = sessions.set_index("session_id")[["learner_name", "mentor_name"]]
+    rows = []
+    for sid, detail in details.items():
+        learner, mentor = names.loc[sid] if sid in names.index else (None, None)
+        for speaker in detail["speakers_detail"]:
+            role = "learner" if speaker["speaker"] == learner else "mentor" if speaker["speaker"] == mentor else "other"
+            rows.append({"transcript": sid, "speaker": speaker["speaker"], "role": role,
+                         "talk_share": speaker["talk_share"]})
+    return pd.DataFrame(rows, columns=["transcript", "speaker", "role", "talk_share"])
+
+
+def notes_html(detail: dict[str, Any]) -> str:
+    """A transcript's summary and action items (from its ``<id>.json``) as escaped HTML."""
+    import html
+
+    summary = "".join(f"<li>{html.escape(s)}</li>" for s in detail["summary"]) or "<li>none</li>"
+    items = "".join(f"<li>{html.escape(a['speaker'])}: {html.escape(a['text'])}</li>"
+                    for a in detail["action_items_detail"]) or "<li>none detected</li>"
+    title = html.escape(str(detail["session_id"] or detail["transcript"]))
+    return f"<h3>{title}</h3><p><b>Summary</b></p><ul>{summary}</ul><p><b>Action items</b></p><ul>{items}</ul>"

@@ -72,3 +72,11 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
     os.environ["MENTORTRACK_CACHE_DIR"] = str(tmp_path_factory.mktemp("nlp-cache"))
     os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="session")
+def bundled_enriched(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample, enriched once per test session (NLP on the packaged model)."""
+    from mentortrack.enrich import enrich, write_table
+
+    return write_table(enrich(load_sessions().sessions), tmp_path_factory.mktemp("bundled") / "enriched.parquet")

@@ -83,8 +83,9 @@ def test_write_agendas_is_deterministic(history: pd.DataFrame, tmp_path: Path) -
     upcoming = pd.DataFrame([booked(), booked(session_id="UP2", learner_id="L9")])
     first = write_agendas(upcoming, history, SETTINGS, tmp_path / "a")
     second = write_agendas(upcoming, history, SETTINGS, tmp_path / "b")
-    assert [p.name for p in first] == ["UP1.md", "UP2.md"]
-    for a, b in zip(first, second):
+    assert [p.name for p, _ in first] == ["UP1.md", "UP2.md"]
+    assert [a.has_history for _, a in first] == [True, False]
+    for (a, _), (b, _) in zip(first, second):
         assert a.read_bytes() == b.read_bytes()
         assert a.with_suffix(".html").read_bytes() == b.with_suffix(".html").read_bytes()
 

@@ -18,7 +18,7 @@ NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
 
 def test_there_are_report_notebooks_and_explore() -> None:
     names = [p.stem for p in NOTEBOOKS]
-    assert "explore" in names and sum(n[:2].isdigit() for n in names) == 7
+    assert "explore" in names and sum(n[:2].isdigit() for n in names) == 10
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -43,16 +43,54 @@ def test_filter_sessions() -> None:
     assert options(frame, "program") == ["AIML", "DSML"]
 
 
-@pytest.mark.slow
-def test_explore_notebook_runs_with_widgets(tiny_export: Path, tmp_path: Path) -> None:
-    from mentortrack.enrich import enrich, write_table
-    from mentortrack.load import load_sessions
-
-    enriched = write_table(enrich(load_sessions(tiny_export).sessions), tmp_path / "enriched.parquet")
-    out = tmp_path / "explore.ipynb"
-    pm.execute_notebook(str(notebooks_dir() / "explore.ipynb"), str(out), parameters={"enriched_path": str(enriched)},
+def run(name: str, tmp_path: Path, **parameters: object) -> list[dict]:
+    """Execute a notebook with papermill; return its outputs (failing on any error output)."""
+    out = tmp_path / f"{name}.ipynb"
+    pm.execute_notebook(str(notebooks_dir() / f"{name}.ipynb"), str(out), parameters=parameters,
                         kernel_name="mentortrack", progress_bar=False, cwd=str(tmp_path))
-    nb = nbformat.read(out, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    outputs = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    return outputs
+
+
+def values(folder: Path, name: str) -> dict:
+    return json.loads((folder / "values" / f"{name}.json").read_text())
+
+
+@pytest.mark.slow
+def test_explore_notebook_runs_with_widgets(bundled_enriched: Path, tmp_path: Path) -> None:
+    outputs = run("explore", tmp_path, enriched_path=str(bundled_enriched))
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+@pytest.mark.slow
+def test_agendas_notebook(bundled_enriched: Path, tmp_path: Path) -> None:
+    run("08_agendas", tmp_path, enriched_path=str(bundled_enriched), output_dir=str(tmp_path))
+    recorded = values(tmp_path, "08_agendas")
+    assert recorded["agendas"] == [f"UP200{i}.md" for i in range(1, 6)] and recorded["without_history"] == ["UP2005"]
+    assert (tmp_path / "UP2001.html").exists()
+
+
+@pytest.mark.slow
+def test_transcript_notes_notebook(bundled_enriched: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mentortrack.cli import app
+    from mentortrack.paths import package_data
+
+    files = sorted(str(p) for p in package_data("transcripts").iterdir() if p.suffix in {".vtt", ".srt", ".txt"})
+    assert CliRunner().invoke(app, ["notes", *files, "--out", str(tmp_path / "notes")]).exit_code == 0
+    run("09_transcript_notes", tmp_path, notes_dir=str(tmp_path / "notes"), enriched_path=str(bundled_enriched),
+        output_dir=str(tmp_path))
+    recorded = values(tmp_path, "09_transcript_notes")
+    assert recorded["transcripts"] == 3 and recorded["matched"] == 3 and recorded["action_items"] >= 8
+
+
+@pytest.mark.slow
+def test_followups_notebook(bundled_enriched: Path, tmp_path: Path) -> None:
+    run("10_followups", tmp_path, enriched_path=str(bundled_enriched), as_of="2025-10-31", output_dir=str(tmp_path))
+    recorded = values(tmp_path, "10_followups")
+    queue = pd.read_csv(tmp_path / "followup_queue.csv")
+    assert recorded["queue"] == len(queue) > 0 and recorded["red_first"] == int((queue["priority"] == 1).sum())
+    assert len(list((tmp_path / "invites").glob("*.ics"))) == len(queue)
+    assert recorded["mails"] > 0 and recorded["missing_addresses"] > 0
