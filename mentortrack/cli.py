@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
+import pandas as pd
 import typer
 
 from mentortrack.load import LoadError, LoadResult, load_sessions, quarantine_message
@@ -19,7 +20,7 @@ from mentortrack.load import LoadError, LoadResult, load_sessions, quarantine_me
 app = typer.Typer(help="Analytics and reports for 1:1 mentorship programs.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
-FileArg = Annotated[Optional[Path], typer.Argument(help="Session export (CSV, .xlsx, .parquet); default: bundled sample.")]
+FileArg = Annotated[Path | None, typer.Argument(help="Session export (CSV, .xlsx, .parquet); default: bundled sample.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
@@ -40,7 +41,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log prog
 @app.command()
 def validate(
     file: FileArg = None,
-    quarantine: Annotated[Optional[Path], typer.Option(help="Where to write quarantined rows (CSV).")] = None,
+    quarantine: Annotated[Path | None, typer.Option(help="Where to write quarantined rows (CSV).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check an export: rows read, valid, quarantined, duplicates and warnings by kind.
@@ -88,8 +89,8 @@ def sample(
 @app.command()
 def kpis(
     file: FileArg = None,
-    month: Annotated[Optional[str], typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
-    by: Annotated[Optional[str], typer.Option(help="Group by mentor, program, session_type or month.")] = None,
+    month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
+    by: Annotated[str | None, typer.Option(help="Group by mentor, program, session_type or month.")] = None,
     definitions: Annotated[str, typer.Option(help="standard (the suite's) or published (the original analysis).")] = "standard",
     as_json: JsonOpt = False,
 ) -> None:
@@ -160,7 +161,7 @@ def evaluate_sentiment() -> None:
 def report(
     file: FileArg = None,
     month: Annotated[str, typer.Option(help="Month to report (YYYY-MM) or 'all'.")] = "2025-09",
-    out: Annotated[Optional[Path], typer.Option(help="Root folder; the report goes to OUT/MONTH/.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Root folder; the report goes to OUT/MONTH/.")] = None,
     show_pii: Annotated[bool, typer.Option("--show-pii", envvar="SHOW_PII", help="Show learner names and e-mails.")] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even if inputs are unchanged.")] = False,
 ) -> None:
@@ -176,7 +177,7 @@ def report(
     typer.echo(f"{run.folder / 'index.html'}: {state} in {run.seconds:.1f} s")
 
 
-def _enriched_history(history: Path | None):  # noqa: ANN202  (pandas frame; typer needs no annotation here)
+def _enriched_history(history: Path | None) -> pd.DataFrame:
     """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched."""
     from mentortrack.enrich import enrich, read_enriched
 
@@ -189,8 +190,8 @@ def _enriched_history(history: Path | None):  # noqa: ANN202  (pandas frame; typ
 
 @app.command()
 def agenda(
-    upcoming: Annotated[Optional[Path], typer.Option(help="Booked sessions CSV (export column names); default: bundled example.")] = None,
-    history: Annotated[Optional[Path], typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
+    upcoming: Annotated[Path | None, typer.Option(help="Booked sessions CSV (export column names); default: bundled example.")] = None,
+    history: Annotated[Path | None, typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for <session_id>.md and .html.")] = Path("outputs/agendas"),
 ) -> None:
     """Write a Markdown and HTML agenda with checklists for every booked session."""
@@ -210,9 +211,9 @@ def agenda(
 @app.command()
 def notes(
     transcripts: Annotated[list[Path], typer.Argument(help=".vtt/.srt/.txt transcripts or audio recordings (.wav, .mp3, …).")],
-    session_id: Annotated[Optional[str], typer.Option(help="Session_ID (default: the file name before the first '_').")] = None,
-    sessions: Annotated[Optional[Path], typer.Option(help="Export to look the session up in (learner, booked time).")] = None,
-    recording_start: Annotated[Optional[str], typer.Option(help="Clock time the recording started (HH:MM), for lateness.")] = None,
+    session_id: Annotated[str | None, typer.Option(help="Session_ID (default: the file name before the first '_').")] = None,
+    sessions: Annotated[Path | None, typer.Option(help="Export to look the session up in (learner, booked time).")] = None,
+    recording_start: Annotated[str | None, typer.Option(help="Clock time the recording started (HH:MM), for lateness.")] = None,
     engine: Annotated[str, typer.Option(help="Speech-to-text engine for audio: whisper or pocketsphinx.")] = "whisper",
     out: Annotated[Path, typer.Option(help="Folder for <id>.md, <id>.json and notes.csv.")] = Path("outputs/notes"),
 ) -> None:
@@ -232,12 +233,10 @@ def notes(
         typer.echo(f"wrote {written}")
 
 
-DirectoryOpt = Annotated[Optional[Path], typer.Option(help="Mentor directory CSV (Mentor_Name, Mentor_Email); default: bundled.")]
+DirectoryOpt = Annotated[Path | None, typer.Option(help="Mentor directory CSV (Mentor_Name, Mentor_Email); default: bundled.")]
 
 
-def _as_of(value: str) -> "pd.Timestamp":  # noqa: F821  (pandas imported lazily)
-    import pandas as pd
-
+def _as_of(value: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(value)
     except ValueError as err:
@@ -303,11 +302,12 @@ def email(
 def alerts(
     file: FileArg = None,
     as_of: Annotated[str, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM).")] = "2025-10-31 23:59",
-    out: Annotated[Optional[Path], typer.Option(help="Also write alerts.md and alerts.csv to this folder.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write alerts.md and alerts.csv to this folder.")] = None,
 ) -> None:
     """Red sessions whose feedback arrived in the last 24 hours, as a short digest."""
     from mentortrack.alerts import digest, red_alerts
     from mentortrack.config import load_parameters
+    from mentortrack.privacy import neutralize_formulas
 
     hours = load_parameters("lifecycle")["alerts"]["window_hours"]
     moment = _as_of(as_of)
@@ -317,6 +317,4 @@ def alerts(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "alerts.md").write_text(text, encoding="utf-8")
-        from mentortrack.privacy import neutralize_formulas
-
         neutralize_formulas(found).to_csv(out / "alerts.csv", index=False)
