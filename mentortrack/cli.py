@@ -137,7 +137,8 @@ def analyze(
     out: Annotated[Path, typer.Option(help="Enriched table to write (.parquet or .csv).")] = Path("outputs/enriched.parquet"),
 ) -> None:
     """Run all NLP once and write every session with sentiment, keywords, level, reasons and summary."""
-    from mentortrack.enrich import enrich, write_table
+    from mentortrack.enrich import enrich
+    from mentortrack.storage import write_table
 
     result = _load(file)
     path = write_table(enrich(result.sessions), out)
@@ -179,7 +180,8 @@ def report(
 
 def _enriched_history(history: Path | None) -> pd.DataFrame:
     """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched."""
-    from mentortrack.enrich import enrich, read_enriched
+    from mentortrack.enrich import enrich
+    from mentortrack.storage import read_enriched
 
     if history is not None and history.suffix.lower() == ".parquet":
         frame = read_enriched(history)

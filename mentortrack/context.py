@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from mentortrack.config import load_parameters
-from mentortrack.enrich import read_enriched
+from mentortrack.storage import read_enriched
 from mentortrack.kpis import compute_kpis, month_over_month
 
 ALL_MONTHS = "all"

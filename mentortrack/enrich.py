@@ -7,7 +7,6 @@ the table this writes (Parquet or CSV) and never load the language model.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -38,25 +37,3 @@ def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = N
     frame = frame.join(assess(frame, warning_parameters))
     frame["summary"] = summarize_sessions(frame)
     return frame
-
-
-def write_table(frame: pd.DataFrame, out: str | Path) -> Path:
-    """Write the enriched table as Parquet (``.parquet``) or CSV (anything else)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".parquet":
-        frame.to_parquet(out, index=False)
-    else:
-        frame.to_csv(out, index=False)
-    return out
-
-
-def read_enriched(path: str | Path) -> pd.DataFrame:
-    """Read a table written by :func:`write_table` back with its types."""
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path)
-    from mentortrack.schema import canonical_dtypes
-
-    frame = pd.read_csv(path, parse_dates=["session_date"])
-    return frame.astype({k: v for k, v in canonical_dtypes().items() if k in frame and k != "session_date"})

@@ -68,7 +68,8 @@ def fingerprint(data: Path, month: str, show_pii: bool) -> str:
 def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, Any]:
     """Step 1: load, enrich, and write the tables and exports the notebooks and readers use."""
     from mentortrack.early_warnings import mentor_table
-    from mentortrack.enrich import enrich, write_table
+    from mentortrack.enrich import enrich
+    from mentortrack.storage import write_table
     from mentortrack.exports import write_excel, write_powerbi
     from mentortrack.kpis import add_month, month_over_month
     from mentortrack.load import LoadError, load_sessions

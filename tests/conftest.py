@@ -77,6 +77,7 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(scope="session")
 def bundled_enriched(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample, enriched once per test session (NLP on the packaged model)."""
-    from mentortrack.enrich import enrich, write_table
+    from mentortrack.enrich import enrich
+    from mentortrack.storage import write_table
 
     return write_table(enrich(load_sessions().sessions), tmp_path_factory.mktemp("bundled") / "enriched.parquet")

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from mentortrack import embeddings, keywords
 from mentortrack.cli import app
-from mentortrack.enrich import ENRICHED_COLUMNS, read_enriched
+from mentortrack.enrich import ENRICHED_COLUMNS
+from mentortrack.storage import read_enriched
 from mentortrack.sentiment import NO_FEEDBACK, evaluate, published_label, score_feedback
 
 pytestmark = pytest.mark.slow

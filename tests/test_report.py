@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from mentortrack.enrich import read_enriched
+from mentortrack.storage import read_enriched
 from mentortrack.kpis import compute_kpis
 from mentortrack.paths import notebooks_dir, project_root
 from mentortrack.report import ReportError, build_report

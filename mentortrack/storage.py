@@ -1,0 +1,32 @@
+"""Read and write the enriched session table (Parquet or CSV) without loading any NLP library.
+
+Reports and notebooks only need this module to get the table ``mentortrack analyze`` wrote.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mentortrack.schema import canonical_dtypes
+
+
+def write_table(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write the enriched table as Parquet (``.parquet``) or CSV (anything else)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        frame.to_csv(out, index=False)
+    return out
+
+
+def read_enriched(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_table` back with its types."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    frame = pd.read_csv(path, parse_dates=["session_date"])
+    return frame.astype({k: v for k, v in canonical_dtypes().items() if k in frame and k != "session_date"})
