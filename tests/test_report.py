@@ -143,3 +143,16 @@ def test_unusable_input_is_a_clear_error(hostile_export: Path, tmp_path: Path, c
     with pytest.raises(ReportError, match=message):
         build_report(data, month, tmp_path / "out")
     assert not (tmp_path / "out" / month).exists()
+
+
+def test_all_months_scope(built: Path) -> None:
+    from mentortrack.context import open_report
+
+    ctx = open_report(built / "enriched.parquet", "all", built / "scratch", "test")
+    assert len(ctx.scope) == len(ctx.history) and ctx.period.startswith("all months (2024-04 to ")
+    table = ctx.kpi_table().set_index("kpi")
+    assert table.loc["total_sessions", "value"] == len(ctx.history) and table["delta"].isna().all()
+    assert len(ctx.window(3)) == len(ctx.history)
+    september = open_report(built / "enriched.parquet", MONTH, built / "scratch", "test")
+    assert set(september.window(3)["month"]) == {"2025-07", "2025-08", "2025-09"}
+    assert september.window_label(3) == "Jul 2025 – Sep 2025"
