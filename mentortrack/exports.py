@@ -28,25 +28,24 @@ FACT_COLUMNS = ["session_id", "session_date", "session_time", "month", "program"
                 "keywords", "level", "reasons", "summary"]
 
 
-def mentor_keys(names: pd.Series) -> pd.Series:
-    """Stable integer key per mentor name (alphabetical order, starting at 1)."""
-    order = {name: i for i, name in enumerate(sorted(names.dropna().unique()), start=1)}
-    return names.map(order).astype("Int64")
+def mentor_keys(*names: pd.Series | pd.Index) -> dict[str, int]:
+    """Integer key per mentor name over all given names (alphabetical order, starting at 1)."""
+    every = sorted({str(n) for series in names for n in series if pd.notna(n)})
+    return {name: i for i, name in enumerate(every, start=1)}
 
 
-def fact_table(enriched: pd.DataFrame, show_pii: bool | None = None) -> pd.DataFrame:
-    """The tidy session fact table (masked and formula-safe)."""
-    frame = enriched.assign(mentor_key=mentor_keys(enriched["mentor_name"]),
+def fact_table(enriched: pd.DataFrame, keys: dict[str, int], show_pii: bool | None = None) -> pd.DataFrame:
+    """The tidy session fact table with ``mentor_key`` (masked and formula-safe)."""
+    frame = enriched.assign(mentor_key=enriched["mentor_name"].map(keys).astype("Int64"),
                             session_date=enriched["session_date"].dt.strftime("%Y-%m-%d"))
     frame = frame[[c for c in FACT_COLUMNS if c in frame]]
     return neutralize_formulas(mask_pii(frame, show_pii))
 
 
-def mentor_dimension(enriched: pd.DataFrame, mentors: pd.DataFrame) -> pd.DataFrame:
+def mentor_dimension(mentors: pd.DataFrame, keys: dict[str, int]) -> pd.DataFrame:
     """One row per mentor: key, name, and the :func:`mentortrack.early_warnings.mentor_table` columns."""
-    keys = mentor_keys(enriched["mentor_name"])
-    dim = mentors.reset_index().rename(columns={"index": "mentor_name"})
-    dim.insert(0, "mentor_key", dim["mentor_name"].map(dict(zip(enriched["mentor_name"], keys))))
+    dim = mentors.rename_axis("mentor_name").reset_index()
+    dim.insert(0, "mentor_key", dim["mentor_name"].map(keys).astype("Int64"))
     return neutralize_formulas(dim.sort_values("mentor_key"))
 
 
@@ -55,9 +54,10 @@ def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | P
     """Write ``fact_sessions.csv`` and ``dim_mentor.csv`` (UTF-8 with BOM so Excel reads accents)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    keys = mentor_keys(enriched["mentor_name"], mentors.index)
     fact, dim = folder / "fact_sessions.csv", folder / "dim_mentor.csv"
-    fact_table(enriched, show_pii).to_csv(fact, index=False, encoding="utf-8-sig")
-    mentor_dimension(enriched, mentors).to_csv(dim, index=False, encoding="utf-8-sig")
+    fact_table(enriched, keys, show_pii).to_csv(fact, index=False, encoding="utf-8-sig")
+    mentor_dimension(mentors, keys).to_csv(dim, index=False, encoding="utf-8-sig")
     return [fact, dim]
 
 
@@ -71,9 +71,11 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
     """Write the workbook: Sessions (level fills), Mentors, KPIs; frozen headers, filters, widths."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sessions = fact_table(enriched, show_pii)
-    mentor_sheet = mentor_dimension(enriched, mentors)
+    keys = mentor_keys(enriched["mentor_name"], mentors.index)
+    sessions = fact_table(enriched, keys, show_pii)
+    mentor_sheet = mentor_dimension(mentors, keys)
     kpi_sheet = neutralize_formulas(kpis.assign(label=kpis["kpi"].map(KPI_LABELS).fillna(kpis["kpi"])))
+    kpi_sheet = kpi_sheet[["label", *[c for c in kpi_sheet.columns if c != "label"]]]
     with pd.ExcelWriter(path, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
         book = writer.book

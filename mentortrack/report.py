@@ -33,7 +33,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.context import ALL_MONTHS, report_settings
+from mentortrack.context import ALL_MONTHS, ReportContext, report_settings
 from mentortrack.paths import default_sample_path, notebooks_dir, outputs_dir, parameters_dir
 
 log = logging.getLogger(__name__)
@@ -66,14 +66,19 @@ def fingerprint(data: Path, month: str, show_pii: bool) -> str:
 
 
 def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, Any]:
-    """Step 1: load, enrich, and write the tables and exports the notebooks and readers use."""
+    """Step 1: load, enrich, and write the tables and exports the notebooks and readers use.
+
+    The Excel and Power BI exports hold the month's sessions, its KPIs with deltas, and
+    the mentor ranking over the same window the reports use (``mentors.window_months``).
+    """
+    from mentortrack.config import load_parameters
     from mentortrack.early_warnings import mentor_table
     from mentortrack.enrich import enrich
-    from mentortrack.storage import write_table
     from mentortrack.exports import write_excel, write_powerbi
-    from mentortrack.kpis import add_month, month_over_month
+    from mentortrack.kpis import add_month
     from mentortrack.load import LoadError, load_sessions
     from mentortrack.privacy import neutralize_formulas
+    from mentortrack.storage import write_table
     from mentortrack.summaries import mentor_digest
 
     try:
@@ -91,21 +96,15 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, A
     (folder / "load.json").write_text(json.dumps(loaded.counts, indent=2), encoding="utf-8")
 
     scope = enriched if month == ALL_MONTHS else enriched[enriched["month"] == month]
-    mentors = mentor_table(scope)
-    kpis = month_over_month(enriched, month) if month != ALL_MONTHS else _all_kpis(enriched)
+    ctx = ReportContext(history=enriched, scope=scope, month=month, data_label=str(data), output_dir=folder)
+    warning_params = load_parameters("warnings")
+    mentors = mentor_table(ctx.window(warning_params["mentors"]["window_months"]), warning_params)
     exports = folder / "exports"
-    write_excel(scope, mentors, kpis, exports / f"mentortrack_{month}.xlsx", show_pii)
+    write_excel(scope, mentors, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii)
     write_powerbi(scope, mentors, exports / "powerbi", show_pii)
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
     return loaded.counts
-
-
-def _all_kpis(enriched: pd.DataFrame) -> pd.DataFrame:
-    from mentortrack.kpis import compute_kpis
-
-    values = compute_kpis(enriched)
-    return pd.DataFrame({"kpi": list(values), "value": list(values.values())})
 
 
 def _summaries_csv(scope: pd.DataFrame, show_pii: bool) -> pd.DataFrame:
