@@ -29,20 +29,24 @@ def mask_email(email: pd.Series) -> pd.Series:
 
 
 def mask_name(name: pd.Series) -> pd.Series:
-    """``Learner_126`` -> ``L***`` (first letter kept so a PM can still tell rows apart by ID)."""
+    """``Learner_126`` -> ``L***`` (first letter kept; rows stay apart by learner ID); blank stays blank."""
     text = name.astype("string")
-    return text.str.slice(0, 1) + "***"
+    return (text.str.slice(0, 1) + "***").where(text.str.strip() != "", text)
 
 
 def mask_pii(frame: pd.DataFrame, show_pii: bool | None = None) -> pd.DataFrame:
-    """A copy with learner names and e-mails masked, unless ``show_pii`` (default: ``SHOW_PII``)."""
+    """A copy with learner names and e-mails masked, unless ``show_pii`` (default: ``SHOW_PII``).
+
+    Works on canonical (``learner_email``) and export (``Learner_Email``) column names.
+    """
     if show_pii if show_pii is not None else show_pii_requested():
         return frame
     masked = frame.copy()
-    if "learner_email" in masked:
-        masked["learner_email"] = mask_email(masked["learner_email"])
-    if "learner_name" in masked:
-        masked["learner_name"] = mask_name(masked["learner_name"])
+    for column in masked.columns:
+        if column in {"learner_email", "Learner_Email"}:
+            masked[column] = mask_email(masked[column])
+        elif column in {"learner_name", "Learner_Name"}:
+            masked[column] = mask_name(masked[column])
     return masked
 
 

@@ -57,8 +57,9 @@ class ReportRun:
 def fingerprint(data: Path, month: str, show_pii: bool) -> str:
     """SHA-256 over everything a report depends on."""
     digest = hashlib.sha256(f"{month}|{show_pii}|{data.resolve()}".encode())
+    package = Path(__file__).parent
     sources = [data, *sorted(parameters_dir().glob("*.yaml")), *sorted(notebooks_dir().glob("*.ipynb")),
-               *sorted(Path(__file__).parent.glob("*.py"))]
+               *sorted(package.glob("*.py")), *sorted(package.glob("templates/*"))]
     for path in sources:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -77,7 +78,7 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, A
     from mentortrack.exports import write_excel, write_powerbi
     from mentortrack.kpis import add_month
     from mentortrack.load import LoadError, load_sessions
-    from mentortrack.privacy import neutralize_formulas
+    from mentortrack.privacy import mask_pii, neutralize_formulas
     from mentortrack.storage import write_table
     from mentortrack.summaries import mentor_digest
 
@@ -90,9 +91,9 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, A
         raise ReportError(f"{data}: no sessions in {month}; the data covers "
                           f"{sessions['month'].min()} to {sessions['month'].max()}.")
     enriched = enrich(sessions)
-    write_table(enriched, folder / "enriched.parquet")
-    loaded.quarantine.to_csv(folder / "quarantine.csv", index=False)
-    loaded.warnings.to_csv(folder / "data_quality_warnings.csv", index=False)
+    write_table(mask_pii(enriched, show_pii), folder / "enriched.parquet")
+    neutralize_formulas(mask_pii(loaded.quarantine, show_pii)).to_csv(folder / "quarantine.csv", index=False)
+    neutralize_formulas(loaded.warnings).to_csv(folder / "data_quality_warnings.csv", index=False)
     (folder / "load.json").write_text(json.dumps(loaded.counts, indent=2), encoding="utf-8")
 
     scope = enriched if month == ALL_MONTHS else enriched[enriched["month"] == month]

@@ -105,6 +105,9 @@ def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:
     fact = pd.read_csv(built / "exports" / "powerbi" / "fact_sessions.csv", dtype=str)
     assert "'" + FORMULA in fact["learner_feedback"].tolist()
     assert fact["learner_email"].str.contains(r"^l\*\*\*@", regex=True).all()
+    for table in (pd.read_parquet(built / "enriched.parquet"), pd.read_csv(built / "quarantine.csv", dtype=str)):
+        emails = table.filter(regex="(?i)learner_email").stack().dropna()
+        assert len(emails) and not emails.str.contains(r"learner_\d+@", regex=True).any()
     dim = pd.read_csv(built / "exports" / "powerbi" / "dim_mentor.csv")
     assert set(fact["mentor_key"].astype(int)) <= set(dim["mentor_key"])  # every session joins to a mentor
     assert dim["mentor_key"].is_unique
