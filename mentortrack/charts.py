@@ -25,11 +25,19 @@ def use_theme() -> None:
 
 
 def show(fig: Figure) -> None:
-    """Display a figure once in a notebook and free it."""
-    from IPython.display import display
+    """Display a figure once in a notebook as an embedded PNG whose alt text is its title(s), and free it."""
+    import base64
+    import html
+    import io
 
-    display(fig)
+    from IPython.display import HTML, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
+    title = " / ".join(ax.get_title() for ax in fig.axes if ax.get_title()) or "chart"
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    display(HTML(f'<img alt="{html.escape(title)}" src="data:image/png;base64,{data}">'))
 
 
 def _figure(width: float = 7, height: float = 3.6) -> tuple[Figure, plt.Axes]:

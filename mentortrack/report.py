@@ -117,6 +117,23 @@ def _summaries_csv(scope: pd.DataFrame, show_pii: bool) -> pd.DataFrame:
     return neutralize_formulas(mask_pii(table, show_pii))
 
 
+def _ipc_kernel_manager(socket_dir: str) -> type:
+    """A kernel manager that talks to its kernel over IPC sockets in ``socket_dir`` instead of unencrypted TCP."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return str(Path(socket_dir) / "kernel")
+
+    return IPCKernelManager
+
+
 def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool, kernel: str) -> Path:
     """Step 2 and 3 for one notebook: papermill, then nbconvert to HTML without code."""
     import nbformat
@@ -131,8 +148,9 @@ def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: boo
                   "month": month, "output_dir": str(folder), "data_label": data_label, "show_pii": show_pii,
                   "parameters_dir": str(parameters_dir())}
     try:
-        pm.execute_notebook(str(source), str(executed), parameters=parameters, kernel_name=kernel,
-                            progress_bar=False, cwd=str(folder))
+        with tempfile.TemporaryDirectory(prefix="mentortrack-kernel-") as sockets:
+            pm.execute_notebook(str(source), str(executed), parameters=parameters, kernel_name=kernel,
+                                progress_bar=False, cwd=str(folder), kernel_manager_class=_ipc_kernel_manager(sockets))
     except pm.PapermillExecutionError as err:
         first_line = (err.source or "").strip().splitlines()[0][:80] if (err.source or "").strip() else ""
         raise ReportError(f"notebook {name}.ipynb failed in cell In [{err.exec_count}] ({first_line}): "
