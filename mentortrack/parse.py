@@ -61,7 +61,10 @@ def _key(raw: pd.Series) -> pd.Series:
 
 def parse_text(raw: pd.Series) -> Parsed:
     """Strip and collapse white space; blank becomes missing."""
-    text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
+    text = raw.str.strip()
+    spaced = text.str.contains(r"\s\s|[\t\r\n]", regex=True)
+    if spaced.any():  # collapsing runs of white space is slow per value, so only where there are any
+        text = text.where(~spaced, text[spaced].str.replace(r"\s+", " ", regex=True))
     values = text.where(text != "").astype("string")
     return Parsed(values, pd.Series(pd.NA, index=raw.index, dtype="string"))
 
@@ -192,26 +195,39 @@ def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
 
 
 def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True) -> Parsed:
-    """Parse one raw column according to its kind in the schema."""
+    """Parse one raw column according to its kind in the schema.
+
+    Dates are parsed as a whole (the file's evidence decides ambiguous ones); every
+    other kind is parsed once per distinct value and mapped back to the rows.
+    """
+    if column.kind == "date":
+        parsed = parse_date(raw, dayfirst)
+        parsed.values = parsed.values.astype(canonical_dtypes()[column.name])
+        return parsed
+    distinct = raw.drop_duplicates()
+    parsed = _parse_values(distinct.reset_index(drop=True), column)
+    position = pd.Index(distinct).get_indexer(raw)
+    values = parsed.values.take(position).set_axis(raw.index)
+    errors = parsed.errors.take(position).set_axis(raw.index)
+    return Parsed(values.astype(canonical_dtypes()[column.name]), errors, parsed.notes)
+
+
+def _parse_values(raw: pd.Series, column: Column) -> Parsed:
     match column.kind:
-        case "date":
-            parsed = parse_date(raw, dayfirst)
         case "time":
-            parsed = parse_time(raw)
+            return parse_time(raw)
         case "int":
-            parsed = parse_int(raw)
+            return parse_int(raw)
         case "rating":
-            parsed = parse_int(raw, "whole-number rating")
+            return parse_int(raw, "whole-number rating")
         case "status":
-            parsed = parse_status(raw)
+            return parse_status(raw)
         case "prep":
-            parsed = parse_prep(raw)
+            return parse_prep(raw)
         case "bool":
-            parsed = parse_bool(raw)
+            return parse_bool(raw)
         case _:
-            parsed = parse_issue_flag(raw) if column.name == "issue_flag" else parse_text(raw)
-    parsed.values = parsed.values.astype(canonical_dtypes()[column.name])
-    return parsed
+            return parse_issue_flag(raw) if column.name == "issue_flag" else parse_text(raw)
 
 
 def missing_column(column: Column, index: pd.Index) -> pd.Series:
