@@ -136,14 +136,28 @@ def _sent_keys(log: Path) -> set[tuple[str, str]]:
         return {(row["key"], row["recipient"]) for row in csv.DictReader(handle)}
 
 
+SMTP_ENV = {"host": "MENTORTRACK_SMTP_HOST", "port": "MENTORTRACK_SMTP_PORT", "user": "MENTORTRACK_SMTP_USER"}
+"""Environment variables that override the YAML's SMTP host, port and user."""
+
+
+def smtp_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The ``smtp`` settings with host, port and user taken from the environment where set."""
+    smtp = dict(settings["smtp"])
+    smtp.update({key: os.environ[var] for key, var in SMTP_ENV.items() if os.environ.get(var)})
+    return smtp
+
+
 def send(mails: list[Mail], settings: dict[str, Any], sent_log: str | Path,
          context: ssl.SSLContext | None = None) -> tuple[int, int]:
     """Send through SMTP, skipping messages already in the sent-log; returns (sent, skipped).
 
+    Host, port and user come from the settings or ``MENTORTRACK_SMTP_HOST/PORT/USER``; the
+    password only from the environment variable named by ``smtp.password_env``.
+
     Raises:
         MailError: a user is configured but the password variable is empty, or the server refuses.
     """
-    smtp = settings["smtp"]
+    smtp = smtp_settings(settings)
     password = os.environ.get(smtp["password_env"], "")
     if smtp.get("user") and not password:
         raise MailError(f"refusing to send: SMTP user {smtp['user']!r} is set but ${smtp['password_env']} is empty "

@@ -163,3 +163,15 @@ def test_cli_send_refuses_without_password(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("MENTORTRACK_ROOT", str(tmp_path))
     result = CliRunner().invoke(app, ["email", "--period", "2025-10", "--send", "--out", str(tmp_path / "mail")])
     assert result.exit_code == 2 and "refusing to send" in result.stderr
+
+
+def test_smtp_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mentortrack.mailer import smtp_settings
+
+    base = load_parameters("lifecycle")["email"]
+    assert smtp_settings(base)["host"] == "localhost"
+    monkeypatch.setenv("MENTORTRACK_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("MENTORTRACK_SMTP_USER", "pm")
+    smtp = smtp_settings(base)
+    assert (smtp["host"], smtp["user"], smtp["port"]) == ("smtp.example.org", "pm", 587)
+    assert "password" not in smtp
