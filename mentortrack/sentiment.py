@@ -26,7 +26,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.metrics import accuracy_score, f1_score
 from textblob import TextBlob
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -147,9 +147,3 @@ def evaluate() -> pd.DataFrame:
         "negative_recall": float(((predicted == "Negative") & (data["label"] == "Negative")).sum()
                                  / (data["label"] == "Negative").sum()),
     } for name, predicted in methods.items()])
-
-
-def confusion(predicted: list[str], truth: list[str]) -> pd.DataFrame:
-    """Confusion matrix with true labels as rows and predicted labels as columns."""
-    return pd.DataFrame(confusion_matrix(truth, predicted, labels=list(LABELS)),
-                        index=pd.Index(LABELS, name="true"), columns=pd.Index(LABELS, name="predicted"))
