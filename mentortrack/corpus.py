@@ -1,0 +1,84 @@
+"""The labelled text the sentiment classifier is trained and evaluated on, and the leakage check.
+
+Three kinds of labelled text ship in ``mentortrack/data/sentiment/`` (see its
+``DATACARD.md`` for sources, licences, sizes and label mapping):
+
+- ``real_feedback.csv``: human-labelled sentences from public, openly licensed
+  corpora (reviews, editorials, tweets), one ``source`` per corpus;
+- the project's own domain sentences: the synthetic training pool
+  (``data/feedback_pool.yaml``) and the separately written domain evaluation
+  set (``data/sentiment_eval.csv``); they supplement the real text, never replace it;
+- ``reserved_fingerprints.txt``: SHA-256 fingerprints of a corpus reserved for
+  independent evaluation (course-evaluation comments of Welch & Mihalcea). The
+  texts are not in the repository; :func:`leaked` proves none of ours is one of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from functools import cache
+
+import pandas as pd
+
+from mentortrack.paths import package_data
+
+CORPUS_FILE = "real_feedback.csv"
+FINGERPRINT_FILE = "reserved_fingerprints.txt"
+NEUTRAL_BAND = 0.5
+"""A mean human rating on the -4..4 scale within ±0.5 is Neutral (VADER corpora)."""
+
+DOMAIN_SOURCE = "mentortrack_domain"
+"""``source`` of the project's own (synthetic) domain sentences."""
+
+
+def label_from_mean_rating(score: float) -> str:
+    """Positive (mean >= 0.5), Negative (<= -0.5) or Neutral, for a mean rating on -4..4."""
+    if score >= NEUTRAL_BAND:
+        return "Positive"
+    if score <= -NEUTRAL_BAND:
+        return "Negative"
+    return "Neutral"
+
+
+def sentiment_file(name: str) -> str:
+    """Path (as text) of a file in ``data/sentiment``."""
+    return str(package_data(f"sentiment/{name}"))
+
+
+@cache
+def real_corpus() -> pd.DataFrame:
+    """The real labelled sentences: ``source``, ``source_id``, ``text``, ``score``, ``label``."""
+    return pd.read_csv(sentiment_file(CORPUS_FILE), dtype={"source_id": "string"}, keep_default_na=False)
+
+
+def domain_training() -> pd.DataFrame:
+    """The synthetic domain pool as a ``source``/``text``/``label`` frame (training supplement)."""
+    from mentortrack.sample import feedback_pool
+
+    return feedback_pool().labelled().assign(source=DOMAIN_SOURCE)
+
+
+def domain_evaluation() -> pd.DataFrame:
+    """The separately written domain evaluation sentences (never trained on)."""
+    return pd.read_csv(package_data("sentiment_eval.csv")).assign(source="mentortrack_domain_eval")
+
+
+def fingerprint(text: str) -> str:
+    """SHA-256 of a text lowercased, with every run of non-alphanumerics made one space."""
+    normal = re.sub(r"[^0-9a-z]+", " ", text.lower()).strip()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+@cache
+def reserved_fingerprints() -> frozenset[str]:
+    """Fingerprints of the reserved evaluation corpus (566 course-evaluation comments)."""
+    lines = package_data(f"sentiment/{FINGERPRINT_FILE}").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def leaked(texts: Iterable[str]) -> list[str]:
+    """The texts that are (up to case and punctuation) one of the reserved evaluation comments."""
+    reserved = reserved_fingerprints()
+    return [t for t in texts if fingerprint(t) in reserved]
