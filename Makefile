@@ -18,7 +18,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-stt report report-all validate sample analyze kpis eval eval-stt agendas notes followups emails alerts test lab bench-report bench-validate bench-analyze clean
+.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-stt agendas notes followups emails alerts test lab bench-nlp bench-report bench-validate bench-analyze clean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,8 +56,11 @@ analyze: $(STAMP) ## Run the NLP once and write outputs/enriched.parquet (what t
 kpis: $(STAMP) ## Print the month's KPIs with month-over-month deltas
 	$(BIN)/mentortrack kpis $(DATA) --month $(MONTH)
 
-eval: $(STAMP) ## Score TextBlob vs the suite's sentiment method on the labelled evaluation set
-	$(BIN)/mentortrack eval
+train: $(STAMP) ## Distil the static encoder and fit the sentiment classifier on the labelled real text (about 5 min)
+	$(BIN)/mentortrack train --all
+
+eval: $(STAMP) ## TextBlob vs VADER vs the suite's label on held-out real text and domain sentences [ENCODER=minilm]
+	$(BIN)/mentortrack eval $(if $(ENCODER),--encoder $(ENCODER))
 
 eval-stt: $(STAMP) ## Word error rate of both speech engines on espeak-ng speech (needs setup-stt, espeak-ng)
 	$(BIN)/python scripts/eval_stt.py
@@ -79,6 +82,12 @@ alerts: $(STAMP) ## Red sessions with feedback in the 24 h before AT: make alert
 
 lab: $(STAMP) ## Open JupyterLab on the suite's kernel (explore.ipynb has the widget filters)
 	$(BIN)/jupyter lab notebooks/
+
+eval-keywords: $(STAMP) ## Share of keyword phrases a reader would accept, before and after noun-phrase candidates
+	$(BIN)/python scripts/keyword_quality.py
+
+bench-nlp: $(STAMP) ## NLP throughput on real-variety feedback: per-row pipeline vs forward pass vs analyze cold/warm [ROWS=4000]
+	$(BIN)/python scripts/bench_nlp.py --rows $(or $(BENCH_ROWS),4000)
 
 bench-report: $(STAMP) ## Time make report cold (empty NLP cache, fresh output) and warm (same month again)
 	bash scripts/bench_report.sh $(MONTH)

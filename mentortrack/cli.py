@@ -44,7 +44,7 @@ def validate(
     quarantine: Annotated[Path | None, typer.Option(help="Where to write quarantined rows (CSV).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check an export: rows read, valid, quarantined, duplicates and warnings by kind.
+    """Check an export: rows read, valid, quarantined, duplicates, skipped rows and warnings by kind.
 
     Exit code 0 when at least one row is usable, 2 otherwise.
     """
@@ -57,7 +57,8 @@ def validate(
         typer.echo(json.dumps(counts))
     else:
         typer.echo(f"{counts['file']}\n  rows read     {counts['rows_read']}\n  valid         {counts['valid']}\n"
-                   f"  quarantined   {counts['quarantined']}\n  duplicates    {counts['duplicates']} (exact, dropped)")
+                   f"  quarantined   {counts['quarantined']}\n  duplicates    {counts['duplicates']} (exact, dropped)\n"
+                   f"  skipped       {counts['skipped']} (repeated header or totals rows)")
         for kind, n in counts["warnings"].items():
             typer.echo(f"  warning       {kind}: {n}")
         for note in result.notes:
@@ -145,17 +146,55 @@ def analyze(
     typer.echo(f"wrote {path} ({len(result.sessions)} sessions; {len(result.quarantine)} quarantined)")
 
 
-@app.command("eval")
-def evaluate_sentiment() -> None:
-    """Score TextBlob, VADER and the suite's sentiment method on the labelled evaluation set."""
-    from mentortrack.sentiment import evaluate, load_eval_set
+ModelOpt = Annotated[str | None, typer.Option(help="minilm-finetuned or static-linear; default: parameters/nlp.yaml.")]
 
-    table = evaluate()
-    data = load_eval_set()
-    typer.echo(f"Sentiment evaluation on {len(data)} labelled feedback sentences "
-               f"({', '.join(f'{n} {label}' for label, n in data['label'].value_counts().items())}), "
-               "none used in training:")
-    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+def _sentiment_model(model: str | None) -> str:
+    from mentortrack.config import load_parameters
+    from mentortrack.sentiment import SENTIMENT_MODELS
+
+    chosen = model or load_parameters("nlp")["sentiment"]["model"]
+    if chosen not in SENTIMENT_MODELS:
+        raise typer.BadParameter(f"use one of {', '.join(SENTIMENT_MODELS)}", param_hint="--model")
+    return chosen
+
+
+@app.command("eval")
+def evaluate_sentiment(
+    model: ModelOpt = None,
+    cross_source: Annotated[bool, typer.Option(
+        "--cross-source", help="Also refit the static-linear model without each source family in turn.")] = False,
+) -> None:
+    """Score TextBlob, VADER and the suite's label on held-out real text and on domain sentences."""
+    from mentortrack.evaluation import HEADLINE_SET, evaluate
+
+    chosen = _sentiment_model(model)
+    result = evaluate(chosen, cross_source=cross_source)
+    columns = ["method", "n", "accuracy", "macro_f1", "negative_precision", "negative_recall", "negative_f1",
+               "neutral_f1", "positive_f1"]
+    typer.echo(f"Sentiment evaluation of the {chosen} model against TextBlob and VADER.\n")
+    for name, table in result.scores.groupby("set", sort=False):
+        typer.echo(f"{name}  (n = {int(table['n'].iloc[0])})")
+        shown = table.reindex(columns=columns).drop(columns="n")
+        typer.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="–") + "\n")
+    typer.echo(f"Confusion matrix, {HEADLINE_SET} (rows: true, columns: mentortrack):")
+    typer.echo(result.confusion(HEADLINE_SET).to_string() + "\n")
+    typer.echo("Errors it still makes (most confident first):")
+    for name in (HEADLINE_SET, "domain sentences (written for the project)"):
+        for row in result.errors(name, limit=5).itertuples():
+            typer.echo(f"  [{row.label} -> {row.mentortrack}, {row.confidence:.2f}] {row.text[:110]}")
+
+
+@app.command()
+def train(model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
+        "--all", help="Distil the static encoder and build every sentiment model.")] = False) -> None:
+    """Build the sentiment model(s) from the labelled real text (``--all``: about 15 minutes)."""
+    from mentortrack.sentiment import SENTIMENT_MODELS
+    from mentortrack.training import train as build
+
+    models = list(SENTIMENT_MODELS) if all_models else [_sentiment_model(model)]
+    for path in build(models, distil=all_models):
+        typer.echo(f"wrote {path}")
 
 
 @app.command()
@@ -276,9 +315,8 @@ def email(
     """Session summary e-mails to mentor and learner, and a digest per mentor; .eml files unless --send."""
     from mentortrack.config import load_parameters
     from mentortrack.followups import load_directory
-    from mentortrack.mailer import MailError, compose
+    from mentortrack.mailer import MailError, compose, write_eml
     from mentortrack.mailer import send as send_mail
-    from mentortrack.mailer import write_eml
     from mentortrack.paths import package_data
 
     settings = load_parameters("lifecycle")["email"]

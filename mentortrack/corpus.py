@@ -82,3 +82,18 @@ def leaked(texts: Iterable[str]) -> list[str]:
     """The texts that are (up to case and punctuation) one of the reserved evaluation comments."""
     reserved = reserved_fingerprints()
     return [t for t in texts if fingerprint(t) in reserved]
+
+
+FAMILIES: dict[str, str] = {
+    "vader_amazon_reviews": "product reviews (Amazon)",
+    "uci_amazon": "product reviews (Amazon)",
+    "vader_movie_reviews": "movie reviews",
+    "uci_imdb": "movie reviews",
+    "vader_nyt_editorials": "news editorials",
+    "vader_tweets": "tweets",
+    "uci_yelp": "restaurant reviews (Yelp)",
+}
+"""Sources grouped by where the text comes from: a cross-source evaluation holds out a whole family."""
+
+HEADLINE_FAMILY = "product reviews (Amazon)"
+"""The held-out family closest to learner feedback (customers judging a service or product)."""

@@ -31,6 +31,11 @@ def _negative_feedback(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
     return s["sentiment"].astype("string") == "Negative"
 
 
+def _mixed_feedback(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
+    mixed = s["sentiment_mixed"] if "sentiment_mixed" in s else pd.Series(False, index=s.index)
+    return mixed.fillna(False).astype(bool)
+
+
 def _prep_is(level: str) -> Rule:
     return lambda s, rule: s["mentor_prep_done"].astype("string") == level
 
@@ -58,6 +63,7 @@ def _mentor_cancellations(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
 RULES: dict[str, Rule] = {
     "low_rating": _low_rating,
     "negative_feedback": _negative_feedback,
+    "mixed_feedback": _mixed_feedback,
     "no_prep": _prep_is("No"),
     "partial_prep": _prep_is("Partial"),
     "no_follow_up": _no_follow_up,

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from mentortrack.config import load_parameters
 from mentortrack.early_warnings import assess, no_show_counts
 from mentortrack.keywords import session_keywords
 from mentortrack.kpis import add_month
@@ -20,19 +21,19 @@ from mentortrack.summaries import summarize_sessions
 log = logging.getLogger(__name__)
 
 ENRICHED_COLUMNS = ["month", "textblob_polarity", "textblob_subjectivity", "sentiment_published", "sentiment",
-                    "keywords", "level", "rules", "reasons", "no_show_count", "summary"]
+                    "sentiment_confidence", "sentiment_mixed", "keywords", "level", "rules", "reasons", "no_show_count", "summary"]
 """Columns :func:`enrich` adds to the canonical session table."""
 
 
 def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = None,
            nlp_parameters: dict[str, Any] | None = None) -> pd.DataFrame:
     """Add sentiment, keywords, early-warning level and reasons, and a summary to every session."""
+    nlp = nlp_parameters if nlp_parameters is not None else load_parameters("nlp")
     frame = add_month(sessions).copy()
     log.info("sentiment for %d sessions", len(frame))
-    frame = frame.join(score_feedback(frame["learner_feedback"]))
+    frame = frame.join(score_feedback(frame["learner_feedback"], nlp["sentiment"]["model"]))
     log.info("keywords")
-    frame["keywords"] = session_keywords(frame["learner_feedback"],
-                                         nlp_parameters["keywords"] if nlp_parameters else None)
+    frame["keywords"] = session_keywords(frame["learner_feedback"], nlp["keywords"])
     frame["no_show_count"] = no_show_counts(frame)
     frame = frame.join(assess(frame, warning_parameters))
     frame["summary"] = summarize_sessions(frame)

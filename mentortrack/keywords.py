@@ -1,10 +1,18 @@
 """Keywords of learner feedback with KeyBERT, and themes per group.
 
-Per session: the top phrases of its feedback (1–2-grams, English stop words,
-MMR for diversity; settings in ``parameters/nlp.yaml``). Texts are deduplicated,
-run through KeyBERT in batches (one call per batch, with a progress bar), and
-results cached on disk keyed by text hash + model name + parameters, so a
-monthly re-run only processes new texts.
+Candidates are noun phrases: maximal runs of adjectives/participles followed by
+nouns, found with TextBlob's pattern part-of-speech tagger (its lexicon ships
+inside the textblob wheel; no NLTK download), lower-cased, 1–3 words, without a
+stop word at either end and without digits (course numbers such as "583" are not
+topics). :func:`acceptable` states the same rule as a check. KeyBERT then ranks
+each text's candidates by similarity to the text (MMR for diversity; settings in
+``parameters/nlp.yaml``).
+
+Speed: distinct texts only; one candidate vocabulary over all new texts, each
+phrase embedded once (KeyBERT's ``extract_embeddings``), the texts' own
+embeddings reused from :mod:`mentortrack.embeddings`; results cached on disk
+keyed by text hash + encoder + settings, so a monthly re-run only processes new
+texts.
 
 Themes per mentor, session type or sentiment are the phrases found in the most
 sessions of the group (ties broken alphabetically).
@@ -14,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import cache
 from typing import Any
 
@@ -22,31 +31,134 @@ from tqdm.auto import tqdm
 
 from mentortrack import cache as nlp_cache
 from mentortrack.config import load_parameters
-from mentortrack.embeddings import MODEL_NAME, embed, model
+from mentortrack.embeddings import DEFAULT_ENCODER, embed, encoder_id, keybert_model
 
 log = logging.getLogger(__name__)
 
 SEPARATOR = "; "
 """Joins a session's phrases in the ``keywords`` column."""
 
+NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
+MODIFIER_TAGS = ("JJ", "JJR", "JJS", "VBN", "VBG")
+MAX_WORDS = 3
+EXTRA_STOP_WORDS = frozenset({"lot", "lots", "thing", "things", "bit", "way", "kind", "sort", "stuff", "time",
+                              "times", "day", "days", "today", "everything", "anything", "something", "nothing",
+                              "everyone", "anyone", "someone", "lol", "yes", "ok", "okay", "thanks", "thank",
+                              "hope", "wish", "think", "thought", "feel", "felt", "need", "want", "like", "love",
+                              "guess", "please", "know", "got", "get", "make", "made", "use", "try"})
+"""Words too vague to be a topic, or verbs the tagger often reads as nouns ("questions hope"):
+never alone and never at a phrase's edge."""
+
+DOMAIN_NOUNS = frozenset({"resume", "resumes", "interview", "interviews", "review", "reviews", "plan", "plans",
+                          "offer", "offers", "code", "feedback", "referral", "referrals", "schedule"})
+"""Nouns of mentoring feedback that the general-purpose tagger reads as verbs ("resume tips")."""
+
 
 @cache
-def _keybert() -> Any:
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
+
+
+@cache
+def _tagger() -> Any:
+    from textblob.en.taggers import PatternTagger
+
+    return PatternTagger()
+
+
+def _usable(word: str) -> bool:
+    return word.isalpha() and len(word) > 1 and not re.search(r"\d", word)
+
+
+def _tags(text: str) -> list[tuple[str, str]]:
+    """Part-of-speech tags of the lower-cased text (no sentence-initial proper nouns), domain nouns fixed."""
+    return [(w, "NN" if w in DOMAIN_NOUNS and t.startswith("VB") else t) for w, t in _tagger().tag(text.lower())]
+
+
+def noun_phrases(text: str) -> list[str]:
+    """Candidate phrases of a text, in order of appearance, each once."""
+    found: list[str] = []
+    run: list[tuple[str, str]] = []
+    for word, tag in [*_tags(text), ("", "END")]:
+        if tag in NOUN_TAGS + MODIFIER_TAGS and _usable(word):
+            run.append((word.lower(), tag))
+            continue
+        while run and run[-1][1] not in NOUN_TAGS:
+            run.pop()
+        words = [w for w, _ in run]
+        while words and words[0] in _stop_words():
+            words.pop(0)
+        while words and words[-1] in _stop_words():
+            words.pop()
+        if words:
+            found.append(" ".join(words[-MAX_WORDS:]))
+        run = []
+    return list(dict.fromkeys(found))
+
+
+def acceptable(phrase: str) -> bool:
+    """Whether a reader would accept ``phrase`` as a topic: a noun phrase of 1–3 words that
+    ends in a noun, every word an adjective, participle or noun, no stop word at either end,
+    no digits."""
+    words = phrase.split()
+    if not 1 <= len(words) <= MAX_WORDS or any(not _usable(w) for w in words):
+        return False
+    if words[0] in _stop_words() or words[-1] in _stop_words():
+        return False
+    tags = [tag for _, tag in _tags(phrase)]
+    return len(tags) == len(words) and tags[-1] in NOUN_TAGS and all(t in NOUN_TAGS + MODIFIER_TAGS for t in tags)
+
+
+def _namespace(settings: dict[str, Any], encoder: str) -> str:
+    params = ",".join(f"{k}={settings[k]}" for k in sorted(settings) if k not in ("batch_size", "encoder"))
+    return f"keybert-np:{encoder_id(encoder)}:{params}"
+
+
+@cache
+def _keybert(encoder: str) -> Any:
     from keybert import KeyBERT
 
-    return KeyBERT(model=model())
+    return KeyBERT(model=keybert_model(encoder))
 
 
-def _namespace(settings: dict[str, Any]) -> str:
-    params = ",".join(f"{k}={settings[k]}" for k in sorted(settings) if k != "batch_size")
-    return f"keybert:{MODEL_NAME}:{params}"
+def _rank(texts: list[str], settings: dict[str, Any], encoder: str) -> dict[str, list[tuple[str, float]]]:
+    """KeyBERT over one vocabulary of all the texts' candidate phrases."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    candidates = {t: noun_phrases(t) for t in texts}
+    with_phrases = [t for t in texts if candidates[t]]
+    ranked: dict[str, list[tuple[str, float]]] = {t: [] for t in texts}
+    if not with_phrases:
+        return ranked
+    vectorizer = CountVectorizer(analyzer=lambda text: candidates[text], lowercase=False)
+    model = _keybert(encoder)
+    word_embeddings = None
+    if len({p for t in with_phrases for p in candidates[t]}) > 0:
+        vectorizer.fit(with_phrases)
+        vocabulary = list(vectorizer.get_feature_names_out())
+        word_embeddings = embed(vocabulary, encoder, progress=False)
+    result = model.extract_keywords(with_phrases, vectorizer=vectorizer, doc_embeddings=embed(with_phrases, encoder),
+                                    word_embeddings=word_embeddings, use_mmr=settings["use_mmr"],
+                                    diversity=settings["diversity"], top_n=settings["top_n"])
+    if len(with_phrases) == 1:
+        result = [result]
+    for text, phrases in zip(with_phrases, result):
+        ranked[text] = [(p, round(float(s), 4)) for p, s in phrases]
+    return ranked
 
 
-def extract(texts: list[str], settings: dict[str, Any] | None = None) -> list[list[tuple[str, float]]]:
-    """Top phrases with scores for each text (in input order; empty text -> no phrases)."""
+def extract(texts: list[str], settings: dict[str, Any] | None = None,
+            encoder: str | None = None) -> list[list[tuple[str, float]]]:
+    """Top phrases with scores for each text (in input order; empty text -> no phrases).
+
+    ``encoder`` defaults to ``settings["encoder"]``.
+    """
     settings = settings if settings is not None else load_parameters("nlp")["keywords"]
+    encoder = encoder or settings.get("encoder", DEFAULT_ENCODER)
     unique = [t for t in dict.fromkeys(texts) if t]
-    namespace = _namespace(settings)
+    namespace = _namespace(settings, encoder)
     found = {t: json.loads(v) for t, v in nlp_cache.get_many(namespace, unique).items()}
     todo = [t for t in unique if t not in found]
     if todo:
@@ -54,24 +166,17 @@ def extract(texts: list[str], settings: dict[str, Any] | None = None) -> list[li
         size = int(settings["batch_size"])
         batches = range(0, len(todo), size)
         for start in tqdm(batches, desc="keywords", unit="batch", disable=len(batches) < 2):
-            chunk = todo[start:start + size]
-            result = _keybert().extract_keywords(
-                chunk, doc_embeddings=embed(chunk, progress=False),
-                keyphrase_ngram_range=(settings["ngram_min"], settings["ngram_max"]),
-                stop_words=settings["stop_words"], use_mmr=settings["use_mmr"],
-                diversity=settings["diversity"], top_n=settings["top_n"])
-            if len(chunk) == 1:
-                result = [result]
-            new = {t: [(p, round(float(s), 4)) for p, s in phrases] for t, phrases in zip(chunk, result)}
+            new = _rank(todo[start:start + size], settings, encoder)
             nlp_cache.put_many(namespace, {t: json.dumps(v).encode() for t, v in new.items()})
             found.update(new)
-    return [[tuple(p) for p in found[t]] if t else [] for t in texts]
+    return [[tuple(p) for p in found[t]] if t else [] for t in texts]  # type: ignore[misc]
 
 
-def session_keywords(feedback: pd.Series, settings: dict[str, Any] | None = None) -> pd.Series:
+def session_keywords(feedback: pd.Series, settings: dict[str, Any] | None = None,
+                     encoder: str | None = None) -> pd.Series:
     """The ``keywords`` column: a session's phrases joined with ``; `` (missing without feedback)."""
     text = feedback.astype("string").str.strip().fillna("")
-    phrases = extract(text.tolist(), settings)
+    phrases = extract(text.tolist(), settings, encoder)
     joined = [SEPARATOR.join(p for p, _ in found) for found in phrases]
     return pd.Series(joined, index=feedback.index, dtype="string").replace("", pd.NA)
 

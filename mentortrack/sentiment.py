@@ -8,40 +8,80 @@ Columns produced by :func:`score_feedback`:
   < -0.1 Negative, otherwise Neutral; empty feedback counts as Neutral.
 - ``sentiment``: the suite's label, Positive / Neutral / Negative, or
   ``No feedback`` when the text is empty (never Neutral).
+- ``sentiment_confidence`` (0..1): the model's probability of that label; sort
+  ascending to review the borderline ones. Empty for ``No feedback``.
+- ``sentiment_mixed``: the feedback clearly praises one thing and clearly
+  complains about another.
 
-The suite's label is a logistic-regression classifier over the MiniLM sentence
-embedding of the text plus the TextBlob polarity and VADER compound scores. It
-is trained on the labelled sentence pool in ``data/feedback_pool.yaml`` (label
-rule: any complaint or unmet expectation is Negative) and evaluated on
-``data/sentiment_eval.csv``, 304 sentences written separately that it never
-trains on (``make eval``). Lexicons miss complaints worded without negative
-words ("Session felt rushed, didn't get enough time"); the embedding carries them.
+The suite's label comes from one of two models trained on human-labelled real
+text and the project's domain sentences (:mod:`mentortrack.training`; chosen in
+``parameters/nlp.yaml``, ``sentiment.model``):
+
+- ``minilm-finetuned`` (default): all-MiniLM-L6-v2 fine-tuned for the three
+  labels, run as an int8 ONNX model with onnxruntime (no torch);
+- ``static-linear``: a logistic regression over the static embedding plus TextBlob
+  polarity and VADER compound: faster, less accurate.
+
+Both were trained with equal class weights; the Neutral probability is then halved
+(:data:`NEUTRAL_PRIOR`) because learner feedback is mostly opinionated.
+
+Mixed feedback rule: the label follows the balance of the whole text, as the human
+raters of the training corpora judged it. The text is also cut into clauses at
+sentence ends and contrast words (but, however, although, though, yet, except,
+whereas); when one clause is Positive and another Negative, each with probability
+>= 0.9, the feedback is *mixed*: ``sentiment_mixed`` is true and the label is
+Neutral ("I thought 583 was boring but useful." -> Neutral, mixed). Early warnings
+flag mixed feedback for review (amber). A looser rule (probability >= 0.6) made the
+held-out scores worse, so the rule only fires on clear opposites.
+
+Labels are cached on disk per text and model, like keywords.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
-from textblob import TextBlob
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from mentortrack.embeddings import embed
+from mentortrack import cache as nlp_cache
+from mentortrack.embeddings import embed, encoder_id
 from mentortrack.paths import package_data
-from mentortrack.sample import feedback_pool
 
 LABELS = ("Positive", "Neutral", "Negative")
+LABEL_ORDER = ("Negative", "Neutral", "Positive")
+"""Column order of every model's probabilities."""
+
 NO_FEEDBACK = "No feedback"
 PUBLISHED_THRESHOLD = 0.1
 """TextBlob polarity beyond ±0.1 is Positive/Negative in the published method."""
 
+SENTIMENT_MODELS = ("minilm-finetuned", "static-linear")
+DEFAULT_MODEL = "minilm-finetuned"
+NEUTRAL_PRIOR = 0.5
+"""Factor on the Neutral probability before the argmax."""
+
+MIXED_MIN_PROBABILITY = 0.9
+"""A clause counts as clearly Positive/Negative for the mixed rule at this probability."""
+
+BATCH_SIZE = 64
+MAX_TOKENS = 128
+
+CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+\b(?:but|however|although|though|yet|except|whereas)\b\s*",
+                          flags=re.IGNORECASE)
+LEADING_CONTRAST = re.compile(r"^\s*(?:but|however|although|though|yet|except|whereas)\b[\s,]*", flags=re.IGNORECASE)
+
 
 def textblob_scores(texts: pd.Series) -> pd.DataFrame:
     """TextBlob polarity and subjectivity per text (computed once per distinct text)."""
+    from textblob import TextBlob
+
     unique = texts.dropna().unique()
     scores = {t: TextBlob(t).sentiment for t in unique}
     return pd.DataFrame({
@@ -57,44 +97,209 @@ def published_label(polarity: pd.Series) -> pd.Series:
 
 
 @cache
-def _vader() -> SentimentIntensityAnalyzer:
+def _vader():  # type: ignore[no-untyped-def]
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     return SentimentIntensityAnalyzer()
 
 
-def _features(texts: list[str]) -> np.ndarray:
-    polarity = [TextBlob(t).sentiment.polarity for t in texts]
-    compound = [_vader().polarity_scores(t)["compound"] for t in texts]
-    return np.hstack([embed(texts), np.array([polarity, compound], dtype=np.float32).T])
+def vader_compound(texts: list[str]) -> np.ndarray:
+    """VADER's compound score (-1..1) per text."""
+    analyzer = _vader()
+    return np.array([analyzer.polarity_scores(t)["compound"] for t in texts], dtype=np.float32)
+
+
+def linear_features(texts: list[str], polarity: np.ndarray | None = None) -> np.ndarray:
+    """The static-linear model's input: static embedding, TextBlob polarity, VADER compound."""
+    if polarity is None:
+        polarity = textblob_scores(pd.Series(texts, dtype=object))["textblob_polarity"].to_numpy()
+    lexical = np.column_stack([np.asarray(polarity, dtype=np.float32), vader_compound(texts)])
+    return np.hstack([embed(texts, "static"), lexical]).astype(np.float32)
+
+
+def model_path(name: str) -> Path:
+    """Where the sentiment model ``name`` ships."""
+    suffix = ".onnx" if name == "minilm-finetuned" else ".npz"
+    return package_data(f"models/sentiment-{name}{suffix}")
+
+
+class SentimentModel(Protocol):
+    """What the label needs from a model: probabilities in :data:`LABEL_ORDER` and a cache key."""
+
+    key: str
+
+    def probabilities(self, texts: list[str], polarity: np.ndarray | None = None) -> np.ndarray:
+        """One row per text, columns Negative, Neutral, Positive, rows summing to 1."""
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _with_prior(p: np.ndarray, neutral_prior: float) -> np.ndarray:
+    p = p.copy()
+    p[:, LABEL_ORDER.index("Neutral")] *= neutral_prior
+    return p / p.sum(axis=1, keepdims=True)
 
 
 @dataclass(frozen=True)
-class Classifier:
-    """The suite's sentiment classifier and what it was trained on."""
+class LinearSentiment:
+    """The static-linear model: a multinomial logistic regression stored as plain arrays (no pickle).
 
-    model: LogisticRegression
-    trained_on: frozenset[str]
+    Attributes:
+        coef: weights, one row per class (``classes`` order).
+        intercept: one bias per class.
+        classes: class names in row order.
+        neutral_prior: factor on the Neutral probability before the argmax.
+        encoder_id: the static encoder's name and weights hash when it was trained.
+    """
 
-    def predict(self, texts: list[str]) -> list[str]:
-        """Labels for non-empty texts (each distinct text is classified once)."""
-        unique = list(dict.fromkeys(texts))
-        if not unique:
-            return []
-        labels = dict(zip(unique, self.model.predict(_features(unique))))
-        return [labels[t] for t in texts]
+    coef: np.ndarray
+    intercept: np.ndarray
+    classes: tuple[str, ...]
+    neutral_prior: float
+    encoder_id: str
+
+    @property
+    def key(self) -> str:
+        """Identifies this model in the label cache."""
+        digest = hashlib.sha256(self.coef.tobytes() + self.intercept.tobytes()).hexdigest()[:12]
+        return f"sentiment:static-linear:{self.encoder_id}:{digest}:prior={self.neutral_prior}"
+
+    def probabilities(self, texts: list[str], polarity: np.ndarray | None = None, x: np.ndarray | None = None
+                      ) -> np.ndarray:
+        """Probabilities (Negative, Neutral, Positive) after the neutral prior; ``x``: features if known."""
+        x = linear_features(texts, polarity) if x is None else x
+        p = _softmax(x @ self.coef.T + self.intercept)
+        p = p[:, [self.classes.index(c) for c in LABEL_ORDER]]
+        return _with_prior(p, self.neutral_prior)
+
+    def save(self, path: Path) -> Path:
+        """Write the weights as ``.npz``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, coef=self.coef, intercept=self.intercept, classes=np.array(self.classes),
+                 neutral_prior=np.float64(self.neutral_prior), encoder_id=np.array(self.encoder_id))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> LinearSentiment:
+        """Read weights written by :meth:`save`.
+
+        Raises:
+            FileNotFoundError: they were fitted on another build of the static encoder.
+        """
+        with np.load(path, allow_pickle=False) as data:
+            fitted = cls(data["coef"], data["intercept"], tuple(str(c) for c in data["classes"]),
+                         float(data["neutral_prior"]), str(data["encoder_id"]))
+        if fitted.encoder_id != encoder_id("static"):
+            raise FileNotFoundError(f"{path} was trained on {fitted.encoder_id}, but the installed static encoder "
+                                    f"is {encoder_id('static')}; run `make train`")
+        return fitted
 
 
-def train(training: pd.DataFrame | None = None) -> Classifier:
-    """Fit the classifier on labelled sentences (default: the feedback pool)."""
-    data = training if training is not None else feedback_pool().labelled()
-    model = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
-    model.fit(_features(data["text"].tolist()), data["label"].to_numpy())
-    return Classifier(model, frozenset(data["text"]))
+class FinetunedSentiment:
+    """The fine-tuned MiniLM classifier, run as an int8 ONNX model (onnxruntime + tokenizers)."""
+
+    def __init__(self, path: Path, neutral_prior: float = NEUTRAL_PRIOR) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(path.with_suffix(".tokenizer.json")))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding()
+        self.neutral_prior = neutral_prior
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        self.key = f"sentiment:minilm-finetuned:{digest}:prior={neutral_prior}"
+
+    def probabilities(self, texts: list[str], polarity: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities (Negative, Neutral, Positive) after the neutral prior, in batches of similar length."""
+        logits = np.zeros((len(texts), len(LABEL_ORDER)), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), BATCH_SIZE):
+            rows = order[start:start + BATCH_SIZE]
+            encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            logits[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return _with_prior(_softmax(logits), self.neutral_prior)
 
 
 @cache
-def default_classifier() -> Classifier:
-    """The classifier trained on the packaged pool, built once per process."""
-    return train()
+def sentiment_model(name: str = DEFAULT_MODEL) -> SentimentModel:
+    """The shipped sentiment model ``name`` (see the module docstring).
+
+    Raises:
+        FileNotFoundError: the model was not built (``make train``).
+    """
+    if name not in SENTIMENT_MODELS:
+        raise ValueError(f"unknown sentiment model {name!r}; use one of {', '.join(SENTIMENT_MODELS)}")
+    path = model_path(name)
+    if not path.exists():
+        raise FileNotFoundError(f"no sentiment model at {path}; run `make train`")
+    return FinetunedSentiment(path) if name == "minilm-finetuned" else LinearSentiment.load(path)
+
+
+def clauses(text: str) -> list[str]:
+    """The text cut at sentence ends and contrast words (pieces of 1–2 characters dropped)."""
+    pieces = (LEADING_CONTRAST.sub("", c).strip(" ,;") for c in CLAUSE_SPLIT.split(text) if c)
+    return [c for c in pieces if len(c) > 2]
+
+
+def mixed_flags(texts: list[str], model: SentimentModel) -> np.ndarray:
+    """True where one clause is clearly Positive and another clearly Negative (see the module docstring)."""
+    pieces = [(i, c) for i, text in enumerate(texts) for c in clauses(text)]
+    counts = pd.Series([i for i, _ in pieces], dtype="int64").value_counts()
+    multi = [(i, c) for i, c in pieces if counts[i] > 1]
+    mixed = np.zeros(len(texts), dtype=bool)
+    if not multi:
+        return mixed
+    q = model.probabilities([c for _, c in multi])
+    clear = pd.DataFrame({"i": [i for i, _ in multi], "label": np.array(LABEL_ORDER)[q.argmax(axis=1)],
+                          "clear": q.max(axis=1) >= MIXED_MIN_PROBABILITY})
+    for i, found in clear[clear["clear"]].groupby("i")["label"].agg(set).items():
+        mixed[int(i)] = {"Positive", "Negative"} <= found
+    return mixed
+
+
+def classify(texts: list[str], model: SentimentModel, polarity: np.ndarray | None = None,
+             probabilities: np.ndarray | None = None) -> pd.DataFrame:
+    """Label, confidence and mixed flag for non-empty texts (no cache; see :func:`labels`).
+
+    ``probabilities`` holds the model's output for ``texts`` when it was computed already.
+    """
+    if not texts:
+        return pd.DataFrame(columns=["sentiment", "sentiment_confidence", "sentiment_mixed"])
+    p = model.probabilities(texts, polarity) if probabilities is None else probabilities
+    label, confidence = np.array(LABEL_ORDER)[p.argmax(axis=1)], p.max(axis=1)
+    mixed = mixed_flags(texts, model)
+    neutral, positive, negative = (LABEL_ORDER.index(c) for c in ("Neutral", "Positive", "Negative"))
+    label = np.where(mixed, "Neutral", label)
+    confidence = np.where(mixed, p[:, neutral] + np.minimum(p[:, positive], p[:, negative]), confidence)
+    return pd.DataFrame({"sentiment": label, "sentiment_confidence": np.round(confidence, 4),
+                         "sentiment_mixed": mixed}, index=texts)
+
+
+def labels(texts: list[str], model: SentimentModel | None = None, polarity: dict[str, float] | None = None
+           ) -> pd.DataFrame:
+    """:func:`classify` for each distinct text, through the on-disk cache (keyed by text and model)."""
+    model = model or sentiment_model()
+    unique = list(dict.fromkeys(t for t in texts if t))
+    found = {t: json.loads(v) for t, v in nlp_cache.get_many(model.key, unique).items()}
+    todo = [t for t in unique if t not in found]
+    if todo:
+        known = np.array([polarity[t] for t in todo]) if polarity is not None else None
+        new = classify(todo, model, known)
+        records = {t: [r.sentiment, float(r.sentiment_confidence), bool(r.sentiment_mixed)]
+                   for t, r in zip(todo, new.itertuples())}
+        nlp_cache.put_many(model.key, {t: json.dumps(v).encode() for t, v in records.items()})
+        found.update(records)
+    rows = [found[t] for t in unique]
+    return pd.DataFrame(rows, index=unique, columns=["sentiment", "sentiment_confidence", "sentiment_mixed"])
 
 
 def _clean(feedback: pd.Series) -> pd.Series:
@@ -110,40 +315,20 @@ def published_scores(feedback: pd.Series) -> pd.DataFrame:
     return scores
 
 
-def score_feedback(feedback: pd.Series) -> pd.DataFrame:
-    """All sentiment columns for a feedback column (missing or blank text = ``No feedback``)."""
-    scores = published_scores(feedback)
-    present = _clean(feedback).dropna()
-    labels = pd.Series(default_classifier().predict(present.tolist()), index=present.index, dtype="string")
-    scores["sentiment"] = labels.reindex(feedback.index).fillna(NO_FEEDBACK).astype("string")
-    return scores
+def score_feedback(feedback: pd.Series, model: str = DEFAULT_MODEL) -> pd.DataFrame:
+    """All sentiment columns for a feedback column (missing or blank text = ``No feedback``).
 
-
-def load_eval_set() -> pd.DataFrame:
-    """The labelled evaluation sentences (never used for training)."""
-    return pd.read_csv(package_data("sentiment_eval.csv"))
-
-
-def evaluate() -> pd.DataFrame:
-    """Accuracy and macro-F1 of TextBlob, VADER and the suite's method on the evaluation set.
-
-    Raises if any evaluation sentence is in the training data.
+    TextBlob runs once per distinct text; its polarity feeds both the published
+    label and the classifier.
     """
-    data = load_eval_set()
-    texts = data["text"].tolist()
-    classifier = default_classifier()
-    leaked = set(texts) & classifier.trained_on
-    if leaked:
-        raise ValueError(f"{len(leaked)} evaluation sentences are in the training data, e.g. {next(iter(leaked))!r}")
-    textblob = published_label(textblob_scores(data["text"])["textblob_polarity"])
-    compound = pd.Series([_vader().polarity_scores(t)["compound"] for t in texts])
-    vader = pd.Series(np.select([compound >= 0.05, compound <= -0.05], ["Positive", "Negative"], "Neutral"))
-    methods = {"TextBlob ±0.1 (published)": textblob, "VADER ±0.05": vader,
-               "mentortrack (MiniLM + lexicons, logistic regression)": pd.Series(classifier.predict(texts))}
-    return pd.DataFrame([{
-        "method": name,
-        "accuracy": accuracy_score(data["label"], predicted),
-        "macro_f1": f1_score(data["label"], predicted, average="macro", labels=list(LABELS)),
-        "negative_recall": float(((predicted == "Negative") & (data["label"] == "Negative")).sum()
-                                 / (data["label"] == "Negative").sum()),
-    } for name, predicted in methods.items()])
+    scores = published_scores(feedback)
+    text = _clean(feedback)
+    present = text.dropna()
+    polarity = dict(zip(present, scores.loc[present.index, "textblob_polarity"]))
+    found = labels(present.tolist(), sentiment_model(model), polarity)
+    per_row = found.reindex(present.to_numpy())
+    per_row.index = present.index
+    scores["sentiment"] = per_row["sentiment"].reindex(feedback.index).fillna(NO_FEEDBACK).astype("string")
+    scores["sentiment_confidence"] = per_row["sentiment_confidence"].reindex(feedback.index).astype("float64")
+    scores["sentiment_mixed"] = per_row["sentiment_mixed"].reindex(feedback.index).fillna(False).astype(bool)
+    return scores

@@ -1,0 +1,177 @@
+"""``make train``: build the shipped sentiment models from the labelled text.
+
+Training data: the real labelled sentences of :func:`mentortrack.corpus.real_corpus`
+*except the headline family* (:data:`mentortrack.corpus.HEADLINE_FAMILY`, product
+reviews), plus the project's domain pool. The product reviews are never trained on
+by a shipped model: they are the held-out real text ``make eval`` scores them on.
+Never the domain evaluation sentences, never a reserved text (both checked).
+
+Two models, both shipped in ``mentortrack/data/models``:
+
+- ``minilm-finetuned`` (default): all-MiniLM-L6-v2 fine-tuned end to end with a
+  3-class head (one epoch, AdamW, learning rate 4e-5 with one-cycle schedule,
+  batch 32, class-weighted cross-entropy, seed 0), exported to ONNX and quantized
+  to int8 per channel (``sentiment-minilm-finetuned.onnx``, about 23 MB). Runs with
+  onnxruntime and the tokenizer file; no torch at run time. Training takes about
+  15 minutes on 2 cores and needs torch (installed with the suite).
+- ``static-linear``: a logistic regression over the static encoder's embedding plus
+  TextBlob polarity and VADER compound (``sentiment-static-linear.npz``), seconds to
+  train, fastest to run, less accurate.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mentortrack.corpus import (
+    FAMILIES,
+    HEADLINE_FAMILY,
+    domain_evaluation,
+    domain_training,
+    leaked,
+    real_corpus,
+)
+from mentortrack.embeddings import distill_static, encoder_id, minilm_path
+from mentortrack.sentiment import (
+    LABEL_ORDER,
+    NEUTRAL_PRIOR,
+    SENTIMENT_MODELS,
+    LinearSentiment,
+    linear_features,
+    model_path,
+)
+
+log = logging.getLogger(__name__)
+
+REGULARISATION = 1.0
+"""Inverse L2 strength ``C`` of the static-linear logistic regression."""
+
+EPOCHS = 1
+LEARNING_RATE = 4e-5
+BATCH_SIZE = 32
+MAX_TOKENS = 128
+SEED = 0
+
+
+def training_frame(hold_out: Iterable[str] = (HEADLINE_FAMILY,)) -> pd.DataFrame:
+    """Labelled sentences to train on (``text``, ``label``, ``source``), without the held-out families.
+
+    Raises:
+        ValueError: a training text is a domain evaluation sentence or a reserved text.
+    """
+    held = set(hold_out)
+    real = real_corpus()
+    real = real[~real["source"].map(FAMILIES).isin(held)]
+    frame = pd.concat([real[["source", "text", "label"]], domain_training()], ignore_index=True)
+    frame = frame.drop_duplicates("text", ignore_index=True)
+    overlap = set(frame["text"]) & set(domain_evaluation()["text"])
+    if overlap:
+        raise ValueError(f"{len(overlap)} domain evaluation sentences are in the training data, "
+                         f"e.g. {next(iter(overlap))!r}")
+    reserved = leaked(frame["text"])
+    if reserved:
+        raise ValueError(f"{len(reserved)} training texts are reserved evaluation comments")
+    return frame
+
+
+def fit_linear(frame: pd.DataFrame, x: np.ndarray | None = None) -> LinearSentiment:
+    """The static-linear model fitted on ``frame`` (balanced class weights, :data:`REGULARISATION`).
+
+    ``x`` holds the frame's features when they were computed already (one row per text).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=REGULARISATION, max_iter=3000, class_weight="balanced")
+    model.fit(linear_features(frame["text"].tolist()) if x is None else x, frame["label"].to_numpy())
+    return LinearSentiment(model.coef_.astype(np.float32), model.intercept_.astype(np.float32),
+                           tuple(str(c) for c in model.classes_), NEUTRAL_PRIOR, encoder_id("static"))
+
+
+def finetune(frame: pd.DataFrame, out: Path) -> Path:
+    """Fine-tune MiniLM with a 3-class head on ``frame`` and write it as an int8 ONNX model to ``out``."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel, AutoTokenizer
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    source = str(minilm_path())
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    encoder = AutoModel.from_pretrained(source)
+    head = torch.nn.Linear(encoder.config.hidden_size, len(LABEL_ORDER))
+    counts = frame["label"].value_counts()
+    weights = torch.tensor([len(frame) / (len(LABEL_ORDER) * counts[c]) for c in LABEL_ORDER], dtype=torch.float)
+    target = {c: i for i, c in enumerate(LABEL_ORDER)}
+
+    class Classifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder, self.head = encoder, head
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return self.head((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
+
+    network = Classifier()
+    steps = EPOCHS * (len(frame) // BATCH_SIZE)
+    optimiser = torch.optim.AdamW(network.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=LEARNING_RATE, total_steps=steps, pct_start=0.1)
+    from tqdm.auto import tqdm
+
+    network.train()
+    with tqdm(total=steps, desc="fine-tuning MiniLM", unit="batch") as bar:
+        for epoch in range(EPOCHS):
+            shuffled = frame.sample(frac=1, random_state=SEED + epoch)
+            for start in range(0, len(shuffled) - BATCH_SIZE + 1, BATCH_SIZE):
+                batch = shuffled.iloc[start:start + BATCH_SIZE]
+                encoded = tokenizer(batch["text"].tolist(), padding=True, truncation=True, max_length=MAX_TOKENS,
+                                    return_tensors="pt")
+                logits = network(encoded["input_ids"], encoded["attention_mask"])
+                labels = torch.tensor([target[c] for c in batch["label"]])
+                loss = torch.nn.functional.cross_entropy(logits, labels, weight=weights)
+                loss.backward()
+                optimiser.step()
+                schedule.step()
+                optimiser.zero_grad()
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+    network.eval()
+    with tempfile.TemporaryDirectory() as folder:
+        plain = Path(folder) / "model.onnx"
+        example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
+        torch.onnx.export(network, example, str(plain), input_names=["input_ids", "attention_mask"],
+                          output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                        "attention_mask": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}})
+        out.parent.mkdir(parents=True, exist_ok=True)
+        quantize_dynamic(str(plain), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul", "Gather", "Gemm"])
+    shutil.copyfile(minilm_path() / "tokenizer.json", out.with_suffix(".tokenizer.json"))
+    return out
+
+
+def train(models: Iterable[str] = SENTIMENT_MODELS, distil: bool = True) -> list[Path]:
+    """Distil the static encoder (unless ``distil`` is false) and build each sentiment model."""
+    from mentortrack import sentiment
+
+    if distil:
+        log.info("distilling the static encoder from MiniLM")
+        distill_static()
+    frame = training_frame()
+    written = []
+    for name in models:
+        log.info("training %s on %d sentences", name, len(frame))
+        if name == "static-linear":
+            written.append(fit_linear(frame).save(model_path(name)))
+        else:
+            written.append(finetune(frame, model_path(name)))
+    sentiment.sentiment_model.cache_clear()
+    return written
