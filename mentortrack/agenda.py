@@ -22,6 +22,7 @@ import pandas as pd
 from mentortrack.keywords import SEPARATOR, themes
 from mentortrack.load import LoadError, map_headers, read_raw
 from mentortrack.parse import parse_column
+from mentortrack.safe_paths import inside, safe_name
 from mentortrack.schema import COLUMN_BY_NAME
 
 UPCOMING_COLUMNS = ("session_id", "session_date", "session_time", "program", "learner_id", "learner_name",
@@ -165,16 +166,20 @@ def render_body(agenda: Agenda) -> str:
 
 def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: dict[str, Any],
                   out: str | Path) -> list[tuple[Path, Agenda]]:
-    """Write ``<session_id>.md`` and ``.html`` for every booked session; returns (Markdown path, agenda) pairs."""
+    """Write ``<session_id>.md`` and ``.html`` for every booked session; returns (Markdown path, agenda) pairs.
+
+    File names come from :func:`mentortrack.safe_paths.safe_name` (unique, never outside ``out``).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lacking = themes(history, "session_type", settings["topics"], sentiment="Negative")
     lacking_by_type = {row.session_type: row.themes.split(SEPARATOR) for row in lacking.itertuples()}
     written = []
+    used: set[str] = set()
     for session in upcoming.to_dict("records"):
         agenda = build_agenda(session, history, settings, lacking_by_type)
         markdown, page = render(agenda)
-        stem = out / str(session["session_id"])
+        stem = inside(out, out / safe_name(session["session_id"], used))
         stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
         stem.with_suffix(".html").write_text(page, encoding="utf-8")
         written.append((stem.with_suffix(".md"), agenda))

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from mentortrack.config import load_parameters
-from mentortrack.storage import read_enriched
 from mentortrack.kpis import compute_kpis, month_over_month
+from mentortrack.storage import read_enriched
 
 ALL_MONTHS = "all"
 

@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from mentortrack.addresses import is_valid
 from mentortrack.privacy import neutralize_formulas
+from mentortrack.safe_paths import inside, safe_name
 
 QUEUE_COLUMNS = ["priority", "session_id", "session_date", "mentor_name", "mentor_email", "learner_id",
                  "learner_email", "session_type", "level", "reasons", "proposed_start", "proposed_end", "invite"]
@@ -88,8 +90,8 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
                              f"Why: {row['reasons']}.\n{row['summary']}")
     event["organizer"] = vCalAddress(f"mailto:{organizer}")
     for email, role in ((mentor_email, "CHAIR"), (row.get("learner_email"), "REQ-PARTICIPANT")):
-        if isinstance(email, str) and "@" in email:
-            attendee = vCalAddress(f"mailto:{email}")
+        if is_valid(email):
+            attendee = vCalAddress(f"mailto:{email.strip()}")
             attendee.params["role"] = vText(role)
             event.add("attendee", attendee, encode=0)
     calendar.add_component(event)
@@ -104,8 +106,9 @@ def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: dict[
     queue = propose_slots(needing_followup(enriched, as_of, settings), as_of, settings)
     queue["mentor_email"] = queue["mentor_name"].map(directory)
     names = []
+    used: set[str] = set()
     for _, row in queue.iterrows():
-        path = out / "invites" / f"{row['session_id']}.ics"
+        path = inside(out, out / "invites" / f"{safe_name(row['session_id'], used)}.ics")
         path.write_bytes(invite(row, row["mentor_email"], organizer, as_of))
         names.append(path.relative_to(out).as_posix())
     queue["invite"] = names

@@ -8,8 +8,15 @@ is checked on every load. Problems that leave a row usable are listed in
 raises :class:`LoadError` with a one-line message naming the file.
 
 Row numbers (``source_row``) count records as a spreadsheet shows them: the
-header is row 1, the first session row 2. Parquet files have no header row, so
-their first record is row 1.
+header is row 1, the first session row 2 (or later, when title rows precede the
+header). Parquet files have no header row, so their first record is row 1.
+
+Shapes read (each noted in ``notes``): CSV with ``,`` ``;`` or tab in UTF-8 (with
+or without BOM), UTF-16 or UTF-32 with a BOM (Excel's "Unicode Text"), or
+Windows-1252; title and blank rows above the header (CSV and Excel); the sheet
+that holds the session columns when it is not the first; a repeated header row or
+a totals row inside the data (dropped and counted in ``skipped``, not quarantined).
+The accounting identity is then ``rows_read == valid + quarantined + duplicates + skipped``.
 """
 
 from __future__ import annotations
@@ -31,6 +38,14 @@ from mentortrack.schema import COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEM
 log = logging.getLogger(__name__)
 
 DELIMITERS = (",", ";", "\t")
+HEADER_SEARCH_ROWS = 20
+"""How many rows from the top may hold title or blank lines before the header."""
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+        (b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16"), (b"\xef\xbb\xbf", "utf-8", "UTF-8"))
+BINARY_NULS = 16
+"""More NUL bytes than this in the first 4 KiB (without a BOM) means the file is not text."""
+TOTAL_WORDS = frozenset({"total", "totals", "grandtotal", "sum", "count", "subtotal"})
+SKIPPED_COLUMNS = ["source_row", "kind"]
 CASE_UNIFIED_COLUMNS = ("program", "batch", "mentor_name", "session_type", "age_cohort")
 QUARANTINE_COLUMNS = ["source_file", "source_row", "column", "reason"]
 
@@ -50,6 +65,8 @@ class LoadResult:
     rows_read: int
     duplicates: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
+    """Rows that are not sessions: repeated header rows and totals rows (``source_row``, ``kind``)."""
 
     @property
     def counts(self) -> dict[str, object]:
@@ -60,22 +77,71 @@ class LoadResult:
             "valid": len(self.sessions),
             "quarantined": len(self.quarantine),
             "duplicates": len(self.duplicates),
+            "skipped": len(self.skipped),
             "warnings": quality.count_by_kind(self.warnings),
             "notes": self.notes,
         }
 
 
-def _decode(data: bytes, name: str, notes: list[str]) -> str:
+def _decode(data: bytes, path: Path, notes: list[str]) -> str:
+    """Text of a CSV: by its BOM (UTF-32, UTF-16, UTF-8), else UTF-8, else Windows-1252."""
+    for bom, codec, name in BOMS:
+        if data.startswith(bom):
+            if name != "UTF-8":
+                notes.append(f"{path.name} is {name} text (byte-order mark); read as {name}.")
+            try:
+                return data[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"{path}: starts with a {name} byte-order mark but is not valid {name} ({exc.reason} "
+                                f"at byte {exc.start}); re-save it as UTF-8 CSV.") from exc
+    if data[:4096].count(b"\x00") > BINARY_NULS:
+        raise LoadError(f"{path}: not a text table (binary content); expected CSV, .xlsx or .parquet.")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        notes.append(f"{name} is not UTF-8; read as Windows-1252 (cp1252).")
+        notes.append(f"{path.name} is not UTF-8; read as Windows-1252 (cp1252).")
         return data.decode("cp1252")
 
 
-def _delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return max(DELIMITERS, key=header.count)
+def _known_headers(cells: list[str]) -> int:
+    """How many cells are session-export column names."""
+    return len({HEADER_KEYS[k] for k in (header_key(str(c)) for c in cells) if k in HEADER_KEYS})
+
+
+def _find_header(text: str) -> tuple[str, int]:
+    """The delimiter and the record number (0-based) of the header row among the first rows.
+
+    The header is the row with the most session-export column names; ties go to the
+    earliest row and, for the delimiter, to the order of :data:`DELIMITERS`.
+    """
+    head = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS + 1])
+    best = (0, ",", 0)
+    for sep in DELIMITERS:
+        rows = list(csv.reader(io.StringIO(head), delimiter=sep))
+        for number, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            found = _known_headers(cells)
+            if found > best[0]:
+                best = (found, sep, number)
+    if best[0] == 0:
+        first = text.split("\n", 1)[0]
+        return max(DELIMITERS, key=first.count), 0
+    return best[1], best[2]
+
+
+def _header_note(name: str, header_row: int, what: str = "row") -> str:
+    return (f"{name}: the header is on {what} {header_row + 1}; the {header_row} title or blank "
+            f"row(s) above it were skipped.")
+
+
+def _after_rows(text: str, sep: str, count: int) -> str:
+    """``text`` without its first ``count`` records (which may span lines inside quotes)."""
+    if count == 0:
+        return text
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    for _ in range(count):
+        next(reader)
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[reader.line_num:])
 
 
 def _read_csv_strict(text: str, sep: str) -> pd.DataFrame:
@@ -90,20 +156,62 @@ def _all_rows_match_header(text: str, sep: str) -> bool:
     return all(len(fields) == width or not fields for fields in reader)
 
 
-def _read_csv_ragged(text: str, sep: str) -> tuple[pd.DataFrame, list[tuple[int, list[str]]]]:
+def _read_csv_ragged(text: str, sep: str, first_row: int = 2) -> tuple[pd.DataFrame, list[tuple[int, list[str]]]]:
     """Read a CSV whose rows do not all have the header's number of fields."""
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     header, body = rows[0], rows[1:]
     good, ragged, numbers = [], [], []
-    for number, row in enumerate(body, start=2):
+    for number, row in enumerate(body, start=first_row):
         if len(row) == len(header):
             good.append(row)
             numbers.append(number)
         elif any(cell.strip() for cell in row):
             ragged.append((number, row))
     frame = pd.DataFrame(good, columns=header, dtype=str)
-    frame.index = pd.Index(numbers) - 2
+    frame.index = pd.Index(numbers) - first_row
     return frame, ragged
+
+
+def _excel_sheet(path: Path, book: pd.ExcelFile, sheet: str | int, notes: list[str]) -> tuple[pd.DataFrame, int] | None:
+    """The cells of one sheet below its header row, and the row number of the first record (None: no header)."""
+    grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False, na_filter=False,
+                         nrows=HEADER_SEARCH_ROWS)
+    counts = [_known_headers(list(cells)) for cells in grid.itertuples(index=False)]
+    if not counts or max(counts) == 0:
+        return None
+    header_row = counts.index(max(counts))
+    frame = pd.read_excel(book, sheet_name=sheet, header=header_row, dtype=str, keep_default_na=False,
+                          na_filter=False)
+    if header_row:
+        notes.append(_header_note(f"{path.name} (sheet {book.sheet_names[sheet] if isinstance(sheet, int) else sheet!r})",
+                                  header_row))
+    return frame, header_row + 2
+
+
+def _read_excel(path: Path, sheet: str | int | None, notes: list[str]) -> tuple[pd.DataFrame, int]:
+    """The sheet holding the session columns: ``sheet`` if given, else the first sheet that has them."""
+    try:
+        book = pd.ExcelFile(path)
+    except Exception as exc:
+        raise LoadError(f"{path}: not a readable Excel workbook ({exc}).") from exc
+    sheets = book.sheet_names
+    names = ", ".join(map(repr, sheets))
+    if sheet is not None:
+        if sheet not in sheets and not (isinstance(sheet, int) and sheet < len(sheets)):
+            raise LoadError(f"{path}: no sheet {sheet!r}; the workbook has {names}.")
+        found = _excel_sheet(path, book, sheet, notes)
+        if found is None:
+            raise LoadError(f"{path}: sheet {sheet!r} has no session columns; the workbook has {names}.")
+        return found
+    for position, name in enumerate(sheets):
+        found = _excel_sheet(path, book, position, notes)
+        if found is not None:
+            if position:
+                notes.append(f"{path.name}: sessions read from sheet {name!r}; sheet(s) "
+                             f"{', '.join(map(repr, sheets[:position]))} before it have no session columns.")
+            return found
+    raise LoadError(f"{path}: no sheet has session columns (expected at least Session_ID, Session_Date, "
+                    f"Mentor_Name, Session_Status); the workbook has {names}.")
 
 
 def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, list[tuple[int, list[str]]], int, list[str]]:
@@ -117,19 +225,13 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
     suffix = path.suffix.lower()
     if not path.exists():
         raise LoadError(f"{path}: no such file.")
+    if path.is_dir():
+        raise LoadError(f"{path}: is a folder; give the export file inside it.")
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty.")
     if suffix in {".xlsx", ".xlsm", ".xls"}:
-        try:
-            book = pd.ExcelFile(path)
-        except Exception as exc:
-            raise LoadError(f"{path}: not a readable Excel workbook ({exc}).") from exc
-        sheets = book.sheet_names
-        if sheet is not None and sheet not in sheets and not (isinstance(sheet, int) and sheet < len(sheets)):
-            raise LoadError(f"{path}: no sheet {sheet!r}; the workbook has {', '.join(map(repr, sheets))}.")
-        frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str,
-                              keep_default_na=False, na_filter=False)
-        return frame, [], 2, notes
+        frame, first_row = _read_excel(path, sheet, notes)
+        return frame, [], first_row, notes
     if suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
@@ -140,19 +242,20 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
                 frame[col] = frame[col].dt.strftime("%Y-%m-%d")
             frame[col] = frame[col].astype("string").fillna("").astype(str)
         return frame, [], 1, notes
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise LoadError(f"{path}: not a text table (binary content); expected CSV, .xlsx or .parquet.")
-    text = _decode(data, path.name, notes)
+    text = _decode(path.read_bytes(), path, notes)
     if not text.strip():
         raise LoadError(f"{path}: the file is empty.")
-    sep = _delimiter(text)
+    sep, header_row = _find_header(text)
     if sep != ",":
         notes.append(f"{path.name} uses {'tab' if sep == chr(9) else repr(sep)} as delimiter.")
+    if header_row:
+        notes.append(_header_note(path.name, header_row))
+        text = _after_rows(text, sep, header_row)
+    first_row = header_row + 2
     if _all_rows_match_header(text, sep):
-        return _read_csv_strict(text, sep), [], 2, notes
-    frame, ragged = _read_csv_ragged(text, sep)
-    return frame, ragged, 2, notes
+        return _read_csv_strict(text, sep), [], first_row, notes
+    frame, ragged = _read_csv_ragged(text, sep, first_row)
+    return frame, ragged, first_row, notes
 
 
 def map_headers(frame: pd.DataFrame, source: str, required: tuple[str, ...] | None = None
@@ -228,6 +331,13 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     rows_read = len(raw) + len(ragged)
     if rows_read == 0:
         raise LoadError(f"{source}: the file has a header but no session rows.")
+    kinds = non_session_rows(raw)
+    skipped = pd.DataFrame({"source_row": source_row[kinds.notna()].astype("int64"), "kind": kinds.dropna()},
+                           columns=SKIPPED_COLUMNS).reset_index(drop=True)
+    for kind, n in skipped["kind"].value_counts().items():
+        rows = ", ".join(map(str, skipped.loc[skipped["kind"] == kind, "source_row"].head(5)))
+        notes.append(f"{n} {kind}(s) inside the data dropped (row {rows}).")
+    raw, source_row = raw[kinds.isna()], source_row[kinds.isna()]
 
     dup_mask = raw.duplicated(keep="first")
     in_group = raw.duplicated(keep=False)
@@ -264,11 +374,32 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     sessions = sessions.reset_index(drop=True)
     warnings = quality.find_warnings(sessions)
 
-    result = LoadResult(source, sessions, quarantine, warnings, rows_read, duplicates, notes)
+    result = LoadResult(source, sessions, quarantine, warnings, rows_read, duplicates, notes, skipped)
     check_reconciliation(result)
     log.info("%s: %d rows read, %d valid, %d quarantined, %d exact duplicates",
              source, rows_read, len(sessions), len(quarantine), len(duplicates))
     return result
+
+
+def non_session_rows(raw: pd.DataFrame) -> pd.Series:
+    """Per row: "repeated header row", "totals row", or missing for a (possibly broken) session row.
+
+    A repeated header row has column names in at least half of its cells (and two or
+    more); a totals row says Total / Sum / Count in its Session_ID cell, or in any cell
+    when it has no Session_ID, mentor or status.
+    """
+    keys = raw.apply(lambda col: col.map(header_key))
+    names = keys.apply(lambda col: col.map(HEADER_KEYS) == col.name)
+    header_like = names.sum(axis=1) >= max(2, (len(raw.columns) + 1) // 2)
+    totals = keys.isin(TOTAL_WORDS)
+    identity = [c for c in ("session_id", "mentor_name", "session_status") if c in raw]
+    no_identity = (raw[identity].apply(lambda col: col.str.strip()) == "").all(axis=1)
+    total_like = totals["session_id"] if "session_id" in raw else pd.Series(False, index=raw.index)
+    total_like = total_like | (no_identity & totals.any(axis=1))
+    kinds = pd.Series(pd.NA, index=raw.index, dtype="string")
+    kinds[total_like] = "totals row"
+    kinds[header_like] = "repeated header row"
+    return kinds
 
 
 def _name_duplicate_rows(failures: pd.DataFrame, typed: pd.DataFrame, source_row: pd.Series) -> pd.DataFrame:
@@ -306,12 +437,12 @@ def _quarantine_table(source: str, raw: pd.DataFrame, source_row: pd.Series, fai
 
 
 def check_reconciliation(result: LoadResult) -> None:
-    """Raise if any input row is unaccounted for (rows read = valid + quarantined + duplicates)."""
-    accounted = len(result.sessions) + len(result.quarantine) + len(result.duplicates)
+    """Raise if any input row is unaccounted for (rows read = valid + quarantined + duplicates + skipped)."""
+    accounted = len(result.sessions) + len(result.quarantine) + len(result.duplicates) + len(result.skipped)
     if accounted != result.rows_read:
         raise AssertionError(f"{result.source}: {result.rows_read} rows read but {accounted} accounted for "
                              f"({len(result.sessions)} valid, {len(result.quarantine)} quarantined, "
-                             f"{len(result.duplicates)} duplicates).")
+                             f"{len(result.duplicates)} duplicates, {len(result.skipped)} non-session rows).")
 
 
 def quarantine_message(result: LoadResult, limit: int = 5) -> list[str]:

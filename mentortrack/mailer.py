@@ -24,6 +24,8 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from mentortrack.addresses import address_problem, is_valid
+from mentortrack.safe_paths import inside, safe_name
 from mentortrack.summaries import mentor_digest
 
 SENT_LOG_COLUMNS = ["key", "recipient", "subject", "sent_at"]
@@ -79,9 +81,13 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
     for row in _records(scope[scope["session_status"].isin(["Completed", "No-show"])]):
         recipients = {"mentor": directory.get(str(row["mentor_name"])), "learner": row.get("learner_email")}
         for role, address in recipients.items():
-            if not isinstance(address, str) or "@" not in address:
+            if not isinstance(address, str) or not address.strip():
                 missing.append({"kind": "session", "session_id": row["session_id"], "mentor_name": row["mentor_name"],
                                 "role": role, "reason": f"no {role} e-mail address"})
+                continue
+            if not is_valid(address):
+                missing.append({"kind": "session", "session_id": row["session_id"], "mentor_name": row["mentor_name"],
+                                "role": role, "reason": f"invalid {role} e-mail address: {address_problem(address.strip())}"})
                 continue
             context = {"s": row, "role": role, "date": f"{row['session_date']:%Y-%m-%d}"}
             mails.append(Mail(key=f"session:{row['session_id']}:{role}", recipient=address,
@@ -91,9 +97,10 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
     digests = mentor_digest(scope, label) if len(scope) else pd.DataFrame(columns=["mentor_name", "digest"])
     for row in digests.to_dict("records"):
         address = directory.get(str(row["mentor_name"]))
-        if not address:
+        if not address or not is_valid(address):
+            reason = f"invalid mentor e-mail address: {address_problem(address)}" if address else "no mentor e-mail address"
             missing.append({"kind": "digest", "session_id": "", "mentor_name": row["mentor_name"], "role": "mentor",
-                            "reason": "no mentor e-mail address"})
+                            "reason": reason})
             continue
         sessions = scope[scope["mentor_name"] == row["mentor_name"]].sort_values("session_date")
         context = {"d": row, "period": label, "sessions": _records(sessions)}
@@ -118,12 +125,13 @@ def to_message(mail: Mail, sender: str) -> EmailMessage:
 
 
 def write_eml(mails: list[Mail], sender: str, out: str | Path) -> list[Path]:
-    """Write every message as ``<key>.eml`` (``:`` replaced) for review; returns the paths."""
+    """Write every message as ``<key>.eml`` (a safe, unique file name) for review; returns the paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
+    used: set[str] = set()
     for mail in mails:
-        path = out / (mail.key.replace(":", "_").replace(" ", "_") + ".eml")
+        path = inside(out, out / f"{safe_name(mail.key, used)}.eml")
         path.write_bytes(bytes(to_message(mail, sender)))
         paths.append(path)
     return paths

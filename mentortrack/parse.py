@@ -32,6 +32,14 @@ _PREP_KEYS = {"yes": "Yes", "y": "Yes", "true": "Yes", "done": "Yes", "1": "Yes"
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 _TEXT_MONTH_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y")
+_SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+"""Day 0 of Excel's date serial numbers (1900 date system, with its leap-year quirk)."""
+SERIAL_RANGE = (20000, 80000)
+"""Serial numbers read as dates: 1954-10-03 to 2119-01-10."""
+ID_MAX_LENGTH = 64
+"""Longest Session_ID / Learner_ID the data contract accepts (characters)."""
+_ID_FORBIDDEN = re.compile(r"[/\\\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass
@@ -94,6 +102,23 @@ def parse_issue_flag(raw: pd.Series) -> Parsed:
     return parsed
 
 
+def parse_id(raw: pd.Series) -> Parsed:
+    """An identifier: printable text of at most 64 characters, without ``/``, ``\\`` or control characters.
+
+    IDs become file names (agendas, invites, e-mails), so the contract keeps them
+    plain; a value that breaks it is an error, never silently changed.
+    """
+    text = raw.str.strip()
+    bad_chars = text.str.contains(_ID_FORBIDDEN, regex=True)
+    too_long = text.str.len() > ID_MAX_LENGTH
+    errors = pd.Series(pd.NA, index=raw.index, dtype="string")
+    errors[too_long] = f"ID longer than {ID_MAX_LENGTH} characters: '" + text[too_long].str.slice(0, 40) + "...'"
+    shown = text[bad_chars].map(lambda v: v.encode("unicode_escape").decode("ascii"))
+    errors[bad_chars] = "ID contains a path separator or control character: '" + shown + "'"
+    values = text.where((text != "") & ~bad_chars & ~too_long).astype("string")
+    return Parsed(values, errors)
+
+
 def parse_int(raw: pd.Series, what: str = "whole number") -> Parsed:
     """Whole numbers such as ``45`` or ``45.0``; anything else is an error."""
     is_blank = blank(raw)
@@ -130,8 +155,20 @@ def parse_prep(raw: pd.Series) -> Parsed:
 
 
 def parse_time(raw: pd.Series) -> Parsed:
-    """Clock times (``9:00``, ``15:00:00``, ``3 PM``) to zero-padded ``HH:MM`` text."""
+    """Clock times (``9:00``, ``15:00:00``, ``3 PM``) to zero-padded ``HH:MM`` text.
+
+    Excel stores a time as a fraction of a day (``0.625`` = 15:00); such values are
+    read too, with a note.
+    """
     is_blank = blank(raw)
+    fraction = pd.to_numeric(raw.str.strip().where(raw.str.contains(r"^\s*0?\.\d+\s*$", regex=True)), errors="coerce")
+    notes: list[str] = []
+    if fraction.notna().any():
+        minutes = (fraction * 24 * 60).round().astype("Int64")
+        as_clock = (minutes // 60).astype("string").str.zfill(2) + ":" + (minutes % 60).astype("string").str.zfill(2)
+        raw = raw.where(fraction.isna(), as_clock)
+        notes.append(f"{int(fraction.notna().sum())} Session_Time values were Excel day fractions "
+                     f"(e.g. {fraction.dropna().iloc[0]:g} = {as_clock.dropna().iloc[0]}) and were read as clock times.")
     parts = raw.str.strip().str.extract(_TIME)
     hour = pd.to_numeric(parts[0], errors="coerce")
     minute = pd.to_numeric(parts[1], errors="coerce").fillna(0)
@@ -142,7 +179,7 @@ def parse_time(raw: pd.Series) -> Parsed:
     bad = ~is_blank & ~ok
     text = hour.astype("Int64").astype("string").str.zfill(2) + ":" + minute.astype("Int64").astype("string").str.zfill(2)
     values = text.where(ok & ~is_blank).astype("string")
-    return Parsed(values, _errors_where(raw, bad, "not a clock time:"))
+    return Parsed(values, _errors_where(raw, bad, "not a clock time:"), notes)
 
 
 def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
@@ -152,11 +189,21 @@ def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
     whose first number is above 12 prove day-first, values whose second number is
     above 12 prove month-first. Ambiguous values follow the proven order, or
     ``dayfirst`` when the file proves neither or both; a note says which.
+
+    Dates that Excel re-saved as serial numbers (``45908`` = 2025-09-08) are read
+    as such, with a note; Excel's date-time text (``2025-09-08 00:00:00``) is ISO.
     """
     text = raw.str.strip()
     is_blank = text == ""
-    values = pd.to_datetime(text.where(~is_blank), format="ISO8601", errors="coerce")
     notes: list[str] = []
+    serial = pd.to_numeric(text.where(text.str.match(_SERIAL)), errors="coerce")
+    serial = serial.where(serial.between(*SERIAL_RANGE))
+    if serial.notna().any():
+        as_date = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+        text = text.where(serial.isna(), as_date.dt.strftime("%Y-%m-%d"))
+        notes.append(f"{int(serial.notna().sum())} dates were Excel serial numbers (e.g. "
+                     f"{int(serial.dropna().iloc[0])} = {as_date.dropna().iloc[0]:%Y-%m-%d}) and were read as dates.")
+    values = pd.to_datetime(text.where(~is_blank), format="ISO8601", errors="coerce")
 
     parts = text.where(values.isna() & ~is_blank).str.extract(_DMY)
     if parts[0].notna().any():
@@ -214,6 +261,8 @@ def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True) -> Parse
 
 def _parse_values(raw: pd.Series, column: Column) -> Parsed:
     match column.kind:
+        case "id":
+            return parse_id(raw)
         case "time":
             return parse_time(raw)
         case "int":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mentortrack.addresses import address_problem
+
 WARNING_COLUMNS = ["source_row", "session_id", "column", "kind", "message"]
 
 OVERRUN_FACTOR = 1.5
@@ -28,7 +30,13 @@ def _rows(sessions: pd.DataFrame, mask: pd.Series, column: str, kind: str, messa
 
 
 def find_warnings(sessions: pd.DataFrame, overrun_factor: float = OVERRUN_FACTOR) -> pd.DataFrame:
-    """All data-quality warnings of a canonical session table, one row per (session, kind)."""
+    """All data-quality warnings of a canonical session table, one row per (session, kind).
+
+    Kinds: an invalid learner e-mail (syntax checked offline with email-validator), a
+    rating or feedback on a non-completed session, attendance contradicting the
+    status, an overrun, minutes on a missed session, and flags contradicting the
+    duration or the status.
+    """
     status = sessions["session_status"].astype("string")
     completed = status == "Completed"
     missed = status.isin(["No-show", "Cancelled"])
@@ -37,7 +45,12 @@ def find_warnings(sessions: pd.DataFrame, overrun_factor: float = OVERRUN_FACTOR
     scheduled = sessions["scheduled_duration_mins"]
     flag = sessions["issue_flag"]
     flag_status = flag.map(STATUS_FLAGS)
+    email = sessions["learner_email"]
+    email_problem = email.dropna().drop_duplicates().map(address_problem)
+    email_reason = email.map(dict(zip(email.dropna().drop_duplicates(), email_problem))).astype("string")
     frames = [
+        _rows(sessions, email_reason.notna(), "Learner_Email", "invalid_learner_email",
+              "not usable as an e-mail address (never used as a recipient): " + email_reason.fillna("")),
         _rows(sessions, ~completed & sessions["post_session_rating"].notna(), "Post_Session_Rating",
               "rating_on_non_completed", "rating given on a " + status + " session"),
         _rows(sessions, ~completed & sessions["learner_feedback"].notna(), "Learner_Feedback",

@@ -19,10 +19,14 @@ month, PII setting) lets an unchanged re-run return at once.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
+import os
+import re
 import shutil
+import socket
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +43,9 @@ from mentortrack.paths import default_sample_path, notebooks_dir, outputs_dir, p
 log = logging.getLogger(__name__)
 
 FINGERPRINT_FILE = "fingerprint.txt"
+OWNER_FILE = ".owner"
+LEFTOVER_AGE = 24 * 3600
+"""Seconds after which a work folder without an owner file counts as left over."""
 
 
 class ReportError(RuntimeError):
@@ -176,24 +183,109 @@ def _index(folder: Path, month: str, settings: dict[str, Any], counts: dict[str,
     return path
 
 
+DISK_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+"""Write errors that mean "this folder cannot take the report", not a bug."""
+
+
+def disk_problem(err: OSError, root: Path, final: Path) -> str:
+    """One line naming the folder that could not be written and why."""
+    where = Path(err.filename).parent if err.filename else root
+    unchanged = f"{final} is unchanged" if final.exists() else "nothing was written"
+    return f"cannot write to {where}: {err.strerror or err} ({unchanged}; free space or choose another --out)"
+
+
+def check_month(month: str) -> str:
+    """``month`` if it is ``YYYY-MM`` (a real month) or ``all``.
+
+    Raises:
+        ReportError: it is neither (checked before anything is loaded or written).
+    """
+    if month == ALL_MONTHS:
+        return month
+    if not re.fullmatch(r"\d{4}-\d{2}", month) or not 1 <= int(month[5:]) <= 12:
+        raise ReportError(f"--month {month!r} is not a month; use YYYY-MM (e.g. 2025-09) or 'all'.")
+    return month
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(root: Path) -> list[Path]:
+    """Remove the hidden work folders of report runs that were killed (their process is gone).
+
+    A work folder names its owner in ``.owner`` (host and process id); one without
+    that file is removed once it is a day old.
+    """
+    removed = []
+    for folder in root.glob(".*.*"):
+        if not folder.is_dir():
+            continue
+        owner = folder / OWNER_FILE
+        try:
+            host, pid = owner.read_text(encoding="utf-8").split()[:2]
+            dead = host == socket.gethostname() and not _alive(int(pid))
+        except (OSError, ValueError):
+            dead = time.time() - folder.stat().st_mtime > LEFTOVER_AGE
+        if dead:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if removed:
+        log.warning("removed %d work folder(s) left by killed report runs: %s", len(removed),
+                    ", ".join(p.name for p in removed))
+    return removed
+
+
 def build_report(data: str | Path | None = None, month: str = "2025-09", out_root: str | Path | None = None,
                  show_pii: bool = False, force: bool = False, workers: int | None = None) -> ReportRun:
-    """Build ``<out_root>/<month>/`` (see the module docstring); returns where it is."""
+    """Build ``<out_root>/<month>/`` (see the module docstring); returns where it is.
+
+    Runs of the same month and output folder take turns (a file lock, released when
+    a process dies); a run that waited finds the report up to date and returns.
+    """
+    from filelock import FileLock
+
     start = time.perf_counter()
+    check_month(month)
     data_path = Path(data) if data else default_sample_path()
-    data_label = "bundled sample" if not data else data_path.name
+    if not data_path.is_file():
+        raise ReportError(f"{data_path}: no such file." if not data_path.exists() else f"{data_path}: is not a file.")
     root = Path(out_root) if out_root else outputs_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root / f".{month}.lock")):
+        remove_leftovers(root)
+        return _build_locked(data_path, "bundled sample" if not data else data_path.name, month, root, show_pii,
+                             force, workers, start)
+
+
+def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show_pii: bool, force: bool,
+                  workers: int | None, start: float) -> ReportRun:
     final = root / month
     settings = report_settings()
-    stamp = fingerprint(data_path, month, show_pii) if data_path.exists() else ""
-    if not force and stamp and (final / FINGERPRINT_FILE).exists() and (final / FINGERPRINT_FILE).read_text() == stamp:
+    stamp = fingerprint(data_path, month, show_pii)
+    if not force and (final / FINGERPRINT_FILE).exists() and (final / FINGERPRINT_FILE).read_text() == stamp:
         log.info("%s is up to date", final)
         return ReportRun(final, False, time.perf_counter() - start)
 
-    root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{month}.", dir=root))
+    try:
+        work = Path(tempfile.mkdtemp(prefix=f".{month}.", dir=root))
+        (work / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
+    except OSError as err:
+        raise ReportError(disk_problem(err, root, final)) from err
     try:
         counts = prepare(data_path, month, work, show_pii)
+    except BaseException as err:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(err, OSError) and err.errno in DISK_ERRORS:
+            raise ReportError(disk_problem(err, root, final)) from err
+        raise
+    try:
         names = [n["name"] for n in settings["notebooks"]]
         with ThreadPoolExecutor(max_workers=workers or int(settings["workers"])) as pool:
             futures = [pool.submit(_execute, name, work, month, data_label, show_pii, settings["kernel"])
@@ -202,7 +294,11 @@ def build_report(data: str | Path | None = None, month: str = "2025-09", out_roo
                 future.result()
         _index(work, month, settings, counts, data_label)
         (work / FINGERPRINT_FILE).write_text(stamp)
+        (work / OWNER_FILE).unlink()
     except BaseException as err:
+        if isinstance(err, OSError) and err.errno in DISK_ERRORS:
+            shutil.rmtree(work, ignore_errors=True)
+            raise ReportError(disk_problem(err, root, final)) from err
         failed = root / f"{month}.failed"
         shutil.rmtree(failed, ignore_errors=True)
         work.rename(failed)

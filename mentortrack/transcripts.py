@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentortrack.safe_paths import inside, safe_name
+
 GAP_SECONDS = 10.0
 """Silences longer than this (seconds) are listed as gaps."""
 
@@ -286,7 +288,7 @@ def write_notes(utterances: list[Utterance], path: Path, out: Path, sessions: pd
     session = match.iloc[0] if len(match) else None
     learner = str(session["learner_name"]) if session is not None and pd.notna(session["learner_name"]) else None
     notes = take_notes(utterances, path.name, sid, learner, late_offset(session, recording_start))
-    stem = out / (sid or path.stem)
+    stem = inside(out, out / safe_name(sid or path.stem))
     stem.with_suffix(".md").write_text(render_markdown(notes), encoding="utf-8")
     payload = {**notes.row(), "attendance": notes.attendance.to_dict("records"),
                "speakers_detail": notes.speakers.to_dict("records"), "action_items_detail": notes.actions.to_dict("records"),

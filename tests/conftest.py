@@ -38,7 +38,7 @@ def load_checked(path: Path) -> LoadResult:
     """Load and assert the row accounting identity."""
     result = load_sessions(path)
     check_reconciliation(result)
-    assert result.rows_read == len(result.sessions) + len(result.quarantine) + len(result.duplicates)
+    assert result.rows_read == len(result.sessions) + len(result.quarantine) + len(result.duplicates) + len(result.skipped)
     return result
 
 

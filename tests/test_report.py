@@ -11,11 +11,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from mentortrack.storage import read_enriched
 from mentortrack.kpis import compute_kpis
 from mentortrack.paths import notebooks_dir, project_root
 from mentortrack.report import ReportError, build_report
 from mentortrack.sample import generate
+from mentortrack.storage import read_enriched
 
 pytestmark = pytest.mark.slow
 

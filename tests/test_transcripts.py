@@ -10,8 +10,16 @@ from typer.testing import CliRunner
 
 from mentortrack.cli import app
 from mentortrack.paths import package_data
-from mentortrack.transcripts import (TranscriptError, Utterance, action_items, attendance, engagement, join_notes,
-                                     read_transcript, session_id_from_name)
+from mentortrack.transcripts import (
+    TranscriptError,
+    Utterance,
+    action_items,
+    attendance,
+    engagement,
+    join_notes,
+    read_transcript,
+    session_id_from_name,
+)
 
 VTT = """WEBVTT
 
