@@ -20,9 +20,11 @@ sessions of the group (ties broken alphabetically).
 
 from __future__ import annotations
 
+import importlib.abc
 import json
 import logging
 import re
+import sys
 from functools import cache
 from typing import Any
 
@@ -116,11 +118,45 @@ def _namespace(settings: dict[str, Any], encoder: str) -> str:
     return f"keybert-np:{encoder_id(encoder)}:{params}"
 
 
+LLM_PACKAGES = ("sentence_transformers", "transformers", "huggingface_hub", "openai", "cohere", "langchain",
+                "litellm")
+"""Optional packages of KeyBERT's LLM helpers (``KeyLLM``), which the suite does not use."""
+
+
+class _WithoutLLMPackages(importlib.abc.MetaPathFinder):
+    """Makes the :data:`LLM_PACKAGES` not yet imported unavailable while KeyBERT's package is first imported."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        top = name.split(".")[0]
+        if top in LLM_PACKAGES and top not in sys.modules:
+            raise ModuleNotFoundError(name)
+        return None
+
+
+def _import_keybert() -> Any:
+    """KeyBERT's class, imported the way KeyBERT supports when its optional LLM packages are absent.
+
+    Its package init imports transformers and sentence-transformers (and with them
+    torch: 7 s on 2 cores) only for the LLM helpers; the keyword extraction itself
+    needs none of them with the static encoder.
+    """
+    if "keybert" in sys.modules or any(name in sys.modules for name in LLM_PACKAGES[:2]):
+        from keybert import KeyBERT
+
+        return KeyBERT
+    blocker = _WithoutLLMPackages()
+    sys.meta_path.insert(0, blocker)
+    try:
+        from keybert import KeyBERT
+    finally:
+        sys.meta_path.remove(blocker)
+    return KeyBERT
+
+
 @cache
 def _keybert(encoder: str) -> Any:
-    from keybert import KeyBERT
-
-    return KeyBERT(model=keybert_model(encoder))
+    model = keybert_model(encoder)
+    return _import_keybert()(model=model)
 
 
 def _rank(texts: list[str], settings: dict[str, Any], encoder: str) -> dict[str, list[tuple[str, float]]]:
@@ -139,9 +175,12 @@ def _rank(texts: list[str], settings: dict[str, Any], encoder: str) -> dict[str,
         vectorizer.fit(with_phrases)
         vocabulary = list(vectorizer.get_feature_names_out())
         word_embeddings = embed(vocabulary, encoder, progress=False)
-    result = model.extract_keywords(with_phrases, vectorizer=vectorizer, doc_embeddings=embed(with_phrases, encoder),
-                                    word_embeddings=word_embeddings, use_mmr=settings["use_mmr"],
-                                    diversity=settings["diversity"], top_n=settings["top_n"])
+    from sklearn import config_context
+
+    with config_context(assume_finite=True, skip_parameter_validation=True):  # per-text checks cost more than the maths
+        result = model.extract_keywords(with_phrases, vectorizer=vectorizer, doc_embeddings=embed(with_phrases, encoder),
+                                        word_embeddings=word_embeddings, use_mmr=settings["use_mmr"],
+                                        diversity=settings["diversity"], top_n=settings["top_n"])
     if len(with_phrases) == 1:
         result = [result]
     for text, phrases in zip(with_phrases, result):

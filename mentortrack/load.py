@@ -43,7 +43,8 @@ HEADER_SEARCH_ROWS = 20
 BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
         (b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16"), (b"\xef\xbb\xbf", "utf-8", "UTF-8"))
 BINARY_NULS = 16
-"""More NUL bytes than this in the first 4 KiB (without a BOM) means the file is not text."""
+"""More NUL bytes than this (or than 1 % of a shorter start) in the first 4 KiB, without a BOM,
+means the file is not text; fewer are stray bytes in cells, which the ID contract catches."""
 TOTAL_WORDS = frozenset({"total", "totals", "grandtotal", "sum", "count", "subtotal"})
 SKIPPED_COLUMNS = ["source_row", "kind"]
 CASE_UNIFIED_COLUMNS = ("program", "batch", "mentor_name", "session_type", "age_cohort")
@@ -94,7 +95,8 @@ def _decode(data: bytes, path: Path, notes: list[str]) -> str:
             except UnicodeDecodeError as exc:
                 raise LoadError(f"{path}: starts with a {name} byte-order mark but is not valid {name} ({exc.reason} "
                                 f"at byte {exc.start}); re-save it as UTF-8 CSV.") from exc
-    if data[:4096].count(b"\x00") > BINARY_NULS:
+    head = data[:4096]
+    if head.count(b"\x00") > min(BINARY_NULS, len(head) // 100):
         raise LoadError(f"{path}: not a text table (binary content); expected CSV, .xlsx or .parquet.")
     try:
         return data.decode("utf-8")
