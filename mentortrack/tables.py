@@ -3,6 +3,12 @@
 Every text cell is HTML-escaped (``<script>`` in feedback shows as text), and
 every table goes through :func:`mentortrack.privacy.mask_pii` first unless
 ``show_pii`` is set, so nothing here can leak a learner e-mail by accident.
+
+One formatting rule for every table and tile (:func:`column_format`): rates as
+percentages with one decimal, ratings with two decimals, counts as whole numbers
+with thousands separators, dates as ``YYYY-MM-DD``, yes/no for booleans, and human
+column labels (:func:`label`). A table cut to its first rows says so
+("Showing 50 of 104", :func:`first_rows`).
 """
 
 from __future__ import annotations
@@ -71,14 +77,73 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str]) -> str:
     return '<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
 
 
-def styled(frame: pd.DataFrame, show_pii: bool | None = None, precision: int = 2,
-           percent: list[str] | None = None, caption: str | None = None) -> Styler:
-    """A Styler with escaped text, PII masked, hidden index, and ``percent`` columns as %."""
+COLUMN_LABELS = {
+    **KPI_LABELS,
+    "session_id": "Session", "session_date": "Date", "session_time": "Time", "mentor_name": "Mentor",
+    "learner_id": "Learner", "learner_name": "Learner name", "learner_email": "Learner e-mail",
+    "session_type": "Session type", "session_status": "Status", "program": "Program", "batch": "Batch",
+    "age_cohort": "Age cohort", "level": "Level", "reasons": "Reasons", "rules": "Rules", "summary": "Summary",
+    "learner_feedback": "Feedback", "sentiment": "Sentiment", "sentiment_confidence": "Confidence",
+    "sentiment_mixed": "Mixed", "keywords": "Keywords", "themes": "Themes", "sessions": "Sessions",
+    "completed": "Completed", "warning_rate": "Warning rate", "red": "Red sessions", "red_rate": "Red rate",
+    "amber": "Amber sessions", "negative_feedback": "Negative feedback", "rank": "Rank",
+    "eligible": "Ranked (enough sessions)", "rule": "Rule", "month": "Month", "post_session_rating": "Rating",
+    "n": "n", "digest": "Digest", "kind": "Kind", "message": "Message", "column": "Column", "reason": "Reason",
+    "source_row": "Row", "count": "Count", "share": "Share", "standard": "Standard", "published": "Published",
+    "previous": "Previous month", "delta": "Change", "value": "Value", "kpi": "KPI",
+}
+"""Display label of a column; others get their snake_case name in sentence case."""
+
+RATE_SUFFIXES = ("_rate", "_coverage", "_share", "confidence")
+RATING_WORDS = ("rating",)
+
+
+def label(column: object) -> str:
+    """Human label of a column name."""
+    name = str(column)
+    return COLUMN_LABELS.get(name, name.replace("_", " ").strip().capitalize())
+
+
+def _is_rate(column: str) -> bool:
+    return column.endswith(RATE_SUFFIXES) or column in {"accuracy", "macro_f1"} or column.endswith(
+        ("_precision", "_recall", "_f1"))
+
+
+def column_format(column: str, values: pd.Series, percent: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The formatter of one column under the suite's rule (see the module docstring), or None for text."""
+    if pd.api.types.is_bool_dtype(values):
+        return lambda v: "–" if pd.isna(v) else ("yes" if v else "no")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return lambda v: "–" if pd.isna(v) else v.strftime("%Y-%m-%d")
+    if not pd.api.types.is_numeric_dtype(values):
+        return None
+    if column in (percent or []) or _is_rate(column):
+        return lambda v: "–" if pd.isna(v) else f"{v:.1%}"
+    if any(word in column for word in RATING_WORDS) and column not in COUNT_KPIS:
+        return lambda v: "–" if pd.isna(v) else f"{v:.2f}"
+    numbers = values.dropna().astype(float)
+    if pd.api.types.is_integer_dtype(values) or column in COUNT_KPIS or (len(numbers) and (numbers % 1 == 0).all()):
+        return lambda v: "–" if pd.isna(v) else f"{v:,.0f}"
+    return lambda v: "–" if pd.isna(v) else f"{v:,.2f}"
+
+
+def first_rows(frame: pd.DataFrame, limit: int, what: str = "rows") -> tuple[pd.DataFrame, str]:
+    """The first ``limit`` rows and a caption part saying so when the table is cut."""
+    if len(frame) <= limit:
+        return frame, f"{len(frame):,} {what}"
+    return frame.head(limit), f"Showing {limit:,} of {len(frame):,} {what}"
+
+
+def styled(frame: pd.DataFrame, show_pii: bool | None = None, percent: list[str] | None = None,
+           caption: str | None = None) -> Styler:
+    """A Styler with escaped text, PII masked, hidden index, the suite's number formats and human headers.
+
+    ``percent`` names columns to show as % beyond the rule's own (``*_rate``, ``*_coverage``...).
+    """
     safe = mask_pii(frame, show_pii)
-    percent_formats = {c: "{:.1%}" for c in percent or [] if c in safe}
-    styler = safe.style.format(precision=precision, na_rep="–", escape="html")
-    if percent_formats:  # every format() call must escape again: a later call resets escaping
-        styler = styler.format(percent_formats, na_rep="–", escape="html")
+    formats = {c: f for c in safe.columns if (f := column_format(str(c), safe[c], percent)) is not None}
+    styler = safe.style.format(formats, na_rep="–", escape="html")  # one call: a second one resets the others
+    styler = styler.format_index(label, axis="columns", escape="html")
     styler = styler.hide(axis="index")
     styler = styler.set_table_styles([
         {"selector": "th", "props": "background:#37474f;color:white;text-align:left;padding:4px 8px"},
@@ -107,3 +172,14 @@ def escaped_quotes(texts: pd.Series, limit: int = 5) -> str:
     """Feedback quotes as an HTML list, escaped, at most ``limit``."""
     items = "".join(f"<li>{html.escape(str(t))}</li>" for t in texts.dropna().head(limit))
     return f"<ul>{items}</ul>" if items else "<p><em>none</em></p>"
+
+
+def kpi_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """A KPI table (one row per KPI; columns of values in that KPI's unit, ``delta`` a change) as text
+    formatted per row with :func:`format_value` / :func:`format_delta`, under human labels."""
+    shown = pd.DataFrame(index=table.index)
+    for column in table.columns:
+        formatter = format_delta if column == "delta" else format_value
+        shown[label(column)] = [formatter(kpi, value) for kpi, value in table[column].items()]
+    shown.index = [KPI_LABELS.get(k, k) for k in table.index]
+    return shown.rename_axis("KPI").reset_index()
