@@ -214,7 +214,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     if until in monthly.index:
         ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=until)
         ax.legend(loc="lower left")
-    ax.set(title=title, xlabel="Month", ylabel="Average rating (n = rated sessions)", ylim=(1, 5.3))
+    ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.3))
     ax.tick_params(axis="x", rotation=60, labelsize=8)
     return fig
 

@@ -77,3 +77,31 @@ def test_make_help_lists_every_target() -> None:
     declared = {line.split(":")[0] for line in makefile.splitlines()
                 if ":" in line and "## " in line and not line.startswith(("\t", " "))}
     assert declared == set(targets)
+
+
+def test_kpis_by_every_category_and_period() -> None:
+    for by in ("batch", "age_cohort", "quarter", "year", "program", "session_type", "mentor", "month"):
+        result = runner.invoke(app, ["kpis", "--by", by, "--json"])
+        assert result.exit_code == 0, (by, result.output)
+        table = json.loads(result.stdout)
+        assert sum(v["total_sessions"] for v in table.values()) <= 1991 and len(table) >= 2
+    years = json.loads(runner.invoke(app, ["kpis", "--by", "year", "--json"]).stdout)
+    assert set(years) == {"2024", "2025"} and sum(v["total_sessions"] for v in years.values()) == 1991
+
+
+def test_a_bad_parameter_file_is_one_line_naming_file_and_key(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    shutil.copytree(project_root() / "parameters", tmp_path / "parameters")
+    report = tmp_path / "parameters" / "report.yaml"
+    report.write_text(report.read_text().replace("workers: 4", "workers: four"))
+    monkeypatch.setenv("MENTORTRACK_ROOT", str(tmp_path))
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {report}: workers: expected a whole number, got 'four'"
+
+
+def test_report_refuses_a_bad_month_before_loading(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "--month", "2025-13", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "is not a month" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -94,3 +94,25 @@ def test_followups_notebook(bundled_enriched: Path, tmp_path: Path) -> None:
     assert recorded["queue"] == len(queue) > 0 and recorded["red_first"] == int((queue["priority"] == 1).sum())
     assert len(list((tmp_path / "invites").glob("*.ics"))) == len(queue)
     assert recorded["mails"] > 0 and recorded["missing_addresses"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2].isdigit()], ids=lambda p: p.name)
+def test_every_notebook_runs_on_its_own_after_make_analyze(path: Path, bundled_enriched: Path, tmp_path: Path) -> None:
+    """Opened by hand with its default parameters: only ``outputs/enriched.parquet`` exists (``make analyze``)."""
+    import shutil
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (tmp_path / "outputs").mkdir()
+    shutil.copy(bundled_enriched, tmp_path / "outputs" / "enriched.parquet")
+    out = folder / path.name
+    pm.execute_notebook(str(path), str(out), kernel_name="mentortrack", progress_bar=False, cwd=str(folder))
+    cells = nbformat.read(out, as_version=4).cells
+    outputs = [o for c in cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    shown = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    if path.stem == "01_data_quality":
+        assert "load_report_path" in shown
+    if path.stem == "09_transcript_notes":
+        assert "run `make notes`" in shown

@@ -75,6 +75,7 @@ def test_recorded_values_match_the_library(built: Path, hostile_export: Path) ->
     quality = _values(built, "01_data_quality")
     raw_rows = len(pd.read_csv(hostile_export, dtype=str))
     assert quality["rows_read"] == raw_rows == quality["valid"] + quality["quarantined"] + quality["duplicates"]
+    # (no header/totals rows in this export, so nothing was skipped)
     assert quality["quarantined"] > 0
     kpis = _values(built, "05_kpis")
     assert kpis["published"]["no_show_rate"] == 0.0
@@ -147,6 +148,54 @@ def test_unusable_input_is_a_clear_error(hostile_export: Path, tmp_path: Path, c
     with pytest.raises(ReportError, match=message):
         build_report(data, month, tmp_path / "out")
     assert not (tmp_path / "out" / month).exists()
+    assert not [p for p in (tmp_path / "out").iterdir() if p.is_dir()], "nothing may be left behind"
+
+
+@pytest.mark.parametrize(("month", "message"), [("2025-13", "is not a month"), ("Sept", "is not a month")])
+def test_a_bad_month_or_missing_file_is_refused_before_anything_is_written(tmp_path: Path, month: str,
+                                                                          message: str) -> None:
+    with pytest.raises(ReportError, match=message):
+        build_report(None, month, tmp_path / "out")
+    with pytest.raises(ReportError, match="no such file"):
+        build_report(tmp_path / "missing.csv", MONTH, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_one_number_format_and_human_headers_in_every_table(built: Path) -> None:
+    kpis = (built / "05_kpis.html").read_text()
+    assert not re.search(r">\s*\d+\.000\s*<", kpis), "counts must be whole numbers"
+    assert not re.search(r">\s*0\.\d{3,}\s*<", kpis), "rates must be percentages"
+    assert re.search(r">\s*\d{1,3}\.\d%\s*<", kpis)
+    for page in built.glob("0*.html"):
+        text = page.read_text()
+        headers = re.findall(r"<th[^>]*>([^<]*)</th>", text)
+        snake = [h for h in headers if re.fullmatch(r"[a-z]+(_[a-z]+)+", h.strip())]
+        assert not snake, f"raw column names in {page.name}: {snake[:5]}"
+        assert not re.search(r">\s*\d\.\d{6}\s*<", text), f"unformatted decimals in {page.name}"
+    ranking = _text((built / "06_early_warnings.html").read_text())
+    assert "Warning rate" in ranking and "Average rating" in ranking
+
+
+def test_pages_have_titles_banner_and_readable_folder(built: Path) -> None:
+    import stat
+
+    for name in NOTEBOOKS:
+        page = (built / f"{name}.html").read_text()
+        title = re.search(r"<title>([^<]*)</title>", page).group(1)
+        assert "September 2025" in title and title != "Notebook"
+        assert 'href="index.html"' in page and "generated " in page and "data through 2025-" in page
+    mode = built.stat().st_mode
+    assert mode & stat.S_IRGRP and mode & stat.S_IXGRP, "the report folder must be readable like other folders"
+
+
+def test_cut_tables_say_how_many_rows_they_show(built: Path) -> None:
+    text = _text((built / "06_early_warnings.html").read_text())
+    attention = re.search(r"(Showing 60 of [\d,]+|[\d,]+) sessions amber or red", text)
+    assert attention, "the attention list must say how many rows it shows"
 
 
 def test_all_months_scope(built: Path) -> None:

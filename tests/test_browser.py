@@ -1,0 +1,162 @@
+"""What a person sees, in a real browser: headless Chromium (Debian's chromium and chromium-driver).
+
+- the dashboard at 1366x768: KPI tiles and the two most important charts above the fold;
+- the dashboard printed to PDF: A4 landscape, every column of the red list on the page;
+- the exploration notebook in JupyterLab: after a widget changes, every chart image still has content.
+
+Skipped when Chromium or chromedriver is missing (``.ci/run`` installs both).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    not (shutil.which("chromium") and shutil.which("chromedriver")),
+    reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")]
+
+NON_WHITE_SHARE = """
+const img = arguments[0];
+const canvas = document.createElement('canvas');
+canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+const ctx = canvas.getContext('2d');
+ctx.drawImage(img, 0, 0);
+const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+let ink = 0;
+for (let i = 0; i < data.length; i += 4) { if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++; }
+return canvas.width * canvas.height ? ink / (canvas.width * canvas.height) : 0;
+"""
+
+
+def _driver(width: int = 1366, height: int = 768):  # type: ignore[no-untyped-def]
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or ""
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--window-size={width},{height}", "--hide-scrollbars"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+@pytest.fixture(scope="module")
+def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from mentortrack.report import build_report
+
+    return build_report(None, "2025-09", tmp_path_factory.mktemp("browser"), pdf=True).folder
+
+
+def test_dashboard_fits_a_laptop_screen(report_folder: Path) -> None:
+    driver = _driver()
+    try:
+        driver.get((report_folder / "07_dashboard.html").as_uri())
+        fold = driver.execute_script("return window.innerHeight")
+        tiles = driver.execute_script(
+            "return [...document.querySelectorAll('div')].filter(d => d.style.flex && d.style.flex.startsWith('1 1'))"
+            ".map(d => d.getBoundingClientRect().bottom)")
+        charts = driver.execute_script(
+            "return [...document.querySelectorAll('img.mt-chart')].map(i => [i.getBoundingClientRect().bottom, "
+            "i.getBoundingClientRect().width])")
+        page_width = driver.execute_script("return document.documentElement.scrollWidth")
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+    finally:
+        driver.quit()
+    assert len(tiles) == 6 and max(tiles) <= fold
+    assert len(charts) >= 4 and charts[0][0] <= fold and charts[1][0] <= fold, "trend and sentiment above the fold"
+    assert sum(w for _, w in charts[:2]) > 0.8 * 1366, "the chart grid uses the width"
+    assert page_width <= 1366 and height < 2 * 2503 / 3.3 * 1.5
+
+
+def test_printed_dashboard_keeps_every_column_on_the_page(report_folder: Path) -> None:
+    import re
+
+    from pypdf import PdfReader
+
+    pdf = PdfReader(str(report_folder / "dashboard.pdf"))
+    first = pdf.pages[0]
+    width_mm, height_mm = (float(v) / 72 * 25.4 for v in (first.mediabox.width, first.mediabox.height))
+    assert abs(width_mm - 297) < 2 and abs(height_mm - 210) < 2, "A4 landscape"
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
+    assert "Feedback" in text and "Reasons" in text
+    for quote in ("Mentor was late", "Not worth the booking"):
+        assert quote in text, f"the red list's feedback column was cut: {quote!r} not in the PDF"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory: pytest.TempPathFactory, bundled_enriched: Path) -> Iterator[tuple[str, Path]]:
+    from mentortrack.paths import notebooks_dir
+
+    root = tmp_path_factory.mktemp("lab")
+    (root / "notebooks").mkdir()
+    (root / "outputs").mkdir()
+    shutil.copy(notebooks_dir() / "explore.ipynb", root / "notebooks")
+    shutil.copy(bundled_enriched, root / "outputs" / "enriched.parquet")
+    port, token = _free_port(), "mentortrack-test"
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+               f"--ServerApp.root_dir={root}", "--allow-root"]
+    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter")})
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}/lab/tree/notebooks/explore.ipynb?token={token}", root
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def _chart_inks(driver) -> list[float]:  # type: ignore[no-untyped-def]
+    images = driver.find_elements("css selector", ".jp-OutputArea-output img.mt-chart")
+    return [driver.execute_script(NON_WHITE_SHARE, img) for img in images]
+
+
+def test_explore_widgets_redraw_every_chart(jupyterlab: tuple[str, Path]) -> None:
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    url, _ = jupyterlab
+    driver = _driver(1400, 1000)
+    try:
+        driver.get(url)
+        wait = WebDriverWait(driver, 120, poll_frequency=0.5)
+        wait.until(lambda d: d.execute_script("return !!(window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                                              " && window.jupyterapp.shell.currentWidget.sessionContext"
+                                              " && window.jupyterapp.shell.currentWidget.sessionContext.session)"))
+        wait.until(lambda d: d.execute_script(
+            "const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
+            "return k && k.status === 'idle'"))
+        driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        wait.until(lambda d: len(_chart_inks(d)) == 3)
+        before = _chart_inks(driver)
+        mentor = Select(wait.until(lambda d: [s for s in d.find_elements("css selector", ".widget-select-multiple")
+                                              if "Mentor" in s.text][0]).find_element("tag name", "select"))
+        first_mentor = mentor.options[0].text
+        mentor.select_by_index(0)
+        wait.until(lambda d: len(_chart_inks(d)) == 3 and _chart_inks(d) != before)
+        after = _chart_inks(driver)
+        captions = [c.text for c in driver.find_elements("css selector", ".jp-OutputArea-output table caption")]
+    finally:
+        driver.quit()
+    assert all(share > 0.01 for share in before), before
+    assert all(share > 0.01 for share in after), f"a chart came back blank after picking {first_mentor}: {after}"
+    assert captions and "sessions, newest first" in captions[0]

@@ -1,0 +1,37 @@
+"""The one formatting rule of tables and tiles, checked on the rendered HTML."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mentortrack import tables
+
+
+def test_styled_formats_each_column_by_the_rule_and_labels_headers() -> None:
+    frame = pd.DataFrame({"mentor_name": ["A <b>", "B"], "sessions": [105, 3], "warning_rate": [0.527, 0.0],
+                          "avg_rating": [4.2, 3.928571], "duration_ratio": [0.91234, 1.0], "eligible": [True, False],
+                          "session_date": pd.to_datetime(["2025-09-01", "2025-09-02"])})
+    html = tables.styled(frame).to_html()
+    for expected in (">105<", ">3<", ">52.7%<", ">0.0%<", ">4.20<", ">3.93<", ">0.91<", ">yes<", ">no<",
+                     ">2025-09-01<", "A &lt;b&gt;", ">Mentor<", ">Warning rate<", ">Average rating<",
+                     ">Ranked (enough sessions)<", ">Date<"):
+        assert expected in html, expected
+    assert "105.000" not in html and "0.527" not in html and "<b>" not in html
+
+
+def test_first_rows_says_when_a_table_is_cut() -> None:
+    frame = pd.DataFrame({"x": range(104)})
+    shown, caption = tables.first_rows(frame, 50, "sessions")
+    assert len(shown) == 50 and caption == "Showing 50 of 104 sessions"
+    assert tables.first_rows(frame, 200, "sessions")[1] == "104 sessions"
+
+
+def test_kpi_comparison_formats_per_kpi_row() -> None:
+    table = pd.DataFrame({"value": [105.0, 0.527, 3.5312], "previous": [113.0, 0.624, 3.62],
+                          "delta": [-8.0, -0.097, -0.0888]}, index=["total_sessions", "completion_rate", "avg_rating"])
+    shown = tables.kpi_comparison(table)
+    assert shown.to_dict("records") == [
+        {"KPI": "Total sessions", "Value": "105", "Previous month": "113", "Change": "-8"},
+        {"KPI": "Completion rate", "Value": "52.7%", "Previous month": "62.4%", "Change": "-9.7 pp"},
+        {"KPI": "Average rating", "Value": "3.53", "Previous month": "3.62", "Change": "-0.09"},
+    ]
