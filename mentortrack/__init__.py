@@ -1,6 +1,6 @@
 """mentortrack: analytics and reports for 1:1 mentorship programs.
 
-Start with :func:`mentortrack.load.load_sessions`, which turns a platform export
+Start with :func:`mentortrack.contract.load.load_sessions`, which turns a platform export
 into the canonical session table every other module works on.
 """
 

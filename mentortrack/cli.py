@@ -15,7 +15,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from mentortrack.load import LoadError, LoadResult, load_sessions, quarantine_message
+from mentortrack.contract.load import LoadError, LoadResult, load_sessions, quarantine_message
 
 app = typer.Typer(help="Analytics and reports for 1:1 mentorship programs.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -88,7 +88,7 @@ def sample(
     messy: Annotated[float, typer.Option(help="Fraction of rows with a defect (0–1).")] = 0.0,
 ) -> None:
     """Write a realistic generated export in the platform's column format."""
-    from mentortrack.sample import write_sample
+    from mentortrack.contract.sample import write_sample
 
     path = write_sample(out, rows=rows, seed=seed, mentors=mentors, messy=messy)
     typer.echo(f"wrote {path}")
@@ -103,9 +103,9 @@ def kpis(
     definitions: Annotated[str, typer.Option(help="standard (the suite's) or published (the original analysis).")] = "standard",
     as_json: JsonOpt = False,
 ) -> None:
-    """Program KPIs; every definition is in the README and in mentortrack.kpis."""
-    from mentortrack import kpis as k
-    from mentortrack.sentiment import published_scores, score_feedback
+    """Program KPIs; every definition is in the README and in mentortrack.analytics.kpis."""
+    from mentortrack.analytics import kpis as k
+    from mentortrack.analytics.sentiment import published_scores, score_feedback
 
     if definitions not in ("standard", "published"):
         raise typer.BadParameter("use standard or published", param_hint="--definitions")
@@ -123,7 +123,7 @@ def kpis(
         if as_json:
             typer.echo(table.to_json(orient="index"))
         else:
-            from mentortrack.tables import format_value
+            from mentortrack.reports.tables import format_value
 
             shown = table.T.apply(lambda row: row.map(lambda v: format_value(row.name, v)), axis=1)
             typer.echo(shown.rename(index=k.KPI_LABELS).to_string())
@@ -136,7 +136,7 @@ def kpis(
                                    "previous": k.to_json_ready(dict(zip(table["kpi"], table["previous"]))),
                                    "delta": k.to_json_ready(dict(zip(table["kpi"], table["delta"])))}))
         else:
-            from mentortrack.tables import kpi_comparison
+            from mentortrack.reports.tables import kpi_comparison
 
             typer.echo(kpi_comparison(table.set_index("kpi")[["value", "previous", "delta"]]).to_string(index=False))
         return
@@ -154,8 +154,8 @@ def analyze(
     out: Annotated[Path, typer.Option(help="Enriched table to write (.parquet or .csv).")] = Path("outputs/enriched.parquet"),
 ) -> None:
     """Run all NLP once and write every session with sentiment, keywords, level, reasons and summary."""
-    from mentortrack.enrich import enrich
-    from mentortrack.storage import write_table
+    from mentortrack.analytics.enrich import enrich
+    from mentortrack.reports.storage import write_table
 
     result = _load(file)
     path = write_table(enrich(result.sessions), out)
@@ -166,8 +166,8 @@ ModelOpt = Annotated[str | None, typer.Option(help="minilm-finetuned or static-l
 
 
 def _sentiment_model(model: str | None) -> str:
+    from mentortrack.analytics.sentiment import SENTIMENT_MODELS
     from mentortrack.config import load_parameters
-    from mentortrack.sentiment import SENTIMENT_MODELS
 
     chosen = model or load_parameters("nlp")["sentiment"]["model"]
     if chosen not in SENTIMENT_MODELS:
@@ -182,7 +182,7 @@ def evaluate_sentiment(
         "--cross-source", help="Also refit the static-linear model without each source family in turn.")] = False,
 ) -> None:
     """Score TextBlob, VADER and the suite's label on held-out real text and on domain sentences."""
-    from mentortrack.evaluation import HEADLINE_SET, evaluate
+    from mentortrack.analytics.evaluation import HEADLINE_SET, evaluate
 
     chosen = _sentiment_model(model)
     result = evaluate(chosen, cross_source=cross_source)
@@ -205,8 +205,8 @@ def evaluate_sentiment(
 def train(model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
         "--all", help="Distil the static encoder and build every sentiment model.")] = False) -> None:
     """Build the sentiment model(s) from the labelled real text (``--all``: about 15 minutes)."""
-    from mentortrack.sentiment import SENTIMENT_MODELS
-    from mentortrack.training import train as build
+    from mentortrack.analytics.sentiment import SENTIMENT_MODELS
+    from mentortrack.analytics.training import train as build
 
     models = list(SENTIMENT_MODELS) if all_models else [_sentiment_model(model)]
     for path in build(models, distil=all_models):
@@ -223,7 +223,7 @@ def report(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print the dashboard to dashboard.pdf (needs Chromium).")] = False,
 ) -> None:
     """Build the month's HTML reports, Excel workbook and Power BI CSVs into OUT/MONTH/."""
-    from mentortrack.report import ReportError, build_report
+    from mentortrack.reports.report import ReportError, build_report
 
     try:
         run = build_report(file, month, out, show_pii=show_pii, force=force,
@@ -237,8 +237,8 @@ def report(
 
 def _enriched_history(history: Path | None) -> pd.DataFrame:
     """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched."""
-    from mentortrack.enrich import enrich
-    from mentortrack.storage import read_enriched
+    from mentortrack.analytics.enrich import enrich
+    from mentortrack.reports.storage import read_enriched
 
     if history is not None and history.suffix.lower() == ".parquet":
         frame = read_enriched(history)
@@ -254,8 +254,8 @@ def agenda(
     out: Annotated[Path, typer.Option(help="Folder for <session_id>.md and .html.")] = Path("outputs/agendas"),
 ) -> None:
     """Write a Markdown and HTML agenda with checklists for every booked session."""
-    from mentortrack.agenda import load_upcoming, write_agendas
     from mentortrack.config import load_parameters
+    from mentortrack.lifecycle.agenda import load_upcoming, write_agendas
     from mentortrack.paths import package_data
 
     try:
@@ -277,8 +277,8 @@ def notes(
     out: Annotated[Path, typer.Option(help="Folder for <id>.md, <id>.json and notes.csv.")] = Path("outputs/notes"),
 ) -> None:
     """Notes from transcripts: attendance, engagement, summary, keywords and action items."""
-    from mentortrack.speech import AUDIO_SUFFIXES, SpeechUnavailableError, transcribe
-    from mentortrack.transcripts import TranscriptError, read_transcript, write_notes
+    from mentortrack.lifecycle.speech import AUDIO_SUFFIXES, SpeechUnavailableError, transcribe
+    from mentortrack.lifecycle.transcripts import TranscriptError, read_transcript, write_notes
 
     table = _load(sessions).sessions
     for path in transcripts:
@@ -311,7 +311,7 @@ def followups(
 ) -> None:
     """Sessions needing a follow-up, with a proposed slot, an .ics invite each and a CSV queue."""
     from mentortrack.config import load_parameters
-    from mentortrack.followups import load_directory, write_followups
+    from mentortrack.lifecycle.followups import load_directory, write_followups
     from mentortrack.paths import package_data
 
     params = load_parameters("lifecycle")
@@ -332,9 +332,9 @@ def email(
 ) -> None:
     """Session summary e-mails to mentor and learner, and a digest per mentor; .eml files unless --send."""
     from mentortrack.config import load_parameters
-    from mentortrack.followups import load_directory
-    from mentortrack.mailer import MailError, compose, write_eml
-    from mentortrack.mailer import send as send_mail
+    from mentortrack.lifecycle.followups import load_directory
+    from mentortrack.lifecycle.mailer import MailError, compose, write_eml
+    from mentortrack.lifecycle.mailer import send as send_mail
     from mentortrack.paths import package_data
 
     settings = load_parameters("lifecycle")["email"]
@@ -363,9 +363,9 @@ def alerts(
     out: Annotated[Path | None, typer.Option(help="Also write alerts.md and alerts.csv to this folder.")] = None,
 ) -> None:
     """Red sessions whose feedback arrived in the last 24 hours, as a short digest."""
-    from mentortrack.alerts import digest, red_alerts
     from mentortrack.config import load_parameters
-    from mentortrack.privacy import neutralize_formulas
+    from mentortrack.lifecycle.alerts import digest, red_alerts
+    from mentortrack.reports.privacy import neutralize_formulas
 
     hours = load_parameters("lifecycle")["alerts"]["window_hours"]
     moment = _as_of(as_of)

@@ -1,5 +1,8 @@
-"""Read and validate the YAML parameter files in ``parameters/`` (thresholds, rules, report settings).
+"""Read and validate the YAML parameter files (thresholds, rules, report settings).
 
+The defaults ship with the package; a project's own ``parameters/<name>.yaml`` (or
+the folder given with ``--parameters``) overrides them key by key: a file holding only
+``workers: 2`` changes that one setting (:func:`mentortrack.paths.user_parameters_dir`).
 Each file has a pydantic model below; a wrong type or an unknown key ends in a
 :class:`ParameterError` naming the file, the key and what was expected
 ("parameters/report.yaml: workers: expected a whole number, got 'four'"). The CLI
@@ -15,7 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mentortrack.paths import parameters_dir
+from mentortrack.paths import default_parameters_dir, user_parameters_dir
 
 PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle")
 
@@ -159,33 +162,65 @@ def _describe(err: ValidationError) -> str:
     return f"{key}: expected {expected}{shown}{more}"
 
 
-def parameter_file(name: str, path: str | Path | None = None) -> Path:
-    """``parameters/<name>.yaml`` (or ``path``)."""
-    return Path(path) if path is not None else parameters_dir() / f"{name}.yaml"
-
-
-def load_parameters(name: str, path: str | Path | None = None) -> dict[str, Any]:
-    """The validated ``parameters/<name>.yaml``, or the file at ``path`` if given, as plain data.
-
-    Raises:
-        ParameterError: the file is missing, not YAML, or breaks its model.
-    """
-    file = parameter_file(name, path)
-    if not file.exists():
-        raise ParameterError(f"parameter file {file} not found (set MENTORTRACK_ROOT to the mentortrack checkout)")
+def _read(file: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ParameterError(f"{file}: not valid YAML{where}: {getattr(err, 'problem', err)}") from err
+    if not isinstance(data, dict):
+        raise ParameterError(f"{file}: expected keys and values at the top level, got {type(data).__name__}")
+    return data
+
+
+def merge(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``defaults`` with ``overrides`` applied key by key (mappings merged, other values replaced)."""
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parameter_file(name: str, folder: str | Path | None = None) -> Path | None:
+    """The file overriding the defaults of ``name``: ``folder`` itself if it is a YAML file, else
+    ``<folder>/<name>.yaml``, else ``<name>.yaml`` in the user's parameters folder; None when there is none."""
+    if folder is not None and Path(folder).suffix in {".yaml", ".yml"}:
+        return Path(folder)
+    base = Path(folder) if folder is not None else user_parameters_dir()
+    candidate = base / f"{name}.yaml" if base is not None else None
+    return candidate if candidate is not None and candidate.is_file() else None
+
+
+def load_parameters(name: str, folder: str | Path | None = None) -> dict[str, Any]:
+    """The validated settings ``<name>``: shipped defaults overridden key by key by the user's file.
+
+    ``folder`` names the overriding folder (or file) explicitly; by default it is the
+    ``--parameters`` folder or the project's ``parameters/``.
+
+    Raises:
+        ParameterError: a file is missing, not YAML, or the merged settings break the model.
+    """
+    default = default_parameters_dir() / f"{name}.yaml"
+    if not default.is_file():
+        raise ParameterError(f"default parameter file {default} is missing from the installed package")
+    data = _read(default)
+    override = parameter_file(name, folder)
+    if override is not None and not override.is_file():
+        raise ParameterError(f"parameter file {override} not found")
+    source = default
+    if override is not None and override.resolve() != default.resolve():
+        data, source = merge(data, _read(override)), override
     model = MODELS.get(name)
     if model is None:
         return data
     try:
         model.model_validate(data)
     except ValidationError as err:
-        raise ParameterError(f"{file}: {_describe(err)}") from err
+        raise ParameterError(f"{source}: {_describe(err)}") from err
     return data
 
 

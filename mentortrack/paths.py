@@ -1,6 +1,18 @@
 """Every path the suite uses, built in one place.
 
-Nothing here touches the disk at import time; functions resolve paths when called.
+The suite runs from any folder, installed or from a source checkout:
+
+- the *project folder* is the working folder (``MENTORTRACK_ROOT`` overrides it);
+- parameters are the defaults shipped in the package, overridden key by key by the
+  YAML files of the project's ``parameters/`` folder, or of the folder given with
+  ``--parameters DIR`` (``MENTORTRACK_PARAMETERS``);
+- a report notebook is the project's ``notebooks/<name>.ipynb`` when there is one
+  (``mentortrack init`` writes editable copies), else the one shipped in the package;
+- reports go to the project's ``outputs/`` unless ``--out`` says otherwise.
+
+In a source checkout the shipped defaults *are* the checkout's ``parameters/`` and
+``notebooks/`` folders (the wheel packs them as ``mentortrack.resources``), so
+``make report`` there works as before. Nothing here touches the disk at import time.
 """
 
 from __future__ import annotations
@@ -24,26 +36,47 @@ def default_sample_path() -> Path:
     return package_data(SAMPLE_FILE)
 
 
-def project_root() -> Path:
-    """The source checkout holding ``parameters/`` and ``notebooks/`` (``MENTORTRACK_ROOT`` overrides)."""
-    if "MENTORTRACK_ROOT" in os.environ:
-        return Path(os.environ["MENTORTRACK_ROOT"])
-    return Path(__file__).resolve().parent.parent
+def project_dir() -> Path:
+    """The folder the user works in: ``MENTORTRACK_ROOT``, else the current working folder."""
+    return Path(os.environ.get("MENTORTRACK_ROOT") or Path.cwd())
 
 
-def parameters_dir() -> Path:
-    """Folder of the YAML parameter files."""
-    return project_root() / "parameters"
+def _shipped(folder: str, marker: str) -> Path:
+    """A folder shipped as ``mentortrack/resources/<folder>`` in the wheel, or the checkout's top-level one."""
+    checkout = Path(__file__).resolve().parent.parent / folder
+    if (checkout / marker).is_file():
+        return checkout
+    return Path(str(resources.files("mentortrack") / "resources" / folder))
 
 
-def notebooks_dir() -> Path:
-    """Folder of the report notebooks."""
-    return project_root() / "notebooks"
+def default_parameters_dir() -> Path:
+    """The parameter files shipped with the package (the checkout's ``parameters/`` in a source checkout)."""
+    return _shipped("parameters", "report.yaml")
+
+
+def user_parameters_dir() -> Path | None:
+    """The folder whose YAML files override the defaults: ``--parameters`` / ``MENTORTRACK_PARAMETERS``,
+    else the project's ``parameters/`` when it exists, else None."""
+    if os.environ.get("MENTORTRACK_PARAMETERS"):
+        return Path(os.environ["MENTORTRACK_PARAMETERS"])
+    local = project_dir() / "parameters"
+    return local if local.is_dir() else None
+
+
+def default_notebooks_dir() -> Path:
+    """The report notebooks shipped with the package (the checkout's ``notebooks/`` in a source checkout)."""
+    return _shipped("notebooks", "07_dashboard.ipynb")
+
+
+def notebook_path(name: str) -> Path:
+    """The notebook ``name`` to run: the project's copy if it has one, else the shipped one."""
+    local = project_dir() / "notebooks" / f"{name}.ipynb"
+    return local if local.is_file() else default_notebooks_dir() / f"{name}.ipynb"
 
 
 def outputs_dir() -> Path:
-    """Folder the rendered reports go to (git-ignored)."""
-    return project_root() / "outputs"
+    """Folder the rendered reports go to by default: ``outputs/`` of the project folder."""
+    return project_dir() / "outputs"
 
 
 def cache_dir() -> Path:

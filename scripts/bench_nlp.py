@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def real_variety_export(rows: int, distinct: int, out: Path, seed: int = 3) -> Path:
     """A generated export whose feedback texts are real sentences (see the module docstring)."""
-    from mentortrack.corpus import real_corpus
-    from mentortrack.sample import generate
+    from mentortrack.analytics.corpus import real_corpus
+    from mentortrack.contract.sample import generate
 
     rng = np.random.default_rng(seed)
     frame = generate(rows=rows, seed=seed)
@@ -58,7 +58,7 @@ def per_row_original(feedback: list[str]) -> float:
     from keybert import KeyBERT
     from textblob import TextBlob
 
-    from mentortrack.embeddings import model
+    from mentortrack.analytics.embeddings import model
 
     keybert = KeyBERT(model=model())
     for text in feedback:
@@ -69,7 +69,7 @@ def per_row_original(feedback: list[str]) -> float:
 
 def forward_pass(texts: list[str], encoder: str) -> float:
     """Seconds for one encoding pass over ``texts`` with the model already loaded."""
-    from mentortrack.embeddings import minilm_path, static_model
+    from mentortrack.analytics.embeddings import minilm_path, static_model
 
     if encoder == "minilm":
         from sentence_transformers import SentenceTransformer

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mentortrack.speech import ENGINES, transcribe, word_error_rate
+from mentortrack.lifecycle.speech import ENGINES, transcribe, word_error_rate
 
 SENTENCES = [
     "Please send me your updated resume by Friday.",

@@ -8,10 +8,10 @@ text with:
 
 - before: KeyBERT's default candidates, 1–2-word n-grams without English stop
   words, ranked with MiniLM (the suite's former setting);
-- after: the suite's noun-phrase candidates (:func:`mentortrack.keywords.noun_phrases`),
+- after: the suite's noun-phrase candidates (:func:`mentortrack.analytics.keywords.noun_phrases`),
   ranked with the configured encoder.
 
-A phrase is accepted when :func:`mentortrack.keywords.acceptable` says so: a noun
+A phrase is accepted when :func:`mentortrack.analytics.keywords.acceptable` says so: a noun
 phrase of 1–3 words ending in a noun, no stop word at either end, no digits.
 Prints the share accepted and examples of rejected phrases.
 """
@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import argparse
 
-from mentortrack.corpus import real_corpus
-from mentortrack.keywords import acceptable, extract
+from mentortrack.analytics.corpus import real_corpus
+from mentortrack.analytics.keywords import acceptable, extract
 
 
 def before(texts: list[str]) -> list[list[str]]:
     """Phrases of the former setting: KeyBERT n-gram candidates on MiniLM."""
     from keybert import KeyBERT
 
-    from mentortrack.embeddings import model
+    from mentortrack.analytics.embeddings import model
 
     found = KeyBERT(model=model()).extract_keywords(texts, keyphrase_ngram_range=(1, 2), stop_words="english",
                                                     use_mmr=True, diversity=0.5, top_n=3)

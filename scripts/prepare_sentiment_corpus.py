@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mentortrack.corpus import CORPUS_FILE, label_from_mean_rating
+from mentortrack.analytics.corpus import CORPUS_FILE, label_from_mean_rating
 
 VADER_SOURCES = {
     "amazonReviewSnippets": "vader_amazon_reviews",

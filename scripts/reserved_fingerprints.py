@@ -6,7 +6,7 @@
 The course-evaluation comments of Welch & Mihalcea (sentimentr's
 ``course_evaluations``) are reserved for independent evaluation: the suite must
 not train, tune or test on them. Their SHA-256 fingerprints
-(:func:`mentortrack.corpus.fingerprint`) let ``make eval`` and the tests prove
+(:func:`mentortrack.analytics.corpus.fingerprint`) let ``make eval`` and the tests prove
 that none of them is in the repository. Nothing but the hashes is written.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mentortrack.corpus import FINGERPRINT_FILE, fingerprint
+from mentortrack.analytics.corpus import FINGERPRINT_FILE, fingerprint
 
 
 def reserved_texts(path: Path) -> list[str]:
@@ -34,7 +34,7 @@ def reserved_texts(path: Path) -> list[str]:
 def main(sources: list[str]) -> None:
     hashes = sorted({fingerprint(t) for source in sources for t in reserved_texts(Path(source))})
     out = Path(__file__).resolve().parent.parent / "mentortrack" / "data" / "sentiment" / FINGERPRINT_FILE
-    header = ("# SHA-256 fingerprints (mentortrack.corpus.fingerprint) of the course-evaluation comments of\n"
+    header = ("# SHA-256 fingerprints (mentortrack.analytics.corpus.fingerprint) of the course-evaluation comments of\n"
               "# Welch & Mihalcea (2016), as shipped in the R package sentimentr 2.9.1 (`course_evaluations`, current\n"
               "# and deprecated versions).\n"
               "# Reserved for independent evaluation: none of these texts may be trained, tuned or tested on.\n")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mentortrack.load import LoadResult, check_reconciliation, load_sessions
-from mentortrack.schema import COLUMNS
+from mentortrack.contract.load import LoadResult, check_reconciliation, load_sessions
+from mentortrack.contract.schema import COLUMNS
 
 HEADER = [c.export_name for c in COLUMNS]
 
@@ -44,9 +44,9 @@ def load_checked(path: Path) -> LoadResult:
 
 def enriched(tmp_path: Path, rows: list[dict[str, str]], sentiment: list[str], keywords: list[object]) -> pd.DataFrame:
     """An enriched table built by hand (given sentiment and keywords; rules, levels and summaries computed)."""
-    from mentortrack.early_warnings import assess, no_show_counts
-    from mentortrack.kpis import add_month
-    from mentortrack.summaries import summarize_sessions
+    from mentortrack.analytics.early_warnings import assess, no_show_counts
+    from mentortrack.analytics.kpis import add_month
+    from mentortrack.analytics.summaries import summarize_sessions
 
     sessions = add_month(load_checked(write_csv(tmp_path / "s.csv", rows)).sessions)
     sessions["sentiment"] = sentiment
@@ -60,7 +60,7 @@ def enriched(tmp_path: Path, rows: list[dict[str, str]], sentiment: list[str], k
 @pytest.fixture(scope="session")
 def tiny_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 300-row generated export with a few messy rows (shared by slow tests)."""
-    from mentortrack.sample import write_sample
+    from mentortrack.contract.sample import write_sample
 
     return write_sample(tmp_path_factory.mktemp("data") / "tiny.csv", rows=300, seed=3, mentors=15, messy=0.02)
 
@@ -77,7 +77,7 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(scope="session")
 def bundled_enriched(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample, enriched once per test session (NLP on the packaged model)."""
-    from mentortrack.enrich import enrich
-    from mentortrack.storage import write_table
+    from mentortrack.analytics.enrich import enrich
+    from mentortrack.reports.storage import write_table
 
     return write_table(enrich(load_sessions().sessions), tmp_path_factory.mktemp("bundled") / "enriched.parquet")

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import enriched, row
 
-from mentortrack.agenda import build_agenda, load_upcoming, render, write_agendas
 from mentortrack.config import load_parameters
-from mentortrack.load import LoadError
+from mentortrack.contract.load import LoadError
+from mentortrack.lifecycle.agenda import build_agenda, load_upcoming, render, write_agendas
 
 SETTINGS = load_parameters("lifecycle")["agenda"]
 

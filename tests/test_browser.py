@@ -24,17 +24,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not (shutil.which("chromium") and shutil.which("chromedriver")),
     reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")]
 
-NON_WHITE_SHARE = """
-const img = arguments[0];
-const canvas = document.createElement('canvas');
-canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-const ctx = canvas.getContext('2d');
-ctx.drawImage(img, 0, 0);
-const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-let ink = 0;
-for (let i = 0; i < data.length; i += 4) { if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++; }
-return canvas.width * canvas.height ? ink / (canvas.width * canvas.height) : 0;
+CHART_INK = """
+return [...document.querySelectorAll('.jp-OutputArea-output img.mt-chart')].map(img => {
+  if (!img.complete || !img.naturalWidth) { return -1; }
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) { if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++; }
+  return ink / (canvas.width * canvas.height);
+});
 """
+"""Share of non-white pixels of every chart image in the notebook's outputs (-1: not loaded yet)."""
 
 
 def _driver(width: int = 1366, height: int = 768):  # type: ignore[no-untyped-def]
@@ -52,7 +55,7 @@ def _driver(width: int = 1366, height: int = 768):  # type: ignore[no-untyped-de
 
 @pytest.fixture(scope="module")
 def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from mentortrack.report import build_report
+    from mentortrack.reports.report import build_report
 
     return build_report(None, "2025-09", tmp_path_factory.mktemp("browser"), pdf=True).folder
 
@@ -101,12 +104,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory, bundled_enriched: Path) -> Iterator[tuple[str, Path]]:
-    from mentortrack.paths import notebooks_dir
+    from mentortrack.paths import default_notebooks_dir
 
     root = tmp_path_factory.mktemp("lab")
     (root / "notebooks").mkdir()
     (root / "outputs").mkdir()
-    shutil.copy(notebooks_dir() / "explore.ipynb", root / "notebooks")
+    shutil.copy(default_notebooks_dir() / "explore.ipynb", root / "notebooks")
     shutil.copy(bundled_enriched, root / "outputs" / "enriched.parquet")
     port, token = _free_port(), "mentortrack-test"
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
@@ -127,8 +130,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory, bundled_enriched: Path)
 
 
 def _chart_inks(driver) -> list[float]:  # type: ignore[no-untyped-def]
-    images = driver.find_elements("css selector", ".jp-OutputArea-output img.mt-chart")
-    return [driver.execute_script(NON_WHITE_SHARE, img) for img in images]
+    return driver.execute_script(CHART_INK)
 
 
 def test_explore_widgets_redraw_every_chart(jupyterlab: tuple[str, Path]) -> None:
@@ -146,13 +148,13 @@ def test_explore_widgets_redraw_every_chart(jupyterlab: tuple[str, Path]) -> Non
             "const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
             "return k && k.status === 'idle'"))
         driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        wait.until(lambda d: len(_chart_inks(d)) == 3)
+        wait.until(lambda d: len(_chart_inks(d)) == 3 and min(_chart_inks(d)) >= 0)
         before = _chart_inks(driver)
         mentor = Select(wait.until(lambda d: [s for s in d.find_elements("css selector", ".widget-select-multiple")
                                               if "Mentor" in s.text][0]).find_element("tag name", "select"))
         first_mentor = mentor.options[0].text
         mentor.select_by_index(0)
-        wait.until(lambda d: len(_chart_inks(d)) == 3 and _chart_inks(d) != before)
+        wait.until(lambda d: len(inks := _chart_inks(d)) == 3 and min(inks) >= 0 and inks != before)
         after = _chart_inks(driver)
         captions = [c.text for c in driver.find_elements("css selector", ".jp-OutputArea-output table caption")]
     finally:

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from mentortrack import charts
+from mentortrack.reports import charts
 
 
 def _sessions() -> pd.DataFrame:

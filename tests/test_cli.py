@@ -10,7 +10,8 @@ from conftest import row, write_csv
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.paths import project_root
+
+REPO = Path(__file__).resolve().parent.parent
 
 runner = CliRunner()
 
@@ -69,11 +70,11 @@ def test_kpis_rejects_unknown_grouping() -> None:
 
 
 def test_make_help_lists_every_target() -> None:
-    out = subprocess.run(["make", "help"], cwd=project_root(), capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["make", "help"], cwd=REPO, capture_output=True, text=True, check=True).stdout
     targets = [line.split()[1] for line in out.splitlines() if line.strip().startswith("make ")]
     for target in ("help", "setup", "report", "test", "validate", "analyze", "eval", "lab", "bench-report"):
         assert target in targets
-    makefile = (project_root() / "Makefile").read_text()
+    makefile = (REPO / "Makefile").read_text()
     declared = {line.split(":")[0] for line in makefile.splitlines()
                 if ":" in line and "## " in line and not line.startswith(("\t", " "))}
     assert declared == set(targets)
@@ -92,7 +93,7 @@ def test_kpis_by_every_category_and_period() -> None:
 def test_a_bad_parameter_file_is_one_line_naming_file_and_key(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
-    shutil.copytree(project_root() / "parameters", tmp_path / "parameters")
+    shutil.copytree(REPO / "parameters", tmp_path / "parameters")
     report = tmp_path / "parameters" / "report.yaml"
     report.write_text(report.read_text().replace("workers: 4", "workers: four"))
     monkeypatch.setenv("MENTORTRACK_ROOT", str(tmp_path))

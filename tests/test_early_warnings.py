@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import load_checked, row, write_csv
 
+from mentortrack.analytics.early_warnings import assess, bottom_mentors, mentor_table
 from mentortrack.config import load_parameters
-from mentortrack.early_warnings import assess, bottom_mentors, mentor_table
 
 CLEAN = dict(Post_Session_Rating="5", Mentor_Prep_Done="Yes", Follow_Up_Scheduled="Yes",
              Action_Items_Documented="Yes", Issue_Flag="", Learner_Feedback="Great")

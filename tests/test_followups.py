@@ -9,9 +9,9 @@ import pytest
 from conftest import enriched, row
 from icalendar import Calendar
 
-from mentortrack.alerts import digest, red_alerts
 from mentortrack.config import load_parameters
-from mentortrack.followups import needing_followup, propose_slots, write_followups
+from mentortrack.lifecycle.alerts import digest, red_alerts
+from mentortrack.lifecycle.followups import needing_followup, propose_slots, write_followups
 
 SETTINGS = load_parameters("lifecycle")["followups"]
 GOOD = dict(Post_Session_Rating="5", Mentor_Prep_Done="Yes", Follow_Up_Scheduled="Yes", Action_Items_Documented="Yes",

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from conftest import HEADER, load_checked, row, write_csv
 
-from mentortrack import cache
-from mentortrack.addresses import address_problem, is_valid
-from mentortrack.load import LoadError, load_sessions
-from mentortrack.report import OWNER_FILE, remove_leftovers
+from mentortrack.analytics import cache
+from mentortrack.contract.addresses import address_problem, is_valid
+from mentortrack.contract.load import LoadError, load_sessions
+from mentortrack.reports.report import OWNER_FILE, remove_leftovers
 from mentortrack.safe_paths import UnsafePathError, inside, safe_name
 
 FIVE = [row(Session_ID=f"SS{i}", Learner_ID=f"L{i}") for i in range(5)]
@@ -118,7 +118,7 @@ def test_safe_names_are_plain_unique_and_writes_stay_inside(tmp_path: Path) -> N
 
 
 def test_every_writer_keeps_hostile_ids_inside_its_folder(tmp_path: Path) -> None:
-    from mentortrack.mailer import Mail, write_eml
+    from mentortrack.lifecycle.mailer import Mail, write_eml
 
     out = tmp_path / "out"
     paths = write_eml([Mail(key="session:../../evil:learner", recipient="a@b.org", subject="s", text="t", html="h"),
@@ -143,7 +143,7 @@ def test_an_address_with_a_line_break_is_a_warning_and_never_a_recipient(tmp_pat
 def test_invalid_addresses_are_listed_with_the_messages_they_would_have_had(tmp_path: Path) -> None:
     from conftest import enriched
 
-    from mentortrack.mailer import compose
+    from mentortrack.lifecycle.mailer import compose
 
     table = enriched(tmp_path, [row(Session_ID="SS1", Learner_Email="x@y.com Bcc: other@z.com"),
                                 row(Session_ID="SS2", Learner_Email="ok@example.org")],

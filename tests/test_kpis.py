@@ -11,9 +11,9 @@ import pytest
 from conftest import load_checked, row, write_csv
 from typer.testing import CliRunner
 
+from mentortrack.analytics.kpis import compute_kpis, kpis_by, month_over_month, rating_by_sentiment
+from mentortrack.analytics.sentiment import published_scores
 from mentortrack.cli import app
-from mentortrack.kpis import compute_kpis, kpis_by, month_over_month, rating_by_sentiment
-from mentortrack.sentiment import published_scores
 
 SMALL = [
     row(Session_ID="S1", Post_Session_Rating="5", Mentor_Prep_Done="Yes", Follow_Up_Scheduled="Yes",

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from conftest import GOOD_ROW, HEADER, load_checked, row, write_csv
 
-from mentortrack.load import LoadError, load_sessions
-from mentortrack.sample import write_sample
+from mentortrack.contract.load import LoadError, load_sessions
+from mentortrack.contract.sample import write_sample
 
 
 def test_good_row_types_and_values(tmp_path: Path) -> None:

@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from mentortrack.cli import app
 from mentortrack.config import load_parameters
-from mentortrack.mailer import MailError, compose, parse_period, send, write_eml
-from mentortrack.paths import parameters_dir
+from mentortrack.lifecycle.mailer import MailError, compose, parse_period, send, write_eml
+from mentortrack.paths import default_parameters_dir
 
 USER, PASSWORD = "pm@example.org", "s3cret-pw"
 
@@ -157,7 +157,7 @@ def test_parse_period() -> None:
 def test_cli_send_refuses_without_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("MENTORTRACK_SMTP_PASSWORD", raising=False)
     params = tmp_path / "parameters"
-    shutil.copytree(parameters_dir(), params)
+    shutil.copytree(default_parameters_dir(), params)
     lifecycle = (params / "lifecycle.yaml").read_text()
     (params / "lifecycle.yaml").write_text(lifecycle.replace('user: ""', 'user: "pm@example.org"'))
     monkeypatch.setenv("MENTORTRACK_ROOT", str(tmp_path))
@@ -166,7 +166,7 @@ def test_cli_send_refuses_without_password(monkeypatch: pytest.MonkeyPatch, tmp_
 
 
 def test_smtp_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mentortrack.mailer import smtp_settings
+    from mentortrack.lifecycle.mailer import smtp_settings
 
     base = load_parameters("lifecycle")["email"]
     assert smtp_settings(base)["host"] == "localhost"

@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from mentortrack import corpus, embeddings, keywords, sentiment
-from mentortrack.cli import app
-from mentortrack.enrich import ENRICHED_COLUMNS
-from mentortrack.sentiment import (
+from mentortrack.analytics import corpus, embeddings, keywords, sentiment
+from mentortrack.analytics.enrich import ENRICHED_COLUMNS
+from mentortrack.analytics.sentiment import (
     LABEL_ORDER,
     NO_FEEDBACK,
     SENTIMENT_MODELS,
@@ -25,9 +24,11 @@ from mentortrack.sentiment import (
     score_feedback,
     sentiment_model,
 )
-from mentortrack.storage import read_enriched
+from mentortrack.cli import app
+from mentortrack.paths import package_data
+from mentortrack.reports.storage import read_enriched
 
-DATA = Path(corpus.__file__).parent / "data" / "sentiment"
+DATA = package_data("sentiment")
 
 
 def test_published_label_thresholds() -> None:
@@ -67,7 +68,7 @@ def test_leakage_check_catches_a_reserved_text_in_any_casing(monkeypatch: pytest
     assert corpus.leaked(["this COURSE was great", "something else"]) == ["this COURSE was great"]
     monkeypatch.setattr(corpus, "real_corpus", lambda: pd.DataFrame(
         {"source": ["vader_tweets"], "source_id": ["1"], "text": ["This course, was great."], "label": ["Positive"]}))
-    from mentortrack import training
+    from mentortrack.analytics import training
 
     monkeypatch.setattr(training, "real_corpus", corpus.real_corpus)
     monkeypatch.setattr(training, "leaked", corpus.leaked)
@@ -76,7 +77,7 @@ def test_leakage_check_catches_a_reserved_text_in_any_casing(monkeypatch: pytest
 
 
 def test_training_never_sees_the_domain_evaluation_sentences() -> None:
-    from mentortrack.training import training_frame
+    from mentortrack.analytics.training import training_frame
 
     frame = training_frame(hold_out=[corpus.HEADLINE_FAMILY])
     assert not set(frame["text"]) & set(corpus.domain_evaluation()["text"])
@@ -207,7 +208,7 @@ def test_analyze_writes_enriched_table_and_a_cached_rerun_is_identical(tiny_expo
 
 
 def test_the_shipped_evaluation_belongs_to_the_shipped_model_and_beats_the_baselines() -> None:
-    from mentortrack.evaluation import HEADLINE_SET, load_summary
+    from mentortrack.analytics.evaluation import HEADLINE_SET, load_summary
 
     summary = load_summary("minilm-finetuned")
     assert summary is not None and summary["model"] == "minilm-finetuned"
@@ -221,7 +222,7 @@ def test_the_shipped_evaluation_belongs_to_the_shipped_model_and_beats_the_basel
 
 @pytest.mark.slow
 def test_make_eval_reproduces_the_shipped_evaluation() -> None:
-    from mentortrack.evaluation import evaluate, load_summary
+    from mentortrack.analytics.evaluation import evaluate, load_summary
 
     fresh = evaluate("minilm-finetuned", write=False).scores.set_index(["set", "method"])["macro_f1"]
     stored = pd.DataFrame(load_summary("minilm-finetuned")["scores"]).set_index(["set", "method"])["macro_f1"]

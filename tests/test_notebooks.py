@@ -10,10 +10,10 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from mentortrack.explore import filter_sessions, options
-from mentortrack.paths import notebooks_dir
+from mentortrack.paths import default_notebooks_dir
+from mentortrack.reports.explore import filter_sessions, options
 
-NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
+NOTEBOOKS = sorted(default_notebooks_dir().glob("*.ipynb"))
 
 
 def test_there_are_report_notebooks_and_explore() -> None:
@@ -46,7 +46,7 @@ def test_filter_sessions() -> None:
 def run(name: str, tmp_path: Path, **parameters: object) -> list[dict]:
     """Execute a notebook with papermill; return its outputs (failing on any error output)."""
     out = tmp_path / f"{name}.ipynb"
-    pm.execute_notebook(str(notebooks_dir() / f"{name}.ipynb"), str(out), parameters=parameters,
+    pm.execute_notebook(str(default_notebooks_dir() / f"{name}.ipynb"), str(out), parameters=parameters,
                         kernel_name="mentortrack", progress_bar=False, cwd=str(tmp_path))
     outputs = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from mentortrack.privacy import mask_pii, neutralize_formulas
-from mentortrack.tables import format_delta, format_value, kpi_tiles, level_table, styled
+from mentortrack.reports.privacy import mask_pii, neutralize_formulas
+from mentortrack.reports.tables import format_delta, format_value, kpi_tiles, level_table, styled
 
 
 def test_mask_pii_on_canonical_and_export_names(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,11 +11,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from mentortrack.kpis import compute_kpis
-from mentortrack.paths import notebooks_dir, project_root
-from mentortrack.report import ReportError, build_report
-from mentortrack.sample import generate
-from mentortrack.storage import read_enriched
+from mentortrack.analytics.kpis import compute_kpis
+from mentortrack.contract.sample import generate
+from mentortrack.paths import default_notebooks_dir, default_parameters_dir
+from mentortrack.reports.report import ReportError, build_report
+from mentortrack.reports.storage import read_enriched
 
 pytestmark = pytest.mark.slow
 
@@ -122,8 +122,8 @@ def test_unchanged_rerun_is_not_rebuilt(built: Path, hostile_export: Path) -> No
 def test_failing_notebook_names_cell_and_keeps_previous_output(built: Path, hostile_export: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     checkout = tmp_path / "checkout"
-    shutil.copytree(project_root() / "parameters", checkout / "parameters")
-    shutil.copytree(notebooks_dir(), checkout / "notebooks")
+    shutil.copytree(default_parameters_dir(), checkout / "parameters")
+    shutil.copytree(default_notebooks_dir(), checkout / "notebooks")
     broken = json.loads((checkout / "notebooks" / "05_kpis.ipynb").read_text())
     broken["cells"][3]["source"] = "raise RuntimeError('boom in the KPI notebook')"
     (checkout / "notebooks" / "05_kpis.ipynb").write_text(json.dumps(broken))
@@ -199,7 +199,7 @@ def test_cut_tables_say_how_many_rows_they_show(built: Path) -> None:
 
 
 def test_all_months_scope(built: Path) -> None:
-    from mentortrack.context import open_report
+    from mentortrack.reports.context import open_report
 
     ctx = open_report(built / "enriched.parquet", "all", built / "scratch", "test")
     assert len(ctx.scope) == len(ctx.history) and ctx.period.startswith("all months (2024-04 to ")

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.speech import transcribe, word_error_rate
+from mentortrack.lifecycle.speech import transcribe, word_error_rate
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import enriched, row
 
-from mentortrack.summaries import mentor_digest, summarize_sessions
+from mentortrack.analytics.summaries import mentor_digest, summarize_sessions
 
 
 def test_summary_of_each_status(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mentortrack import tables
+from mentortrack.reports import tables
 
 
 def test_styled_formats_each_column_by_the_rule_and_labels_headers() -> None:

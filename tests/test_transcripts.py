@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.paths import package_data
-from mentortrack.transcripts import (
+from mentortrack.lifecycle.transcripts import (
     TranscriptError,
     Utterance,
     action_items,
@@ -20,6 +19,7 @@ from mentortrack.transcripts import (
     read_transcript,
     session_id_from_name,
 )
+from mentortrack.paths import package_data
 
 VTT = """WEBVTT
 

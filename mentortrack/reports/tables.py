@@ -1,7 +1,7 @@
 """Coloured, escaped HTML tables and KPI tiles for the reports.
 
 Every text cell is HTML-escaped (``<script>`` in feedback shows as text), and
-every table goes through :func:`mentortrack.privacy.mask_pii` first unless
+every table goes through :func:`mentortrack.reports.privacy.mask_pii` first unless
 ``show_pii`` is set, so nothing here can leak a learner e-mail by accident.
 
 One formatting rule for every table and tile (:func:`column_format`): rates as
@@ -19,9 +19,9 @@ import math
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from mentortrack.early_warnings import LEVEL_COLOURS
-from mentortrack.kpis import COUNT_KPIS, KPI_LABELS
-from mentortrack.privacy import mask_pii
+from mentortrack.analytics.early_warnings import LEVEL_COLOURS
+from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
+from mentortrack.reports.privacy import mask_pii
 
 LEVEL_FILLS = {"green": "#e8f5e9", "amber": "#fff8e1", "red": "#ffebee"}
 """Light cell backgrounds for the levels (text stays readable)."""
@@ -59,7 +59,7 @@ def format_delta(kpi: str, delta: float) -> str:
 
 
 def kpi_tiles(table: pd.DataFrame, kpis: list[str]) -> str:
-    """HTML tiles for ``kpis`` from a :func:`mentortrack.kpis.month_over_month` table."""
+    """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table."""
     rows = table.set_index("kpi")
     tiles = []
     for kpi in kpis:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mentortrack import cache as nlp_cache
+from mentortrack.analytics import cache as nlp_cache
 from mentortrack.paths import package_data
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ each text's candidates by similarity to the text (MMR for diversity; settings in
 
 Speed: distinct texts only; one candidate vocabulary over all new texts, each
 phrase embedded once (KeyBERT's ``extract_embeddings``), the texts' own
-embeddings reused from :mod:`mentortrack.embeddings`; results cached on disk
+embeddings reused from :mod:`mentortrack.analytics.embeddings`; results cached on disk
 keyed by text hash + encoder + settings, so a monthly re-run only processes new
 texts.
 
@@ -31,9 +31,9 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from mentortrack import cache as nlp_cache
+from mentortrack.analytics import cache as nlp_cache
+from mentortrack.analytics.embeddings import DEFAULT_ENCODER, embed, encoder_id, keybert_model
 from mentortrack.config import load_parameters
-from mentortrack.embeddings import DEFAULT_ENCODER, embed, encoder_id, keybert_model
 
 log = logging.getLogger(__name__)
 

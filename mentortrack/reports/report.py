@@ -2,7 +2,7 @@
 
 Steps, all into a temporary folder beside ``outputs/<MONTH>/``:
 
-1. load the export and run all NLP once (:func:`mentortrack.enrich.enrich`),
+1. load the export and run all NLP once (:func:`mentortrack.analytics.enrich.enrich`),
    writing ``enriched.parquet``, the quarantine and data-quality files, the
    Excel workbook, the Power BI CSVs, session summaries and mentor digests;
 2. execute every notebook of ``parameters/report.yaml`` with papermill, several
@@ -28,6 +28,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,8 +40,8 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.context import ALL_MONTHS, ReportContext, report_settings
-from mentortrack.paths import default_sample_path, notebooks_dir, outputs_dir, parameters_dir
+from mentortrack.paths import default_sample_path, notebook_path, outputs_dir, user_parameters_dir
+from mentortrack.reports.context import ALL_MONTHS, ReportContext, report_settings
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,17 @@ class ReportRun:
 
 
 def fingerprint(data: Path, month: str, show_pii: bool) -> str:
-    """SHA-256 over everything a report depends on."""
+    """SHA-256 over everything a report depends on: data, month, PII setting, the effective
+    parameters, the notebooks that run, the library code, templates and models."""
+    from mentortrack.config import PARAMETER_FILES, load_parameters
+
     digest = hashlib.sha256(f"{month}|{show_pii}|{data.resolve()}".encode())
-    package = Path(__file__).parent
-    sources = [data, *sorted(parameters_dir().glob("*.yaml")), *sorted(notebooks_dir().glob("*.ipynb")),
-               *sorted(package.glob("*.py")), *sorted(package.glob("templates/*"))]
+    digest.update(json.dumps({name: load_parameters(name) for name in PARAMETER_FILES}, sort_keys=True,
+                             default=str).encode())
+    package = Path(__file__).resolve().parent.parent
+    notebooks = [notebook_path(nb["name"]) for nb in report_settings()["notebooks"]]
+    sources = [data, *notebooks, *sorted(package.rglob("*.py")), *sorted(package.glob("templates/*")),
+               *sorted(package.glob("data/models/*.*"))]
     for path in sources:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -81,15 +88,15 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, A
     The Excel and Power BI exports hold the month's sessions, its KPIs with deltas, and
     the mentor ranking over the same window the reports use (``mentors.window_months``).
     """
+    from mentortrack.analytics.early_warnings import mentor_table
+    from mentortrack.analytics.enrich import enrich
+    from mentortrack.analytics.kpis import add_month
+    from mentortrack.analytics.summaries import mentor_digest
     from mentortrack.config import load_parameters
-    from mentortrack.early_warnings import mentor_table
-    from mentortrack.enrich import enrich
-    from mentortrack.exports import write_excel, write_powerbi
-    from mentortrack.kpis import add_month
-    from mentortrack.load import LoadError, load_sessions
-    from mentortrack.privacy import mask_pii, neutralize_formulas
-    from mentortrack.storage import write_table
-    from mentortrack.summaries import mentor_digest
+    from mentortrack.contract.load import LoadError, load_sessions
+    from mentortrack.reports.exports import write_excel, write_powerbi
+    from mentortrack.reports.privacy import mask_pii, neutralize_formulas
+    from mentortrack.reports.storage import write_table
 
     try:
         loaded = load_sessions(data)
@@ -119,7 +126,7 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, A
 
 
 def _summaries_csv(scope: pd.DataFrame, show_pii: bool) -> pd.DataFrame:
-    from mentortrack.privacy import mask_pii, neutralize_formulas
+    from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
     columns = ["session_id", "session_date", "mentor_name", "learner_id", "learner_name", "session_type",
                "session_status", "level", "reasons", "summary"]
@@ -150,6 +157,19 @@ def _chrome(page_title: str, generated: str, data_through: str, data_label: str)
                                                           data_through=data_through, data_label=data_label)
 
 
+def resolve_kernel(name: str) -> str:
+    """``name`` if that Jupyter kernel is installed, else ``python3``: the interpreter running the suite
+    (a pip-installed suite has no ``mentortrack`` kernel until ``python -m ipykernel install``)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        log.info("Jupyter kernel %r is not installed; running the notebooks on python3 (%s)", name, sys.executable)
+        return "python3"
+    return name
+
+
 def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool, kernel: str,
              page_title: str = "", data_through: str = "") -> Path:
     """Step 2 and 3 for one notebook: papermill, then nbconvert to HTML without code.
@@ -162,12 +182,12 @@ def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: boo
     from jupyter_client.kernelspec import NoSuchKernel
     from nbconvert import HTMLExporter
 
-    source = notebooks_dir() / f"{name}.ipynb"
+    source = notebook_path(name)
     executed = folder / "notebooks" / f"{name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     parameters = {"enriched_path": str(folder / "enriched.parquet"), "load_report_path": str(folder / "load.json"),
                   "month": month, "output_dir": str(folder), "data_label": data_label, "show_pii": show_pii,
-                  "parameters_dir": str(parameters_dir())}
+                  "parameters_dir": str(user_parameters_dir() or "")}
     try:
         with tempfile.TemporaryDirectory(prefix="mentortrack-kernel-") as sockets:
             pm.execute_notebook(str(source), str(executed), parameters=parameters, kernel_name=kernel,
@@ -357,7 +377,8 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
         period = month if month == ALL_MONTHS else pd.Period(month, freq="M").strftime("%B %Y")
         data_through = json.loads((work / "load.json").read_text(encoding="utf-8")).get("last_session", "")
         with ThreadPoolExecutor(max_workers=workers or int(settings["workers"])) as pool:
-            futures = {pool.submit(_execute, nb["name"], work, month, data_label, show_pii, settings["kernel"],
+            kernel = resolve_kernel(settings["kernel"])
+            futures = {pool.submit(_execute, nb["name"], work, month, data_label, show_pii, kernel,
                                    f"{nb['title']} — {period}", data_through): nb["name"]
                        for nb in settings["notebooks"]}
             for future in as_completed(futures):

@@ -11,12 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+from mentortrack.analytics.early_warnings import assess, no_show_counts
+from mentortrack.analytics.keywords import session_keywords
+from mentortrack.analytics.kpis import add_month
+from mentortrack.analytics.sentiment import score_feedback
+from mentortrack.analytics.summaries import summarize_sessions
 from mentortrack.config import load_parameters
-from mentortrack.early_warnings import assess, no_show_counts
-from mentortrack.keywords import session_keywords
-from mentortrack.kpis import add_month
-from mentortrack.sentiment import score_feedback
-from mentortrack.summaries import summarize_sessions
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mentortrack.addresses import address_problem
+from mentortrack.contract.addresses import address_problem
 
 WARNING_COLUMNS = ["source_row", "session_id", "column", "kind", "message"]
 

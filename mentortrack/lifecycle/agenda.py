@@ -19,11 +19,11 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.keywords import SEPARATOR, themes
-from mentortrack.load import LoadError, map_headers, read_raw
-from mentortrack.parse import parse_column
+from mentortrack.analytics.keywords import SEPARATOR, themes
+from mentortrack.contract.load import LoadError, map_headers, read_raw
+from mentortrack.contract.parse import parse_column
+from mentortrack.contract.schema import COLUMN_BY_NAME
 from mentortrack.safe_paths import inside, safe_name
-from mentortrack.schema import COLUMN_BY_NAME
 
 UPCOMING_COLUMNS = ("session_id", "session_date", "session_time", "program", "learner_id", "learner_name",
                     "learner_email", "mentor_name", "session_type", "scheduled_duration_mins")

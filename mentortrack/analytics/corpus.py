@@ -55,7 +55,7 @@ def real_corpus() -> pd.DataFrame:
 
 def domain_training() -> pd.DataFrame:
     """The synthetic domain pool as a ``source``/``text``/``label`` frame (training supplement)."""
-    from mentortrack.sample import feedback_pool
+    from mentortrack.contract.sample import feedback_pool
 
     return feedback_pool().labelled().assign(source=DOMAIN_SOURCE)
 

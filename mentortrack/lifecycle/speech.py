@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 
-from mentortrack.transcripts import Utterance
+from mentortrack.lifecycle.transcripts import Utterance
 
 Engine = Literal["whisper", "pocketsphinx"]
 ENGINES: tuple[str, ...] = ("whisper", "pocketsphinx")

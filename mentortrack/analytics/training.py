@@ -1,7 +1,7 @@
 """``make train``: build the shipped sentiment models from the labelled text.
 
-Training data: the real labelled sentences of :func:`mentortrack.corpus.real_corpus`
-*except the headline family* (:data:`mentortrack.corpus.HEADLINE_FAMILY`, product
+Training data: the real labelled sentences of :func:`mentortrack.analytics.corpus.real_corpus`
+*except the headline family* (:data:`mentortrack.analytics.corpus.HEADLINE_FAMILY`, product
 reviews), plus the project's domain pool. The product reviews are never trained on
 by a shipped model: they are the held-out real text ``make eval`` scores them on.
 Never the domain evaluation sentences, never a reserved text (both checked).
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mentortrack.corpus import (
+from mentortrack.analytics.corpus import (
     FAMILIES,
     HEADLINE_FAMILY,
     domain_evaluation,
@@ -38,8 +38,8 @@ from mentortrack.corpus import (
     leaked,
     real_corpus,
 )
-from mentortrack.embeddings import distill_static, encoder_id, minilm_path
-from mentortrack.sentiment import (
+from mentortrack.analytics.embeddings import distill_static, encoder_id, minilm_path
+from mentortrack.analytics.sentiment import (
     LABEL_ORDER,
     NEUTRAL_PRIOR,
     SENTIMENT_MODELS,
@@ -160,7 +160,7 @@ def finetune(frame: pd.DataFrame, out: Path) -> Path:
 
 def train(models: Iterable[str] = SENTIMENT_MODELS, distil: bool = True) -> list[Path]:
     """Distil the static encoder (unless ``distil`` is false) and build each sentiment model."""
-    from mentortrack import sentiment
+    from mentortrack.analytics import sentiment
 
     if distil:
         log.info("distilling the static encoder from MiniLM")

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+from mentortrack.analytics.kpis import compute_kpis, month_over_month
 from mentortrack.config import load_parameters
-from mentortrack.kpis import compute_kpis, month_over_month
-from mentortrack.storage import read_enriched
+from mentortrack.reports.storage import read_enriched
 
 ALL_MONTHS = "all"
 
@@ -93,7 +93,7 @@ def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, d
     Raises:
         ValueError: the month has no sessions (the message gives the months that do).
     """
-    from mentortrack.privacy import mask_pii
+    from mentortrack.reports.privacy import mask_pii
 
     history = mask_pii(read_enriched(enriched_path), show_pii)
     scope = history if month == ALL_MONTHS else history[history["month"] == month]
@@ -115,7 +115,7 @@ def load_quality(load_report_path: str | Path) -> tuple[dict[str, Any], pd.DataF
 
 def missing_share(scope: pd.DataFrame) -> pd.Series:
     """Share of sessions (0–1) with an empty value, per canonical column, largest first."""
-    from mentortrack.schema import COLUMNS
+    from mentortrack.contract.schema import COLUMNS
 
     names = [c.name for c in COLUMNS if c.name in scope]
     return scope[names].isna().mean().sort_values(ascending=False)
@@ -141,6 +141,5 @@ def record(output_dir: str | Path, notebook: str, values: dict[str, Any]) -> Non
 
 
 def report_settings(parameters_dir: str | Path | None = None) -> dict[str, Any]:
-    """``parameters/report.yaml`` (or the one in ``parameters_dir``)."""
-    path = Path(parameters_dir) / "report.yaml" if parameters_dir else None
-    return load_parameters("report", path)
+    """The report settings: shipped defaults overridden by ``parameters_dir`` (or ./parameters)."""
+    return load_parameters("report", parameters_dir or None)

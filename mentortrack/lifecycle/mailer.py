@@ -24,9 +24,9 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.addresses import address_problem, is_valid
+from mentortrack.analytics.summaries import mentor_digest
+from mentortrack.contract.addresses import address_problem, is_valid
 from mentortrack.safe_paths import inside, safe_name
-from mentortrack.summaries import mentor_digest
 
 SENT_LOG_COLUMNS = ["key", "recipient", "subject", "sent_at"]
 

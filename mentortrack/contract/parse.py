@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mentortrack.schema import ISSUE_FLAGS, PREP_LEVELS, STATUSES, Column, canonical_dtypes
+from mentortrack.contract.schema import ISSUE_FLAGS, PREP_LEVELS, STATUSES, Column, canonical_dtypes
 
 _STATUS_KEYS = {
     "completed": "Completed",

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from mentortrack.addresses import is_valid
-from mentortrack.privacy import neutralize_formulas
+from mentortrack.contract.addresses import is_valid
+from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name
 
 QUEUE_COLUMNS = ["priority", "session_id", "session_date", "mentor_name", "mentor_email", "learner_id",

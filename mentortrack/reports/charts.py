@@ -21,9 +21,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from mentortrack.early_warnings import LEVEL_COLOURS, LEVELS
-from mentortrack.kpis import KPI_LABELS
-from mentortrack.schema import PREP_LEVELS, STATUSES
+from mentortrack.analytics.early_warnings import LEVEL_COLOURS, LEVELS
+from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
@@ -261,7 +261,7 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
 
 
 def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
-    """Bars of one KPI across groups (rows of a :func:`mentortrack.kpis.kpis_by` table)."""
+    """Bars of one KPI across groups (rows of a :func:`mentortrack.analytics.kpis.kpis_by` table)."""
     fig, ax = _figure(7, max(2.5, 0.35 * len(table) + 1))
     values = table[kpi].astype(float).dropna().sort_values()
     if values.empty:

@@ -3,7 +3,7 @@
 A session export (see ``shared/docs/session-export.md``) has one row per booked
 session. This module declares once what a *canonical* session table looks like
 after loading: snake_case column names, typed values and canonical category
-labels. The loader (:mod:`mentortrack.load`) maps raw exports onto it and
+labels. The loader (:mod:`mentortrack.contract.load`) maps raw exports onto it and
 :data:`SESSION_SCHEMA` (pandera) checks the domain rules row by row.
 """
 
@@ -35,7 +35,7 @@ class Column:
     Attributes:
         name: canonical snake_case name used throughout the library.
         export_name: the header used by the platform export.
-        kind: how raw text is parsed (see :mod:`mentortrack.parse`).
+        kind: how raw text is parsed (see :mod:`mentortrack.contract.parse`).
         required: the file is unusable without this column.
         non_blank: a row with an empty value here is quarantined.
     """

@@ -175,7 +175,7 @@ def action_items(utterances: list[Utterance]) -> pd.DataFrame:
 
 def extractive_summary(utterances: list[Utterance], count: int = 4) -> list[str]:
     """The ``count`` sentences closest to the transcript's mean MiniLM embedding, in time order."""
-    from mentortrack.embeddings import embed
+    from mentortrack.analytics.embeddings import embed
 
     table = sentences(utterances)
     table = table[table["text"].str.split().str.len() >= 5].reset_index(drop=True)
@@ -220,7 +220,7 @@ class Notes:
 def take_notes(utterances: list[Utterance], source: str, session_id: str | None = None, learner: str | None = None,
                late_offset_minutes: float = 0.0, gap_seconds: float = GAP_SECONDS) -> Notes:
     """All notes of one transcript (embeddings and keywords use the packaged MiniLM model)."""
-    from mentortrack.keywords import extract
+    from mentortrack.analytics.keywords import extract
 
     speakers, gaps = engagement(utterances, gap_seconds)
     full_text = " ".join(u.text for u in utterances)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from mentortrack.early_warnings import LEVEL_COLOURS
-from mentortrack.kpis import KPI_LABELS
-from mentortrack.privacy import mask_pii, neutralize_formulas
-from mentortrack.tables import LEVEL_FILLS
+from mentortrack.analytics.early_warnings import LEVEL_COLOURS
+from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.reports.privacy import mask_pii, neutralize_formulas
+from mentortrack.reports.tables import LEVEL_FILLS
 
 FACT_COLUMNS = ["session_id", "session_date", "session_time", "month", "program", "batch", "learner_id",
                 "learner_name", "learner_email", "age_cohort", "mentor_key", "mentor_name", "session_type",
@@ -43,7 +43,7 @@ def fact_table(enriched: pd.DataFrame, keys: dict[str, int], show_pii: bool | No
 
 
 def mentor_dimension(mentors: pd.DataFrame, keys: dict[str, int]) -> pd.DataFrame:
-    """One row per mentor: key, name, and the :func:`mentortrack.early_warnings.mentor_table` columns."""
+    """One row per mentor: key, name, and the :func:`mentortrack.analytics.early_warnings.mentor_table` columns."""
     dim = mentors.rename_axis("mentor_name").reset_index()
     dim.insert(0, "mentor_key", dim["mentor_name"].map(keys).astype("Int64"))
     return neutralize_formulas(dim.sort_values("mentor_key"))

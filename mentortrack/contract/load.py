@@ -4,7 +4,7 @@ Every input row ends in exactly one place: the canonical ``sessions`` table, the
 ``quarantine`` table (with the file row, column and reason), or the count of
 exact duplicate rows dropped. ``rows_read == valid + quarantined + duplicates``
 is checked on every load. Problems that leave a row usable are listed in
-``warnings`` (see :mod:`mentortrack.quality`). A problem with the whole file
+``warnings`` (see :mod:`mentortrack.contract.quality`). A problem with the whole file
 raises :class:`LoadError` with a one-line message naming the file.
 
 Row numbers (``source_row``) count records as a spreadsheet shows them: the
@@ -30,10 +30,10 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from mentortrack import quality
-from mentortrack.parse import missing_column, parse_column, unify_case
+from mentortrack.contract import quality
+from mentortrack.contract.parse import missing_column, parse_column, unify_case
+from mentortrack.contract.schema import COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
 from mentortrack.paths import default_sample_path
-from mentortrack.schema import COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
 
 log = logging.getLogger(__name__)
 

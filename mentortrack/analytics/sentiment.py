@@ -14,7 +14,7 @@ Columns produced by :func:`score_feedback`:
   complains about another.
 
 The suite's label comes from one of two models trained on human-labelled real
-text and the project's domain sentences (:mod:`mentortrack.training`; chosen in
+text and the project's domain sentences (:mod:`mentortrack.analytics.training`; chosen in
 ``parameters/nlp.yaml``, ``sentiment.model``):
 
 - ``minilm-finetuned`` (default): all-MiniLM-L6-v2 fine-tuned for the three
@@ -50,8 +50,8 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from mentortrack import cache as nlp_cache
-from mentortrack.embeddings import embed, encoder_id
+from mentortrack.analytics import cache as nlp_cache
+from mentortrack.analytics.embeddings import embed, encoder_id
 from mentortrack.paths import package_data
 
 LABELS = ("Positive", "Neutral", "Negative")

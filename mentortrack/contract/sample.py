@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from mentortrack.contract.schema import EXPORT_NAMES
 from mentortrack.paths import package_data
-from mentortrack.schema import EXPORT_NAMES
 
 START, END = pd.Timestamp("2024-04-01"), pd.Timestamp("2025-10-31")
 PROGRAMS = {"DSML": 0.35, "Academy": 0.25, "DevOps": 0.2, "AIML": 0.2}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mentortrack.schema import canonical_dtypes
+from mentortrack.contract.schema import canonical_dtypes
 
 
 def write_table(frame: pd.DataFrame, out: str | Path) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mentortrack.keywords import SEPARATOR, themes
+from mentortrack.analytics.keywords import SEPARATOR, themes
 
 STATUS_WORDS = {"No-show": "the learner did not show up", "Cancelled": "the session was cancelled",
                 "Rescheduled": "the session was rescheduled"}

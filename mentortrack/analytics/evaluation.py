@@ -3,8 +3,8 @@
 Evaluation sets:
 
 - **Held-out real text.** The product-review family
-  (:data:`mentortrack.corpus.HEADLINE_FAMILY`: sentences of Amazon reviews rated by
-  people) is left out of every shipped model's training (:mod:`mentortrack.training`),
+  (:data:`mentortrack.analytics.corpus.HEADLINE_FAMILY`: sentences of Amazon reviews rated by
+  people) is left out of every shipped model's training (:mod:`mentortrack.analytics.training`),
   so the shipped model is scored on a source it never saw.
 - **Domain sentences** written for the project (never trained on), and the
   feedback quoted from the real export (late mentor, rushed session, vague advice,
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mentortrack.corpus import (
+from mentortrack.analytics.corpus import (
     FAMILIES,
     HEADLINE_FAMILY,
     domain_evaluation,
@@ -39,7 +39,7 @@ from mentortrack.corpus import (
     leaked,
     real_corpus,
 )
-from mentortrack.sentiment import (
+from mentortrack.analytics.sentiment import (
     DEFAULT_MODEL,
     SentimentModel,
     classify,
@@ -160,7 +160,7 @@ def check_no_leakage(trained_on: set[str], evaluated: pd.DataFrame) -> None:
 
 def _cross_source() -> list[pd.DataFrame]:
     """The static-linear model refitted without each non-headline family and scored on it."""
-    from mentortrack.training import fit_linear, training_frame
+    from mentortrack.analytics.training import fit_linear, training_frame
 
     real = real_corpus()
     texts = list(dict.fromkeys([*training_frame()["text"], *real["text"]]))
@@ -181,7 +181,7 @@ def _cross_source() -> list[pd.DataFrame]:
 
 def evaluate(model: str = DEFAULT_MODEL, cross_source: bool = False, write: bool = True) -> Evaluation:
     """Score the shipped ``model`` and the baselines; write the summary beside the model if ``write``."""
-    from mentortrack.training import training_frame
+    from mentortrack.analytics.training import training_frame
 
     trained_on = set(training_frame()["text"])
     shipped = sentiment_model(model)
