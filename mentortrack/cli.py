@@ -32,10 +32,32 @@ def _load(file: Path | None) -> LoadResult:
         raise typer.Exit(2) from err
 
 
+def _version(value: bool) -> None:
+    if value:
+        from mentortrack import __version__
+
+        typer.echo(f"mentortrack {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    parameters: Annotated[Path | None, typer.Option(
+        "--parameters", envvar="MENTORTRACK_PARAMETERS", file_okay=False,
+        help="Folder whose YAML files override the shipped defaults key by key (default: ./parameters if any).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Analytics and reports for 1:1 mentorship programs."""
+    import os
+
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if parameters is not None:
+        if not parameters.is_dir():
+            typer.echo(f"error: --parameters {parameters}: no such folder.", err=True)
+            raise typer.Exit(2)
+        os.environ["MENTORTRACK_PARAMETERS"] = str(parameters.resolve())
     from mentortrack.config import ParameterError, check_all
 
     try:
@@ -216,7 +238,8 @@ def train(model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
 @app.command()
 def report(
     file: FileArg = None,
-    month: Annotated[str, typer.Option(help="Month to report (YYYY-MM) or 'all'.")] = "2025-09",
+    month: Annotated[str | None, typer.Option(
+        help="Month to report (YYYY-MM) or 'all'; default: the latest complete month in the data.")] = None,
     out: Annotated[Path | None, typer.Option(help="Root folder; the report goes to OUT/MONTH/.")] = None,
     show_pii: Annotated[bool, typer.Option("--show-pii", envvar="SHOW_PII", help="Show learner names and e-mails.")] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even if inputs are unchanged.")] = False,
@@ -232,7 +255,26 @@ def report(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
     state = "built" if run.rebuilt else "up to date (inputs unchanged; --force rebuilds)"
+    if run.note and not run.rebuilt:
+        typer.echo(run.note)
     typer.echo(f"{run.folder / 'index.html'}: {state} in {run.seconds:.1f} s")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the project (created if needed).")] = Path("."),
+    force: Annotated[bool, typer.Option(help="Overwrite files that exist.")] = False,
+) -> None:
+    """Write an editable report project: parameters/, notebooks/, a Makefile and .gitignore."""
+    from mentortrack.reports.project import ProjectExistsError, init_project
+
+    try:
+        written = init_project(folder, force)
+    except ProjectExistsError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(f"wrote {len(written)} files to {folder}: parameters/, notebooks/, Makefile, .gitignore. "
+               f"Next: cd {folder} && make report")
 
 
 def _enriched_history(history: Path | None) -> pd.DataFrame:

@@ -76,7 +76,7 @@ def test_make_help_lists_every_target() -> None:
         assert target in targets
     makefile = (REPO / "Makefile").read_text()
     declared = {line.split(":")[0] for line in makefile.splitlines()
-                if ":" in line and "## " in line and not line.startswith(("\t", " "))}
+                if ":" in line and " ## " in line and not line.startswith(("\t", " ")) and "?=" not in line}
     assert declared == set(targets)
 
 
@@ -106,3 +106,20 @@ def test_report_refuses_a_bad_month_before_loading(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "--month", "2025-13", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "is not a month" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_make_help_documents_every_variable_a_target_reads() -> None:
+    import re
+
+    out = subprocess.run(["make", "help"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    documented = {line.split()[0] for line in out.split("variables")[1].splitlines()[1:] if line.strip()}
+    recipes = "\n".join(line for line in (REPO / "Makefile").read_text().splitlines() if line.startswith("\t"))
+    used = set(re.findall(r"\$\(([A-Z_]+)\)", recipes)) - {"BIN", "TORCH", "STAMP", "MAKEFILE_LIST"}
+    assert used <= documented, f"variables read by targets but not listed by make help: {used - documented}"
+
+
+def test_version() -> None:
+    from mentortrack import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"mentortrack {__version__}"

@@ -57,11 +57,28 @@ class ReportError(RuntimeError):
 
 @dataclass(frozen=True)
 class ReportRun:
-    """Where a finished report is and whether it was rebuilt."""
+    """Where a finished report is, whether it was rebuilt, and how its month was chosen."""
 
     folder: Path
     rebuilt: bool
     seconds: float
+    note: str = ""
+
+
+def latest_complete_month(dates: pd.Series) -> tuple[str, str]:
+    """The latest month the data covers to its last day, and a sentence saying so.
+
+    The month of the last session counts as complete when that session is on the month's
+    last day; otherwise the month before it is taken (if the data reaches back that far).
+    """
+    last = pd.Timestamp(dates.max())
+    month = last.to_period("M")
+    if last.normalize() != month.end_time.normalize() and (dates < month.start_time).any():
+        month -= 1
+        return month.strftime("%Y-%m"), (f"no --month given: reporting {month.strftime('%Y-%m')}, the latest "
+                                         f"complete month (sessions run to {last:%Y-%m-%d})")
+    return month.strftime("%Y-%m"), (f"no --month given: reporting {month.strftime('%Y-%m')}, the latest month "
+                                     f"in the data (sessions run to {last:%Y-%m-%d})")
 
 
 def fingerprint(data: Path, month: str, show_pii: bool) -> str:
@@ -82,8 +99,17 @@ def fingerprint(data: Path, month: str, show_pii: bool) -> str:
     return digest.hexdigest()
 
 
-def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, Any]:
-    """Step 1: load, enrich, and write the tables and exports the notebooks and readers use.
+def _load(data: Path) -> Any:
+    from mentortrack.contract.load import LoadError, load_sessions
+
+    try:
+        return load_sessions(data)
+    except LoadError as err:
+        raise ReportError(str(err)) from err
+
+
+def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = None) -> dict[str, Any]:
+    """Step 1: load (unless ``loaded`` is given), enrich, and write the tables and exports.
 
     The Excel and Power BI exports hold the month's sessions, its KPIs with deltas, and
     the mentor ranking over the same window the reports use (``mentors.window_months``).
@@ -93,15 +119,11 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool) -> dict[str, A
     from mentortrack.analytics.kpis import add_month
     from mentortrack.analytics.summaries import mentor_digest
     from mentortrack.config import load_parameters
-    from mentortrack.contract.load import LoadError, load_sessions
     from mentortrack.reports.exports import write_excel, write_powerbi
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
     from mentortrack.reports.storage import write_table
 
-    try:
-        loaded = load_sessions(data)
-    except LoadError as err:
-        raise ReportError(str(err)) from err
+    loaded = loaded if loaded is not None else _load(data)
     sessions = add_month(loaded.sessions)
     if month != ALL_MONTHS and not (sessions["month"] == month).any():
         raise ReportError(f"{data}: no sessions in {month}; the data covers "
@@ -318,7 +340,7 @@ def remove_leftovers(root: Path) -> list[Path]:
     return removed
 
 
-def build_report(data: str | Path | None = None, month: str = "2025-09", out_root: str | Path | None = None,
+def build_report(data: str | Path | None = None, month: str | None = None, out_root: str | Path | None = None,
                  show_pii: bool = False, force: bool = False, workers: int | None = None,
                  progress: Callable[[str, float], None] | None = None, pdf: bool = False) -> ReportRun:
     """Build ``<out_root>/<month>/`` (see the module docstring); returns where it is.
@@ -331,18 +353,28 @@ def build_report(data: str | Path | None = None, month: str = "2025-09", out_roo
     from filelock import FileLock
 
     start = time.perf_counter()
-    check_month(month)
+    if month is not None:
+        check_month(month)
     if pdf:
         chromium()
     data_path = Path(data) if data else default_sample_path()
     if not data_path.is_file():
         raise ReportError(f"{data_path}: no such file." if not data_path.exists() else f"{data_path}: is not a file.")
+    loaded, note = None, ""
+    if month is None:
+        loaded = _load(data_path)
+        if loaded.sessions.empty:
+            raise ReportError(f"{data_path}: no usable session rows.")
+        month, note = latest_complete_month(loaded.sessions["session_date"])
+        if progress:
+            progress(note, time.perf_counter() - start)
     root = Path(out_root) if out_root else outputs_dir()
     root.mkdir(parents=True, exist_ok=True)
     with FileLock(str(root / f".{month}.lock")):
         remove_leftovers(root)
         run = _build_locked(data_path, "bundled sample" if not data else data_path.name, month, root, show_pii,
-                            force, workers, start, progress)
+                            force, workers, start, progress, loaded)
+        run = ReportRun(run.folder, run.rebuilt, run.seconds, note)
         if pdf and (run.rebuilt or not (run.folder / PDF_NAME).exists()):
             print_pdf(run.folder / "07_dashboard.html", run.folder / PDF_NAME)
             if progress:
@@ -351,7 +383,8 @@ def build_report(data: str | Path | None = None, month: str = "2025-09", out_roo
 
 
 def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show_pii: bool, force: bool,
-                  workers: int | None, start: float, progress: Callable[[str, float], None] | None) -> ReportRun:
+                  workers: int | None, start: float, progress: Callable[[str, float], None] | None,
+                  loaded: Any = None) -> ReportRun:
     final = root / month
     settings = report_settings()
     stamp = fingerprint(data_path, month, show_pii)
@@ -365,7 +398,7 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
     except OSError as err:
         raise ReportError(disk_problem(err, root, final)) from err
     try:
-        counts = prepare(data_path, month, work, show_pii)
+        counts = prepare(data_path, month, work, show_pii, loaded)
         if progress:
             progress(f"loaded and analysed {data_label}: {counts['valid']:,} sessions", time.perf_counter() - start)
     except BaseException as err:
