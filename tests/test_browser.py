@@ -162,3 +162,22 @@ def test_explore_widgets_redraw_every_chart(jupyterlab: tuple[str, Path]) -> Non
     assert all(share > 0.01 for share in before), before
     assert all(share > 0.01 for share in after), f"a chart came back blank after picking {first_mentor}: {after}"
     assert captions and "sessions, newest first" in captions[0]
+
+
+def test_long_tables_are_interactive_and_complete_without_javascript(report_folder: Path) -> None:
+    import re
+
+    page = report_folder / "06_early_warnings.html"
+    static_rows = len(re.findall(r'class="data row\d+ col0" id="T_mt', page.read_text()))
+    driver = _driver()
+    try:
+        driver.get(page.as_uri())
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.querySelectorAll('table.dataTable').length") == 2)
+        visible = driver.execute_script("return document.querySelector('.mt-interactive tbody').rows.length")
+        search = driver.find_elements("css selector", ".dt-search input, .dataTables_filter input")
+    finally:
+        driver.quit()
+    assert static_rows > 25, "without JavaScript every row is in the page"
+    assert visible == 25 and len(search) == 2, "with JavaScript the tables page and search"

@@ -93,6 +93,8 @@ def test_html_is_safe_to_share(built: Path) -> None:
         for src in re.findall(r'<img[^>]+src="([^"]*)"', text):
             assert src.startswith("data:image/png;base64,") and len(src) > 1000, f"broken image in {page.name}"
     assert found_escaped, "the hostile feedback should be shown, as text"
+    for page in built.glob("*.html"):
+        assert not re.search(r"<script[^>]*src=[\"']https?://", page.read_text()), f"{page.name} loads remote code"
 
 
 def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:

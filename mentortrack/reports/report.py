@@ -226,6 +226,7 @@ def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: boo
     body, _ = exporter.from_notebook_node(notebook)
     chrome = _chrome(page_title or name, time.strftime("%Y-%m-%d %H:%M"), data_through, data_label)
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + chrome, body, count=1)
+    body = EXTERNAL_SCRIPT.sub("", body)
     html_path = folder / f"{name}.html"
     html_path.write_text(body, encoding="utf-8")
     return html_path
@@ -253,6 +254,10 @@ def disk_problem(err: OSError, root: Path, final: Path) -> str:
     unchanged = f"{final} is unchanged" if final.exists() else "nothing was written"
     return f"cannot write to {where}: {err.strerror or err} ({unchanged}; free space or choose another --out)"
 
+
+EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>", re.IGNORECASE)
+"""nbconvert's page template loads require.js and MathJax from a CDN; the reports need neither, and a
+page people forward should not fetch third-party code, so those tags are removed."""
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PDF_NAME = "dashboard.pdf"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+from pathlib import Path
 
 import pandas as pd
 from pandas.io.formats.style import Styler
@@ -183,3 +184,42 @@ def kpi_comparison(table: pd.DataFrame) -> pd.DataFrame:
         shown[label(column)] = [formatter(kpi, value) for kpi, value in table[column].items()]
     shown.index = [KPI_LABELS.get(k, k) for k in table.index]
     return shown.rename_axis("KPI").reset_index()
+
+
+_DATATABLES_LOADED = False
+INTERACTIVE_PAGE_LENGTH = 25
+
+
+def _datatables_loader() -> str:
+    """A script that loads ITables' offline DataTables bundle once per page (no network)."""
+    import base64
+
+    from itables import options
+
+    bundle = Path(options.dt_bundle)
+    js = base64.b64encode(bundle.read_bytes()).decode("ascii")
+    css = base64.b64encode(bundle.with_suffix(".css").read_bytes()).decode("ascii")
+    return ('<script type="module">if (!window.mentortrackDataTables) {'
+            f'const css = document.createElement("style"); css.textContent = atob("{css}");'
+            'document.head.appendChild(css);'
+            f'const url = URL.createObjectURL(new Blob([atob("{js}")], {{type: "application/javascript"}}));'
+            'window.mentortrackDataTables = import(url);}</script>')
+
+
+def interactive(frame: pd.DataFrame, show_pii: bool | None = None, caption: str | None = None,
+                levels: bool = False) -> str:
+    """A long table as HTML: every row, escaped and formatted like :func:`styled` (coloured by level if
+    ``levels``), made sortable, searchable and paginated by DataTables (the bundle ITables ships,
+    embedded once per page). Without JavaScript it is the plain, complete table."""
+    global _DATATABLES_LOADED
+    import uuid
+
+    table_id = f"mt{uuid.uuid4().hex[:10]}"
+    styler = level_table(frame, show_pii, caption) if levels else styled(frame, show_pii, caption=caption)
+    html_table = styler.set_uuid(table_id).to_html()
+    loader = "" if _DATATABLES_LOADED else _datatables_loader()
+    _DATATABLES_LOADED = True
+    enhance = ('<script type="module">const dt = await window.mentortrackDataTables;'
+               f'new dt.default(document.getElementById("T_{table_id}"), {{pageLength: {INTERACTIVE_PAGE_LENGTH}, '
+               'order: [], autoWidth: false, lengthMenu: [10, 25, 100, -1]});</script>')
+    return loader + f'<div class="mt-interactive">{html_table}</div>' + enhance
