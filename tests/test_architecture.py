@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import mentortrack
@@ -50,3 +51,31 @@ def test_imports_only_run_downwards() -> None:
             elif own is not None and target is not None and LAYERS.index(target) > LAYERS.index(own):
                 wrong.append(f"{'/'.join(here)} ({own}) imports {module} ({target})")
     assert not wrong, "imports running upwards:\n" + "\n".join(sorted(wrong))
+
+
+def test_the_readme_layout_section_matches_the_tree() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("```")[1]
+    for layer in LAYERS:
+        line = next(line for line in layout.splitlines() if line.strip().startswith(f"{layer}/"))
+        described = layout[layout.index(line):].split("\n  ", 2)
+        text = " ".join(described[:2])
+        for module in (p.stem for p in (PACKAGE / layer).glob("*.py") if p.stem != "__init__"):
+            assert re.search(rf"\b{module}\b", text), f"README layout does not list {layer}/{module}.py"
+    for folder in ("notebooks/", "parameters/", "docs/", "scripts/", "tests/", "outputs/"):
+        assert folder in layout and (PACKAGE.parent / folder).exists()
+    for module in ROOT_MODULES | {"cli"}:
+        assert f"{module}.py" in layout
+
+
+def test_module_paths_named_in_the_docs_exist() -> None:
+    root = PACKAGE.parent
+    for doc in [root / "README.md", root / "docs" / "session-export.md", PACKAGE / "data" / "sentiment" / "DATACARD.md"]:
+        text = doc.read_text(encoding="utf-8")
+        for path in re.findall(r"`(mentortrack/[\w/]+\.py)`", text):
+            assert (root / path).is_file(), f"{doc.name} names {path}, which does not exist"
+        for dotted in re.findall(r"`(mentortrack(?:\.\w+)+)`", text):
+            parts = dotted.split(".")
+            candidates = [root.joinpath(*parts[:n]).with_suffix(".py") for n in range(2, len(parts) + 1)]
+            candidates += [root.joinpath(*parts[:n]) / "__init__.py" for n in range(2, len(parts) + 1)]
+            assert any(c.is_file() for c in candidates), f"{doc.name} names {dotted}, which does not exist"
