@@ -80,17 +80,24 @@ def parse_text(raw: pd.Series) -> Parsed:
 def unify_case(values: pd.Series) -> tuple[pd.Series, int]:
     """Map values that differ only by letter case to their most frequent spelling.
 
-    Returns the unified values and how many rows changed spelling.
+    Returns the unified values and how many rows changed spelling. Works on the
+    distinct values (one hashing pass), then maps back.
     """
-    present = values.dropna()
-    if present.empty:
+    codes, uniques = pd.factorize(values)
+    if len(uniques) == 0:
         return values, 0
-    counts = present.value_counts()
-    lowered = counts.index.str.lower()
-    best = pd.Series(counts.index, index=lowered).groupby(level=0).first()
-    canonical = values.str.lower().map(best)
-    changed = int((canonical.notna() & (canonical != values)).sum())
-    return canonical.astype("string"), changed
+    spellings = pd.DataFrame({"spelling": pd.Series(uniques, dtype="string"),
+                              "rows": np.bincount(codes[codes >= 0], minlength=len(uniques))})
+    spellings["key"] = spellings["spelling"].str.lower()
+    best = spellings.sort_values("rows", ascending=False, kind="stable").groupby("key")["spelling"].first()
+    canonical_of_unique = spellings["key"].map(best)
+    changed_unique = (canonical_of_unique != spellings["spelling"]).to_numpy()
+    changed = int(spellings["rows"][changed_unique].sum())
+    if not changed:
+        return values.astype("string"), 0
+    unified = pd.Series(canonical_of_unique.to_numpy()[np.where(codes >= 0, codes, 0)], index=values.index,
+                        dtype="string")
+    return unified.where(codes >= 0), changed
 
 
 def parse_issue_flag(raw: pd.Series) -> Parsed:
@@ -182,7 +189,7 @@ def parse_time(raw: pd.Series) -> Parsed:
     return Parsed(values, _errors_where(raw, bad, "not a clock time:"), notes)
 
 
-def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
+def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None = None) -> Parsed:
     """Dates in ISO (``2025-09-08``), numeric day/month forms or with month names.
 
     Numeric forms such as ``08/09/2025`` are ambiguous. The file decides: values
@@ -192,7 +199,15 @@ def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
 
     Dates that Excel re-saved as serial numbers (``45908`` = 2025-09-08) are read
     as such, with a note; Excel's date-time text (``2025-09-08 00:00:00``) is ISO.
+
+    ``counts`` gives how many rows each value stands for when ``raw`` holds distinct
+    values only; the evidence and the notes count rows.
     """
+    weight = counts if counts is not None else pd.Series(1, index=raw.index)
+
+    def rows(mask: pd.Series) -> int:
+        return int(weight[mask.fillna(False).astype(bool)].sum())
+
     text = raw.str.strip()
     is_blank = text == ""
     notes: list[str] = []
@@ -201,7 +216,7 @@ def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
     if serial.notna().any():
         as_date = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
         text = text.where(serial.isna(), as_date.dt.strftime("%Y-%m-%d"))
-        notes.append(f"{int(serial.notna().sum())} dates were Excel serial numbers (e.g. "
+        notes.append(f"{rows(serial.notna())} dates were Excel serial numbers (e.g. "
                      f"{int(serial.dropna().iloc[0])} = {as_date.dropna().iloc[0]:%Y-%m-%d}) and were read as dates.")
     values = pd.to_datetime(text.where(~is_blank), format="ISO8601", errors="coerce")
 
@@ -213,7 +228,7 @@ def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
         only_dmy = as_dmy.notna() & as_mdy.isna()
         only_mdy = as_mdy.notna() & as_dmy.isna()
         ambiguous = as_dmy.notna() & as_mdy.notna() & (a != b)
-        proven_dmy, proven_mdy = int(only_dmy.sum()), int(only_mdy.sum())
+        proven_dmy, proven_mdy = rows(only_dmy), rows(only_mdy)
         use_dayfirst = dayfirst if (proven_dmy > 0) == (proven_mdy > 0) else proven_dmy > 0
         order = "day-first" if use_dayfirst else "month-first"
         if ambiguous.any():
@@ -222,7 +237,7 @@ def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
                 if proven_dmy or proven_mdy
                 else "no value in the file settles the order"
             )
-            notes.append(f"{int(ambiguous.sum())} dates such as '{text[ambiguous].iloc[0]}' could be "
+            notes.append(f"{rows(ambiguous)} dates such as '{text[ambiguous].iloc[0]}' could be "
                          f"day-first or month-first; read as {order} ({evidence}).")
         if proven_dmy and proven_mdy:
             notes.append(f"dates mix day-first ({proven_dmy}) and month-first ({proven_mdy}) forms.")
@@ -244,18 +259,17 @@ def parse_date(raw: pd.Series, dayfirst: bool = True) -> Parsed:
 def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True) -> Parsed:
     """Parse one raw column according to its kind in the schema.
 
-    Dates are parsed as a whole (the file's evidence decides ambiguous ones); every
-    other kind is parsed once per distinct value and mapped back to the rows.
+    Every kind is parsed once per distinct value (one hashing pass finds them) and
+    mapped back to the rows; for dates the file's evidence still counts rows.
     """
+    codes, uniques = pd.factorize(raw)
+    distinct = pd.Series(uniques, dtype=raw.dtype)
     if column.kind == "date":
-        parsed = parse_date(raw, dayfirst)
-        parsed.values = parsed.values.astype(canonical_dtypes()[column.name])
-        return parsed
-    distinct = raw.drop_duplicates()
-    parsed = _parse_values(distinct.reset_index(drop=True), column)
-    position = pd.Index(distinct).get_indexer(raw)
-    values = parsed.values.take(position).set_axis(raw.index)
-    errors = parsed.errors.take(position).set_axis(raw.index)
+        parsed = parse_date(distinct, dayfirst, pd.Series(np.bincount(codes, minlength=len(distinct))))
+    else:
+        parsed = _parse_values(distinct, column)
+    values = parsed.values.take(codes).set_axis(raw.index)
+    errors = parsed.errors.take(codes).set_axis(raw.index)
     return Parsed(values.astype(canonical_dtypes()[column.name]), errors, parsed.notes)
 
 

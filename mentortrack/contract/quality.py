@@ -7,9 +7,11 @@ column it is about.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
-from mentortrack.contract.addresses import address_problem
+from mentortrack.contract.addresses import PLAIN_ADDRESS, address_problem
 
 WARNING_COLUMNS = ["source_row", "session_id", "column", "kind", "message"]
 
@@ -21,12 +23,23 @@ EARLY_MINUTES = 20
 STATUS_FLAGS = {"Session No-show": "No-show", "Session Cancelled": "Cancelled", "Session Rescheduled": "Rescheduled"}
 
 
-def _rows(sessions: pd.DataFrame, mask: pd.Series, column: str, kind: str, message: pd.Series | str) -> pd.DataFrame:
+def _rows(sessions: pd.DataFrame, mask: pd.Series, column: str, kind: str,
+          message: Callable[[pd.DataFrame], pd.Series | str]) -> pd.DataFrame:
+    """Warnings of one kind: ``message`` builds the text from the flagged rows only."""
     mask = mask.fillna(False).astype(bool)
     picked = sessions[mask]
-    text = message[mask] if isinstance(message, pd.Series) else message
     return pd.DataFrame({"source_row": picked["source_row"], "session_id": picked["session_id"],
-                         "column": column, "kind": kind, "message": text})
+                         "column": column, "kind": kind, "message": message(picked) if len(picked) else ""})
+
+
+def _email_problems(email: pd.Series) -> pd.Series:
+    """Why each learner e-mail is unusable (missing where it is fine or empty); plain addresses are
+    recognised in one vectorised pass, only the rest go through email-validator."""
+    present = email.dropna()
+    plain = present.str.fullmatch(PLAIN_ADDRESS.pattern) & (present.str.len() <= 254) & (present.str.find("@") <= 64)
+    odd = present[~plain.astype(bool)].drop_duplicates()
+    reasons = {value: address_problem(value) for value in odd}
+    return email.map(reasons).astype("string")
 
 
 def find_warnings(sessions: pd.DataFrame, overrun_factor: float = OVERRUN_FACTOR) -> pd.DataFrame:
@@ -45,28 +58,31 @@ def find_warnings(sessions: pd.DataFrame, overrun_factor: float = OVERRUN_FACTOR
     scheduled = sessions["scheduled_duration_mins"]
     flag = sessions["issue_flag"]
     flag_status = flag.map(STATUS_FLAGS)
-    email = sessions["learner_email"]
-    email_problem = email.dropna().drop_duplicates().map(address_problem)
-    email_reason = email.map(dict(zip(email.dropna().drop_duplicates(), email_problem))).astype("string")
+    email_reason = _email_problems(sessions["learner_email"])
+
+    def on(rows: pd.DataFrame) -> pd.Series:
+        return " on a " + rows["session_status"].astype("string") + " session"
+
     frames = [
         _rows(sessions, email_reason.notna(), "Learner_Email", "invalid_learner_email",
-              "not usable as an e-mail address (never used as a recipient): " + email_reason.fillna("")),
+              lambda r: "not usable as an e-mail address (never used as a recipient): " + email_reason[r.index]),
         _rows(sessions, ~completed & sessions["post_session_rating"].notna(), "Post_Session_Rating",
-              "rating_on_non_completed", "rating given on a " + status + " session"),
+              "rating_on_non_completed", lambda r: "rating given" + on(r)),
         _rows(sessions, ~completed & sessions["learner_feedback"].notna(), "Learner_Feedback",
-              "feedback_on_non_completed", "feedback given on a " + status + " session"),
+              "feedback_on_non_completed", lambda r: "feedback given" + on(r)),
         _rows(sessions, (completed & (attended == False)) | (missed & (attended == True)),  # noqa: E712
               "Learner_Attended", "attendance_contradicts_status",
-              "Learner_Attended is " + attended.map({True: "Yes", False: "No"}).astype("string").fillna("") + " on a " + status + " session"),
+              lambda r: "Learner_Attended is " + r["learner_attended"].map({True: "Yes", False: "No"}).astype("string")
+              .fillna("") + on(r)),
         _rows(sessions, actual > overrun_factor * scheduled, "Actual_Duration_mins", "duration_overrun",
-              "actual " + actual.astype("string") + " min is over " + str(overrun_factor) + "x the scheduled "
-              + scheduled.astype("string") + " min"),
+              lambda r: "actual " + r["actual_duration_mins"].astype("string") + " min is over " + str(overrun_factor)
+              + "x the scheduled " + r["scheduled_duration_mins"].astype("string") + " min"),
         _rows(sessions, missed & (actual > 0), "Actual_Duration_mins", "duration_on_missed_session",
-              actual.astype("string") + " min recorded on a " + status + " session"),
+              lambda r: r["actual_duration_mins"].astype("string") + " min recorded" + on(r)),
         _rows(sessions, (flag == EARLY_FLAG) & (actual >= EARLY_MINUTES), "Issue_Flag", "flag_contradicts_duration",
-              "flagged as ended early but lasted " + actual.astype("string") + " min"),
+              lambda r: "flagged as ended early but lasted " + r["actual_duration_mins"].astype("string") + " min"),
         _rows(sessions, flag_status.notna() & (flag_status != status), "Issue_Flag", "flag_contradicts_status",
-              "flag '" + flag.fillna("") + "' on a " + status + " session"),
+              lambda r: "flag '" + r["issue_flag"].fillna("") + "'" + on(r)),
     ]
     found = pd.concat(frames, ignore_index=True)
     return found.sort_values(["source_row", "kind"]).reset_index(drop=True)[WARNING_COLUMNS]
