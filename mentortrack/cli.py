@@ -170,17 +170,34 @@ def kpis(
             typer.echo(f"{k.KPI_LABELS.get(key, key):<28} {value}")
 
 
+SchedulerOpt = Annotated[str | None, typer.Option(
+    help="Run the NLP on a Dask cluster: tcp://HOST:PORT of a running scheduler, or local:N for N local workers.")]
+
+
 @app.command()
 def analyze(
     file: FileArg = None,
     out: Annotated[Path, typer.Option(help="Enriched table to write (.parquet or .csv).")] = Path("outputs/enriched.parquet"),
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run all NLP once and write every session with sentiment, keywords, level, reasons and summary."""
+    from mentortrack.analytics.distributed import SchedulerError, cluster_client
     from mentortrack.analytics.enrich import enrich
     from mentortrack.reports.storage import write_table
 
     result = _load(file)
-    path = write_table(enrich(result.sessions), out)
+    if scheduler:
+        try:
+            with cluster_client(scheduler) as client:
+                typer.echo(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers, "
+                           f"dashboard {client.dashboard_link}")
+                enriched = enrich(result.sessions, client=client)
+        except SchedulerError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(2) from err
+    else:
+        enriched = enrich(result.sessions)
+    path = write_table(enriched, out)
     typer.echo(f"wrote {path} ({len(result.sessions)} sessions; {len(result.quarantine)} quarantined)")
 
 
@@ -244,13 +261,15 @@ def report(
     show_pii: Annotated[bool, typer.Option("--show-pii", envvar="SHOW_PII", help="Show learner names and e-mails.")] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even if inputs are unchanged.")] = False,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print the dashboard to dashboard.pdf (needs Chromium).")] = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Build the month's HTML reports, Excel workbook and Power BI CSVs into OUT/MONTH/."""
     from mentortrack.reports.report import ReportError, build_report
 
     try:
         run = build_report(file, month, out, show_pii=show_pii, force=force,
-                           progress=lambda step, seconds: typer.echo(f"  {seconds:5.1f} s  {step}"), pdf=pdf)
+                           progress=lambda step, seconds: typer.echo(f"  {seconds:5.1f} s  {step}"), pdf=pdf,
+                           scheduler=scheduler)
     except ReportError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/lock_dependencies.py
 
 - ``requirements.txt``: every dependency of ``pyproject.toml`` (runtime, ``notebooks``,
-  ``train`` and ``test`` extras), pinned to the installed version;
+  ``train``, ``cluster`` and ``test`` extras), pinned to the installed version;
 - ``requirements-stt.txt``: the ``speech`` extra, pinned;
 - ``constraints.txt``: every installed distribution (``pip freeze``) but torch (the
   Makefile pins it) and the suite itself.
@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCKED_EXTRAS = ("notebooks", "train", "test")
+LOCKED_EXTRAS = ("notebooks", "train", "cluster", "test")
 
 
 def declared() -> tuple[list[Requirement], list[Requirement]]:

@@ -41,7 +41,7 @@ def test_requirements_pin_every_declared_dependency_within_its_bound() -> None:
     project = _project()
     requirements, speech = _pins(REPO / "requirements.txt"), _pins(REPO / "requirements-stt.txt")
     groups = [(project["dependencies"], requirements)]
-    groups += [(project["optional-dependencies"][extra], requirements) for extra in ("notebooks", "train", "test")]
+    groups += [(project["optional-dependencies"][extra], requirements) for extra in ("notebooks", "train", "cluster", "test")]
     groups += [(project["optional-dependencies"]["speech"], speech)]
     for declared, pins in groups:
         for line in declared:

@@ -31,6 +31,9 @@ from mentortrack.paths import cache_dir
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "nlp-cache.sqlite"
+DISABLE_ENV = "MENTORTRACK_NO_CACHE"
+"""Set (to anything) in processes that must not touch the cache: Dask workers, whose results the
+client stores."""
 LOCK_TIMEOUT = 60
 """Seconds to wait for another process's write lock before working without the cache."""
 
@@ -79,6 +82,8 @@ def _disable(path: Path, why: str) -> None:
 
 def _run(path: Path | None, work):  # type: ignore[no-untyped-def]
     """``work(conn)`` on the cache, recovering from a damaged file once; None when the cache is unusable."""
+    if os.environ.get(DISABLE_ENV):
+        return None
     try:
         file = _path(path)
     except sqlite3.OperationalError as err:

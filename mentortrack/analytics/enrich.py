@@ -26,9 +26,18 @@ ENRICHED_COLUMNS = ["month", "textblob_polarity", "textblob_subjectivity", "sent
 
 
 def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = None,
-           nlp_parameters: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Add sentiment, keywords, early-warning level and reasons, and a summary to every session."""
+           nlp_parameters: dict[str, Any] | None = None, client: Any = None) -> pd.DataFrame:
+    """Add sentiment, keywords, early-warning level and reasons, and a summary to every session.
+
+    With a Dask ``client``, the NLP of texts not yet cached runs on the cluster first
+    (:func:`mentortrack.analytics.distributed.precompute`); the result is the same.
+    """
     nlp = nlp_parameters if nlp_parameters is not None else load_parameters("nlp")
+    if client is not None:
+        from mentortrack.analytics.distributed import precompute
+
+        texts = sessions["learner_feedback"].astype("string").str.strip().dropna()
+        precompute(client, texts[texts != ""].tolist(), nlp["sentiment"]["model"], nlp["keywords"])
     frame = add_month(sessions).copy()
     log.info("sentiment for %d sessions", len(frame))
     frame = frame.join(score_feedback(frame["learner_feedback"], nlp["sentiment"]["model"]))

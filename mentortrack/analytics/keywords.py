@@ -113,9 +113,24 @@ def acceptable(phrase: str) -> bool:
     return len(tags) == len(words) and tags[-1] in NOUN_TAGS and all(t in NOUN_TAGS + MODIFIER_TAGS for t in tags)
 
 
-def _namespace(settings: dict[str, Any], encoder: str) -> str:
+def namespace(settings: dict[str, Any], encoder: str | None = None) -> str:
+    """The cache namespace of keywords made with ``settings`` (and ``encoder``, default the settings')."""
+    encoder = encoder or settings.get("encoder", DEFAULT_ENCODER)
     params = ",".join(f"{k}={settings[k]}" for k in sorted(settings) if k not in ("batch_size", "encoder"))
     return f"keybert-np:{encoder_id(encoder)}:{params}"
+
+
+def rank_texts(texts: list[str], settings: dict[str, Any], encoder: str | None = None,
+               progress: bool = False) -> dict[str, list[tuple[str, float]]]:
+    """Top phrases of each distinct non-empty text, ranked in batches of ``settings["batch_size"]`` (no cache)."""
+    encoder = encoder or settings.get("encoder", DEFAULT_ENCODER)
+    todo = [t for t in dict.fromkeys(texts) if t]
+    size = int(settings["batch_size"])
+    batches = range(0, len(todo), size)
+    found: dict[str, list[tuple[str, float]]] = {}
+    for start in tqdm(batches, desc="keywords", unit="batch", disable=not progress or len(batches) < 2):
+        found.update(_rank(todo[start:start + size], settings, encoder))
+    return found
 
 
 LLM_PACKAGES = ("sentence_transformers", "transformers", "huggingface_hub", "openai", "cohere", "langchain",
@@ -197,16 +212,15 @@ def extract(texts: list[str], settings: dict[str, Any] | None = None,
     settings = settings if settings is not None else load_parameters("nlp")["keywords"]
     encoder = encoder or settings.get("encoder", DEFAULT_ENCODER)
     unique = [t for t in dict.fromkeys(texts) if t]
-    namespace = _namespace(settings, encoder)
-    found = {t: json.loads(v) for t, v in nlp_cache.get_many(namespace, unique).items()}
+    key = namespace(settings, encoder)
+    found = {t: json.loads(v) for t, v in nlp_cache.get_many(key, unique).items()}
     todo = [t for t in unique if t not in found]
     if todo:
         log.info("extracting keywords for %d new texts (%d cached)", len(todo), len(found))
         size = int(settings["batch_size"])
-        batches = range(0, len(todo), size)
-        for start in tqdm(batches, desc="keywords", unit="batch", disable=len(batches) < 2):
+        for start in tqdm(range(0, len(todo), size), desc="keywords", unit="batch", disable=len(todo) <= size):
             new = _rank(todo[start:start + size], settings, encoder)
-            nlp_cache.put_many(namespace, {t: json.dumps(v).encode() for t, v in new.items()})
+            nlp_cache.put_many(key, {t: json.dumps(v).encode() for t, v in new.items()})
             found.update(new)
     return [[tuple(p) for p in found[t]] if t else [] for t in texts]  # type: ignore[misc]
 

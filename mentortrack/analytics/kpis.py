@@ -99,87 +99,114 @@ def add_month(sessions: pd.DataFrame) -> pd.DataFrame:
     return sessions.assign(month=sessions["session_date"].dt.strftime("%Y-%m"))
 
 
-def standard_kpis(sessions: pd.DataFrame) -> dict[str, float]:
-    """KPIs under the standard definitions (see the module docstring); needs a ``sentiment`` column."""
-    status = sessions["session_status"].astype("string")
-    completed = sessions[status == "Completed"]
-    resolved = int(status.isin(["Completed", "No-show", "Cancelled"]).sum())
-    rating = completed["post_session_rating"]
-    prep = completed["mentor_prep_done"].astype("string")
-    feedback = completed["learner_feedback"].astype("string").str.strip().fillna("")
-    sentiment = completed["sentiment"].astype("string")
-    with_feedback = int((feedback != "").sum())
-    both = completed.dropna(subset=["actual_duration_mins", "scheduled_duration_mins"])
-    attendance = sessions.loc[status.isin(["Completed", "No-show"]), "learner_attended"].dropna()
-    kpis: dict[str, float] = {
-        "total_sessions": len(sessions),
-        "completed_sessions": len(completed),
-        "completion_rate": _ratio(len(completed), resolved),
-        "no_show_rate": _ratio((status == "No-show").sum(), resolved),
-        "cancellation_rate": _ratio((status == "Cancelled").sum(), resolved),
-        "reschedule_rate": _ratio((status == "Rescheduled").sum(), len(sessions)),
-        "avg_rating": _mean(rating),
-        "prep_done_rate": _ratio((prep == "Yes").sum(), prep.notna().sum()),
-        "prep_partial_rate": _ratio((prep == "Partial").sum(), prep.notna().sum()),
-        "follow_up_rate": _ratio(completed["follow_up_scheduled"].fillna(False).sum(), len(completed)),
-        "action_items_rate": _ratio(completed["action_items_documented"].fillna(False).sum(), len(completed)),
-        "feedback_coverage": _ratio(with_feedback, len(completed)),
-        "missing_feedback_rate": _ratio(len(completed) - with_feedback, len(completed)),
-        "negative_feedback_count": int((sentiment == "Negative").sum()),
-        "negative_feedback_rate": _ratio((sentiment == "Negative").sum(), with_feedback),
-        "positive_feedback_rate": _ratio((sentiment == "Positive").sum(), with_feedback),
-        "avg_actual_duration_mins": _mean(completed["actual_duration_mins"]),
-        "avg_scheduled_duration_mins": _mean(completed["scheduled_duration_mins"]),
-        "duration_ratio": _ratio(both["actual_duration_mins"].sum(), both["scheduled_duration_mins"].sum()),
-        "attendance_rate": _ratio(attendance.sum(), len(attendance)),
-    }
-    for r in range(1, 6):
-        kpis[f"rating_{r}"] = int((rating == r).sum())
-    return kpis
+def _flag(mask: pd.Series) -> np.ndarray:
+    return mask.fillna(False).to_numpy(dtype=bool).astype(np.int64)
 
 
-def published_kpis(sessions: pd.DataFrame) -> dict[str, float]:
-    """KPIs as the original analysis computed them (see the module docstring); needs ``sentiment_published``."""
-    total = len(sessions)
-    titled = sessions["session_status"].astype("string").str.title()
-    feedback = sessions["learner_feedback"].astype("string").str.strip().fillna("")
-    label = sessions["sentiment_published"].astype("string")
-    rating = sessions["post_session_rating"]
+def _value(values: pd.Series, where: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` as floats (0 where missing or not ``where``) and whether each one counts."""
+    present = values.notna().to_numpy(dtype=bool) & where.fillna(False).to_numpy(dtype=bool)
+    numbers = values.astype("float64").fillna(0.0).to_numpy()
+    return np.where(present, numbers, 0.0), present.astype(np.int64)
+
+
+def components(sessions: pd.DataFrame, definitions: Definitions = "standard") -> pd.DataFrame:
+    """Per session, the additive parts every KPI is a ratio of (counts and sums; see the module docstring).
+
+    Summing this frame over any group of sessions and passing the sums to :func:`finish`
+    gives the group's KPIs exactly; chunks of a large export are summed the same way.
+    """
+    if definitions == "published":
+        status = sessions["session_status"].astype("string").str.title()
+        scope = pd.Series(True, index=sessions.index)
+        label = sessions["sentiment_published"].astype("string")
+    else:
+        status = sessions["session_status"].astype("string")
+        scope = status == "Completed"
+        label = sessions["sentiment"].astype("string")
+    completed = status == "Completed"
     prep = sessions["mentor_prep_done"].astype("string")
-    completed = int((titled == "Completed").sum())
-    kpis: dict[str, float] = {
-        "total_sessions": total,
-        "completed_sessions": completed,
-        "completion_rate": _ratio(completed, total),
-        "no_show_rate": _ratio((titled == "No-show").sum(), total),
-        "cancellation_rate": _ratio((titled == "Cancelled").sum(), total),
-        "reschedule_rate": _ratio((titled == "Rescheduled").sum(), total),
-        "avg_rating": _mean(rating),
-        "prep_done_rate": _ratio((prep == "Yes").sum(), total),
-        "prep_partial_rate": _ratio((prep == "Partial").sum(), total),
-        "follow_up_rate": _ratio(sessions["follow_up_scheduled"].fillna(False).sum(), total),
-        "action_items_rate": _ratio(sessions["action_items_documented"].fillna(False).sum(), total),
-        "feedback_coverage": _ratio((feedback != "").sum(), total),
-        "missing_feedback_rate": _ratio((feedback == "").sum(), total),
-        "negative_feedback_count": int((label == "Negative").sum()),
-        "negative_feedback_rate": _ratio((label == "Negative").sum(), total),
-        "positive_feedback_rate": _ratio((label == "Positive").sum(), total),
-        "avg_actual_duration_mins": _mean(sessions["actual_duration_mins"]),
-        "avg_scheduled_duration_mins": _mean(sessions["scheduled_duration_mins"]),
-        "duration_ratio": _ratio(sessions["actual_duration_mins"].sum(), sessions["scheduled_duration_mins"].sum()),
-        "attendance_rate": _ratio(sessions["learner_attended"].fillna(False).sum(), total),
+    feedback = sessions["learner_feedback"].astype("string").str.strip().fillna("") != ""
+    rating, rated = _value(sessions["post_session_rating"], scope)
+    actual, has_actual = _value(sessions["actual_duration_mins"], scope)
+    scheduled, has_scheduled = _value(sessions["scheduled_duration_mins"], scope)
+    both = (has_actual & has_scheduled).astype(bool)
+    if definitions == "published":
+        both = np.ones(len(sessions), dtype=bool)
+        attendance_scope = scope
+    else:
+        attendance_scope = status.isin(["Completed", "No-show"])
+    attended = sessions["learner_attended"]
+    parts = {
+        "n": np.ones(len(sessions), dtype=np.int64),
+        "completed": _flag(completed),
+        "no_show": _flag(status == "No-show"),
+        "cancelled": _flag(status == "Cancelled"),
+        "rescheduled": _flag(status == "Rescheduled"),
+        "rating_sum": rating, "rated": rated,
+        "prep_recorded": _flag(scope & prep.notna()),
+        "prep_yes": _flag(scope & (prep == "Yes")),
+        "prep_partial": _flag(scope & (prep == "Partial")),
+        "follow_up": _flag(scope & sessions["follow_up_scheduled"].fillna(False).astype(bool)),
+        "action_items": _flag(scope & sessions["action_items_documented"].fillna(False).astype(bool)),
+        "with_feedback": _flag(scope & feedback),
+        "negative": _flag(scope & (label == "Negative")),
+        "positive": _flag(scope & (label == "Positive")),
+        "neutral": _flag(scope & (label == "Neutral")),
+        "actual_sum": actual, "actual_n": has_actual,
+        "scheduled_sum": scheduled, "scheduled_n": has_scheduled,
+        "both_actual": np.where(both, actual, 0.0), "both_scheduled": np.where(both, scheduled, 0.0),
+        "attendance_n": _flag(attendance_scope & attended.notna()),
+        "attended": _flag(attendance_scope & attended.fillna(False).astype(bool)),
     }
     for r in range(1, 6):
-        kpis[f"rating_{r}"] = int((rating == r).sum())
-    kpis["neutral_feedback_rate"] = _ratio((label == "Neutral").sum(), total)
+        parts[f"rating_{r}"] = rated * (rating == r)
+    return pd.DataFrame(parts, index=sessions.index)
+
+
+def finish(sums: pd.Series, definitions: Definitions = "standard") -> dict[str, float]:
+    """The KPIs from summed :func:`components` (a Series indexed by component name)."""
+    c = sums
+    if definitions == "published":
+        resolved = denominator = c["n"]
+        scope_n = c["n"]
+    else:
+        resolved = c["completed"] + c["no_show"] + c["cancelled"]
+        denominator = c["n"]
+        scope_n = c["completed"]
+    kpis: dict[str, float] = {
+        "total_sessions": int(c["n"]),
+        "completed_sessions": int(c["completed"]),
+        "completion_rate": _ratio(c["completed"], resolved),
+        "no_show_rate": _ratio(c["no_show"], resolved),
+        "cancellation_rate": _ratio(c["cancelled"], resolved),
+        "reschedule_rate": _ratio(c["rescheduled"], denominator),
+        "avg_rating": _ratio(c["rating_sum"], c["rated"]),
+        "prep_done_rate": _ratio(c["prep_yes"], c["prep_recorded"] if definitions == "standard" else c["n"]),
+        "prep_partial_rate": _ratio(c["prep_partial"], c["prep_recorded"] if definitions == "standard" else c["n"]),
+        "follow_up_rate": _ratio(c["follow_up"], scope_n),
+        "action_items_rate": _ratio(c["action_items"], scope_n),
+        "feedback_coverage": _ratio(c["with_feedback"], scope_n),
+        "missing_feedback_rate": _ratio(scope_n - c["with_feedback"], scope_n),
+        "negative_feedback_count": int(c["negative"]),
+        "negative_feedback_rate": _ratio(c["negative"], c["with_feedback"] if definitions == "standard" else c["n"]),
+        "positive_feedback_rate": _ratio(c["positive"], c["with_feedback"] if definitions == "standard" else c["n"]),
+        "avg_actual_duration_mins": _ratio(c["actual_sum"], c["actual_n"]),
+        "avg_scheduled_duration_mins": _ratio(c["scheduled_sum"], c["scheduled_n"]),
+        "duration_ratio": _ratio(c["both_actual"], c["both_scheduled"]),
+        "attendance_rate": _ratio(c["attended"], c["attendance_n"] if definitions == "standard" else c["n"]),
+    }
+    for r in range(1, 6):
+        kpis[f"rating_{r}"] = int(c[f"rating_{r}"])
+    if definitions == "published":
+        kpis["neutral_feedback_rate"] = _ratio(c["neutral"], c["n"])
     return kpis
 
 
 def compute_kpis(sessions: pd.DataFrame, definitions: Definitions = "standard") -> dict[str, float]:
-    """KPIs of a session table under the chosen definitions."""
-    if definitions == "published":
-        return published_kpis(sessions)
-    return standard_kpis(sessions)
+    """KPIs of a session table under the chosen definitions (standard needs ``sentiment``,
+    published needs ``sentiment_published``)."""
+    return finish(components(sessions, definitions).sum(), definitions)
 
 
 def kpis_by(sessions: pd.DataFrame, by: str, definitions: Definitions = "standard") -> pd.DataFrame:
@@ -190,7 +217,8 @@ def kpis_by(sessions: pd.DataFrame, by: str, definitions: Definitions = "standar
     if by in ("quarter", "year"):
         period = frame["session_date"].dt.to_period("Q" if by == "quarter" else "Y")
         frame = frame.assign(**{column: period.astype("string")})
-    rows = {key: compute_kpis(group, definitions) for key, group in frame.groupby(column, observed=True, sort=True)}
+    sums = components(frame, definitions).groupby(frame[column], observed=True, sort=True).sum()
+    rows = {key: finish(row, definitions) for key, row in sums.iterrows()}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
 
 

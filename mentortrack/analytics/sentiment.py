@@ -83,15 +83,32 @@ CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+\b(?:but|however|although|tho
 LEADING_CONTRAST = re.compile(r"^\s*(?:but|however|although|though|yet|except|whereas)\b[\s,]*", flags=re.IGNORECASE)
 
 
-def textblob_scores(texts: pd.Series) -> pd.DataFrame:
-    """TextBlob polarity and subjectivity per text (computed once per distinct text)."""
-    from textblob import TextBlob
+TEXTBLOB_NAMESPACE = "textblob:pattern"
+"""Cache namespace of TextBlob (polarity, subjectivity): the pattern lexicon is part of the installed textblob."""
 
-    unique = texts.dropna().unique()
-    scores = {t: TextBlob(t).sentiment for t in unique}
+
+def textblob_pairs(texts: list[str], use_cache: bool = True) -> dict[str, tuple[float, float]]:
+    """TextBlob (polarity, subjectivity) per distinct text, through the on-disk cache unless ``use_cache`` is false."""
+    unique = list(dict.fromkeys(texts))
+    cached = nlp_cache.get_many(TEXTBLOB_NAMESPACE, unique) if use_cache else {}
+    found = {t: tuple(json.loads(v)) for t, v in cached.items()}
+    todo = [t for t in unique if t not in found]
+    if todo:
+        from textblob import TextBlob
+
+        new = {t: tuple(TextBlob(t).sentiment) for t in todo}
+        if use_cache:
+            nlp_cache.put_many(TEXTBLOB_NAMESPACE, {t: json.dumps(v).encode() for t, v in new.items()})
+        found.update(new)
+    return found  # type: ignore[return-value]
+
+
+def textblob_scores(texts: pd.Series) -> pd.DataFrame:
+    """TextBlob polarity and subjectivity per text (computed once per distinct text, cached)."""
+    scores = textblob_pairs([t for t in texts.dropna().unique() if isinstance(t, str)])
     return pd.DataFrame({
-        "textblob_polarity": texts.map(lambda t: scores[t].polarity if isinstance(t, str) else np.nan),
-        "textblob_subjectivity": texts.map(lambda t: scores[t].subjectivity if isinstance(t, str) else np.nan),
+        "textblob_polarity": texts.map(lambda t: scores[t][0] if isinstance(t, str) else np.nan),
+        "textblob_subjectivity": texts.map(lambda t: scores[t][1] if isinstance(t, str) else np.nan),
     }, index=texts.index).astype("float64")
 
 

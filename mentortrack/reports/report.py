@@ -108,7 +108,8 @@ def _load(data: Path) -> Any:
         raise ReportError(str(err)) from err
 
 
-def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = None) -> dict[str, Any]:
+def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = None,
+            scheduler: str | None = None) -> dict[str, Any]:
     """Step 1: load (unless ``loaded`` is given), enrich, and write the tables and exports.
 
     The Excel and Power BI exports hold the month's sessions, its KPIs with deltas, and
@@ -128,7 +129,16 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = 
     if month != ALL_MONTHS and not (sessions["month"] == month).any():
         raise ReportError(f"{data}: no sessions in {month}; the data covers "
                           f"{sessions['month'].min()} to {sessions['month'].max()}.")
-    enriched = enrich(sessions)
+    if scheduler:
+        from mentortrack.analytics.distributed import SchedulerError, cluster_client
+
+        try:
+            with cluster_client(scheduler) as client:
+                enriched = enrich(sessions, client=client)
+        except SchedulerError as err:
+            raise ReportError(str(err)) from err
+    else:
+        enriched = enrich(sessions)
     write_table(mask_pii(enriched, show_pii), folder / "enriched.parquet")
     neutralize_formulas(mask_pii(loaded.quarantine, show_pii)).to_csv(folder / "quarantine.csv", index=False)
     neutralize_formulas(loaded.warnings).to_csv(folder / "data_quality_warnings.csv", index=False)
@@ -348,13 +358,15 @@ def remove_leftovers(root: Path) -> list[Path]:
 
 def build_report(data: str | Path | None = None, month: str | None = None, out_root: str | Path | None = None,
                  show_pii: bool = False, force: bool = False, workers: int | None = None,
-                 progress: Callable[[str, float], None] | None = None, pdf: bool = False) -> ReportRun:
+                 progress: Callable[[str, float], None] | None = None, pdf: bool = False,
+                 scheduler: str | None = None) -> ReportRun:
     """Build ``<out_root>/<month>/`` (see the module docstring); returns where it is.
 
     Runs of the same month and output folder take turns (a file lock, released when
     a process dies); a run that waited finds the report up to date and returns.
     ``progress(step, seconds since start)`` is called as each step finishes. With ``pdf``
-    the dashboard is also printed to ``dashboard.pdf`` (needs Chromium).
+    the dashboard is also printed to ``dashboard.pdf`` (needs Chromium). With ``scheduler``
+    the NLP runs on a Dask cluster (:mod:`mentortrack.analytics.distributed`).
     """
     from filelock import FileLock
 
@@ -379,7 +391,7 @@ def build_report(data: str | Path | None = None, month: str | None = None, out_r
     with FileLock(str(root / f".{month}.lock")):
         remove_leftovers(root)
         run = _build_locked(data_path, "bundled sample" if not data else data_path.name, month, root, show_pii,
-                            force, workers, start, progress, loaded)
+                            force, workers, start, progress, loaded, scheduler)
         run = ReportRun(run.folder, run.rebuilt, run.seconds, note)
         if pdf and (run.rebuilt or not (run.folder / PDF_NAME).exists()):
             print_pdf(run.folder / "07_dashboard.html", run.folder / PDF_NAME)
@@ -390,7 +402,7 @@ def build_report(data: str | Path | None = None, month: str | None = None, out_r
 
 def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show_pii: bool, force: bool,
                   workers: int | None, start: float, progress: Callable[[str, float], None] | None,
-                  loaded: Any = None) -> ReportRun:
+                  loaded: Any = None, scheduler: str | None = None) -> ReportRun:
     final = root / month
     settings = report_settings()
     stamp = fingerprint(data_path, month, show_pii)
@@ -404,7 +416,7 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
     except OSError as err:
         raise ReportError(disk_problem(err, root, final)) from err
     try:
-        counts = prepare(data_path, month, work, show_pii, loaded)
+        counts = prepare(data_path, month, work, show_pii, loaded, scheduler)
         if progress:
             progress(f"loaded and analysed {data_label}: {counts['valid']:,} sessions", time.perf_counter() - start)
     except BaseException as err:
