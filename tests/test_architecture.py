@@ -56,10 +56,15 @@ def test_imports_only_run_downwards() -> None:
 def test_the_readme_layout_section_matches_the_tree() -> None:
     readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
     layout = readme.split("## Layout", 1)[1].split("```")[1]
+    lines = layout.splitlines()
     for layer in LAYERS:
-        line = next(line for line in layout.splitlines() if line.strip().startswith(f"{layer}/"))
-        described = layout[layout.index(line):].split("\n  ", 2)
-        text = " ".join(described[:2])
+        start = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{layer}/"))
+        block = [lines[start]]
+        for line in lines[start + 1:]:
+            if not line.startswith("    "):
+                break
+            block.append(line)
+        text = " ".join(block)
         for module in (p.stem for p in (PACKAGE / layer).glob("*.py") if p.stem != "__init__"):
             assert re.search(rf"\b{module}\b", text), f"README layout does not list {layer}/{module}.py"
     for folder in ("notebooks/", "parameters/", "docs/", "scripts/", "tests/", "outputs/"):
