@@ -28,7 +28,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-stt agendas notes followups emails alerts test lab bench-nlp bench-report bench-validate bench-analyze clean
+.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-stt agendas notes followups emails alerts test lab bench-nlp bench-scale bench-report bench-validate bench-analyze clean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -99,6 +99,9 @@ eval-keywords: $(STAMP) ## Share of keyword phrases a reader would accept, befor
 
 bench-nlp: $(STAMP) ## NLP throughput on real-variety feedback: per-row pipeline vs forward pass vs analyze cold/warm [ROWS=4000]
 	$(BIN)/python scripts/bench_nlp.py --rows $(if $(filter 2000,$(ROWS)),4000,$(ROWS))
+
+bench-scale: $(STAMP) ## NLP of a real-text export on 1 and 2 local Dask workers: start-up, per-text cost, speed-up
+	$(BIN)/python scripts/bench_scale.py
 
 bench-report: $(STAMP) ## Time make report cold (empty NLP cache, fresh output) and warm (same month again)
 	bash scripts/bench_report.sh $(or $(MONTH),2025-09)

@@ -101,6 +101,7 @@ class NlpModels(WorkerPlugin):  # type: ignore[misc,valid-type]
         from mentortrack.analytics import keywords, sentiment
 
         os.environ[nlp_cache.DISABLE_ENV] = "1"
+        os.environ[sentiment.THREADS_ENV] = str(getattr(getattr(worker, "state", None), "nthreads", 1) or 1)
 
         sentiment.sentiment_model(self.sentiment_model)
         keywords._keybert(self.encoder)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -69,6 +70,10 @@ NEUTRAL_PRIOR = 0.5
 
 MIXED_MIN_PROBABILITY = 0.9
 """A clause counts as clearly Positive/Negative for the mixed rule at this probability."""
+
+THREADS_ENV = "MENTORTRACK_ONNX_THREADS"
+"""Threads onnxruntime may use per process (0: one per core). A Dask worker sets its own thread count,
+so workers sharing a machine do not oversubscribe its cores."""
 
 BATCH_SIZE = 1
 """Texts per ONNX run. One: the int8 model quantizes activations with a scale taken from the whole
@@ -230,6 +235,7 @@ class FinetunedSentiment:
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = int(os.environ.get(THREADS_ENV, "0"))
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(path.with_suffix(".tokenizer.json")))
         self.tokenizer.enable_truncation(MAX_TOKENS)
