@@ -77,11 +77,22 @@ def validate(
 
     Exit code 0 when at least one row is usable, 2 otherwise.
     """
-    result = _load(file)
+    from mentortrack.contract.stream import stream_sessions
+
     quarantine_path = quarantine or Path("quarantine.csv")
-    if len(result.quarantine) or quarantine is not None:
-        result.quarantine.to_csv(quarantine_path, index=False)
-    counts = result.counts
+    first_rows: list[pd.DataFrame] = []
+    written = False
+    try:
+        totals, chunks = stream_sessions(file)
+        for chunk in chunks:
+            if len(chunk.quarantine) or (quarantine is not None and not written):
+                chunk.quarantine.to_csv(quarantine_path, index=False, mode="a" if written else "w", header=not written)
+                written = True
+            first_rows.append(chunk.quarantine.head(5))
+    except LoadError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    counts = totals.counts
     if as_json:
         typer.echo(json.dumps(counts))
     else:
@@ -90,14 +101,14 @@ def validate(
                    f"  skipped       {counts['skipped']} (repeated header or totals rows)")
         for kind, n in counts["warnings"].items():
             typer.echo(f"  warning       {kind}: {n}")
-        for note in result.notes:
+        for note in totals.notes:
             typer.echo(f"  note          {note}")
-        for line in quarantine_message(result):
+        for line in quarantine_message(pd.concat(first_rows), totals.quarantined):
             typer.echo(f"  quarantined   {line}")
-        if len(result.quarantine):
+        if totals.quarantined:
             typer.echo(f"  quarantine file: {quarantine_path}")
-    if result.sessions.empty:
-        typer.echo(f"error: {result.source}: no usable session rows.", err=True)
+    if not totals.valid:
+        typer.echo(f"error: {totals.source}: no usable session rows.", err=True)
         raise typer.Exit(2)
 
 
@@ -133,15 +144,30 @@ def kpis(
         raise typer.BadParameter("use standard or published", param_hint="--definitions")
     if by is not None and by not in k.GROUPINGS:
         raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}", param_hint="--by")
-    sessions = k.add_month(_load(file).sessions)
+    from mentortrack.contract.stream import stream_sessions
+
     scorer = score_feedback if definitions == "standard" else published_scores
-    sessions = sessions.join(scorer(sessions["learner_feedback"]))
-    if month and not (sessions["month"] == month).any():
-        typer.echo(f"error: no sessions in {month} (data covers {sessions['month'].min()} to {sessions['month'].max()}).", err=True)
+    sums: pd.DataFrame | None = None
+    try:
+        _, chunks = stream_sessions(file)
+        for chunk in chunks:
+            scored = chunk.sessions.join(scorer(chunk.sessions["learner_feedback"]))
+            part = k.monthly_sums(scored, definitions, by)
+            sums = part if sums is None else sums.add(part, fill_value=0)
+    except LoadError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    assert sums is not None
+    months = sums.index.get_level_values(0)
+    if month and month not in set(months):
+        typer.echo(f"error: no sessions in {month} (data covers {months.dropna().min()} to {months.dropna().max()}).",
+                   err=True)
         raise typer.Exit(2)
     if by:
-        scope = sessions[sessions["month"] == month] if month else sessions
-        table = k.kpis_by(scope, by, definitions)
+        scope = sums[months == month] if month else sums
+        level = 0 if by == "month" else 1
+        grouped = scope.groupby(level=level, sort=True).sum().rename_axis(by)
+        table = k.kpis_of_groups(grouped, definitions)
         if as_json:
             typer.echo(table.to_json(orient="index"))
         else:
@@ -151,7 +177,9 @@ def kpis(
             typer.echo(shown.rename(index=k.KPI_LABELS).to_string())
         return
     if month:
-        table = k.month_over_month(sessions, month, definitions)
+        before = k.previous_month(month)
+        table = k.kpi_change(k.finish(sums[months == month].sum(), definitions),
+                             k.finish(sums[months == before].sum(), definitions), month)
         if as_json:
             typer.echo(json.dumps({"month": month, "previous_month": table.attrs["previous_month"],
                                    "kpis": k.to_json_ready(dict(zip(table["kpi"], table["value"]))),
@@ -162,7 +190,7 @@ def kpis(
 
             typer.echo(kpi_comparison(table.set_index("kpi")[["value", "previous", "delta"]]).to_string(index=False))
         return
-    values = k.to_json_ready(k.compute_kpis(sessions, definitions))  # type: ignore[arg-type]
+    values = k.to_json_ready(k.finish(sums.sum(), definitions))
     if as_json:
         typer.echo(json.dumps(values))
     else:

@@ -209,17 +209,37 @@ def compute_kpis(sessions: pd.DataFrame, definitions: Definitions = "standard") 
     return finish(components(sessions, definitions).sum(), definitions)
 
 
+def _with_periods(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    if by in ("quarter", "year"):
+        period = frame["session_date"].dt.to_period("Q" if by == "quarter" else "Y")
+        frame = frame.assign(**{GROUPINGS[by]: period.astype("string")})
+    return frame
+
+
 def kpis_by(sessions: pd.DataFrame, by: str, definitions: Definitions = "standard") -> pd.DataFrame:
     """One row of KPIs per group of :data:`GROUPINGS` (mentor, program, batch, session type, age cohort,
     month, quarter or year)."""
     column = GROUPINGS[by]
-    frame = add_month(sessions)
-    if by in ("quarter", "year"):
-        period = frame["session_date"].dt.to_period("Q" if by == "quarter" else "Y")
-        frame = frame.assign(**{column: period.astype("string")})
+    frame = _with_periods(add_month(sessions), by)
     sums = components(frame, definitions).groupby(frame[column], observed=True, sort=True).sum()
+    return kpis_of_groups(sums.rename_axis(by), definitions)
+
+
+def kpis_of_groups(sums: pd.DataFrame, definitions: Definitions = "standard") -> pd.DataFrame:
+    """One row of KPIs per row of summed components (the index names the groups)."""
     rows = {key: finish(row, definitions) for key, row in sums.iterrows()}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(sums.index.name)
+
+
+def monthly_sums(sessions: pd.DataFrame, definitions: Definitions = "standard", by: str | None = None) -> pd.DataFrame:
+    """Components summed per month and, with ``by``, per group: the additive state of a chunk of an export.
+
+    Sessions without a date keep a missing month (they count in totals); chunks combine with
+    ``a.add(b, fill_value=0)``.
+    """
+    frame = _with_periods(add_month(sessions), by)
+    keys = [frame["month"], *([frame[GROUPINGS[by]]] if by and by != "month" else [])]
+    return components(frame, definitions).groupby(keys, observed=True, sort=True, dropna=False).sum()
 
 
 def previous_month(month: str) -> str:
@@ -234,13 +254,17 @@ def month_over_month(sessions: pd.DataFrame, month: str, definitions: Definition
     """
     frame = add_month(sessions)
     before = previous_month(month)
-    current = compute_kpis(frame[frame["month"] == month], definitions)
-    previous = compute_kpis(frame[frame["month"] == before], definitions)
+    return kpi_change(compute_kpis(frame[frame["month"] == month], definitions),
+                      compute_kpis(frame[frame["month"] == before], definitions), month)
+
+
+def kpi_change(current: dict[str, float], previous: dict[str, float], month: str) -> pd.DataFrame:
+    """The table of :func:`month_over_month` from the KPIs of the two months."""
     table = pd.DataFrame({"kpi": list(current), "value": list(current.values()),
                           "previous": [previous[k] for k in current]})
     table["delta"] = table["value"] - table["previous"]
     table["label"] = table["kpi"].map(KPI_LABELS).fillna(table["kpi"])
-    table.attrs.update(month=month, previous_month=before)
+    table.attrs.update(month=month, previous_month=previous_month(month))
     return table
 
 

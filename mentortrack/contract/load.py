@@ -27,12 +27,13 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from mentortrack.contract import quality
-from mentortrack.contract.parse import missing_column, parse_column, unify_case
-from mentortrack.contract.schema import COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
+from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
+from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
 from mentortrack.paths import default_sample_path
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ means the file is not text; fewer are stray bytes in cells, which the ID contrac
 TOTAL_WORDS = frozenset({"total", "totals", "grandtotal", "sum", "count", "subtotal"})
 SKIPPED_COLUMNS = ["source_row", "kind"]
 CASE_UNIFIED_COLUMNS = ("program", "batch", "mentor_name", "session_type", "age_cohort")
+SETTLED_COLUMNS = ("session_id", *CASE_UNIFIED_COLUMNS)
+"""Columns whose values settle file-wide decisions: conflicting Session_IDs and the spelling of names."""
 QUARANTINE_COLUMNS = ["source_file", "source_row", "column", "reason"]
 
 
@@ -328,13 +331,187 @@ def _schema_failures(typed: pd.DataFrame) -> pd.DataFrame:
         SESSION_SCHEMA.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases.dropna(subset=["index"])
-        reasons = cases["check"].astype(str).map({"not_nullable": "missing value",
-                                                  "field_uniqueness": "duplicate Session_ID with conflicting content"})
+        reasons = cases["check"].astype(str).map({"not_nullable": "missing value"})
         reasons = reasons.fillna(cases["check"].astype(str))
         detail = cases["failure_case"].astype(str)
-        reasons = reasons.where(cases["check"].isin(["not_nullable", "field_uniqueness"]), reasons + " '" + detail + "'")
+        reasons = reasons.where(cases["check"] == "not_nullable", reasons + " '" + detail + "'")
         return pd.DataFrame({"index": cases["index"].astype(int), "column": cases["column"], "reason": reasons})
     return pd.DataFrame(columns=["index", "column", "reason"])
+
+
+@dataclass
+class FileWide:
+    """What only the whole file can settle, applied to every row (and to every chunk of a streamed file).
+
+    Attributes:
+        dayfirst: the order of ambiguous numeric dates, from the file's evidence.
+        notes: what settling it said (date order, serial dates, time fractions).
+        case: per case-unified column, lower-cased spelling -> the file's most frequent spelling.
+        conflicting: Session_ID -> the rows (as text) it appears on with different content.
+    """
+
+    dayfirst: bool
+    notes: list[str]
+    case: dict[str, dict[str, str]]
+    conflicting: dict[str, str]
+
+
+class FileWideCounts:
+    """Value counts gathered row by row (in one go or chunk by chunk) to settle :class:`FileWide`."""
+
+    def __init__(self) -> None:
+        self.dates = pd.Series(dtype="int64")
+        self.times = pd.Series(dtype="int64")
+        self.case: dict[str, pd.Series] = {}
+        self.ids: list[pd.Series] = []
+
+    def add(self, raw: pd.DataFrame, source_row: pd.Series, unique: np.ndarray,
+            parsed: dict[str, Parsed] | None = None) -> None:
+        """Count the values of the rows where ``unique`` is true (not an exact repeat of an earlier row).
+
+        ``parsed`` holds the :data:`SETTLED_COLUMNS` already parsed for these rows, if the caller has them.
+        """
+        parsed = parsed if parsed is not None else parse_settled(raw)
+        keep = None if unique.all() else unique
+        for name, attribute in (("session_date", "dates"), ("session_time", "times")):
+            if name in raw:
+                values = raw[name] if keep is None else raw[name][keep]
+                counts = values.value_counts(sort=False)
+                setattr(self, attribute, getattr(self, attribute).add(counts, fill_value=0).astype("int64"))
+        for name in CASE_UNIFIED_COLUMNS:
+            if name in parsed:
+                values = parsed[name].values if keep is None else parsed[name].values[keep]
+                counts = values.dropna().value_counts(sort=False)
+                before = self.case.get(name, pd.Series(dtype="int64"))
+                self.case[name] = before.add(counts, fill_value=0).astype("int64").reindex(
+                    list(dict.fromkeys([*before.index, *counts.index])))
+        if "session_id" in parsed:
+            ids = parsed["session_id"].values if keep is None else parsed["session_id"].values[keep]
+            rows = source_row.to_numpy() if keep is None else source_row.to_numpy()[keep]
+            present = ids.notna().to_numpy()
+            self.ids.append(pd.Series(rows[present], index=pd.Index(ids.to_numpy()[present], dtype=object)))
+
+    def settle(self, dayfirst: bool) -> FileWide:
+        """The file-wide decisions from everything counted."""
+        notes: list[str] = []
+        decided = dayfirst
+        if len(self.dates):
+            dates = parse_date(pd.Series(self.dates.index, dtype="str"), dayfirst,
+                               pd.Series(self.dates.to_numpy()))
+            notes += dates.notes
+            decided = dates.dayfirst if dates.dayfirst is not None else dayfirst
+        if len(self.times):
+            notes += parse_time(pd.Series(self.times.index, dtype="str"), pd.Series(self.times.to_numpy())).notes
+        case = {}
+        for name, counts in self.case.items():
+            ordered = counts.sort_values(ascending=False, kind="stable")
+            best = pd.Series(ordered.index, index=ordered.index.str.lower()).groupby(level=0, sort=False).first()
+            case[name] = best.to_dict()
+        rows = pd.concat(self.ids) if self.ids else pd.Series(dtype="int64")
+        repeated = rows[rows.index.duplicated(keep=False)]
+        conflicting = repeated.astype(str).groupby(level=0, sort=False).agg(", ".join).to_dict()
+        return FileWide(decided, notes, case, conflicting)
+
+
+def parse_settled(raw: pd.DataFrame) -> dict[str, Parsed]:
+    """The :data:`SETTLED_COLUMNS` present in ``raw``, parsed (they do not depend on file-wide decisions)."""
+    return {name: parse_column(raw[name], COLUMN_BY_NAME[name]) for name in SETTLED_COLUMNS if name in raw}
+
+
+def prepare_rows(raw: pd.DataFrame, first_row: int, source: str, notes: list[str]
+                 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Canonical headers, blank lines and non-session rows dropped: the rows, their file row numbers, and
+    the skipped rows (``source_row``, ``kind``). Appends notes."""
+    raw, header_notes = map_headers(raw, source)
+    notes += header_notes
+    raw = raw.fillna("").astype(str)
+    source_row = pd.Series(raw.index.to_numpy() + first_row, index=raw.index)
+    first_blank = raw.iloc[:, 0].str.strip() == ""
+    blank_rows = pd.Series(False, index=raw.index)
+    if first_blank.any():
+        maybe = raw[first_blank]
+        blank_rows[maybe.index] = (maybe.apply(lambda col: col.str.strip()) == "").all(axis=1)
+    if blank_rows.any():
+        notes.append(f"{int(blank_rows.sum())} blank line(s) skipped.")
+        raw, source_row = raw[~blank_rows], source_row[~blank_rows]
+    kinds = non_session_rows(raw)
+    skipped = pd.DataFrame({"source_row": source_row[kinds.notna()].astype("int64"), "kind": kinds.dropna()},
+                           columns=SKIPPED_COLUMNS).reset_index(drop=True)
+    if kinds.notna().any():
+        raw, source_row = raw[kinds.isna()], source_row[kinds.isna()]
+    return raw, source_row, skipped
+
+
+def skipped_notes(skipped: pd.DataFrame) -> list[str]:
+    """One note per kind of non-session row, naming the first rows."""
+    return [f"{n} {kind}(s) inside the data dropped (row "
+            f"{', '.join(map(str, skipped.loc[skipped['kind'] == kind, 'source_row'].head(5)))})."
+            for kind, n in skipped["kind"].value_counts().items()]
+
+
+def classify_rows(raw: pd.DataFrame, source_row: pd.Series, duplicate_of: pd.Series, wide: FileWide, source: str,
+                  ragged: list[tuple[int, list[str]]], parsed: dict[str, Parsed] | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Split rows into sessions, quarantine and exact duplicates under the file-wide decisions.
+
+    ``duplicate_of`` holds, per row, the file row it repeats exactly (missing for a first
+    occurrence); ``parsed``, columns of ``raw`` already parsed (:func:`parse_settled`).
+    Returns sessions, quarantine, warnings, duplicates and, per case-unified column, how
+    many session values changed spelling.
+    """
+    parsed = dict(parsed or {})
+    is_duplicate = duplicate_of.notna()
+    duplicates = pd.DataFrame({"source_row": source_row[is_duplicate].astype("int64"),
+                               "duplicate_of_row": duplicate_of[is_duplicate].astype("int64")})
+    typed = pd.DataFrame(index=raw.index)
+    problems: list[pd.DataFrame] = []
+    for column in COLUMNS:
+        if column.name not in raw:
+            typed[column.name] = missing_column(column, raw.index)
+            continue
+        values = parsed.get(column.name) or parse_column(raw[column.name], column, wide.dayfirst,
+                                                         decided=wide.dayfirst, notes=False)
+        typed[column.name] = values.values
+        bad = values.errors.dropna()
+        problems.append(pd.DataFrame({"index": bad.index, "column": column.name, "reason": bad.to_numpy()}))
+    parse_failed = pd.concat(problems)
+    schema_failed = _schema_failures(typed)
+    already = set(zip(parse_failed["index"], parse_failed["column"]))
+    schema_failed = schema_failed[[(i, c) not in already for i, c in zip(schema_failed["index"], schema_failed["column"])]]
+    failures = [parse_failed, schema_failed]
+    if wide.conflicting:
+        clash = typed["session_id"].isin(list(wide.conflicting)).fillna(False).astype(bool) & ~is_duplicate
+        ids = typed.loc[clash, "session_id"]
+        failures.append(pd.DataFrame({"index": ids.index, "column": "session_id",
+                                      "reason": [f"Session_ID {i} appears with conflicting content in rows "
+                                                 f"{wide.conflicting[i]}" for i in ids]}))
+    failed = pd.concat(failures, ignore_index=True)
+    failed = failed[~failed["index"].isin(raw.index[is_duplicate.to_numpy()])]
+    bad_index = pd.Index(failed["index"].unique())
+    quarantine = _quarantine_table(source, raw, source_row, failed, ragged)
+    keep = ~typed.index.isin(bad_index) & ~is_duplicate.to_numpy()
+    sessions = typed[keep]
+    sessions.insert(0, "source_row", source_row[keep].astype("int64"))
+    changes: dict[str, int] = {}
+    for name in CASE_UNIFIED_COLUMNS:
+        spellings = wide.case.get(name)
+        if not spellings:
+            continue
+        codes, spelled = pd.factorize(sessions[name])
+        distinct = pd.Series(spelled, dtype="string")
+        unified = distinct.str.lower().map(spellings).fillna(distinct).astype("string")
+        changed = (unified != distinct).fillna(False).to_numpy()
+        changes[name] = int(np.isin(codes, np.flatnonzero(changed)).sum())
+        sessions[name] = pd.Series(unified.take(codes).to_numpy(), index=sessions.index, dtype="string"
+                                   ).where(codes >= 0)
+    sessions = sessions.reset_index(drop=True)
+    return sessions, quarantine, quality.find_warnings(sessions), duplicates, changes
+
+
+def case_notes(changes: dict[str, int]) -> list[str]:
+    """Notes on values unified by letter case."""
+    return [f"{n} {EXPORT_NAMES[name]} value(s) differed only by letter case and were unified."
+            for name, n in changes.items() if n]
 
 
 def load_sessions(path: str | Path | None = None, sheet: str | int | None = None, dayfirst: bool = True) -> LoadResult:
@@ -352,72 +529,36 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     path = Path(path) if path is not None else default_sample_path()
     source = str(path)
     raw, ragged, first_row, notes = read_raw(path, sheet)
-    raw, header_notes = map_headers(raw, source)
-    notes += header_notes
-    raw = raw.fillna("").astype(str)
-    source_row = pd.Series(raw.index.to_numpy() + first_row, index=raw.index)
-    first_blank = raw.iloc[:, 0].str.strip() == ""
-    blank_rows = pd.Series(False, index=raw.index)
-    if first_blank.any():
-        maybe = raw[first_blank]
-        blank_rows[maybe.index] = (maybe.apply(lambda col: col.str.strip()) == "").all(axis=1)
-    if blank_rows.any():
-        notes.append(f"{int(blank_rows.sum())} blank line(s) skipped.")
-    if blank_rows.any():
-        raw, source_row = raw[~blank_rows], source_row[~blank_rows]
-    rows_read = len(raw) + len(ragged)
+    raw, source_row, skipped = prepare_rows(raw, first_row, source, notes)
+    notes += skipped_notes(skipped)
+    rows_read = len(raw) + len(ragged) + len(skipped)
     if rows_read == 0:
         raise LoadError(f"{source}: the file has a header but no session rows.")
-    kinds = non_session_rows(raw)
-    skipped = pd.DataFrame({"source_row": source_row[kinds.notna()].astype("int64"), "kind": kinds.dropna()},
-                           columns=SKIPPED_COLUMNS).reset_index(drop=True)
-    for kind, n in skipped["kind"].value_counts().items():
-        rows = ", ".join(map(str, skipped.loc[skipped["kind"] == kind, "source_row"].head(5)))
-        notes.append(f"{n} {kind}(s) inside the data dropped (row {rows}).")
-    if kinds.notna().any():
-        raw, source_row = raw[kinds.isna()], source_row[kinds.isna()]
-
-    dup_mask, in_group = _exact_duplicates(raw)
-    group = raw[in_group].groupby(list(raw.columns), sort=False).ngroup()
-    first_row_of_group = source_row[in_group].groupby(group).transform("first")
-    duplicates = pd.DataFrame({"source_row": source_row[dup_mask], "duplicate_of_row": first_row_of_group[dup_mask]})
-    if dup_mask.any():
-        raw, source_row = raw[~dup_mask], source_row[~dup_mask]
-
-    typed = pd.DataFrame(index=raw.index)
-    problems: list[pd.DataFrame] = []
-    for column in COLUMNS:
-        if column.name not in raw:
-            typed[column.name] = missing_column(column, raw.index)
-            continue
-        parsed = parse_column(raw[column.name], column, dayfirst)
-        typed[column.name] = parsed.values
-        notes += parsed.notes
-        bad = parsed.errors.dropna()
-        problems.append(pd.DataFrame({"index": bad.index, "column": column.name, "reason": bad.to_numpy()}))
-    parse_failed = pd.concat(problems)
-    schema_failed = _schema_failures(typed)
-    already = set(zip(parse_failed["index"], parse_failed["column"]))
-    schema_failed = schema_failed[[(i, c) not in already for i, c in zip(schema_failed["index"], schema_failed["column"])]]
-    failures = _name_duplicate_rows(pd.concat([parse_failed, schema_failed], ignore_index=True), typed, source_row)
-
-    bad_index = pd.Index(failures["index"].unique())
-    quarantine = _quarantine_table(source, raw, source_row, failures, ragged)
-    keep = ~typed.index.isin(bad_index)
-    sessions = typed[keep]
-    sessions.insert(0, "source_row", source_row[keep].astype("int64"))
-    for name in CASE_UNIFIED_COLUMNS:
-        sessions[name], changed = unify_case(sessions[name])
-        if changed:
-            notes.append(f"{changed} {EXPORT_NAMES[name]} value(s) differed only by letter case and were unified.")
-    sessions = sessions.reset_index(drop=True)
-    warnings = quality.find_warnings(sessions)
-
+    duplicate_of = _duplicate_of(raw, source_row)
+    settled = parse_settled(raw)
+    counts = FileWideCounts()
+    counts.add(raw, source_row, duplicate_of.isna().to_numpy(), settled)
+    wide = counts.settle(dayfirst)
+    notes += wide.notes
+    sessions, quarantine, warnings, duplicates, changes = classify_rows(raw, source_row, duplicate_of, wide, source,
+                                                                        ragged, settled)
+    notes += case_notes(changes)
     result = LoadResult(source, sessions, quarantine, warnings, rows_read, duplicates, notes, skipped)
     check_reconciliation(result)
     log.info("%s: %d rows read, %d valid, %d quarantined, %d exact duplicates",
              source, rows_read, len(sessions), len(quarantine), len(duplicates))
     return result
+
+
+def _duplicate_of(raw: pd.DataFrame, source_row: pd.Series) -> pd.Series:
+    """Per row, the file row of the identical row it repeats (missing for first occurrences)."""
+    dup_mask, in_group = _exact_duplicates(raw)
+    duplicate_of = pd.Series(np.nan, index=raw.index)
+    if dup_mask.any():
+        group = raw[in_group].groupby(list(raw.columns), sort=False).ngroup()
+        first = source_row[in_group].groupby(group).transform("first")
+        duplicate_of[dup_mask] = first[dup_mask]
+    return duplicate_of
 
 
 def _cell_keys(column: pd.Series, wanted: set[str]) -> pd.Series:
@@ -486,19 +627,6 @@ def non_session_rows(raw: pd.DataFrame) -> pd.Series:
     return kinds
 
 
-def _name_duplicate_rows(failures: pd.DataFrame, typed: pd.DataFrame, source_row: pd.Series) -> pd.DataFrame:
-    """Say which rows share a conflicting Session_ID in each duplicate-ID reason."""
-    is_dup = failures["reason"].str.startswith("duplicate Session_ID")
-    if not is_dup.any():
-        return failures
-    index = failures.loc[is_dup, "index"]
-    ids = typed.loc[index, "session_id"].to_numpy()
-    rows = source_row.loc[index].astype(str).groupby(ids).transform(", ".join).to_numpy()
-    failures.loc[is_dup, "reason"] = [f"Session_ID {i} appears with conflicting content in rows {r}"
-                                      for i, r in zip(ids, rows)]
-    return failures
-
-
 def _quarantine_table(source: str, raw: pd.DataFrame, source_row: pd.Series, failures: pd.DataFrame,
                       ragged: list[tuple[int, list[str]]]) -> pd.DataFrame:
     """One row per quarantined input row: where, which columns, why, and the raw cells."""
@@ -529,10 +657,14 @@ def check_reconciliation(result: LoadResult) -> None:
                              f"{len(result.duplicates)} duplicates, {len(result.skipped)} non-session rows).")
 
 
-def quarantine_message(result: LoadResult, limit: int = 5) -> list[str]:
-    """Human-readable lines 'file, row N, column C: reason' for the first quarantined rows."""
+def quarantine_message(quarantine: pd.DataFrame, total: int | None = None, limit: int = 5) -> list[str]:
+    """Human-readable lines 'file, row N, column C: reason' for the first quarantined rows.
+
+    ``total`` is the number of quarantined rows when ``quarantine`` holds only the first ones.
+    """
+    total = len(quarantine) if total is None else total
     lines = [f"{row.source_file}, row {row.source_row}, column {row.column}: {row.reason}"
-             for row in result.quarantine.head(limit).itertuples()]
-    if len(result.quarantine) > limit:
-        lines.append(f"... and {len(result.quarantine) - limit} more rows in the quarantine file.")
+             for row in quarantine.head(limit).itertuples()]
+    if total > limit:
+        lines.append(f"... and {total - limit} more rows in the quarantine file.")
     return lines

@@ -49,6 +49,8 @@ class Parsed:
     values: pd.Series
     errors: pd.Series
     notes: list[str] = field(default_factory=list)
+    dayfirst: bool | None = None
+    """For dates: the order numeric dates were read in (None when the column had none)."""
 
 
 def blank(raw: pd.Series) -> pd.Series:
@@ -161,7 +163,7 @@ def parse_prep(raw: pd.Series) -> Parsed:
     return Parsed(values, _errors_where(raw, bad, "not Yes/Partial/No:"))
 
 
-def parse_time(raw: pd.Series) -> Parsed:
+def parse_time(raw: pd.Series, counts: pd.Series | None = None) -> Parsed:
     """Clock times (``9:00``, ``15:00:00``, ``3 PM``) to zero-padded ``HH:MM`` text.
 
     Excel stores a time as a fraction of a day (``0.625`` = 15:00); such values are
@@ -174,7 +176,8 @@ def parse_time(raw: pd.Series) -> Parsed:
         minutes = (fraction * 24 * 60).round().astype("Int64")
         as_clock = (minutes // 60).astype("string").str.zfill(2) + ":" + (minutes % 60).astype("string").str.zfill(2)
         raw = raw.where(fraction.isna(), as_clock)
-        notes.append(f"{int(fraction.notna().sum())} Session_Time values were Excel day fractions "
+        rows = int((counts if counts is not None else pd.Series(1, index=raw.index))[fraction.notna()].sum())
+        notes.append(f"{rows} Session_Time values were Excel day fractions "
                      f"(e.g. {fraction.dropna().iloc[0]:g} = {as_clock.dropna().iloc[0]}) and were read as clock times.")
     parts = raw.str.strip().str.extract(_TIME)
     hour = pd.to_numeric(parts[0], errors="coerce")
@@ -189,7 +192,8 @@ def parse_time(raw: pd.Series) -> Parsed:
     return Parsed(values, _errors_where(raw, bad, "not a clock time:"), notes)
 
 
-def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None = None) -> Parsed:
+def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None = None,
+               decided: bool | None = None) -> Parsed:
     """Dates in ISO (``2025-09-08``), numeric day/month forms or with month names.
 
     Numeric forms such as ``08/09/2025`` are ambiguous. The file decides: values
@@ -201,7 +205,8 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
     as such, with a note; Excel's date-time text (``2025-09-08 00:00:00``) is ISO.
 
     ``counts`` gives how many rows each value stands for when ``raw`` holds distinct
-    values only; the evidence and the notes count rows.
+    values only; the evidence and the notes count rows. ``decided`` imposes an order
+    the whole file settled already (a chunk of a streamed file): no evidence, no notes.
     """
     weight = counts if counts is not None else pd.Series(1, index=raw.index)
 
@@ -230,6 +235,9 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
         ambiguous = as_dmy.notna() & as_mdy.notna() & (a != b)
         proven_dmy, proven_mdy = rows(only_dmy), rows(only_mdy)
         use_dayfirst = dayfirst if (proven_dmy > 0) == (proven_mdy > 0) else proven_dmy > 0
+        if decided is not None:
+            use_dayfirst, ambiguous = decided, ambiguous & False
+            proven_dmy = proven_mdy = 0
         order = "day-first" if use_dayfirst else "month-first"
         if ambiguous.any():
             evidence = (
@@ -253,10 +261,14 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
 
     values = values.dt.normalize().astype("datetime64[ns]")
     bad = ~is_blank & values.isna()
-    return Parsed(values, _errors_where(raw, bad, "not a date:"), notes)
+    read_dayfirst = use_dayfirst if parts[0].notna().any() else None
+    if decided is not None:
+        notes = []
+    return Parsed(values, _errors_where(raw, bad, "not a date:"), notes, read_dayfirst)
 
 
-def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True) -> Parsed:
+def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True, decided: bool | None = None,
+                 notes: bool = True) -> Parsed:
     """Parse one raw column according to its kind in the schema.
 
     Every kind is parsed once per distinct value (one hashing pass finds them) and
@@ -264,13 +276,18 @@ def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True) -> Parse
     """
     codes, uniques = pd.factorize(raw)
     distinct = pd.Series(uniques, dtype=raw.dtype)
+    counts = pd.Series(np.bincount(codes, minlength=len(distinct)))
     if column.kind == "date":
-        parsed = parse_date(distinct, dayfirst, pd.Series(np.bincount(codes, minlength=len(distinct))))
+        parsed = parse_date(distinct, dayfirst, counts, decided)
+    elif column.kind == "time":
+        parsed = parse_time(distinct, counts)
     else:
         parsed = _parse_values(distinct, column)
+    if not notes:
+        parsed.notes = []
     values = parsed.values.take(codes).set_axis(raw.index)
     errors = parsed.errors.take(codes).set_axis(raw.index)
-    return Parsed(values.astype(canonical_dtypes()[column.name]), errors, parsed.notes)
+    return Parsed(values.astype(canonical_dtypes()[column.name]), errors, parsed.notes, parsed.dayfirst)
 
 
 def _parse_values(raw: pd.Series, column: Column) -> Parsed:

@@ -132,7 +132,6 @@ def _column(col: Column) -> pa.Column:
         canonical_dtypes()[col.name],
         checks=checks,
         nullable=not col.non_blank,
-        unique=col.name == "session_id",
         coerce=False,
     )
 
@@ -142,4 +141,6 @@ SESSION_SCHEMA = pa.DataFrameSchema(
     name="canonical sessions",
     strict=False,
 )
-"""Pandera schema of the canonical table; failures become quarantine reasons."""
+"""Pandera schema of the canonical table; failures become quarantine reasons. Session_ID uniqueness is
+checked over the whole file by :class:`mentortrack.contract.load.FileWideCounts` (a streamed file is
+checked chunk by chunk)."""
