@@ -419,7 +419,11 @@ def email(
     out: Annotated[Path, typer.Option(help="Folder for .eml files, the sent-log and missing_addresses.csv.")] = Path("outputs/email"),
     send: Annotated[bool, typer.Option("--send", help="Send through SMTP (settings in parameters/lifecycle.yaml).")] = False,
 ) -> None:
-    """Session summary e-mails to mentor and learner, and a digest per mentor; .eml files unless --send."""
+    """Session summary e-mails to mentor and learner, and a digest per mentor; .eml files unless --send.
+
+    With --send the exit code is 0 when every message was sent (now or before), 3 when some
+    were refused or deferred (listed in undeliverable.csv), 2 when nothing could be tried.
+    """
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.followups import load_directory
     from mentortrack.lifecycle.mailer import MailError, compose, write_eml
@@ -438,11 +442,15 @@ def email(
         typer.echo(f"wrote {len(paths)} messages to {out / 'eml'} (review them; --send sends)")
         return
     try:
-        sent, skipped = send_mail(mails, settings, out / "sent_log.csv")
+        delivery = send_mail(mails, settings, out / "sent_log.csv")
     except MailError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
-    typer.echo(f"sent {sent} messages; {skipped} already sent before (sent-log {out / 'sent_log.csv'})")
+    if delivery.deferred and delivery.problem:
+        typer.echo(f"error: SMTP {delivery.problem}", err=True)
+    typer.echo(f"{delivery.line()}; sent-log {out / 'sent_log.csv'}")
+    if not delivery.complete:
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -126,6 +126,8 @@ class SmtpSettings(_Strict):
     timeout: float = Field(gt=0)
     user: str = ""
     password_env: str
+    retries: int = Field(default=3, ge=0, le=20)
+    retry_wait: float = Field(default=10, ge=0)
 
 
 class EmailSettings(_Strict):

@@ -6,7 +6,10 @@ as ``.eml`` files to review. Sending uses SMTP with STARTTLS; host, port and use
 come from ``parameters/lifecycle.yaml``, the password only from the environment
 variable it names (never from a file, never written anywhere). A sent-log CSV
 keyed by message kind, session and recipient makes a re-run skip what was sent.
-Sessions or mentors without an address are listed, not dropped silently.
+One refused recipient never stops the others' mail: refusals are listed in
+``undeliverable.csv``, temporary failures are retried on a new connection and
+then left for the next run. Sessions or mentors without an address are listed,
+not dropped silently.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import csv
 import os
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -23,9 +27,11 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+from tqdm.auto import tqdm
 
 from mentortrack.analytics.summaries import mentor_digest
 from mentortrack.contract.addresses import address_problem, is_valid
+from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name
 
 SENT_LOG_COLUMNS = ["key", "recipient", "subject", "sent_at"]
@@ -155,15 +161,130 @@ def smtp_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return smtp
 
 
+UNDELIVERABLE_COLUMNS = ["status", "key", "recipient", "subject", "answer", "attempts"]
+"""``status`` is ``refused`` (the server said no for good: 5xx) or ``deferred`` (still failing for a
+temporary reason after the run's retries: 4xx, lost connection, time-out; the next run tries again)."""
+
+
+@dataclass
+class Delivery:
+    """What a sending run did; ``undeliverable`` lists refused and deferred messages with the server's answer."""
+
+    sent: int = 0
+    already_sent: int = 0
+    refused: int = 0
+    deferred: int = 0
+    undeliverable: Path | None = None
+    problem: str = ""
+    """The last connection-level problem, when messages stayed deferred because of it."""
+
+    @property
+    def complete(self) -> bool:
+        """True when every message was sent now or before."""
+        return not (self.refused or self.deferred)
+
+    def line(self) -> str:
+        """The one-line account of the run."""
+        text = f"sent {self.sent}, already sent {self.already_sent}, refused {self.refused}, deferred {self.deferred}"
+        if not self.complete:
+            text += f" (listed in {self.undeliverable}; deferred messages are tried again by the next run)"
+        return text
+
+
+class _Temporary(Exception):
+    """The connection is unusable for now (dropped, timed out, 421); the rest of this round is deferred."""
+
+
+def _answer(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {text}".strip()
+
+
+def _deliver(server: smtplib.SMTP, message: EmailMessage) -> tuple[str, str]:
+    """Send one message: ``("sent", "")``, ``("refused", answer)`` or ``("deferred", answer)``.
+
+    Raises:
+        _Temporary: the connection was lost or the server is closing it.
+    """
+    try:
+        server.send_message(message)
+    except smtplib.SMTPRecipientsRefused as err:
+        code, text = next(iter(err.recipients.values()))
+        answer = _answer(code, text)
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as err:
+        answer = _answer(err.smtp_code, err.smtp_error)
+        code = err.smtp_code
+    except smtplib.SMTPResponseException as err:
+        if err.smtp_code == 421:
+            raise _Temporary(_answer(err.smtp_code, err.smtp_error)) from err
+        answer, code = _answer(err.smtp_code, err.smtp_error), err.smtp_code
+    except (smtplib.SMTPServerDisconnected, OSError) as err:
+        raise _Temporary(str(err) or type(err).__name__) from err
+    else:
+        return "sent", ""
+    if code == 421:
+        raise _Temporary(answer)
+    return ("refused" if 500 <= code < 600 else "deferred"), answer
+
+
+def _connect(smtp: dict[str, Any], password: str, context: ssl.SSLContext | None) -> smtplib.SMTP:
+    """An open, authenticated session.
+
+    Raises:
+        MailError: the server took the connection but refused or broke off the login, or lacks STARTTLS.
+        _Temporary: the server could not be reached or answered with a temporary failure.
+    """
+    where = f"SMTP {smtp['host']}:{smtp['port']}"
+    server = None
+    try:
+        server = smtplib.SMTP(smtp["host"], int(smtp["port"]), timeout=float(smtp.get("timeout", 30)))
+        if smtp.get("starttls", True):
+            server.starttls(context=context or ssl.create_default_context())
+    except smtplib.SMTPNotSupportedError as err:
+        _close(server)
+        raise MailError(f"{where}: {err}") from err
+    except (smtplib.SMTPException, OSError) as err:
+        _close(server)
+        raise _Temporary(f"{smtp['host']}:{smtp['port']}: {err or type(err).__name__}") from err
+    if smtp.get("user"):
+        try:
+            server.login(smtp["user"], password)
+        except smtplib.SMTPResponseException as err:
+            _close(server)
+            raise MailError(f"{where}: login refused: {_answer(err.smtp_code, err.smtp_error)}") from err
+        except (smtplib.SMTPException, OSError) as err:
+            _close(server)
+            raise MailError(f"{where}: login failed: {err or type(err).__name__}") from err
+    return server
+
+
+def _close(server: smtplib.SMTP | None) -> None:
+    if server is None:
+        return
+    try:
+        server.quit()
+    except (smtplib.SMTPException, OSError):
+        server.close()
+
+
 def send(mails: list[Mail], settings: dict[str, Any], sent_log: str | Path,
-         context: ssl.SSLContext | None = None) -> tuple[int, int]:
-    """Send through SMTP, skipping messages already in the sent-log; returns (sent, skipped).
+         context: ssl.SSLContext | None = None, sleep: Any = time.sleep) -> Delivery:
+    """Send through SMTP, message by message, skipping messages already in the sent-log.
+
+    A permanent refusal (5xx) of one message is recorded and the run goes on. Temporary
+    failures (4xx, a dropped connection, a time-out, 421) are retried in up to
+    ``smtp.retries`` further rounds, each after a wait (``smtp.retry_wait`` seconds, doubling)
+    and on a new connection; what still fails is deferred to the next run. Refused and
+    deferred messages are written to ``undeliverable.csv`` beside the sent-log (rewritten
+    each run). The sent-log gets a line as soon as the server accepts a message, so no
+    message is sent twice by later runs.
 
     Host, port and user come from the settings or ``MENTORTRACK_SMTP_HOST/PORT/USER``; the
     password only from the environment variable named by ``smtp.password_env``.
 
     Raises:
-        MailError: a user is configured but the password variable is empty, or the server refuses.
+        MailError: a user is configured but the password variable is empty, the server
+            refuses the login, or the sent-log cannot be written (sending stops at once).
     """
     smtp = smtp_settings(settings)
     password = os.environ.get(smtp["password_env"], "")
@@ -173,25 +294,80 @@ def send(mails: list[Mail], settings: dict[str, Any], sent_log: str | Path,
     log = Path(sent_log)
     log.parent.mkdir(parents=True, exist_ok=True)
     done = _sent_keys(log)
-    todo = [m for m in mails if (m.key, m.recipient) not in done]
-    if not todo:
-        return 0, len(mails)
-    new_log = not log.exists()
+    result = Delivery(undeliverable=log.parent / "undeliverable.csv")
+    pending = [m for m in mails if (m.key, m.recipient) not in done]
+    result.already_sent = len(mails) - len(pending)
+    failed: dict[Mail, tuple[str, str, int]] = {}
+    rounds = int(smtp.get("retries", 3)) + 1
+    for round_number in range(rounds):
+        if not pending:
+            break
+        if round_number:
+            sleep(float(smtp.get("retry_wait", 10)) * 2 ** (round_number - 1))
+        pending = _send_round(pending, smtp, password, context, settings["from_address"], log, failed, result)
+    result.refused = sum(1 for status, _, _ in failed.values() if status == "refused")
+    result.deferred = sum(1 for status, _, _ in failed.values() if status == "deferred")
+    _write_undeliverable(result.undeliverable, failed)
+    return result
+
+
+def _send_round(pending: list[Mail], smtp: dict[str, Any], password: str, context: ssl.SSLContext | None,
+                sender: str, log: Path, failed: dict[Mail, tuple[str, str, int]], result: Delivery) -> list[Mail]:
+    """One pass over ``pending`` on one connection; returns the messages to try again."""
+    retry: list[Mail] = []
+
+    def defer(mails: list[Mail], answer: str) -> None:
+        for mail in mails:
+            attempts = failed.get(mail, ("", "", 0))[2] + 1
+            failed[mail] = ("deferred", answer, attempts)
+            retry.append(mail)
+
     try:
-        with smtplib.SMTP(smtp["host"], int(smtp["port"]), timeout=float(smtp.get("timeout", 30))) as server, \
-                log.open("a", newline="", encoding="utf-8") as handle:
+        server = _connect(smtp, password, context)
+    except _Temporary as err:
+        result.problem = str(err)
+        defer(pending, str(err))
+        return retry
+    new_log = not log.exists() or log.stat().st_size == 0
+    try:
+        with log.open("a", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=SENT_LOG_COLUMNS)
             if new_log:
                 writer.writeheader()
-            if smtp.get("starttls", True):
-                server.starttls(context=context or ssl.create_default_context())
-            if smtp.get("user"):
-                server.login(smtp["user"], password)
-            for mail in todo:
-                server.send_message(to_message(mail, settings["from_address"]))
-                writer.writerow({"key": mail.key, "recipient": mail.recipient, "subject": mail.subject,
-                                 "sent_at": pd.Timestamp.now(tz="UTC").isoformat()})
-                handle.flush()
-    except (smtplib.SMTPException, OSError) as err:
-        raise MailError(f"SMTP {smtp['host']}:{smtp['port']}: {err}") from err
-    return len(todo), len(mails) - len(todo)
+            for position, mail in enumerate(tqdm(pending, desc="sending", unit="message", leave=False,
+                                                 disable=len(pending) < 20)):
+                try:
+                    status, answer = _deliver(server, to_message(mail, sender))
+                except _Temporary as err:
+                    result.problem = str(err)
+                    defer(pending[position:], str(err))
+                    break
+                if status == "sent":
+                    failed.pop(mail, None)
+                    result.sent += 1
+                    _log_sent(writer, handle, mail, log, result)
+                elif status == "refused":
+                    failed[mail] = ("refused", answer, failed.get(mail, ("", "", 0))[2] + 1)
+                else:
+                    defer([mail], answer)
+    except OSError as err:
+        raise MailError(f"cannot write the sent-log {log}: {err.strerror or err}; sending stopped after "
+                        f"{result.sent} message(s) so that none is sent twice") from err
+    finally:
+        _close(server)
+    return retry
+
+
+def _log_sent(writer: csv.DictWriter, handle: Any, mail: Mail, log: Path, result: Delivery) -> None:
+    """Record an accepted message at once (flushed to disk)."""
+    writer.writerow({"key": mail.key, "recipient": mail.recipient, "subject": mail.subject,
+                     "sent_at": pd.Timestamp.now(tz="UTC").isoformat()})
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _write_undeliverable(path: Path, failed: dict[Mail, tuple[str, str, int]]) -> None:
+    rows = [{"status": status, "key": mail.key, "recipient": mail.recipient, "subject": mail.subject,
+             "answer": answer, "attempts": attempts} for mail, (status, answer, attempts) in failed.items()]
+    table = pd.DataFrame(rows, columns=UNDELIVERABLE_COLUMNS).sort_values(["status", "key"])
+    neutralize_formulas(table).to_csv(path, index=False)
