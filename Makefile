@@ -106,7 +106,7 @@ bench-scale: $(STAMP) ## NLP of a real-text export on 1 and 2 local Dask workers
 bench-report: $(STAMP) ## Time make report cold (empty NLP cache, fresh output) and warm (same month again)
 	bash scripts/bench_report.sh $(or $(MONTH),2025-09)
 
-bench-validate: $(STAMP) ## Time and measure peak memory of validate on a generated 1,000,000-row export
+bench-validate: $(STAMP) ## Time and peak memory of validate and kpis on 1 million generated rows and on 10 million (streamed)
 	bash scripts/bench_validate.sh
 
 bench-analyze: $(STAMP) ## Time analyze cold and warm on the sample and on 100,000 generated rows

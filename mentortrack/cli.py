@@ -16,6 +16,7 @@ import pandas as pd
 import typer
 
 from mentortrack.contract.load import LoadError, LoadResult, load_sessions, quarantine_message
+from mentortrack.safe_paths import writing
 
 app = typer.Typer(help="Analytics and reports for 1:1 mentorship programs.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -86,7 +87,9 @@ def validate(
         totals, chunks = stream_sessions(file)
         for chunk in chunks:
             if len(chunk.quarantine) or (quarantine is not None and not written):
-                chunk.quarantine.to_csv(quarantine_path, index=False, mode="a" if written else "w", header=not written)
+                with writing(quarantine_path):
+                    chunk.quarantine.to_csv(quarantine_path, index=False, mode="a" if written else "w",
+                                            header=not written)
                 written = True
             first_rows.append(chunk.quarantine.head(5))
     except LoadError as err:
@@ -434,7 +437,8 @@ def email(
     mails, missing = compose(_enriched_history(file), period, load_directory(directory or package_data("mentor_directory.csv")),
                              settings)
     out.mkdir(parents=True, exist_ok=True)
-    missing.to_csv(out / "missing_addresses.csv", index=False)
+    with writing(out / "missing_addresses.csv"):
+        missing.to_csv(out / "missing_addresses.csv", index=False)
     if missing.shape[0]:
         typer.echo(f"{len(missing)} messages have no address (listed in {out / 'missing_addresses.csv'})")
     if not send:
@@ -471,5 +475,28 @@ def alerts(
     typer.echo(text)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "alerts.md").write_text(text, encoding="utf-8")
-        neutralize_formulas(found).to_csv(out / "alerts.csv", index=False)
+        with writing(out):
+            (out / "alerts.md").write_text(text, encoding="utf-8")
+            neutralize_formulas(found).to_csv(out / "alerts.csv", index=False)
+
+
+def run() -> None:
+    """The ``mentortrack`` executable: :data:`app`, with a full, read-only or forbidden disk as one line.
+
+    Exit code 2 for those, like every other problem the user can fix.
+    """
+    import errno
+    import sys
+
+    from mentortrack.reports.report import DISK_ERRORS
+
+    try:
+        app()
+    except OSError as err:
+        if err.errno not in DISK_ERRORS:
+            raise
+        where = f" {err.filename}" if err.filename else ""
+        cause = err.strerror or errno.errorcode.get(err.errno or 0, str(err))
+        hint = "free space or choose another folder" if err.errno in (errno.ENOSPC, errno.EDQUOT) else "choose another folder"
+        print(f"error: cannot write{where}: {cause} ({hint})", file=sys.stderr)
+        sys.exit(2)

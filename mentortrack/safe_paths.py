@@ -8,6 +8,8 @@ Every such name goes through :func:`safe_name`, and every path through
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 MAX_NAME_LENGTH = 80
@@ -51,3 +53,15 @@ def inside(root: Path, path: Path) -> Path:
     if resolved != base and base not in resolved.parents:
         raise UnsafePathError(f"refusing to write {path}: it is outside {root}")
     return path
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Name ``path`` in a write error that does not name its file (a full disk shows up at write or
+    close, and Python's error then carries no file name)."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename or err.errno is None:
+            raise
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from err

@@ -347,13 +347,19 @@ class FileWide:
         dayfirst: the order of ambiguous numeric dates, from the file's evidence.
         notes: what settling it said (date order, serial dates, time fractions).
         case: per case-unified column, lower-cased spelling -> the file's most frequent spelling.
-        conflicting: Session_ID -> the rows (as text) it appears on with different content.
+        conflicting: hash of a Session_ID (:func:`id_hashes`) -> the rows (as text) it appears on with
+            different content.
     """
 
     dayfirst: bool
     notes: list[str]
     case: dict[str, dict[str, str]]
-    conflicting: dict[str, str]
+    conflicting: dict[int, str]
+
+
+def id_hashes(ids: pd.Series) -> np.ndarray:
+    """64-bit hashes of Session_IDs (8 bytes a row where the IDs themselves take about 60)."""
+    return pd.util.hash_array(ids.to_numpy(dtype=object), categorize=False)
 
 
 class FileWideCounts:
@@ -363,7 +369,8 @@ class FileWideCounts:
         self.dates = pd.Series(dtype="int64")
         self.times = pd.Series(dtype="int64")
         self.case: dict[str, pd.Series] = {}
-        self.ids: list[pd.Series] = []
+        self.id_hashes: list[np.ndarray] = []
+        self.id_rows: list[np.ndarray] = []
 
     def add(self, raw: pd.DataFrame, source_row: pd.Series, unique: np.ndarray,
             parsed: dict[str, Parsed] | None = None) -> None:
@@ -389,7 +396,8 @@ class FileWideCounts:
             ids = parsed["session_id"].values if keep is None else parsed["session_id"].values[keep]
             rows = source_row.to_numpy() if keep is None else source_row.to_numpy()[keep]
             present = ids.notna().to_numpy()
-            self.ids.append(pd.Series(rows[present], index=pd.Index(ids.to_numpy()[present], dtype=object)))
+            self.id_hashes.append(id_hashes(ids[present]))
+            self.id_rows.append(rows[present].astype(np.int64))
 
     def settle(self, dayfirst: bool) -> FileWide:
         """The file-wide decisions from everything counted."""
@@ -407,9 +415,16 @@ class FileWideCounts:
             ordered = counts.sort_values(ascending=False, kind="stable")
             best = pd.Series(ordered.index, index=ordered.index.str.lower()).groupby(level=0, sort=False).first()
             case[name] = best.to_dict()
-        rows = pd.concat(self.ids) if self.ids else pd.Series(dtype="int64")
-        repeated = rows[rows.index.duplicated(keep=False)]
-        conflicting = repeated.astype(str).groupby(level=0, sort=False).agg(", ".join).to_dict()
+        hashes = np.concatenate(self.id_hashes) if self.id_hashes else np.empty(0, dtype=np.uint64)
+        rows = np.concatenate(self.id_rows) if self.id_rows else np.empty(0, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")
+        hashes, rows = hashes[order], rows[order]
+        repeated = np.zeros(len(hashes), dtype=bool)
+        same = hashes[1:] == hashes[:-1]
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        conflicting = pd.Series(rows[repeated]).astype(str).groupby(hashes[repeated], sort=False).agg(
+            ", ".join).to_dict()
         return FileWide(decided, notes, case, conflicting)
 
 
@@ -480,11 +495,12 @@ def classify_rows(raw: pd.DataFrame, source_row: pd.Series, duplicate_of: pd.Ser
     schema_failed = schema_failed[[(i, c) not in already for i, c in zip(schema_failed["index"], schema_failed["column"])]]
     failures = [parse_failed, schema_failed]
     if wide.conflicting:
-        clash = typed["session_id"].isin(list(wide.conflicting)).fillna(False).astype(bool) & ~is_duplicate
-        ids = typed.loc[clash, "session_id"]
-        failures.append(pd.DataFrame({"index": ids.index, "column": "session_id",
+        ids = typed["session_id"][typed["session_id"].notna().to_numpy() & ~is_duplicate.to_numpy()]
+        hashes = id_hashes(ids)
+        clash = np.isin(hashes, np.fromiter(wide.conflicting, dtype=np.uint64))
+        failures.append(pd.DataFrame({"index": ids.index[clash], "column": "session_id",
                                       "reason": [f"Session_ID {i} appears with conflicting content in rows "
-                                                 f"{wide.conflicting[i]}" for i in ids]}))
+                                                 f"{wide.conflicting[h]}" for i, h in zip(ids[clash], hashes[clash])]}))
     failed = pd.concat(failures, ignore_index=True)
     failed = failed[~failed["index"].isin(raw.index[is_duplicate.to_numpy()])]
     bad_index = pd.Index(failed["index"].unique())

@@ -48,8 +48,8 @@ from mentortrack.paths import default_sample_path
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 1_000_000
-"""Rows per chunk: about 1.4 GB of working memory at the peak of a chunk."""
+CHUNK_ROWS = 500_000
+"""Rows per chunk: validating one takes about 1 GB at its peak."""
 STREAM_BYTES = 256 * 1024 * 1024
 """CSV files larger than this are streamed by the CLI (about 1.3 million rows)."""
 

@@ -23,7 +23,7 @@ from mentortrack.analytics.keywords import SEPARATOR, themes
 from mentortrack.contract.load import LoadError, map_headers, read_raw
 from mentortrack.contract.parse import parse_column
 from mentortrack.contract.schema import COLUMN_BY_NAME
-from mentortrack.safe_paths import inside, safe_name
+from mentortrack.safe_paths import inside, safe_name, writing
 
 UPCOMING_COLUMNS = ("session_id", "session_date", "session_time", "program", "learner_id", "learner_name",
                     "learner_email", "mentor_name", "session_type", "scheduled_duration_mins")
@@ -180,7 +180,8 @@ def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: dict[
         agenda = build_agenda(session, history, settings, lacking_by_type)
         markdown, page = render(agenda)
         stem = inside(out, out / safe_name(session["session_id"], used))
-        stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
-        stem.with_suffix(".html").write_text(page, encoding="utf-8")
+        with writing(stem.with_suffix(".md")):
+            stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
+            stem.with_suffix(".html").write_text(page, encoding="utf-8")
         written.append((stem.with_suffix(".md"), agenda))
     return written

@@ -22,7 +22,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from mentortrack.contract.addresses import is_valid
 from mentortrack.reports.privacy import neutralize_formulas
-from mentortrack.safe_paths import inside, safe_name
+from mentortrack.safe_paths import inside, safe_name, writing
 
 QUEUE_COLUMNS = ["priority", "session_id", "session_date", "mentor_name", "mentor_email", "learner_id",
                  "learner_email", "session_type", "level", "reasons", "proposed_start", "proposed_end", "invite"]
@@ -109,11 +109,13 @@ def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: dict[
     used: set[str] = set()
     for _, row in queue.iterrows():
         path = inside(out, out / "invites" / f"{safe_name(row['session_id'], used)}.ics")
-        path.write_bytes(invite(row, row["mentor_email"], organizer, as_of))
+        with writing(path):
+            path.write_bytes(invite(row, row["mentor_email"], organizer, as_of))
         names.append(path.relative_to(out).as_posix())
     queue["invite"] = names
     table = queue[QUEUE_COLUMNS].assign(session_date=queue["session_date"].dt.strftime("%Y-%m-%d"),
                                         proposed_start=queue["proposed_start"].map(lambda t: t.isoformat()),
                                         proposed_end=queue["proposed_end"].map(lambda t: t.isoformat()))
-    neutralize_formulas(table).to_csv(out / "followup_queue.csv", index=False)
+    with writing(out / "followup_queue.csv"):
+        neutralize_formulas(table).to_csv(out / "followup_queue.csv", index=False)
     return table

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from mentortrack.analytics.summaries import mentor_digest
 from mentortrack.contract.addresses import address_problem, is_valid
 from mentortrack.reports.privacy import neutralize_formulas
-from mentortrack.safe_paths import inside, safe_name
+from mentortrack.safe_paths import inside, safe_name, writing
 
 SENT_LOG_COLUMNS = ["key", "recipient", "subject", "sent_at"]
 
@@ -138,7 +138,8 @@ def write_eml(mails: list[Mail], sender: str, out: str | Path) -> list[Path]:
     used: set[str] = set()
     for mail in mails:
         path = inside(out, out / f"{safe_name(mail.key, used)}.eml")
-        path.write_bytes(bytes(to_message(mail, sender)))
+        with writing(path):
+            path.write_bytes(bytes(to_message(mail, sender)))
         paths.append(path)
     return paths
 
@@ -370,4 +371,5 @@ def _write_undeliverable(path: Path, failed: dict[Mail, tuple[str, str, int]]) -
     rows = [{"status": status, "key": mail.key, "recipient": mail.recipient, "subject": mail.subject,
              "answer": answer, "attempts": attempts} for mail, (status, answer, attempts) in failed.items()]
     table = pd.DataFrame(rows, columns=UNDELIVERABLE_COLUMNS).sort_values(["status", "key"])
-    neutralize_formulas(table).to_csv(path, index=False)
+    with writing(path):
+        neutralize_formulas(table).to_csv(path, index=False)

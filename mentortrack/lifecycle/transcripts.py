@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mentortrack.safe_paths import inside, safe_name
+from mentortrack.safe_paths import inside, safe_name, writing
 
 GAP_SECONDS = 10.0
 """Silences longer than this (seconds) are listed as gaps."""
@@ -289,17 +289,20 @@ def write_notes(utterances: list[Utterance], path: Path, out: Path, sessions: pd
     learner = str(session["learner_name"]) if session is not None and pd.notna(session["learner_name"]) else None
     notes = take_notes(utterances, path.name, sid, learner, late_offset(session, recording_start))
     stem = inside(out, out / safe_name(sid or path.stem))
-    stem.with_suffix(".md").write_text(render_markdown(notes), encoding="utf-8")
+    with writing(stem.with_suffix(".md")):
+        stem.with_suffix(".md").write_text(render_markdown(notes), encoding="utf-8")
     payload = {**notes.row(), "attendance": notes.attendance.to_dict("records"),
                "speakers_detail": notes.speakers.to_dict("records"), "action_items_detail": notes.actions.to_dict("records"),
                "gaps": notes.gaps.to_dict("records"), "summary": notes.summary, "keywords": notes.keywords,
                "transcript_text": [asdict(u) for u in utterances]}
-    stem.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=float), encoding="utf-8")
+    with writing(stem.with_suffix(".json")):
+        stem.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=float), encoding="utf-8")
     table_path = out / "notes.csv"
     table = pd.read_csv(table_path) if table_path.exists() else pd.DataFrame()
     if len(table):
         table = table[table["transcript"] != path.name]
-    pd.concat([table, pd.DataFrame([notes.row()])], ignore_index=True).to_csv(table_path, index=False)
+    with writing(table_path):
+        pd.concat([table, pd.DataFrame([notes.row()])], ignore_index=True).to_csv(table_path, index=False)
     return stem.with_suffix(".md")
 
 

@@ -410,10 +410,13 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
         log.info("%s is up to date", final)
         return ReportRun(final, False, time.perf_counter() - start)
 
+    work = None
     try:
         work = Path(tempfile.mkdtemp(prefix=f".{month}.", dir=root))
         (work / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
     except OSError as err:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
         raise ReportError(disk_problem(err, root, final)) from err
     try:
         counts = prepare(data_path, month, work, show_pii, loaded, scheduler)

@@ -10,16 +10,18 @@ from pathlib import Path
 import pandas as pd
 
 from mentortrack.contract.schema import canonical_dtypes
+from mentortrack.safe_paths import writing
 
 
 def write_table(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write the enriched table as Parquet (``.parquet``) or CSV (anything else)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".parquet":
-        frame.to_parquet(out, index=False)
-    else:
-        frame.to_csv(out, index=False)
+    with writing(out):
+        if out.suffix.lower() == ".parquet":
+            frame.to_parquet(out, index=False)
+        else:
+            frame.to_csv(out, index=False)
     return out
 
 
