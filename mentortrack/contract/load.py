@@ -119,7 +119,7 @@ def _find_header(text: str) -> tuple[str, int]:
     The header is the row with the most session-export column names; ties go to the
     earliest row and, for the delimiter, to the order of :data:`DELIMITERS`.
     """
-    head = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS + 1])
+    head = "\n".join(text[:1 << 20].splitlines()[:HEADER_SEARCH_ROWS + 1])
     best = (0, ",", 0)
     for sep in DELIMITERS:
         rows = list(csv.reader(io.StringIO(head), delimiter=sep))
@@ -128,7 +128,7 @@ def _find_header(text: str) -> tuple[str, int]:
             if found > best[0]:
                 best = (found, sep, number)
     if best[0] == 0:
-        first = text.split("\n", 1)[0]
+        first = text[:1 << 20].split("\n", 1)[0]
         return max(DELIMITERS, key=first.count), 0
     return best[1], best[2]
 

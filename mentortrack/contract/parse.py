@@ -79,29 +79,6 @@ def parse_text(raw: pd.Series) -> Parsed:
     return Parsed(values, pd.Series(pd.NA, index=raw.index, dtype="string"))
 
 
-def unify_case(values: pd.Series) -> tuple[pd.Series, int]:
-    """Map values that differ only by letter case to their most frequent spelling.
-
-    Returns the unified values and how many rows changed spelling. Works on the
-    distinct values (one hashing pass), then maps back.
-    """
-    codes, uniques = pd.factorize(values)
-    if len(uniques) == 0:
-        return values, 0
-    spellings = pd.DataFrame({"spelling": pd.Series(uniques, dtype="string"),
-                              "rows": np.bincount(codes[codes >= 0], minlength=len(uniques))})
-    spellings["key"] = spellings["spelling"].str.lower()
-    best = spellings.sort_values("rows", ascending=False, kind="stable").groupby("key")["spelling"].first()
-    canonical_of_unique = spellings["key"].map(best)
-    changed_unique = (canonical_of_unique != spellings["spelling"]).to_numpy()
-    changed = int(spellings["rows"][changed_unique].sum())
-    if not changed:
-        return values.astype("string"), 0
-    unified = pd.Series(canonical_of_unique.to_numpy()[np.where(codes >= 0, codes, 0)], index=values.index,
-                        dtype="string")
-    return unified.where(codes >= 0), changed
-
-
 def parse_issue_flag(raw: pd.Series) -> Parsed:
     """Text, with known Issue_Flag values matched case- and space-insensitively."""
     parsed = parse_text(raw)
@@ -272,9 +249,14 @@ def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True, decided:
     """Parse one raw column according to its kind in the schema.
 
     Every kind is parsed once per distinct value (one hashing pass finds them) and
-    mapped back to the rows; for dates the file's evidence still counts rows.
+    mapped back to the rows, unless most values are distinct (IDs, e-mails), which are
+    parsed in place; for dates the file's evidence still counts rows.
     """
     codes, uniques = pd.factorize(raw)
+    if column.kind not in ("date", "time") and len(uniques) > len(raw) // 2:
+        parsed = _parse_values(raw, column)
+        return Parsed(parsed.values.astype(canonical_dtypes()[column.name]), parsed.errors, [] if not notes else
+                      parsed.notes, parsed.dayfirst)
     distinct = pd.Series(uniques, dtype=raw.dtype)
     counts = pd.Series(np.bincount(codes, minlength=len(distinct)))
     if column.kind == "date":
