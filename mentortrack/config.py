@@ -65,9 +65,28 @@ class MentorRanking(_Strict):
     bottom_n: int = Field(gt=0)
 
 
+class HealthWeights(_Strict):
+    rating: float = Field(ge=0)
+    positive_feedback: float = Field(ge=0)
+    follow_up: float = Field(ge=0)
+    action_items: float = Field(ge=0)
+    prep: float = Field(ge=0)
+    kept_sessions: float = Field(ge=0)
+    learner_attendance: float = Field(ge=0)
+
+
+class HealthSettings(_Strict):
+    threshold: float = Field(ge=0, le=100)
+    min_sessions: int = Field(ge=1)
+    prior_sessions: float = Field(ge=0)
+    trend_months: int = Field(gt=0)
+    weights: HealthWeights
+
+
 class WarningSettings(_Strict):
     rules: dict[str, Rule]
     mentors: MentorRanking
+    health: HealthSettings
 
 
 class SentimentSettings(_Strict):

@@ -1,0 +1,149 @@
+"""Mentor health: one 0–100 score per mentor and month, from parts a manager can check.
+
+Components, each a share between 0 (worst) and 1 (best), over the mentor's sessions of
+the month (``n`` is the component's denominator):
+
+==================  ====================================================  ===============================
+component           value                                                 n
+==================  ====================================================  ===============================
+rating              (average post-session rating − 1) / 4                 completed sessions with a rating
+positive_feedback   1 − Negative / completed sessions with feedback       completed sessions with feedback
+follow_up           completed with a follow-up scheduled / completed      completed sessions
+action_items        completed with action items documented / completed    completed sessions
+prep                completed with prep ``Yes`` / completed with prep      completed sessions with prep recorded
+kept_sessions       1 − Cancelled / (Completed + No-show + Cancelled)     resolved sessions
+learner_attendance  1 − No-show / (Completed + No-show)                   attended-or-missed sessions
+==================  ====================================================  ===============================
+
+(The export does not say who cancelled, so ``kept_sessions`` counts every cancellation.)
+
+**Small samples are shrunk towards the program.** Each component is estimated as
+``(n · mentor value + k · program value) / (n + k)``, the program value being that of
+all mentors in the same month and ``k`` = ``health.prior_sessions`` (5): a mentor with two
+sessions sits close to the program, one with forty shows their own record. A mentor with
+fewer than ``health.min_sessions`` sessions in the month gets no score. The score is
+``100 × Σ weight · component / Σ weight`` over the components the program has data for
+(weights in ``parameters/warnings.yaml``); below ``health.threshold`` (40) the mentor is
+at risk. The explanation names the components furthest below the program, in the
+mentor's raw figures ("follow-ups 40 %, 2 negative comments").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mentortrack.config import load_parameters
+
+COMPONENTS = ("rating", "positive_feedback", "follow_up", "action_items", "prep", "kept_sessions",
+              "learner_attendance")
+LABELS = {"rating": "Rating", "positive_feedback": "Positive feedback", "follow_up": "Follow-ups",
+          "action_items": "Action items", "prep": "Prep", "kept_sessions": "Kept sessions",
+          "learner_attendance": "Learner attendance"}
+HEALTH_COLUMNS = ["mentor_name", "month", "sessions", "score", "at_risk", "explanation",
+                  *[f"{c}_raw" for c in COMPONENTS], *[f"{c}_n" for c in COMPONENTS]]
+
+
+def _parts(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Per session, the numerator (``<c>_hit``) and denominator (``<c>_n``) of every component."""
+    status = sessions["session_status"].astype("string")
+    completed = (status == "Completed").fillna(False).to_numpy()
+    rating = sessions["post_session_rating"].astype("float64")
+    rated = completed & rating.notna().to_numpy()
+    feedback = sessions["learner_feedback"].astype("string").str.strip().fillna("") != ""
+    with_feedback = completed & feedback.to_numpy()
+    negative = (sessions["sentiment"].astype("string") == "Negative").fillna(False).to_numpy()
+    prep = sessions["mentor_prep_done"].astype("string")
+    prep_recorded = completed & prep.notna().to_numpy()
+    resolved = status.isin(["Completed", "No-show", "Cancelled"]).fillna(False).to_numpy()
+    attendance = status.isin(["Completed", "No-show"]).fillna(False).to_numpy()
+    flag = {name: sessions[name].fillna(False).astype(bool).to_numpy() for name in
+            ("follow_up_scheduled", "action_items_documented")}
+    parts = {
+        "rating_hit": np.where(rated, (rating.fillna(1).to_numpy() - 1) / 4, 0.0), "rating_n": rated,
+        "positive_feedback_hit": with_feedback & ~negative, "positive_feedback_n": with_feedback,
+        "follow_up_hit": completed & flag["follow_up_scheduled"], "follow_up_n": completed,
+        "action_items_hit": completed & flag["action_items_documented"], "action_items_n": completed,
+        "prep_hit": prep_recorded & (prep == "Yes").fillna(False).to_numpy(), "prep_n": prep_recorded,
+        "kept_sessions_hit": resolved & (status != "Cancelled").fillna(False).to_numpy(), "kept_sessions_n": resolved,
+        "learner_attendance_hit": attendance & (status == "Completed").fillna(False).to_numpy(),
+        "learner_attendance_n": attendance,
+    }
+    frame = pd.DataFrame({k: np.asarray(v, dtype="float64") for k, v in parts.items()}, index=sessions.index)
+    frame["sessions"] = 1.0
+    return frame
+
+
+def health_scores(sessions: pd.DataFrame, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One row per mentor and month (``YYYY-MM``): score, at-risk flag, explanation, raw components and their n.
+
+    ``sessions`` needs the enriched columns (``sentiment``) and ``month``. Scores are NaN for
+    mentors with fewer than ``health.min_sessions`` sessions in the month.
+    """
+    settings = (parameters if parameters is not None else load_parameters("warnings"))["health"]
+    weights = {c: float(settings["weights"].get(c, 0)) for c in COMPONENTS}
+    k = float(settings["prior_sessions"])
+    if sessions.empty:
+        return pd.DataFrame(columns=HEALTH_COLUMNS)
+    parts = _parts(sessions)
+    keys = [sessions["mentor_name"].astype("string"), sessions["month"].astype("string")]
+    sums = parts.groupby(keys, observed=True).sum().rename_axis(["mentor_name", "month"])
+    program = parts.groupby(sessions["month"].astype("string").to_numpy()).sum()
+    table = pd.DataFrame(index=sums.index)
+    table["sessions"] = sums["sessions"].astype(int)
+    weighted, total_weight = pd.Series(0.0, index=sums.index), pd.Series(0.0, index=sums.index)
+    for c in COMPONENTS:
+        hit, n = sums[f"{c}_hit"], sums[f"{c}_n"]
+        months = sums.index.get_level_values("month")
+        prior = (program[f"{c}_hit"] / program[f"{c}_n"].replace(0, np.nan)).reindex(months).to_numpy()
+        table[f"{c}_raw"] = hit / n.replace(0, np.nan)
+        table[f"{c}_n"] = n.astype(int)
+        table[f"{c}_program"] = prior
+        shrunk = (hit + k * prior) / (n + k)
+        usable = ~np.isnan(prior) & (weights[c] > 0)
+        weighted += np.where(usable, weights[c] * np.nan_to_num(shrunk), 0.0)
+        total_weight += np.where(usable, weights[c], 0.0)
+    score = 100 * weighted / total_weight.replace(0, np.nan)
+    table["score"] = score.where(table["sessions"] >= int(settings["min_sessions"])).round(1)
+    table["at_risk"] = (table["score"] < float(settings["threshold"])).astype(bool)
+    table["explanation"] = [_explain(row, weights) for _, row in table.iterrows()]
+    return table.reset_index()
+
+
+def _explain(row: pd.Series, weights: dict[str, float]) -> str:
+    """The score and the (at most two) components furthest below the program, in raw figures."""
+    if pd.isna(row["score"]):
+        return f"no score: {int(row['sessions'])} session(s) this month"
+    gaps = {c: weights[c] * (row[f"{c}_program"] - row[f"{c}_raw"]) for c in COMPONENTS
+            if weights[c] > 0 and pd.notna(row[f"{c}_raw"]) and pd.notna(row[f"{c}_program"])
+            and row[f"{c}_raw"] < row[f"{c}_program"]}
+    worst = sorted(gaps, key=lambda c: -gaps[c])[:2]
+    if not worst:
+        return f"{row['score']:.0f}: no part below the program"
+    return f"{row['score']:.0f}: " + ", ".join(_figure(c, row) for c in worst)
+
+
+def _figure(component: str, row: pd.Series) -> str:
+    raw, n = row[f"{component}_raw"], int(row[f"{component}_n"])
+    misses = round(n * (1 - raw))
+    match component:
+        case "rating":
+            return f"rating {1 + 4 * raw:.1f}/5"
+        case "positive_feedback":
+            return f"{misses} negative comment{'s' if misses != 1 else ''}"
+        case "kept_sessions":
+            return f"{misses} cancellation{'s' if misses != 1 else ''}"
+        case "learner_attendance":
+            return f"{misses} learner no-show{'s' if misses != 1 else ''}"
+        case _:
+            return f"{LABELS[component].lower()} {raw:.0%}"
+
+
+def health_trend(scores: pd.DataFrame, month: str, months: int) -> pd.DataFrame:
+    """Scores of the ``months`` months ending with ``month``: mentors as rows, months as columns."""
+    last = pd.Period(month, freq="M")
+    wanted = [(last - i).strftime("%Y-%m") for i in range(months - 1, -1, -1)]
+    window = scores[scores["month"].isin(wanted)]
+    return window.pivot(index="mentor_name", columns="month", values="score").reindex(columns=wanted)

@@ -1,0 +1,82 @@
+"""Mentor health scores computed by hand on small frames."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from mentortrack.analytics.health import health_scores, health_trend
+
+ONLY_RATING_AND_FOLLOW_UP = {"health": {
+    "threshold": 40, "min_sessions": 3, "prior_sessions": 2, "trend_months": 3,
+    "weights": {"rating": 1, "positive_feedback": 0, "follow_up": 1, "action_items": 0, "prep": 0,
+                "kept_sessions": 0, "learner_attendance": 0}}}
+
+
+def sessions(rows: list[tuple]) -> pd.DataFrame:
+    """Rows of (mentor, month, status, rating, follow-up, sentiment)."""
+    frame = pd.DataFrame(rows, columns=["mentor_name", "month", "session_status", "post_session_rating",
+                                        "follow_up_scheduled", "sentiment"])
+    frame["post_session_rating"] = frame["post_session_rating"].astype("Int64")
+    frame["learner_feedback"] = frame["sentiment"].map({"Negative": "bad", "Positive": "good"})
+    frame["mentor_prep_done"] = "Yes"
+    frame["action_items_documented"] = True
+    return frame
+
+
+SEPTEMBER = sessions([
+    ("A", "2025-09", "Completed", 5, True, "Positive"),
+    ("A", "2025-09", "Completed", 3, False, "Positive"),
+    ("A", "2025-09", "Completed", None, False, "No feedback"),
+    ("A", "2025-09", "Completed", 1, False, "Negative"),
+    ("B", "2025-09", "Completed", 4, True, "Positive"),
+    ("B", "2025-09", "Completed", 4, True, "Positive"),
+])
+
+
+def test_scores_are_shrunk_towards_the_program_and_explained() -> None:
+    table = health_scores(SEPTEMBER, ONLY_RATING_AND_FOLLOW_UP).set_index("mentor_name")
+    # program: rating (0.5+1+0+0.75+0.75... per (r-1)/4) = 3.0 / 5 rated = 0.6; follow-ups 3 / 6 = 0.5
+    # A: rating (1.5 + 2*0.6) / (3 + 2) = 0.54; follow-up (1 + 2*0.5) / (4 + 2) = 1/3; score 100 * (0.54 + 1/3) / 2
+    assert table.loc["A", "score"] == pytest.approx(43.7, abs=0.05)
+    assert table.loc["A", "explanation"] == "44: follow-ups 25%, rating 3.0/5"
+    assert table.loc["A", "rating_raw"] == pytest.approx(0.5) and table.loc["A", "rating_n"] == 3
+    assert not table.loc["A", "at_risk"]
+    assert math.isnan(table.loc["B", "score"]) and table.loc["B", "explanation"] == "no score: 2 session(s) this month"
+
+
+def test_threshold_marks_mentors_at_risk_and_weights_come_from_parameters() -> None:
+    stricter = {"health": {**ONLY_RATING_AND_FOLLOW_UP["health"], "threshold": 50}}
+    assert health_scores(SEPTEMBER, stricter).set_index("mentor_name").loc["A", "at_risk"]
+    only_rating = {"health": {**ONLY_RATING_AND_FOLLOW_UP["health"],
+                              "weights": {**ONLY_RATING_AND_FOLLOW_UP["health"]["weights"], "follow_up": 0}}}
+    assert health_scores(SEPTEMBER, only_rating).set_index("mentor_name").loc["A", "score"] == pytest.approx(54.0)
+
+
+def test_no_prior_weight_gives_the_raw_record_and_negative_comments_are_counted() -> None:
+    raw = {"health": {**ONLY_RATING_AND_FOLLOW_UP["health"], "prior_sessions": 0,
+                      "weights": {**ONLY_RATING_AND_FOLLOW_UP["health"]["weights"], "follow_up": 0,
+                                  "rating": 0, "positive_feedback": 1}}}
+    table = health_scores(SEPTEMBER, raw).set_index("mentor_name")
+    # A: 3 completed with feedback, 1 negative -> 2/3; program 5 with feedback, 1 negative -> 0.8
+    assert table.loc["A", "score"] == pytest.approx(66.7, abs=0.05)
+    assert table.loc["A", "explanation"] == "67: 1 negative comment"
+
+
+def test_trend_lists_the_last_months_per_mentor() -> None:
+    october = SEPTEMBER.assign(month="2025-10")
+    scores = health_scores(pd.concat([SEPTEMBER, october], ignore_index=True), ONLY_RATING_AND_FOLLOW_UP)
+    trend = health_trend(scores, "2025-10", 3)
+    assert list(trend.columns) == ["2025-08", "2025-09", "2025-10"]
+    assert math.isnan(trend.loc["A", "2025-08"]) and trend.loc["A", "2025-10"] == pytest.approx(43.7, abs=0.05)
+
+
+def test_the_bundled_sample_has_a_score_for_every_busy_mentor(bundled_enriched) -> None:  # noqa: ANN001
+    from mentortrack.analytics.kpis import add_month
+    from mentortrack.reports.storage import read_enriched
+
+    scores = health_scores(add_month(read_enriched(bundled_enriched)))
+    busy = scores[scores["sessions"] >= 3]
+    assert busy["score"].between(0, 100).all() and busy["explanation"].str.match(r"^\d+: ").all()
