@@ -43,6 +43,7 @@ class ReportSettings(_Strict):
     dashboard_kpis: list[str]
     kpi_tiles: list[str]
     red_list_limit: int = Field(gt=0)
+    compare_min_sessions: int = Field(default=30, ge=0)
     workers: int = Field(gt=0)
     kernel: str
 

@@ -99,7 +99,7 @@ def test_html_is_safe_to_share(built: Path) -> None:
 
 def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:
     book = openpyxl.load_workbook(built / "exports" / "mentortrack_2025-09.xlsx")
-    assert book.sheetnames == ["Sessions", "Mentors", "KPIs"]
+    assert book.sheetnames == ["Sessions", "Mentors", "Mentor health", "KPIs"]
     sheet = book["Sessions"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     cells = [c for row in sheet.iter_rows() for c in row]
@@ -114,6 +114,25 @@ def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:
     dim = pd.read_csv(built / "exports" / "powerbi" / "dim_mentor.csv")
     assert set(fact["mentor_key"].astype(int)) <= set(dim["mentor_key"])  # every session joins to a mentor
     assert dim["mentor_key"].is_unique
+
+
+def test_health_scores_reach_the_reports_and_exports(built: Path) -> None:
+    from mentortrack.analytics.health import health_scores
+
+    expected = health_scores(read_enriched(built / "enriched.parquet"))
+    september = expected[expected["month"] == MONTH].set_index("mentor_name")
+    shown = {k: v for k, v in _values(built, "06_early_warnings")["health"].items() if v is not None}
+    assert shown == pytest.approx(september["score"].dropna().to_dict())
+    dim = pd.read_csv(built / "exports" / "powerbi" / "dim_mentor.csv").set_index("mentor_name")
+    both = dim["health_score"].dropna()
+    assert len(both) and both.to_dict() == pytest.approx(september["score"].reindex(both.index).to_dict())
+    health = pd.read_csv(built / "exports" / "powerbi" / "fact_mentor_health.csv")
+    assert len(health) == len(expected) and health["mentor_key"].notna().all()
+    sheet = pd.read_excel(built / "exports" / f"mentortrack_{MONTH}.xlsx", sheet_name="Mentor health").set_index(
+        "mentor_name")
+    assert sheet[MONTH].dropna().to_dict() == pytest.approx(september["score"].dropna().to_dict())
+    assert _values(built, "07_dashboard")["at_risk"] == sorted(september.index[september["at_risk"]], key=lambda m:
+                                                                september.loc[m, "score"])
 
 
 def test_unchanged_rerun_is_not_rebuilt(built: Path, hostile_export: Path) -> None:

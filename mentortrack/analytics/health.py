@@ -147,3 +147,20 @@ def health_trend(scores: pd.DataFrame, month: str, months: int) -> pd.DataFrame:
     wanted = [(last - i).strftime("%Y-%m") for i in range(months - 1, -1, -1)]
     window = scores[scores["month"].isin(wanted)]
     return window.pivot(index="mentor_name", columns="month", values="score").reindex(columns=wanted)
+
+
+def month_scores(scores: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Each mentor's health in ``month`` (``all``: in the last month they had sessions), indexed by mentor."""
+    if month == "all":
+        latest = scores.sort_values("month").groupby("mentor_name").tail(1)
+    else:
+        latest = scores[scores["month"] == month]
+    return latest.set_index("mentor_name")
+
+
+def with_health(mentors: pd.DataFrame, scores: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The mentor table (indexed by mentor) with ``health_score``, ``health_at_risk`` and ``health_explanation``."""
+    current = month_scores(scores, month)
+    return mentors.assign(health_score=current["score"].reindex(mentors.index),
+                          health_at_risk=current["at_risk"].reindex(mentors.index).fillna(False).astype(bool),
+                          health_explanation=current["explanation"].reindex(mentors.index))

@@ -143,7 +143,7 @@ def components(sessions: pd.DataFrame, definitions: Definitions = "standard") ->
         "no_show": _flag(status == "No-show"),
         "cancelled": _flag(status == "Cancelled"),
         "rescheduled": _flag(status == "Rescheduled"),
-        "rating_sum": rating, "rated": rated,
+        "rating_sum": rating, "rated": rated, "rating_sq_sum": rating * rating,
         "prep_recorded": _flag(scope & prep.notna()),
         "prep_yes": _flag(scope & (prep == "Yes")),
         "prep_partial": _flag(scope & (prep == "Partial")),
@@ -264,7 +264,8 @@ def kpi_change(current: dict[str, float], previous: dict[str, float], month: str
                           "previous": [previous[k] for k in current]})
     table["delta"] = table["value"] - table["previous"]
     table["label"] = table["kpi"].map(KPI_LABELS).fillna(table["kpi"])
-    table.attrs.update(month=month, previous_month=previous_month(month))
+    table.attrs.update(month=month, previous_month=previous_month(month), sessions=int(current["total_sessions"]),
+                       previous_sessions=int(previous["total_sessions"]))
     return table
 
 

@@ -29,6 +29,10 @@ SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
 
 
+HIGHER_IS_BETTER_FALSE = {"no_show_rate", "cancellation_rate", "negative_feedback_rate"}
+"""Rates where being above the program is bad (coloured red)."""
+
+
 def use_theme() -> None:
     """The suite's seaborn theme (call once per notebook)."""
     sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 100, "axes.titleweight": "bold"})
@@ -257,6 +261,58 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
     ax.invert_yaxis()
     ax.set(title=title, xlabel="Sessions", ylabel="")
     ax.legend(loc="lower right")
+    return fig
+
+
+def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor health by month") -> Figure:
+    """One line per mentor (rows of :func:`mentortrack.analytics.health.health_trend`), with the at-risk line."""
+    fig, ax = _figure(8, 3.6)
+    shown = trend.dropna(how="all")
+    if shown.empty:
+        _no_data(ax, title)
+        return fig
+    for name, row in shown.iterrows():
+        ax.plot(list(row.index), row.to_numpy(dtype=float), marker="o", label=str(name))
+    ax.axhline(threshold, color=LEVEL_COLOURS["red"], linestyle="--", linewidth=1)
+    ax.annotate(f"at risk below {threshold:g}", (0, threshold), textcoords="offset points", xytext=(2, -12),
+                fontsize=8, color=LEVEL_COLOURS["red"])
+    ax.set(title=title, xlabel="Month", ylabel="Health score (0–100)", ylim=(0, 100))
+    ax.legend(loc="center left", bbox_to_anchor=(1, 0.5), fontsize=8, frameon=False)
+    return fig
+
+
+def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top: int = 12) -> Figure:
+    """Each group's value of ``kpi`` with its 95 % interval, and the program's value as a dashed line.
+
+    ``table`` is :func:`mentortrack.analytics.comparisons.compare` output (its first column names the
+    groups); groups whose interval lies wholly above or below the program are coloured. Only groups
+    with ``min_n`` or more sessions in the KPI's denominator are drawn, the ``top`` largest of them.
+    """
+    eligible = table[(table["kpi"] == kpi) & (table["n"] >= min_n)]
+    rows = eligible.nlargest(top, "n").sort_values("value")
+    if len(eligible) < len(table[(table["kpi"] == kpi) & (table["n"] > 0)]):
+        title = f"{title} (n ≥ {min_n}" + (f", largest {top})" if len(eligible) > top else ")")
+    fig, ax = _figure(7, max(2.5, 0.35 * len(rows) + 1.2))
+    if rows.empty:
+        _no_data(ax, title)
+        return fig
+    names = rows.iloc[:, 0].astype(str).to_numpy()
+    colours = rows["verdict"].map({"above": LEVEL_COLOURS["green"], "below": LEVEL_COLOURS["red"]}).fillna("#78909c")
+    if kpi in HIGHER_IS_BETTER_FALSE:
+        colours = rows["verdict"].map({"above": LEVEL_COLOURS["red"], "below": LEVEL_COLOURS["green"]}).fillna("#78909c")
+    for y, (_, r) in enumerate(rows.iterrows()):
+        ax.plot([r["low"], r["high"]], [y, y], color=colours.iloc[y], linewidth=2)
+        ax.scatter([r["value"]], [y], color=colours.iloc[y], zorder=3)
+        ax.annotate(f"n={r['n']}", (r["high"], y), textcoords="offset points", xytext=(4, -3), fontsize=7, color="#555")
+    program = float(rows["overall"].iloc[0])
+    is_rate = kpi != "avg_rating"
+    ax.axvline(program, color="#37474f", linestyle="--", linewidth=1,
+               label=f"program {program:.1%}" if is_rate else f"program {program:.2f}")
+    ax.set_yticks(range(len(rows)), names)
+    if is_rate:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set(title=title, xlabel=f"{KPI_LABELS.get(kpi, kpi)}, 95 % interval", ylabel="")
     return fig
 
 

@@ -4,9 +4,11 @@ Both are safe to forward: learner PII is masked unless asked for, and every text
 cell that a spreadsheet would run as a formula (``= + - @``) is neutralised.
 
 Power BI shape: ``fact_sessions.csv`` (one row per session, ISO dates, a
-``mentor_key`` foreign key) and ``dim_mentor.csv`` (one row per mentor with its
-warning summary). The workbook has a Sessions sheet with the level as cell
-fill, a Mentors sheet and a KPIs sheet; headers are frozen, filters on.
+``mentor_key`` foreign key), ``dim_mentor.csv`` (one row per mentor with its
+warning summary and health score) and ``fact_mentor_health.csv`` (one row per
+mentor and month: score, at-risk flag, components). The workbook has a Sessions
+sheet with the level as cell fill, a Mentors sheet, a Mentor health sheet (score
+fills by band) and a KPIs sheet; headers are frozen, filters on.
 """
 
 from __future__ import annotations
@@ -49,16 +51,28 @@ def mentor_dimension(mentors: pd.DataFrame, keys: dict[str, int]) -> pd.DataFram
     return neutralize_formulas(dim.sort_values("mentor_key"))
 
 
+def health_fact(health: pd.DataFrame, keys: dict[str, int]) -> pd.DataFrame:
+    """One row per mentor and month with ``mentor_key``, score, at-risk flag, explanation and raw components."""
+    table = health.assign(mentor_key=health["mentor_name"].map(keys).astype("Int64"))
+    return neutralize_formulas(table[["mentor_key", *[c for c in health.columns]]])
+
+
 def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | Path,
-                  show_pii: bool | None = None) -> list[Path]:
-    """Write ``fact_sessions.csv`` and ``dim_mentor.csv`` (UTF-8 with BOM so Excel reads accents)."""
+                  show_pii: bool | None = None, health: pd.DataFrame | None = None) -> list[Path]:
+    """Write ``fact_sessions.csv``, ``dim_mentor.csv`` and, with ``health``, ``fact_mentor_health.csv``
+    (UTF-8 with BOM so Excel reads accents)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    keys = mentor_keys(enriched["mentor_name"], mentors.index)
+    names = [enriched["mentor_name"], mentors.index] + ([health["mentor_name"]] if health is not None else [])
+    keys = mentor_keys(*names)
     fact, dim = folder / "fact_sessions.csv", folder / "dim_mentor.csv"
     fact_table(enriched, keys, show_pii).to_csv(fact, index=False, encoding="utf-8-sig")
     mentor_dimension(mentors, keys).to_csv(dim, index=False, encoding="utf-8-sig")
-    return [fact, dim]
+    if health is None:
+        return [fact, dim]
+    scores = folder / "fact_mentor_health.csv"
+    health_fact(health, keys).to_csv(scores, index=False, encoding="utf-8-sig")
+    return [fact, dim, scores]
 
 
 def _width(series: pd.Series, header: str) -> int:
@@ -67,19 +81,24 @@ def _width(series: pd.Series, header: str) -> int:
 
 
 def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame, path: str | Path,
-                show_pii: bool | None = None) -> Path:
-    """Write the workbook: Sessions (level fills), Mentors, KPIs; frozen headers, filters, widths."""
+                show_pii: bool | None = None, health: pd.DataFrame | None = None, threshold: float = 40) -> Path:
+    """Write the workbook: Sessions (level fills), Mentors, Mentor health (with ``health``: one row per mentor,
+    one column per month, scores filled red below ``threshold``), KPIs; frozen headers, filters, widths."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = mentor_keys(enriched["mentor_name"], mentors.index)
     sessions = fact_table(enriched, keys, show_pii)
     mentor_sheet = mentor_dimension(mentors, keys)
+    sheets = [("Sessions", sessions), ("Mentors", mentor_sheet)]
+    if health is not None:
+        trend = health.pivot(index="mentor_name", columns="month", values="score").sort_index()
+        sheets.append(("Mentor health", neutralize_formulas(trend.reset_index())))
     kpi_sheet = neutralize_formulas(kpis.assign(label=kpis["kpi"].map(KPI_LABELS).fillna(kpis["kpi"])))
     kpi_sheet = kpi_sheet[["label", *[c for c in kpi_sheet.columns if c != "label"]]]
     with pd.ExcelWriter(path, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
         book = writer.book
-        for name, frame in (("Sessions", sessions), ("Mentors", mentor_sheet), ("KPIs", kpi_sheet)):
+        for name, frame in (*sheets, ("KPIs", kpi_sheet)):
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             sheet.freeze_panes(1, 0)
@@ -93,6 +112,13 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
                 fmt = book.add_format({"bg_color": fill, "font_color": LEVEL_COLOURS[level], "bold": True})
                 sheet.conditional_format(1, 0, len(sessions), len(sessions.columns) - 1, {
                     "type": "formula", "criteria": f'=${_column_letter(col)}2="{level}"', "format": fmt})
+        if health is not None and "Mentor health" in writer.sheets:
+            frame = dict(sheets)["Mentor health"]
+            bands = [("red", "<", threshold), ("amber", "<", threshold + 20), ("green", ">=", threshold + 20)]
+            for level, criteria, value in bands:
+                fmt = book.add_format({"bg_color": LEVEL_FILLS[level], "font_color": LEVEL_COLOURS[level]})
+                writer.sheets["Mentor health"].conditional_format(1, 1, max(len(frame), 1), len(frame.columns) - 1, {
+                    "type": "cell", "criteria": criteria, "value": value, "format": fmt})
     return path
 
 

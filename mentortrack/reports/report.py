@@ -117,6 +117,7 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = 
     """
     from mentortrack.analytics.early_warnings import mentor_table
     from mentortrack.analytics.enrich import enrich
+    from mentortrack.analytics.health import health_scores, with_health
     from mentortrack.analytics.kpis import add_month
     from mentortrack.analytics.summaries import mentor_digest
     from mentortrack.config import load_parameters
@@ -148,10 +149,13 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = 
     scope = enriched if month == ALL_MONTHS else enriched[enriched["month"] == month]
     ctx = ReportContext(history=enriched, scope=scope, month=month, data_label=str(data), output_dir=folder)
     warning_params = load_parameters("warnings")
-    mentors = mentor_table(ctx.window(warning_params["mentors"]["window_months"]), warning_params)
+    health = health_scores(enriched, warning_params)
+    mentors = with_health(mentor_table(ctx.window(warning_params["mentors"]["window_months"]), warning_params),
+                          health, month)
     exports = folder / "exports"
-    write_excel(scope, mentors, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii)
-    write_powerbi(scope, mentors, exports / "powerbi", show_pii)
+    write_excel(scope, mentors, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, health,
+                warning_params["health"]["threshold"])
+    write_powerbi(scope, mentors, exports / "powerbi", show_pii, health)
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
     return counts

@@ -59,22 +59,31 @@ def format_delta(kpi: str, delta: float) -> str:
     return f"{delta:+.2f}"
 
 
-def kpi_tiles(table: pd.DataFrame, kpis: list[str]) -> str:
-    """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table."""
+def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0) -> str:
+    """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table.
+
+    When either month has fewer than ``min_sessions`` sessions the tiles say the months are
+    too small to compare instead of showing a change.
+    """
     rows = table.set_index("kpi")
+    sessions, before = table.attrs.get("sessions"), table.attrs.get("previous_sessions")
+    too_small = sessions is not None and before is not None and 0 < min(sessions, before) < min_sessions
     tiles = []
     for kpi in kpis:
         value, delta = rows.at[kpi, "value"], rows.at[kpi, "delta"]
         good = HIGHER_IS_BETTER.get(kpi)
         colour = "#555"
-        if good is not None and not math.isnan(delta) and delta != 0:
+        if too_small:
+            delta = math.nan
+        elif good is not None and not math.isnan(delta) and delta != 0:
             colour = LEVEL_COLOURS["green"] if (delta > 0) == good else LEVEL_COLOURS["red"]
+        change = (f"too few sessions to compare ({sessions} vs {before})" if too_small else
+                  f"{format_delta(kpi, delta)} vs {table.attrs.get('previous_month', 'previous')}")
         tiles.append(
             f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:4px;'
             f'background:#fafafa"><div style="font-size:12px;color:#666">{html.escape(KPI_LABELS.get(kpi, kpi))}</div>'
             f'<div style="font-size:26px;font-weight:600">{format_value(kpi, value)}</div>'
-            f'<div style="font-size:12px;color:{colour}">{html.escape(format_delta(kpi, delta))} vs '
-            f'{html.escape(str(table.attrs.get("previous_month", "previous")))}</div></div>')
+            f'<div style="font-size:12px;color:{colour}">{html.escape(change)}</div></div>')
     return '<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
 
 
@@ -89,9 +98,12 @@ COLUMN_LABELS = {
     "completed": "Completed", "warning_rate": "Warning rate", "red": "Red sessions", "red_rate": "Red rate",
     "amber": "Amber sessions", "negative_feedback": "Negative feedback", "rank": "Rank",
     "eligible": "Ranked (enough sessions)", "rule": "Rule", "month": "Month", "post_session_rating": "Rating",
+    "health_score": "Health", "health_at_risk": "At risk", "health_explanation": "Health, weakest parts",
+    "score": "Health", "at_risk": "At risk", "explanation": "Weakest parts",
     "n": "n", "digest": "Digest", "kind": "Kind", "message": "Message", "column": "Column", "reason": "Reason",
     "source_row": "Row", "count": "Count", "share": "Share", "standard": "Standard", "published": "Published",
     "previous": "Previous month", "delta": "Change", "value": "Value", "kpi": "KPI",
+    "interval": "95 % interval", "overall": "Program", "verdict": "Verdict", "grouping": "Grouping", "group": "Group",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
 
@@ -167,6 +179,37 @@ def level_table(frame: pd.DataFrame, show_pii: bool | None = None, caption: str 
 
     return styler.apply(fill, axis=1).map(
         lambda v: f"color:{LEVEL_COLOURS[v]};font-weight:600" if v in LEVEL_COLOURS else "", subset=["level"])
+
+
+def health_table(frame: pd.DataFrame, threshold: float, caption: str | None = None) -> Styler:
+    """Mentor health scores (columns ``score`` or ``health_score``, or months of a trend) coloured by band:
+    red below ``threshold``, amber within 20 points above it, green above that."""
+    numeric = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and
+               (str(c) in ("score", "health_score") or str(c)[:4].isdigit())]
+
+    def band(value: object) -> str:
+        if not isinstance(value, float) or math.isnan(value):
+            return ""
+        level = "red" if value < threshold else "amber" if value < threshold + 20 else "green"
+        return f"background-color:{LEVEL_FILLS[level]};color:{LEVEL_COLOURS[level]};font-weight:600"
+
+    styler = styled(frame, caption=caption)
+    return styler.format({c: lambda v: "–" if pd.isna(v) else f"{v:.0f}" for c in numeric}).map(band, subset=numeric)
+
+
+def comparison_table(compared: pd.DataFrame) -> pd.DataFrame:
+    """:func:`mentortrack.analytics.comparisons.compare` output as people read it: KPI labels, each value and
+    interval in its KPI's unit (rates in %, the rating in points), the verdict."""
+    group = compared.columns[0]
+
+    def shown(column: str) -> list[str]:
+        return [format_value(k, v) for k, v in zip(compared["kpi"], compared[column])]
+
+    return pd.DataFrame({
+        group: compared[group].astype(str), "kpi": compared["kpi"].map(KPI_LABELS).fillna(compared["kpi"]),
+        "sessions": compared["sessions"], "n": compared["n"], "value": shown("value"),
+        "interval": [f"{lo} – {hi}" if lo != "–" else "–" for lo, hi in zip(shown("low"), shown("high"))],
+        "overall": shown("overall"), "verdict": compared["verdict"]})
 
 
 def escaped_quotes(texts: pd.Series, limit: int = 5) -> str:

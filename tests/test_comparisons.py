@@ -1,0 +1,63 @@
+"""95 % intervals and verdicts computed by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import enriched, row
+
+from mentortrack.analytics.comparisons import compare, mean_interval, wilson
+from mentortrack.analytics.kpis import month_over_month
+from mentortrack.reports.tables import comparison_table, kpi_tiles
+
+
+def test_wilson_interval_by_hand() -> None:
+    # 8/10: centre (0.8 + z²/20) / (1 + z²/10), half z/(1 + z²/10) * sqrt(0.8*0.2/10 + z²/400), z = 1.96
+    low, high = wilson(8, 10)
+    assert (float(low), float(high)) == pytest.approx((0.4902, 0.9433), abs=1e-4)
+    low, high = wilson([0, 5], [4, 0])
+    assert low[0] == 0 and high[0] == pytest.approx(0.4899, abs=1e-4) and pd.isna(low[1])
+
+
+def test_t_interval_of_a_mean_by_hand() -> None:
+    # ratings 4, 5, 3: mean 4, sd 1, t(0.975, 2) = 4.3027 -> 4 ± 4.3027 / sqrt(3)
+    low, high = mean_interval(12, 16 + 25 + 9, 3)
+    assert (float(low), float(high)) == pytest.approx((1.5159, 6.4841), abs=1e-4)
+    assert pd.isna(mean_interval(4, 16, 1)[0])
+
+
+def test_groups_are_called_out_only_when_the_interval_says_so(tmp_path: Path) -> None:
+    rows, labels = [], []
+    for i in range(10):
+        rows.append(row(Session_ID=f"X{i}", Program="X", Session_Status="Completed" if i < 9 else "No-show",
+                        Learner_Attended="Yes" if i < 9 else "No", Post_Session_Rating="4" if i < 9 else "",
+                        Learner_Feedback="good" if i < 9 else "", Actual_Duration_mins="40" if i < 9 else "0"))
+        labels.append("Positive" if i < 9 else "No feedback")
+    for i in range(10):
+        done = i < 2
+        rows.append(row(Session_ID=f"Y{i}", Program="Y", Session_Status="Completed" if done else "No-show",
+                        Learner_Attended="Yes" if done else "No", Post_Session_Rating="4" if done else "",
+                        Learner_Feedback="good" if done else "", Actual_Duration_mins="40" if done else "0"))
+        labels.append("Positive" if done else "No feedback")
+    rows.append(row(Session_ID="Z0", Program="Z"))
+    labels.append("Positive")
+    table = compare(enriched(tmp_path, rows, labels, [None] * len(rows)), "program", ["completion_rate"])
+    table = table.set_index("program")
+    # program: 12 completed of 21 resolved
+    assert table["overall"].unique().tolist() == pytest.approx([12 / 21])
+    assert (table.loc["X", "low"], table.loc["X", "high"]) == pytest.approx((0.5958, 0.9821), abs=1e-4)
+    assert (table.loc["Y", "low"], table.loc["Y", "high"]) == pytest.approx((0.0567, 0.5098), abs=1e-4)
+    assert table["verdict"].to_dict() == {"X": "above", "Y": "below", "Z": "no clear difference"}
+    assert table["n"].to_dict() == {"X": 10, "Y": 10, "Z": 1} and table.loc["X", "sessions"] == 10
+    shown = comparison_table(table.reset_index()).set_index("program")
+    assert shown.loc["X", "value"] == "90.0%" and shown.loc["X", "interval"] == "59.6% – 98.2%"
+
+
+def test_tiles_say_when_a_month_is_too_small_to_compare(tmp_path: Path) -> None:
+    rows = [row(Session_ID=f"S{i}", Session_Date="2025-09-10" if i < 3 else "2025-08-10") for i in range(10)]
+    table = month_over_month(enriched(tmp_path, rows, ["Positive"] * 10, [None] * 10), "2025-09")
+    assert (table.attrs["sessions"], table.attrs["previous_sessions"]) == (3, 7)
+    assert "too few sessions to compare (3 vs 7)" in kpi_tiles(table, ["completion_rate"], min_sessions=5)
+    assert "pp vs 2025-08" in kpi_tiles(table, ["completion_rate"], min_sessions=3)
