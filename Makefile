@@ -13,6 +13,7 @@ AS_OF    ?= 2025-10-31##  date the follow-up queue is made on (YYYY-MM-DD)
 AT       ?=##  date-time the alert window ends (default: AS_OF 23:59)
 PERIOD   ?= 2025-10##  e-mail period: YYYY-MM or YYYY-MM-DD:YYYY-MM-DD
 SEND     ?=##  1: send the e-mails through SMTP instead of writing .eml files
+WEEK     ?=##  any day (YYYY-MM-DD) of the week to digest; empty: the month MONTH (or, without it, last week)
 UPCOMING ?=##  booked sessions CSV for agendas (default: the bundled example)
 TRANSCRIPTS ?=##  transcripts or recordings for notes (default: the bundled examples)
 SCHEDULER ?=##  run the NLP of analyze/report on Dask: tcp://HOST:PORT or local:N (N local worker processes)
@@ -28,7 +29,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-stt agendas notes followups emails alerts test lab bench-nlp bench-scale bench-report bench-validate bench-analyze clean
+.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-stt agendas notes followups reminders emails digest alerts test lab bench-nlp bench-scale bench-report bench-validate bench-analyze clean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -84,6 +85,12 @@ notes: $(STAMP) ## Notes from transcripts or recordings: make notes [TRANSCRIPTS
 
 followups: $(STAMP) ## Follow-up queue + .ics invites: make followups [AS_OF=2025-10-31] [DATA=file]
 	$(BIN)/mentortrack followups $(DATA) --as-of $(AS_OF) --out outputs/followups
+
+reminders: $(STAMP) ## Feedback reminders due on AS_OF, queue + .eml: make reminders [AS_OF=2025-10-31] [SEND=1]
+	$(BIN)/mentortrack reminders $(DATA) --as-of $(AS_OF) --out outputs/reminders $(if $(SEND),--send)
+
+digest: $(STAMP) ## The program manager's digest: make digest WEEK=2025-09-17 | MONTH=2025-09 [SEND=1]
+	$(BIN)/mentortrack digest $(DATA) $(if $(MONTH),--month $(MONTH),--week-of $(or $(WEEK),$(shell date -d '7 days ago' +%F))) --out outputs/digest $(if $(SEND),--send)
 
 emails: $(STAMP) ## Summary e-mails and mentor digests as .eml: make emails [PERIOD=2025-10] [SEND=1]
 	$(BIN)/mentortrack email $(DATA) --period $(PERIOD) --out outputs/email $(if $(SEND),--send)

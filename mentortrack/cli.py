@@ -23,6 +23,8 @@ app = typer.Typer(help="Analytics and reports for 1:1 mentorship programs.", no_
 
 FileArg = Annotated[Path | None, typer.Argument(help="Session export (CSV, .xlsx, .parquet); default: bundled sample.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+SendOpt = Annotated[bool, typer.Option("--send", help="Send through SMTP (settings in parameters/lifecycle.yaml); "
+                                                      "without it the messages are written as .eml files.")]
 
 
 def _load(file: Path | None) -> LoadResult:
@@ -420,7 +422,7 @@ def email(
     period: Annotated[str, typer.Option(help="YYYY-MM or YYYY-MM-DD:YYYY-MM-DD.")] = "2025-10",
     directory: DirectoryOpt = None,
     out: Annotated[Path, typer.Option(help="Folder for .eml files, the sent-log and missing_addresses.csv.")] = Path("outputs/email"),
-    send: Annotated[bool, typer.Option("--send", help="Send through SMTP (settings in parameters/lifecycle.yaml).")] = False,
+    send: SendOpt = False,
 ) -> None:
     """Session summary e-mails to mentor and learner, and a digest per mentor; .eml files unless --send.
 
@@ -429,13 +431,23 @@ def email(
     """
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.followups import load_directory
-    from mentortrack.lifecycle.mailer import MailError, compose, write_eml
-    from mentortrack.lifecycle.mailer import send as send_mail
+    from mentortrack.lifecycle.mailer import compose
     from mentortrack.paths import package_data
 
     settings = load_parameters("lifecycle")["email"]
     mails, missing = compose(_enriched_history(file), period, load_directory(directory or package_data("mentor_directory.csv")),
                              settings)
+    _deliver(mails, missing, settings, out, send)
+
+
+def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send: bool) -> None:
+    """Every command that mails: list unaddressable messages, then write .eml files (dry run) or send.
+
+    Exit code 3 when a sending run left messages refused or deferred, 2 when nothing could be tried.
+    """
+    from mentortrack.lifecycle.mailer import MailError, write_eml
+    from mentortrack.lifecycle.mailer import send as send_mail
+
     out.mkdir(parents=True, exist_ok=True)
     with writing(out / "missing_addresses.csv"):
         missing.to_csv(out / "missing_addresses.csv", index=False)
@@ -455,6 +467,71 @@ def email(
     typer.echo(f"{delivery.line()}; sent-log {out / 'sent_log.csv'}")
     if not delivery.complete:
         raise typer.Exit(3)
+
+
+@app.command()
+def reminders(
+    file: FileArg = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="Day the reminders are for (YYYY-MM-DD).")] = "2025-10-31",
+    out: Annotated[Path, typer.Option(help="Folder for reminder_queue.csv, .eml files and the sent-log.")] = Path(
+        "outputs/reminders"),
+    send: SendOpt = False,
+    show_pii: Annotated[bool, typer.Option("--show-pii", envvar="SHOW_PII",
+                                           help="Unmasked learner names and e-mails in the queue CSV.")] = False,
+) -> None:
+    """Feedback reminders to learners of completed sessions without feedback, on the days in parameters/lifecycle.yaml."""
+    from mentortrack.config import load_parameters
+    from mentortrack.lifecycle.reminders import compose_reminders, due_reminders
+    from mentortrack.reports.privacy import mask_pii, neutralize_formulas
+
+    params = load_parameters("lifecycle")
+    due = due_reminders(_enriched_history(file), _as_of(as_of), params["reminders"])
+    out.mkdir(parents=True, exist_ok=True)
+    queue = due.assign(session_date=due["session_date"].dt.strftime("%Y-%m-%d"),
+                       due_date=due["due_date"].dt.strftime("%Y-%m-%d"))
+    with writing(out / "reminder_queue.csv"):
+        neutralize_formulas(mask_pii(queue, show_pii)).to_csv(out / "reminder_queue.csv", index=False)
+    stages = ", ".join(f"day {d}: {n}" for d, n in due["stage_day"].value_counts().sort_index().items())
+    typer.echo(f"{len(due)} reminder(s) due on {_as_of(as_of):%Y-%m-%d}" + (f" ({stages})" if stages else "")
+               + f"; queue: {out / 'reminder_queue.csv'}")
+    mails, missing = compose_reminders(due, params["email"])
+    _deliver(mails, missing, params["email"], out, send)
+
+
+@app.command()
+def digest(
+    file: FileArg = None,
+    week_of: Annotated[str | None, typer.Option("--week-of", help="Any day of the week (Monday to Sunday) to digest.")] = None,
+    month: Annotated[str | None, typer.Option(help="The month (YYYY-MM) to digest, instead of a week.")] = None,
+    to: Annotated[str | None, typer.Option(help="Recipient (default: digest.to in parameters/lifecycle.yaml).")] = None,
+    reports: Annotated[Path | None, typer.Option(help="Folder of the rendered reports (default: ./outputs).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the .eml file and the sent-log.")] = Path("outputs/digest"),
+    send: SendOpt = False,
+) -> None:
+    """The program manager's digest for a week or a month: KPI changes, red sessions, mentors at risk,
+    open follow-ups and reminders, the report link (and, monthly, the dashboard PDF)."""
+    from mentortrack.config import load_parameters
+    from mentortrack.lifecycle.digest import Period, compose_digest, gather
+    from mentortrack.paths import outputs_dir
+
+    if (week_of is None) == (month is None):
+        raise typer.BadParameter("give either --week-of DATE or --month YYYY-MM")
+    if month is not None:
+        try:
+            period = Period.month(month)
+        except ValueError as err:
+            raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
+    else:
+        period = Period.week_of(_as_of(str(week_of)))
+    lifecycle = load_parameters("lifecycle")
+    facts = gather(_enriched_history(file), period, lifecycle, load_parameters("warnings"), load_parameters("report"),
+                   reports or outputs_dir())
+    mail = compose_digest(facts, to or lifecycle["digest"]["to"], lifecycle["email"])
+    typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "
+               f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups, "
+               f"{facts['reminder_count']} reminder(s) due" + (", dashboard PDF attached" if mail.attachments else ""))
+    missing = pd.DataFrame(columns=["kind", "session_id", "mentor_name", "role", "reason"])
+    _deliver([mail], missing, lifecycle["email"], out, send)
 
 
 @app.command()

@@ -135,6 +135,15 @@ class FollowupSettings(_Strict):
     timezone: str
 
 
+class ReminderSettings(_Strict):
+    days: list[int] = Field(min_length=1)
+    catch_up_days: int = Field(ge=1)
+
+
+class DigestSettings(_Strict):
+    to: str
+
+
 class AlertSettings(_Strict):
     window_hours: int = Field(gt=0)
 
@@ -160,6 +169,8 @@ class LifecycleSettings(BaseModel):
     model_config = ConfigDict(extra="allow")
     agenda: AgendaSettings
     followups: FollowupSettings
+    reminders: ReminderSettings
+    digest: DigestSettings
     alerts: AlertSettings
     email: EmailSettings
 

@@ -15,6 +15,7 @@ not dropped silently.
 from __future__ import annotations
 
 import csv
+import mimetypes
 import os
 import smtplib
 import ssl
@@ -50,6 +51,8 @@ class Mail:
     subject: str
     text: str
     html: str
+    attachments: tuple[str, ...] = ()
+    """Paths of files attached as they are (PDF, CSV...)."""
 
 
 def parse_period(period: str) -> tuple[pd.Timestamp, pd.Timestamp, str]:
@@ -61,12 +64,12 @@ def parse_period(period: str) -> tuple[pd.Timestamp, pd.Timestamp, str]:
     return month.start_time, month.end_time.normalize(), month.strftime("%B %Y")
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts with missing values as ``None`` (templates test them for truth)."""
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def _templates() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"),
                               autoescape=jinja2.select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
 
@@ -80,11 +83,11 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
     """
     first, last, label = parse_period(period)
     scope = enriched[(enriched["session_date"] >= first) & (enriched["session_date"] <= last)]
-    env = _templates()
+    env = templates()
     prefix = settings["subject_prefix"]
     mails: list[Mail] = []
     missing: list[dict[str, str]] = []
-    for row in _records(scope[scope["session_status"].isin(["Completed", "No-show"])]):
+    for row in records(scope[scope["session_status"].isin(["Completed", "No-show"])]):
         recipients = {"mentor": directory.get(str(row["mentor_name"])), "learner": row.get("learner_email")}
         for role, address in recipients.items():
             if not isinstance(address, str) or not address.strip():
@@ -109,7 +112,7 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
                             "reason": reason})
             continue
         sessions = scope[scope["mentor_name"] == row["mentor_name"]].sort_values("session_date")
-        context = {"d": row, "period": label, "sessions": _records(sessions)}
+        context = {"d": row, "period": label, "sessions": records(sessions)}
         mails.append(Mail(key=f"digest:{period}:{row['mentor_name']}", recipient=address,
                           subject=f"{prefix} Your sessions, {label}",
                           text=env.get_template("email_digest.txt.j2").render(context),
@@ -127,6 +130,10 @@ def to_message(mail: Mail, sender: str) -> EmailMessage:
     message["X-Mentortrack-Key"] = mail.key
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
+    for attachment in map(Path, mail.attachments):
+        kind = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name)
     return message
 
 

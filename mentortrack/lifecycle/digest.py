@@ -1,0 +1,111 @@
+"""The program manager's digest: one e-mail per week or month with what needs acting on.
+
+For a period (the Monday-to-Sunday week holding ``--week-of``, or a calendar month) it
+gathers: the period's KPIs against the previous period (not compared when either has fewer
+than ``compare_min_sessions`` sessions), red sessions, mentors below the health threshold
+in the period's last month, open follow-ups and feedback reminders due at the period's end,
+and the link to the month's report; a monthly digest attaches the dashboard PDF when the
+report run rendered one. Learners appear by ID only. Sending goes through
+:func:`mentortrack.lifecycle.mailer.send`; without ``--send`` it is an ``.eml`` file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mentortrack.analytics.health import health_scores
+from mentortrack.analytics.kpis import KPI_LABELS, compute_kpis
+from mentortrack.lifecycle.followups import needing_followup
+from mentortrack.lifecycle.mailer import Mail, records, templates
+from mentortrack.lifecycle.reminders import due_reminders
+from mentortrack.reports.tables import format_delta, format_value
+
+
+@dataclass(frozen=True)
+class Period:
+    """A digest period: first and last day (inclusive), its label and the period before it."""
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+    label: str
+    kind: str
+    previous_first: pd.Timestamp
+    previous_last: pd.Timestamp
+
+    @classmethod
+    def week_of(cls, day: pd.Timestamp) -> Period:
+        """The Monday-to-Sunday week holding ``day``."""
+        first = day.normalize() - pd.Timedelta(days=day.weekday())
+        last = first + pd.Timedelta(days=6)
+        return cls(first, last, f"week of {first:%Y-%m-%d}", "week", first - pd.Timedelta(days=7),
+                   first - pd.Timedelta(days=1))
+
+    @classmethod
+    def month(cls, month: str) -> Period:
+        """The calendar month ``YYYY-MM``."""
+        period = pd.Period(month, freq="M")
+        before = period - 1
+        return cls(period.start_time, period.end_time.normalize(), period.strftime("%B %Y"), "month",
+                   before.start_time, before.end_time.normalize())
+
+    @property
+    def report_month(self) -> str:
+        """The month whose report the digest links to (the month of the period's last day)."""
+        return f"{self.last:%Y-%m}"
+
+
+def _between(frame: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    return frame[(frame["session_date"] >= first) & (frame["session_date"] <= last)]
+
+
+def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], warnings: dict[str, Any],
+           report: dict[str, Any], reports_dir: Path) -> dict[str, Any]:
+    """Everything the digest says, as plain values (the templates only lay it out)."""
+    now, before = _between(enriched, period.first, period.last), _between(enriched, period.previous_first,
+                                                                           period.previous_last)
+    current, previous = compute_kpis(now), compute_kpis(before)
+    comparable = min(len(now), len(before)) >= int(report["compare_min_sessions"])
+    kpis = [{"label": KPI_LABELS[k], "kpi": k, "value": current[k], "previous": previous[k],
+             "delta": current[k] - previous[k] if comparable else None} for k in report["dashboard_kpis"]]
+    red = now[now["level"] == "red"].sort_values("session_date", ascending=False)
+    scores = health_scores(enriched, warnings)
+    latest = scores[scores["month"] == period.report_month]
+    at_risk = latest[latest["at_risk"]].sort_values("score")
+    open_followups = needing_followup(enriched, period.last, lifecycle["followups"])
+    reminders = due_reminders(enriched, period.last, lifecycle["reminders"])
+    folder = reports_dir / period.report_month
+    pdf = folder / "dashboard.pdf"
+    return {
+        "period": period, "sessions": len(now), "previous_sessions": len(before), "comparable": comparable,
+        "kpis": kpis, "red": records(red[["session_id", "session_date", "mentor_name", "learner_id",
+                                          "session_type", "reasons"]].head(10)), "red_count": len(red),
+        "at_risk": records(at_risk[["mentor_name", "score", "explanation"]]),
+        "threshold": warnings["health"]["threshold"],
+        "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
+        "followup_count": len(open_followups), "reminder_count": len(reminders),
+        "report_link": (folder / "index.html").resolve().as_uri() if (folder / "index.html").exists() else None,
+        "report_month": period.report_month,
+        "attachments": (str(pdf),) if period.kind == "month" and pdf.exists() else (),
+    }
+
+
+def compose_digest(facts: dict[str, Any], recipient: str, settings: dict[str, Any]) -> Mail:
+    """The digest e-mail to ``recipient`` (plain text and escaped HTML)."""
+    env = templates()
+    period: Period = facts["period"]
+    context = {**facts, "fmt": _format}
+    return Mail(key=f"pm-digest:{period.kind}:{period.first:%Y-%m-%d}", recipient=recipient,
+                subject=f"{settings['subject_prefix']} Program digest, {period.label}",
+                text=env.get_template("email_pm_digest.txt.j2").render(context),
+                html=env.get_template("email_pm_digest.html.j2").render(context),
+                attachments=facts["attachments"])
+
+
+def _format(kpi: str, value: float | None, delta: bool = False) -> str:
+    if value is None:
+        return "–"
+    return format_delta(kpi, value) if delta else format_value(kpi, value)

@@ -1,0 +1,120 @@
+"""The program manager's digest: the period's facts by hand, the PDF attachment, sending and the command."""
+
+from __future__ import annotations
+
+import email
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import enriched, row
+from test_mail_faults import serve, settings  # noqa: F401 (the fixture)
+from typer.testing import CliRunner
+
+from mentortrack.cli import app
+from mentortrack.config import load_parameters
+from mentortrack.lifecycle.digest import Period, compose_digest, gather
+from mentortrack.lifecycle.mailer import send, to_message
+
+REPORT = {"compare_min_sessions": 1, "dashboard_kpis": ["total_sessions", "completion_rate"]}
+
+
+@pytest.fixture()
+def table(tmp_path: Path) -> pd.DataFrame:
+    rows = [
+        row(Session_ID="P1", Session_Date="2025-09-03", Post_Session_Rating="5"),                 # week before
+        row(Session_ID="W1", Session_Date="2025-09-08", Follow_Up_Scheduled="Yes"),                # Monday
+        row(Session_ID="W2", Session_Date="2025-09-10", Post_Session_Rating="1",
+            Learner_Feedback="Waste of time", Learner_ID="L2"),                                     # red
+        row(Session_ID="W3", Session_Date="2025-09-14", Session_Status="No-show", Learner_Attended="No",
+            Post_Session_Rating="", Actual_Duration_mins="0", Learner_Feedback="", Learner_ID="L3"),  # Sunday
+        row(Session_ID="N1", Session_Date="2025-09-15"),                                           # next week
+    ]
+    return enriched(tmp_path, rows, ["Positive", "Positive", "Negative", "No feedback", "Positive"], [None] * 5)
+
+
+def test_a_week_runs_monday_to_sunday_and_compares_with_the_week_before() -> None:
+    week = Period.week_of(pd.Timestamp("2025-09-10"))
+    assert (week.first, week.last) == (pd.Timestamp("2025-09-08"), pd.Timestamp("2025-09-14"))
+    assert (week.previous_first, week.previous_last) == (pd.Timestamp("2025-09-01"), pd.Timestamp("2025-09-07"))
+    month = Period.month("2025-03")
+    assert (month.first, month.last, month.previous_first, month.previous_last) == (
+        pd.Timestamp("2025-03-01"), pd.Timestamp("2025-03-31"), pd.Timestamp("2025-02-01"), pd.Timestamp("2025-02-28"))
+    assert month.report_month == "2025-03" and week.report_month == "2025-09"
+
+
+def test_the_facts_of_a_week_by_hand(table: pd.DataFrame, tmp_path: Path) -> None:
+    lifecycle = load_parameters("lifecycle")
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), lifecycle, load_parameters("warnings"),
+                   REPORT, tmp_path / "reports")
+    assert (facts["sessions"], facts["previous_sessions"]) == (3, 1)
+    kpis = {k["kpi"]: k for k in facts["kpis"]}
+    # resolved this week: W1, W2 completed, W3 no-show -> 2/3; the week before: 1/1
+    assert kpis["completion_rate"]["value"] == pytest.approx(2 / 3)
+    assert kpis["completion_rate"]["delta"] == pytest.approx(2 / 3 - 1)
+    assert kpis["total_sessions"]["delta"] == 2
+    assert facts["red_count"] == 1 and [r["session_id"] for r in facts["red"]] == ["W2"]
+    # open on Sunday: W2 (rated 1, negative, red), W3 (no-show: rebook); W1 and P1 need nothing
+    assert facts["followup_count"] == 2
+    assert facts["report_link"] is None and facts["attachments"] == ()
+
+
+def test_too_few_sessions_are_not_compared(table: pd.DataFrame, tmp_path: Path) -> None:
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), load_parameters("lifecycle"),
+                   load_parameters("warnings"), {**REPORT, "compare_min_sessions": 2}, tmp_path)
+    assert not facts["comparable"] and all(k["delta"] is None for k in facts["kpis"])
+    mail = compose_digest(facts, "pm@school.org", settings(25))
+    assert "Too few sessions to compare with the week before." in mail.text
+    assert "(+" not in mail.text and "(-" not in mail.text
+
+
+def test_a_monthly_digest_links_the_report_and_attaches_its_pdf(table: pd.DataFrame, tmp_path: Path) -> None:
+    folder = tmp_path / "reports" / "2025-09"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text("<html></html>", encoding="utf-8")
+    (folder / "dashboard.pdf").write_bytes(b"%PDF-1.4 tiny")
+    facts = gather(table, Period.month("2025-09"), load_parameters("lifecycle"), load_parameters("warnings"),
+                   REPORT, tmp_path / "reports")
+    mail = compose_digest(facts, "pm@school.org", settings(25))
+    assert mail.key == "pm-digest:month:2025-09-01" and mail.subject.endswith("Program digest, September 2025")
+    assert facts["report_link"] == (folder / "index.html").resolve().as_uri() and facts["report_link"] in mail.html
+    message = email.message_from_bytes(bytes(to_message(mail, "from@school.org")))
+    attached = [p for p in message.walk() if p.get_filename()]
+    assert [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in attached] == [
+        ("dashboard.pdf", "application/pdf", b"%PDF-1.4 tiny")]
+    weekly = gather(table, Period.week_of(pd.Timestamp("2025-09-30")), load_parameters("lifecycle"),
+                    load_parameters("warnings"), REPORT, tmp_path / "reports")
+    assert weekly["attachments"] == ()
+
+
+def test_feedback_in_the_digest_is_escaped(table: pd.DataFrame, tmp_path: Path) -> None:
+    table = table.copy()
+    table.loc[table["session_id"] == "W2", "reasons"] = "<script>alert(1)</script>"
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), load_parameters("lifecycle"),
+                   load_parameters("warnings"), REPORT, tmp_path)
+    html = compose_digest(facts, "pm@school.org", settings(25)).html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_digest_is_sent_once(table: pd.DataFrame, serve, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    server, port = serve()
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), load_parameters("lifecycle"),
+                   load_parameters("warnings"), REPORT, tmp_path)
+    mail = compose_digest(facts, "pm@school.org", settings(port))
+    log = tmp_path / "sent_log.csv"
+    assert send([mail], settings(port), log).sent == 1
+    assert send([mail], settings(port), log).already_sent == 1
+    assert server.received == ["pm-digest:week:2025-09-08"]
+
+
+def test_the_command_on_the_bundled_sample(tmp_path: Path) -> None:
+    out = tmp_path / "digest"
+    result = CliRunner().invoke(app, ["digest", "--week-of", "2025-09-17", "--to", "pm@school.org",
+                                      "--reports", str(tmp_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("digest, week of 2025-09-15: ")
+    (eml,) = (out / "eml").iterdir()
+    assert eml.name == "pm-digest_week_2025-09-15.eml"
+    assert email.message_from_bytes(eml.read_bytes())["To"] == "pm@school.org"
+    refused = CliRunner().invoke(app, ["digest", "--out", str(out)])
+    assert refused.exit_code == 2 and "either --week-of" in refused.output
