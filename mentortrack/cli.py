@@ -137,7 +137,8 @@ def kpis(
     file: FileArg = None,
     month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
     by: Annotated[str | None, typer.Option(
-        help="Group by mentor, program, batch, session_type, age_cohort, month, quarter or year.")] = None,
+        help="Group by mentor, program, batch, session_type, age_cohort, month, quarter or year; "
+             "learner: engagement per learner (by ID) and cohort.")] = None,
     definitions: Annotated[str, typer.Option(help="standard (the suite's) or published (the original analysis).")] = "standard",
     as_json: JsonOpt = False,
 ) -> None:
@@ -147,9 +148,13 @@ def kpis(
 
     if definitions not in ("standard", "published"):
         raise typer.BadParameter("use standard or published", param_hint="--definitions")
-    if by is not None and by not in k.GROUPINGS:
-        raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}", param_hint="--by")
+    if by is not None and by not in (*k.GROUPINGS, "learner"):
+        raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}, learner", param_hint="--by")
     from mentortrack.contract.stream import stream_sessions
+
+    if by == "learner":
+        _learner_engagement(file, month, as_json)
+        return
 
     scorer = score_feedback if definitions == "standard" else published_scores
     sums: pd.DataFrame | None = None
@@ -205,6 +210,47 @@ def kpis(
 
 SchedulerOpt = Annotated[str | None, typer.Option(
     help="Run the NLP on a Dask cluster: tcp://HOST:PORT of a running scheduler, or local:N for N local workers.")]
+
+
+def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> None:
+    """``kpis --by learner``: engagement per learner and cohort up to the end of ``month`` (or of the data).
+
+    The export is streamed; only the columns engagement reads are kept. Learners appear by ID only.
+    """
+    from mentortrack.analytics.engagement import NEEDED, cohort_engagement, learner_engagement
+    from mentortrack.analytics.sentiment import score_feedback
+    from mentortrack.contract.stream import stream_sessions
+
+    try:
+        _, chunks = stream_sessions(file)
+        parts = [chunk.sessions.join(score_feedback(chunk.sessions["learner_feedback"]))[NEEDED] for chunk in chunks]
+    except LoadError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    sessions = pd.concat(parts, ignore_index=True)
+    if month:
+        try:
+            as_of = pd.Period(month, freq="M").end_time.normalize()
+        except ValueError as err:
+            raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
+    else:
+        as_of = sessions["session_date"].max()
+    learners = learner_engagement(sessions, as_of)
+    cohorts = cohort_engagement(learners)
+    learners = learners.assign(last_session=learners["last_session"].dt.strftime("%Y-%m-%d"))
+    if as_json:
+        typer.echo(json.dumps({"as_of": f"{as_of:%Y-%m-%d}",
+                               "learners": json.loads(learners.to_json(orient="records")),
+                               "cohorts": json.loads(cohorts.to_json(orient="records"))}))
+        return
+    from mentortrack.reports.tables import format_value
+
+    shown = cohorts.assign(attendance_rate=cohorts["attendance_rate"].map(lambda v: format_value("attendance_rate", v)),
+                           repeat_rate=cohorts["repeat_rate"].map(lambda v: format_value("follow_up_rate", v)))
+    typer.echo(f"Learner engagement up to {as_of:%Y-%m-%d} ({len(learners):,} learners)\n")
+    typer.echo(shown.to_string(index=False))
+    typer.echo("")
+    typer.echo(learners.assign(attendance_rate=learners["attendance_rate"].round(3)).to_string(index=False))
 
 
 @app.command()

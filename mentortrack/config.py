@@ -84,10 +84,17 @@ class HealthSettings(_Strict):
     weights: HealthWeights
 
 
+class EngagementSettings(_Strict):
+    quiet_days: int = Field(ge=1)
+    lookback_days: int = Field(ge=1)
+    bad_rating_below: float = Field(gt=1, le=6)
+
+
 class WarningSettings(_Strict):
     rules: dict[str, Rule]
     mentors: MentorRanking
     health: HealthSettings
+    engagement: EngagementSettings
 
 
 class SentimentSettings(_Strict):

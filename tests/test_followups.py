@@ -9,9 +9,10 @@ import pytest
 from conftest import enriched, row
 from icalendar import Calendar
 
+from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.config import load_parameters
 from mentortrack.lifecycle.alerts import digest, red_alerts
-from mentortrack.lifecycle.followups import needing_followup, propose_slots, write_followups
+from mentortrack.lifecycle.followups import propose_slots, write_followups
 
 SETTINGS = load_parameters("lifecycle")["followups"]
 GOOD = dict(Post_Session_Rating="5", Mentor_Prep_Done="Yes", Follow_Up_Scheduled="Yes", Action_Items_Documented="Yes",

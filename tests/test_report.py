@@ -62,6 +62,13 @@ def test_every_report_and_file_is_written_and_linked(built: Path) -> None:
     for file in ["exports/mentortrack_2025-09.xlsx", "exports/powerbi/fact_sessions.csv",
                  "exports/powerbi/dim_mentor.csv", "exports/session_summaries.csv", "quarantine.csv"]:
         assert (built / file).exists() and f'href="{file}"' in index
+    pages = json.loads((built / "mentors" / "pages.json").read_text())
+    september = read_enriched(built / "enriched.parquet").query("month == @MONTH")
+    assert sorted(pages) == sorted(september["mentor_name"].unique())
+    ranking = (built / "06_early_warnings.html").read_text()
+    for name, file in pages.items():
+        assert (built / "mentors" / file).stat().st_size > 10_000
+        assert f'href="mentors/{file}"' in index and f'href="mentors/{file}"' in ranking
 
 
 def test_recorded_values_match_the_library(built: Path, hostile_export: Path) -> None:
@@ -85,7 +92,7 @@ def test_recorded_values_match_the_library(built: Path, hostile_export: Path) ->
 
 def test_html_is_safe_to_share(built: Path) -> None:
     found_escaped = False
-    for page in built.glob("*.html"):
+    for page in [*built.glob("*.html"), *built.glob("mentors/*.html")]:
         text = page.read_text()
         assert XSS not in text, page.name
         assert not re.search(r"learner_\d+@gmail\.com", text), f"unmasked e-mail in {page.name}"

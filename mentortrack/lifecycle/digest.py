@@ -19,7 +19,7 @@ import pandas as pd
 
 from mentortrack.analytics.health import health_scores
 from mentortrack.analytics.kpis import KPI_LABELS, compute_kpis
-from mentortrack.lifecycle.followups import needing_followup
+from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.lifecycle.mailer import Mail, records, templates
 from mentortrack.lifecycle.reminders import due_reminders
 from mentortrack.reports.tables import format_delta, format_value

@@ -1,10 +1,5 @@
-"""Post-session follow-ups: which sessions need one, a proposed slot, an ``.ics`` invite each, and a PM queue.
-
-A session needs a follow-up when, in the ``window_days`` before ``as_of``, it was
-completed with a rating below ``low_rating_below``, negative feedback, a red
-level, no documented action items (unresolved) or no follow-up scheduled, or it
-was a learner no-show (rebook). A session whose learner already had a later
-session by ``as_of`` is left out: they have met again.
+"""Post-session follow-ups: a proposed slot for each session that needs one (which do:
+:mod:`mentortrack.analytics.open_followups`), an ``.ics`` invite each, and a PM queue.
 
 Slots: business days from ``first_slot_after_days`` after ``as_of``, starting at
 ``slot_hour`` (local time in ``timezone``), one ``slot_minutes`` call after the
@@ -20,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.contract.addresses import is_valid
 from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
@@ -34,29 +30,6 @@ def load_directory(path: str | Path | None) -> dict[str, str]:
         return {}
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     return {row.Mentor_Name.strip(): row.Mentor_Email.strip() for row in table.itertuples() if row.Mentor_Email.strip()}
-
-
-def needing_followup(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any]) -> pd.DataFrame:
-    """Sessions in the window that need a follow-up, with ``reasons`` and ``priority`` (1 = red)."""
-    start = as_of.normalize() - pd.Timedelta(days=settings["window_days"])
-    recent = enriched[(enriched["session_date"] > start) & (enriched["session_date"] <= as_of)]
-    completed = recent["session_status"] == "Completed"
-    checks = {
-        "rated below {}".format(settings["low_rating_below"]): completed & (recent["post_session_rating"] < settings["low_rating_below"]),
-        "negative feedback": completed & (recent["sentiment"] == "Negative"),
-        "red level": completed & (recent["level"] == "red"),
-        "unresolved action items": completed & (recent["action_items_documented"] == False),  # noqa: E712
-        "no follow-up scheduled": completed & (recent["follow_up_scheduled"] == False),  # noqa: E712
-        "learner no-show: rebook": recent["session_status"] == "No-show",
-    }
-    flags = pd.DataFrame({name: mask.fillna(False).astype(bool) for name, mask in checks.items()})
-    reasons = flags.apply(lambda r: "; ".join(name for name, hit in r.items() if hit), axis=1)
-    queue = recent.assign(reasons=reasons)[reasons != ""]
-    later = enriched[enriched["session_date"] <= as_of].groupby("learner_id")["session_date"].max()
-    met_again = queue["learner_id"].map(later) > queue["session_date"]
-    queue = queue[~met_again.fillna(False)]
-    queue = queue.assign(priority=(queue["level"].astype("string") != "red").astype(int) + 1)
-    return queue.sort_values(["priority", "session_date", "session_id"]).reset_index(drop=True)
 
 
 def propose_slots(queue: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any]) -> pd.DataFrame:

@@ -38,10 +38,11 @@ def use_theme() -> None:
     sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 100, "axes.titleweight": "bold"})
 
 
-def image_html(fig: Figure, width: str = "auto") -> str:
-    """A figure as an ``<img>`` with an embedded PNG (2x pixels for sharp text) and its title(s) as alt text."""
+def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
+    """A figure as an ``<img>`` with an embedded PNG (``dpi`` 160: 1.6 pixels per displayed pixel, for
+    sharp text) and its title(s) as alt text."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=160)
+    fig.savefig(buffer, format="png", dpi=dpi)
     title = " / ".join(ax.get_title() for ax in fig.axes if ax.get_title()) or "chart"
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     size = fig.get_size_inches() * 100

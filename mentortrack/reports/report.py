@@ -122,6 +122,7 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = 
     from mentortrack.analytics.summaries import mentor_digest
     from mentortrack.config import load_parameters
     from mentortrack.reports.exports import write_excel, write_powerbi
+    from mentortrack.reports.mentor_pages import write_contents
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
     from mentortrack.reports.storage import write_table
 
@@ -152,6 +153,7 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = 
     health = health_scores(enriched, warning_params)
     mentors = with_health(mentor_table(ctx.window(warning_params["mentors"]["window_months"]), warning_params),
                           health, month)
+    write_contents(folder, scope)
     exports = folder / "exports"
     write_excel(scope, mentors, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, health,
                 warning_params["health"]["threshold"])
@@ -248,12 +250,14 @@ def _execute(name: str, folder: Path, month: str, data_label: str, show_pii: boo
 
 
 def _index(folder: Path, month: str, settings: dict[str, Any], counts: dict[str, Any], data_label: str) -> Path:
+    from mentortrack.reports.mentor_pages import page_links
+
     env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)
     files = sorted(p.relative_to(folder).as_posix() for p in (folder / "exports").rglob("*") if p.is_file())
     files += ["quarantine.csv", "data_quality_warnings.csv", "enriched.parquet"]
     page = env.get_template("index.html.j2").render(
         title=settings["title"], month=month, notebooks=settings["notebooks"], files=files, counts=counts,
-        data_label=data_label, generated=time.strftime("%Y-%m-%d %H:%M"))
+        data_label=data_label, generated=time.strftime("%Y-%m-%d %H:%M"), mentor_pages=page_links(folder))
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
@@ -431,18 +435,21 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
         if isinstance(err, OSError) and err.errno in DISK_ERRORS:
             raise ReportError(disk_problem(err, root, final)) from err
         raise
+    from mentortrack.reports.mentor_pages import write_mentor_pages
+
     try:
         period = month if month == ALL_MONTHS else pd.Period(month, freq="M").strftime("%B %Y")
         data_through = json.loads((work / "load.json").read_text(encoding="utf-8")).get("last_session", "")
         with ThreadPoolExecutor(max_workers=workers or int(settings["workers"])) as pool:
             kernel = resolve_kernel(settings["kernel"])
             futures = {pool.submit(_execute, nb["name"], work, month, data_label, show_pii, kernel,
-                                   f"{nb['title']} — {period}", data_through): nb["name"]
+                                   f"{nb['title']} — {period}", data_through): f"{nb['name']}.html"
                        for nb in settings["notebooks"]}
+            futures[pool.submit(write_mentor_pages, work, month, data_label)] = "mentors/ (a page per mentor)"
             for future in as_completed(futures):
                 future.result()
                 if progress:
-                    progress(f"{futures[future]}.html", time.perf_counter() - start)
+                    progress(futures[future], time.perf_counter() - start)
         _index(work, month, settings, counts, data_label)
         (work / FINGERPRINT_FILE).write_text(stamp)
         (work / OWNER_FILE).unlink()

@@ -148,13 +148,16 @@ def first_rows(frame: pd.DataFrame, limit: int, what: str = "rows") -> tuple[pd.
 
 
 def styled(frame: pd.DataFrame, show_pii: bool | None = None, percent: list[str] | None = None,
-           caption: str | None = None) -> Styler:
+           caption: str | None = None, links: dict[str, dict[str, str]] | None = None) -> Styler:
     """A Styler with escaped text, PII masked, hidden index, the suite's number formats and human headers.
 
     ``percent`` names columns to show as % beyond the rule's own (``*_rate``, ``*_coverage``...).
+    ``links`` maps a column to {cell value: relative URL}: those cells become links (text and URL escaped).
     """
     safe = mask_pii(frame, show_pii)
     formats = {c: f for c in safe.columns if (f := column_format(str(c), safe[c], percent)) is not None}
+    for column, targets in (links or {}).items():
+        formats[column] = _linker(targets)
     styler = safe.style.format(formats, na_rep="–", escape="html")  # one call: a second one resets the others
     styler = styler.format_index(label, axis="columns", escape="html")
     styler = styler.hide(axis="index")
@@ -165,6 +168,13 @@ def styled(frame: pd.DataFrame, show_pii: bool | None = None, percent: list[str]
     if caption:
         styler = styler.set_caption(html.escape(caption))
     return styler
+
+
+def _linker(targets: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A cell formatter for Styler: pandas escapes the value before it reaches the formatter, so the
+    targets are looked up by their escaped text and the URL is escaped here."""
+    escaped = {html.escape(str(value)): html.escape(url, quote=True) for value, url in targets.items()}
+    return lambda v: f'<a href="{escaped[v]}">{v}</a>' if v in escaped else ("–" if pd.isna(v) else v)
 
 
 def level_table(frame: pd.DataFrame, show_pii: bool | None = None, caption: str | None = None) -> Styler:
@@ -212,6 +222,13 @@ def comparison_table(compared: pd.DataFrame) -> pd.DataFrame:
         "overall": shown("overall"), "verdict": compared["verdict"]})
 
 
+def side_by_side(parts: list[str], columns: int = 2) -> str:
+    """HTML blocks (tables) in a responsive grid, like :func:`mentortrack.reports.charts.grid`."""
+    cells = "".join(f'<div class="mt-cell" style="overflow-x:auto">{part}</div>' for part in parts)
+    return (f'<div class="mt-grid" style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));'
+            f'gap:12px;align-items:start">{cells}</div>')
+
+
 def escaped_quotes(texts: pd.Series, limit: int = 5) -> str:
     """Feedback quotes as an HTML list, escaped, at most ``limit``."""
     items = "".join(f"<li>{html.escape(str(t))}</li>" for t in texts.dropna().head(limit))
@@ -250,7 +267,7 @@ def _datatables_loader() -> str:
 
 
 def interactive(frame: pd.DataFrame, show_pii: bool | None = None, caption: str | None = None,
-                levels: bool = False) -> str:
+                levels: bool = False, links: dict[str, dict[str, str]] | None = None) -> str:
     """A long table as HTML: every row, escaped and formatted like :func:`styled` (coloured by level if
     ``levels``), made sortable, searchable and paginated by DataTables (the bundle ITables ships,
     embedded once per page). Without JavaScript it is the plain, complete table."""
@@ -258,7 +275,7 @@ def interactive(frame: pd.DataFrame, show_pii: bool | None = None, caption: str 
     import uuid
 
     table_id = f"mt{uuid.uuid4().hex[:10]}"
-    styler = level_table(frame, show_pii, caption) if levels else styled(frame, show_pii, caption=caption)
+    styler = level_table(frame, show_pii, caption) if levels else styled(frame, show_pii, caption=caption, links=links)
     html_table = styler.set_uuid(table_id).to_html()
     loader = "" if _DATATABLES_LOADED else _datatables_loader()
     _DATATABLES_LOADED = True
