@@ -82,6 +82,15 @@ def test_a_monthly_digest_links_the_report_and_attaches_its_pdf(table: pd.DataFr
     attached = [p for p in message.walk() if p.get_filename()]
     assert [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in attached] == [
         ("dashboard.pdf", "application/pdf", b"%PDF-1.4 tiny")]
+    (folder / "mentors").mkdir()
+    (folder / "mentors" / "pages.json").write_text('{"Sneha Reddy": "Sneha_Reddy.html"}')
+    warnings = load_parameters("warnings")
+    everyone = {**warnings, "health": {**warnings["health"], "threshold": 101}}  # every scored mentor at risk
+    linked = gather(table, Period.month("2025-09"), load_parameters("lifecycle"), everyone, REPORT,
+                    tmp_path / "reports")
+    page = (folder / "mentors" / "Sneha_Reddy.html").resolve().as_uri()
+    assert [(m["mentor_name"], m["page"]) for m in linked["at_risk"]] == [("Sneha Reddy", page)]
+    assert f'<a href="{page}">Sneha Reddy</a>' in compose_digest(linked, "pm@school.org", settings(25)).html
     weekly = gather(table, Period.week_of(pd.Timestamp("2025-09-30")), load_parameters("lifecycle"),
                     load_parameters("warnings"), REPORT, tmp_path / "reports")
     assert weekly["attachments"] == ()

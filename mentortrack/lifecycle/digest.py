@@ -3,10 +3,11 @@
 For a period (the Monday-to-Sunday week holding ``--week-of``, or a calendar month) it
 gathers: the period's KPIs against the previous period (not compared when either has fewer
 than ``compare_min_sessions`` sessions), red sessions, mentors below the health threshold
-in the period's last month, open follow-ups and feedback reminders due at the period's end,
-and the link to the month's report; a monthly digest attaches the dashboard PDF when the
-report run rendered one. Learners appear by ID only. Sending goes through
-:func:`mentortrack.lifecycle.mailer.send`; without ``--send`` it is an ``.eml`` file.
+in the period's last month (linked to their pages when the month's report is built), open
+follow-ups and feedback reminders due at the period's end, and the link to the month's
+report; a monthly digest attaches the dashboard PDF when the report run rendered one.
+Learners appear by ID only. Sending goes through :func:`mentortrack.lifecycle.mailer.send`;
+without ``--send`` it is an ``.eml`` file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mentortrack.analytics.kpis import KPI_LABELS, compute_kpis
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.lifecycle.mailer import Mail, records, templates
 from mentortrack.lifecycle.reminders import due_reminders
+from mentortrack.reports.mentor_pages import page_links
 from mentortrack.reports.tables import format_delta, format_value
 
 
@@ -79,11 +81,13 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
     reminders = due_reminders(enriched, period.last, lifecycle["reminders"])
     folder = reports_dir / period.report_month
     pdf = folder / "dashboard.pdf"
+    pages = {name: (folder / link).resolve().as_uri() for name, link in page_links(folder).items()}
     return {
         "period": period, "sessions": len(now), "previous_sessions": len(before), "comparable": comparable,
         "kpis": kpis, "red": records(red[["session_id", "session_date", "mentor_name", "learner_id",
                                           "session_type", "reasons"]].head(10)), "red_count": len(red),
-        "at_risk": records(at_risk[["mentor_name", "score", "explanation"]]),
+        "at_risk": [{**m, "page": pages.get(m["mentor_name"])} for m in
+                    records(at_risk[["mentor_name", "score", "explanation"]])],
         "threshold": warnings["health"]["threshold"],
         "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
         "followup_count": len(open_followups), "reminder_count": len(reminders),

@@ -104,6 +104,9 @@ COLUMN_LABELS = {
     "source_row": "Row", "count": "Count", "share": "Share", "standard": "Standard", "published": "Published",
     "previous": "Previous month", "delta": "Change", "value": "Value", "kpi": "KPI",
     "interval": "95 % interval", "overall": "Program", "verdict": "Verdict", "grouping": "Grouping", "group": "Group",
+    "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Repeat",
+    "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",
+    "last_session": "Last session", "last_mentor": "Last mentor", "days_since_last": "Days since",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
 
