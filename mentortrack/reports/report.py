@@ -442,10 +442,10 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
         data_through = json.loads((work / "load.json").read_text(encoding="utf-8")).get("last_session", "")
         with ThreadPoolExecutor(max_workers=workers or int(settings["workers"])) as pool:
             kernel = resolve_kernel(settings["kernel"])
-            futures = {pool.submit(_execute, nb["name"], work, month, data_label, show_pii, kernel,
-                                   f"{nb['title']} — {period}", data_through): f"{nb['name']}.html"
-                       for nb in settings["notebooks"]}
-            futures[pool.submit(write_mentor_pages, work, month, data_label)] = "mentors/ (a page per mentor)"
+            futures = {pool.submit(write_mentor_pages, work, month, data_label): "mentors/ (a page per mentor)"}
+            futures.update({pool.submit(_execute, nb["name"], work, month, data_label, show_pii, kernel,
+                                        f"{nb['title']} — {period}", data_through): f"{nb['name']}.html"
+                            for nb in settings["notebooks"]})
             for future in as_completed(futures):
                 future.result()
                 if progress:
