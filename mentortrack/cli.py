@@ -435,11 +435,11 @@ def notes(
 DirectoryOpt = Annotated[Path | None, typer.Option(help="Mentor directory CSV (Mentor_Name, Mentor_Email); default: bundled.")]
 
 
-def _as_of(value: str) -> pd.Timestamp:
+def _as_of(value: str, option: str = "--as-of") -> pd.Timestamp:
     try:
         return pd.Timestamp(value)
     except ValueError as err:
-        raise typer.BadParameter(f"not a date or date-time: {value!r}", param_hint="--as-of") from err
+        raise typer.BadParameter(f"not a date or date-time: {value!r}", param_hint=option) from err
 
 
 @app.command()
@@ -531,14 +531,20 @@ def reminders(
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
     params = load_parameters("lifecycle")
-    due = due_reminders(_enriched_history(file), _as_of(as_of), params["reminders"])
+    history = _enriched_history(file)
+    due = due_reminders(history, _as_of(as_of), params["reminders"])
+    stages = params["reminders"]
+    reach = pd.Timedelta(days=max(stages["days"]) + stages["catch_up_days"])
+    if history["session_date"].max() + reach < _as_of(as_of):
+        typer.echo(f"note: the data ends on {history['session_date'].max():%Y-%m-%d}: no session in it can have a "
+                   f"reminder due on {_as_of(as_of):%Y-%m-%d} (export a newer file?)", err=True)
     out.mkdir(parents=True, exist_ok=True)
     queue = due.assign(session_date=due["session_date"].dt.strftime("%Y-%m-%d"),
                        due_date=due["due_date"].dt.strftime("%Y-%m-%d"))
     with writing(out / "reminder_queue.csv"):
         neutralize_formulas(mask_pii(queue, show_pii)).to_csv(out / "reminder_queue.csv", index=False)
-    stages = ", ".join(f"day {d}: {n}" for d, n in due["stage_day"].value_counts().sort_index().items())
-    typer.echo(f"{len(due)} reminder(s) due on {_as_of(as_of):%Y-%m-%d}" + (f" ({stages})" if stages else "")
+    counts = ", ".join(f"day {d}: {n}" for d, n in due["stage_day"].value_counts().sort_index().items())
+    typer.echo(f"{len(due)} reminder(s) due on {_as_of(as_of):%Y-%m-%d}" + (f" ({counts})" if counts else "")
                + f"; queue: {out / 'reminder_queue.csv'}")
     mails, missing = compose_reminders(due, params["email"])
     _deliver(mails, missing, params["email"], out, send)
@@ -568,9 +574,14 @@ def digest(
         except ValueError as err:
             raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
     else:
-        period = Period.week_of(_as_of(str(week_of)))
+        period = Period.week_of(_as_of(str(week_of), "--week-of"))
     lifecycle = load_parameters("lifecycle")
-    facts = gather(_enriched_history(file), period, lifecycle, load_parameters("warnings"), load_parameters("report"),
+    history = _enriched_history(file)
+    last = history["session_date"].max()
+    if period.first > last:
+        typer.echo(f"error: the data ends on {last:%Y-%m-%d}, before the {period.label} (export a newer file?)", err=True)
+        raise typer.Exit(2)
+    facts = gather(history, period, lifecycle, load_parameters("warnings"), load_parameters("report"),
                    reports or outputs_dir())
     mail = compose_digest(facts, to or lifecycle["digest"]["to"], lifecycle["email"])
     typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "

@@ -127,3 +127,7 @@ def test_the_command_on_the_bundled_sample(tmp_path: Path) -> None:
     assert email.message_from_bytes(eml.read_bytes())["To"] == "pm@school.org"
     refused = CliRunner().invoke(app, ["digest", "--out", str(out)])
     assert refused.exit_code == 2 and "either --week-of" in refused.output
+    stale = CliRunner().invoke(app, ["digest", "--month", "2031-01", "--out", str(out)])
+    assert stale.exit_code == 2 and "the data ends on 2025-10-31, before the January 2031" in stale.output
+    typo = CliRunner().invoke(app, ["digest", "--week-of", "nope", "--out", str(out)])
+    assert typo.exit_code == 2 and "--week-of" in typo.output
