@@ -531,20 +531,20 @@ def reminders(
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
     params = load_parameters("lifecycle")
-    history = _enriched_history(file)
-    due = due_reminders(history, _as_of(as_of), params["reminders"])
+    history, day = _enriched_history(file), _as_of(as_of)
+    due = due_reminders(history, day, params["reminders"])
     stages = params["reminders"]
     reach = pd.Timedelta(days=max(stages["days"]) + stages["catch_up_days"])
-    if history["session_date"].max() + reach < _as_of(as_of):
+    if history["session_date"].max() + reach < day:
         typer.echo(f"note: the data ends on {history['session_date'].max():%Y-%m-%d}: no session in it can have a "
-                   f"reminder due on {_as_of(as_of):%Y-%m-%d} (export a newer file?)", err=True)
+                   f"reminder due on {day:%Y-%m-%d} (export a newer file?)", err=True)
     out.mkdir(parents=True, exist_ok=True)
     queue = due.assign(session_date=due["session_date"].dt.strftime("%Y-%m-%d"),
                        due_date=due["due_date"].dt.strftime("%Y-%m-%d"))
     with writing(out / "reminder_queue.csv"):
         neutralize_formulas(mask_pii(queue, show_pii)).to_csv(out / "reminder_queue.csv", index=False)
     counts = ", ".join(f"day {d}: {n}" for d, n in due["stage_day"].value_counts().sort_index().items())
-    typer.echo(f"{len(due)} reminder(s) due on {_as_of(as_of):%Y-%m-%d}" + (f" ({counts})" if counts else "")
+    typer.echo(f"{len(due)} reminder(s) due on {day:%Y-%m-%d}" + (f" ({counts})" if counts else "")
                + f"; queue: {out / 'reminder_queue.csv'}")
     mails, missing = compose_reminders(due, params["email"])
     _deliver(mails, missing, params["email"], out, send)

@@ -85,6 +85,13 @@ class ReportContext:
         """Last month to show in trends."""
         return self.history["month"].max() if self.month == ALL_MONTHS else self.month
 
+    @property
+    def last_day(self) -> pd.Timestamp:
+        """The day the report looks from (queues, days since): the month's last day, or the last session for ``all``."""
+        if self.month == ALL_MONTHS:
+            return self.history["session_date"].max().normalize()
+        return pd.Period(self.month, freq="M").end_time.normalize()
+
 
 def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, data_label: str,
                 show_pii: bool = False) -> ReportContext:

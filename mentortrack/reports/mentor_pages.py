@@ -72,12 +72,13 @@ def page_links(report_folder: str | Path) -> dict[str, str]:
     return {name: f"{PAGES_DIR}/{file}" for name, file in json.loads(contents.read_text(encoding="utf-8")).items()}
 
 
-def mentor_facts(ctx: ReportContext, mentor: str, health: pd.DataFrame, compared: pd.DataFrame,
-                 followups: pd.DataFrame, warnings: dict[str, Any]) -> dict[str, Any]:
+def mentor_facts(ctx: ReportContext, mentor: str, current: pd.DataFrame, trend: pd.DataFrame,
+                 compared: pd.DataFrame, followups: pd.DataFrame, warnings: dict[str, Any]) -> dict[str, Any]:
     """Everything one page says, as plain values and chart images (the template only lays it out).
 
-    ``health`` is :func:`health_scores` of the whole history, ``compared`` is :func:`compare` of the
-    month's sessions by ``mentor``, ``followups`` is :func:`needing_followup` at the month's last day.
+    ``current`` and ``trend`` are :func:`month_scores` and :func:`health_trend` of the report month,
+    ``compared`` is :func:`compare` of the month's sessions by ``mentor``, ``followups`` is
+    :func:`needing_followup` at the month's last day: computed once for all pages.
     """
     history = ctx.history[ctx.history["mentor_name"] == mentor]
     scope = ctx.scope[ctx.scope["mentor_name"] == mentor]
@@ -85,9 +86,7 @@ def mentor_facts(ctx: ReportContext, mentor: str, health: pd.DataFrame, compared
     window = window[window["mentor_name"] == mentor]
     until = ctx.until()
     settings = warnings["health"]
-    current = month_scores(health, until)
     score = current.loc[mentor] if mentor in current.index else None
-    trend = health_trend(health, until, int(settings["trend_months"]))
     trend = trend.loc[[mentor]] if mentor in trend.index else trend.iloc[0:0]
     mine = compared[compared["mentor"].astype(str) == mentor]
     kpis = [{"label": KPI_LABELS[r.kpi], "value": format_value(r.kpi, r.value), "n": int(r.n),
@@ -139,9 +138,10 @@ def write_mentor_pages(folder: Path, month: str, data_label: str) -> list[Path]:
     scope = history if month == ALL_MONTHS else history[history["month"] == month]
     ctx = ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=folder)
     warnings = load_parameters("warnings")
-    last_day = history["session_date"].max() if month == ALL_MONTHS else pd.Period(month, freq="M").end_time
-    followups = needing_followup(history, last_day.normalize(), load_parameters("lifecycle")["followups"])
+    followups = needing_followup(history, ctx.last_day, load_parameters("lifecycle")["followups"])
     health = health_scores(history, warnings)
+    current = month_scores(health, ctx.until())
+    trend = health_trend(health, ctx.until(), int(warnings["health"]["trend_months"]))
     compared = compare(scope, "mentor", COMPARED)
     out = folder / PAGES_DIR
     names = json.loads((out / CONTENTS).read_text(encoding="utf-8"))
@@ -150,9 +150,9 @@ def write_mentor_pages(folder: Path, month: str, data_label: str) -> list[Path]:
     generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{history['session_date'].max():%Y-%m-%d}"
     written = []
     for mentor, file in names.items():
-        facts = mentor_facts(ctx, mentor, health, compared, followups, warnings)
+        facts = mentor_facts(ctx, mentor, current, trend, compared, followups, warnings)
         page = template.render(**facts, period=ctx.period, generated=generated, data_through=data_through,
-                               data_label=data_label, followups_as_of=f"{last_day:%Y-%m-%d}")
+                               data_label=data_label, followups_as_of=f"{ctx.last_day:%Y-%m-%d}")
         with writing(out / file):
             (out / file).write_text(page, encoding="utf-8")
         written.append(out / file)
