@@ -7,8 +7,10 @@ one line naming the file and the problem.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -150,24 +152,13 @@ def kpis(
         raise typer.BadParameter("use standard or published", param_hint="--definitions")
     if by is not None and by not in (*k.GROUPINGS, "learner"):
         raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}, learner", param_hint="--by")
-    from mentortrack.contract.stream import stream_sessions
-
     if by == "learner":
         _learner_engagement(file, month, as_json)
         return
 
     scorer = score_feedback if definitions == "standard" else published_scores
-    sums: pd.DataFrame | None = None
-    try:
-        _, chunks = stream_sessions(file)
-        for chunk in chunks:
-            scored = chunk.sessions.join(scorer(chunk.sessions["learner_feedback"]))
-            part = k.monthly_sums(scored, definitions, by)
-            sums = part if sums is None else sums.add(part, fill_value=0)
-    except LoadError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
-    assert sums is not None
+    parts = (k.monthly_sums(scored, definitions, by) for scored in _scored_chunks(file, scorer))
+    sums = functools.reduce(lambda total, part: total.add(part, fill_value=0), parts)
     months = sums.index.get_level_values(0)
     if month and month not in set(months):
         typer.echo(f"error: no sessions in {month} (data covers {months.dropna().min()} to {months.dropna().max()}).",
@@ -212,6 +203,20 @@ SchedulerOpt = Annotated[str | None, typer.Option(
     help="Run the NLP on a Dask cluster: tcp://HOST:PORT of a running scheduler, or local:N for N local workers.")]
 
 
+def _scored_chunks(file: Path | None, scorer: Callable[[pd.Series], pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The export's valid sessions chunk by chunk (streamed when large), each joined with ``scorer``'s
+    feedback columns; a file that cannot be used ends the command with one line and exit code 2."""
+    from mentortrack.contract.stream import stream_sessions
+
+    try:
+        _, chunks = stream_sessions(file)
+        for chunk in chunks:
+            yield chunk.sessions.join(scorer(chunk.sessions["learner_feedback"]))
+    except LoadError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+
+
 def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> None:
     """``kpis --by learner``: engagement per learner and cohort up to the end of ``month`` (or of the data).
 
@@ -219,15 +224,8 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> 
     """
     from mentortrack.analytics.engagement import NEEDED, cohort_engagement, learner_engagement
     from mentortrack.analytics.sentiment import score_feedback
-    from mentortrack.contract.stream import stream_sessions
 
-    try:
-        _, chunks = stream_sessions(file)
-        parts = [chunk.sessions.join(score_feedback(chunk.sessions["learner_feedback"]))[NEEDED] for chunk in chunks]
-    except LoadError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
-    sessions = pd.concat(parts, ignore_index=True)
+    sessions = pd.concat([scored[NEEDED] for scored in _scored_chunks(file, score_feedback)], ignore_index=True)
     if month:
         try:
             as_of = pd.Period(month, freq="M").end_time.normalize()

@@ -24,13 +24,10 @@ from matplotlib.ticker import PercentFormatter
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS, LEVELS
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.contract.schema import PREP_LEVELS, STATUSES
+from mentortrack.reports.tables import HIGHER_IS_BETTER, side_by_side
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
-
-
-HIGHER_IS_BETTER_FALSE = {"no_show_rate", "cancellation_rate", "negative_feedback_rate"}
-"""Rates where being above the program is bad (coloured red)."""
 
 
 def use_theme() -> None:
@@ -59,9 +56,7 @@ def show(fig: Figure) -> None:
 
 def grid(figures: list[Figure], columns: int = 2) -> str:
     """Figures side by side in a responsive grid (one column on narrow screens and in print)."""
-    cells = "".join(f'<div class="mt-cell">{image_html(fig, "100%")}</div>' for fig in figures)
-    return (f'<div class="mt-grid" style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));'
-            f'gap:12px;align-items:start">{cells}</div>')
+    return side_by_side([image_html(fig, "100%") for fig in figures], columns)
 
 
 def show_grid(figures: list[Figure], columns: int = 2) -> None:
@@ -298,9 +293,8 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
         _no_data(ax, title)
         return fig
     names = rows.iloc[:, 0].astype(str).to_numpy()
-    colours = rows["verdict"].map({"above": LEVEL_COLOURS["green"], "below": LEVEL_COLOURS["red"]}).fillna("#78909c")
-    if kpi in HIGHER_IS_BETTER_FALSE:
-        colours = rows["verdict"].map({"above": LEVEL_COLOURS["red"], "below": LEVEL_COLOURS["green"]}).fillna("#78909c")
+    good, bad = ("below", "above") if HIGHER_IS_BETTER.get(kpi) is False else ("above", "below")
+    colours = rows["verdict"].map({good: LEVEL_COLOURS["green"], bad: LEVEL_COLOURS["red"]}).fillna("#78909c")
     for y, (_, r) in enumerate(rows.iterrows()):
         ax.plot([r["low"], r["high"]], [y, y], color=colours.iloc[y], linewidth=2)
         ax.scatter([r["value"]], [y], color=colours.iloc[y], zorder=3)

@@ -226,7 +226,7 @@ def comparison_table(compared: pd.DataFrame) -> pd.DataFrame:
 
 
 def side_by_side(parts: list[str], columns: int = 2) -> str:
-    """HTML blocks (tables) in a responsive grid, like :func:`mentortrack.reports.charts.grid`."""
+    """HTML blocks (tables, chart images) in a responsive grid: one column on narrow screens and in print."""
     cells = "".join(f'<div class="mt-cell" style="overflow-x:auto">{part}</div>' for part in parts)
     return (f'<div class="mt-grid" style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));'
             f'gap:12px;align-items:start">{cells}</div>')
