@@ -562,6 +562,7 @@ def digest(
     open follow-ups and reminders, the report link (and, monthly, the dashboard PDF)."""
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.digest import Period, compose_digest, gather
+    from mentortrack.lifecycle.mailer import MISSING_COLUMNS
     from mentortrack.paths import outputs_dir
 
     if (week_of is None) == (month is None):
@@ -585,7 +586,7 @@ def digest(
     typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "
                f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups, "
                f"{facts['reminder_count']} reminder(s) due" + (", dashboard PDF attached" if mail.attachments else ""))
-    missing = pd.DataFrame(columns=["kind", "session_id", "mentor_name", "role", "reason"])
+    missing = pd.DataFrame(columns=MISSING_COLUMNS)
     _deliver([mail], missing, lifecycle["email"], out, send)
 
 

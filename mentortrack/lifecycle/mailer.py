@@ -69,6 +69,19 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+MISSING_COLUMNS = ["kind", "session_id", "mentor_name", "role", "reason"]
+"""Columns of ``missing_addresses.csv``: messages that were not written for want of a usable address."""
+
+
+def unusable(address: object, role: str) -> str | None:
+    """Why ``address`` cannot receive ``role``'s message (a reason for ``missing_addresses.csv``), or None."""
+    if not isinstance(address, str) or not address.strip():
+        return f"no {role} e-mail address"
+    if not is_valid(address):
+        return f"invalid {role} e-mail address: {address_problem(address.strip())}"
+    return None
+
+
 def templates() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"),
                               autoescape=jinja2.select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -90,13 +103,9 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
     for row in records(scope[scope["session_status"].isin(["Completed", "No-show"])]):
         recipients = {"mentor": directory.get(str(row["mentor_name"])), "learner": row.get("learner_email")}
         for role, address in recipients.items():
-            if not isinstance(address, str) or not address.strip():
+            if reason := unusable(address, role):
                 missing.append({"kind": "session", "session_id": row["session_id"], "mentor_name": row["mentor_name"],
-                                "role": role, "reason": f"no {role} e-mail address"})
-                continue
-            if not is_valid(address):
-                missing.append({"kind": "session", "session_id": row["session_id"], "mentor_name": row["mentor_name"],
-                                "role": role, "reason": f"invalid {role} e-mail address: {address_problem(address.strip())}"})
+                                "role": role, "reason": reason})
                 continue
             context = {"s": row, "role": role, "date": f"{row['session_date']:%Y-%m-%d}"}
             mails.append(Mail(key=f"session:{row['session_id']}:{role}", recipient=address,
@@ -106,8 +115,7 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
     digests = mentor_digest(scope, label) if len(scope) else pd.DataFrame(columns=["mentor_name", "digest"])
     for row in digests.to_dict("records"):
         address = directory.get(str(row["mentor_name"]))
-        if not address or not is_valid(address):
-            reason = f"invalid mentor e-mail address: {address_problem(address)}" if address else "no mentor e-mail address"
+        if reason := unusable(address, "mentor"):
             missing.append({"kind": "digest", "session_id": "", "mentor_name": row["mentor_name"], "role": "mentor",
                             "reason": reason})
             continue
@@ -117,7 +125,7 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
                           subject=f"{prefix} Your sessions, {label}",
                           text=env.get_template("email_digest.txt.j2").render(context),
                           html=env.get_template("email_digest.html.j2").render(context)))
-    return mails, pd.DataFrame(missing, columns=["kind", "session_id", "mentor_name", "role", "reason"])
+    return mails, pd.DataFrame(missing, columns=MISSING_COLUMNS)
 
 
 def to_message(mail: Mail, sender: str) -> EmailMessage:

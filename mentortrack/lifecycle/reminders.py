@@ -16,8 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from mentortrack.contract.addresses import address_problem, is_valid
-from mentortrack.lifecycle.mailer import Mail, records, templates
+from mentortrack.lifecycle.mailer import MISSING_COLUMNS, Mail, records, templates, unusable
 
 QUEUE_COLUMNS = ["session_id", "session_date", "mentor_name", "learner_id", "learner_name", "learner_email",
                  "session_type", "stage_day", "final", "due_date"]
@@ -45,9 +44,7 @@ def compose_reminders(due: pd.DataFrame, settings: dict[str, Any]) -> tuple[list
     mails, missing = [], []
     for row in records(due):
         address = row["learner_email"]
-        if not isinstance(address, str) or not is_valid(address):
-            reason = f"invalid learner e-mail address: {address_problem(address)}" if isinstance(address, str) and \
-                address.strip() else "no learner e-mail address"
+        if reason := unusable(address, "learner"):
             missing.append({"kind": "reminder", "session_id": row["session_id"], "mentor_name": row["mentor_name"],
                             "role": "learner", "reason": reason})
             continue
@@ -57,4 +54,4 @@ def compose_reminders(due: pd.DataFrame, settings: dict[str, Any]) -> tuple[list
                                   f"{context['date']}?",
                           text=env.get_template("email_reminder.txt.j2").render(context),
                           html=env.get_template("email_reminder.html.j2").render(context)))
-    return mails, pd.DataFrame(missing, columns=["kind", "session_id", "mentor_name", "role", "reason"])
+    return mails, pd.DataFrame(missing, columns=MISSING_COLUMNS)
