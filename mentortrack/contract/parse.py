@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.contract.schema import ISSUE_FLAGS, PREP_LEVELS, STATUSES, Column, canonical_dtypes
+from mentortrack.contract.text import normalise
 
 _STATUS_KEYS = {
     "completed": "Completed",
@@ -70,8 +71,9 @@ def _key(raw: pd.Series) -> pd.Series:
 
 
 def parse_text(raw: pd.Series) -> Parsed:
-    """Strip and collapse white space; blank becomes missing."""
-    text = raw.str.strip()
+    """Normalise (:func:`mentortrack.contract.text.normalise`: NFC, line breaks as spaces), strip and
+    collapse white space; blank becomes missing."""
+    text = normalise(raw).str.strip()
     spaced = text.str.contains(r"\s\s|[\t\r\n]", regex=True)
     if spaced.any():  # collapsing runs of white space is slow per value, so only where there are any
         text = text.where(~spaced, text[spaced].str.replace(r"\s+", " ", regex=True))

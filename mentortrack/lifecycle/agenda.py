@@ -23,6 +23,7 @@ from mentortrack.analytics.keywords import SEPARATOR, themes
 from mentortrack.contract.load import LoadError, map_headers, read_raw
 from mentortrack.contract.parse import parse_column
 from mentortrack.contract.schema import COLUMN_BY_NAME
+from mentortrack.reports.escape import markdown_text
 from mentortrack.safe_paths import inside, safe_name, writing
 
 UPCOMING_COLUMNS = ("session_id", "session_date", "session_time", "program", "learner_id", "learner_name",
@@ -139,9 +140,12 @@ def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: dict[
     return agenda
 
 
-def _environment() -> jinja2.Environment:
+def _environment(markdown: bool = False) -> jinja2.Environment:
+    """Templates: HTML ones autoescaped; with ``markdown``, every value printed through
+    :func:`mentortrack.reports.escape.markdown_text` (the ``.md`` agenda)."""
     loader = jinja2.PackageLoader("mentortrack", "templates")
     return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html.j2"]),
+                              finalize=markdown_text if markdown else None,
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
@@ -154,9 +158,8 @@ def _context(agenda: Agenda) -> dict[str, Any]:
 
 def render(agenda: Agenda) -> tuple[str, str]:
     """Markdown and HTML page of an agenda."""
-    env = _environment()
-    return (env.get_template("agenda.md.j2").render(_context(agenda)),
-            env.get_template("agenda.html.j2").render(_context(agenda)))
+    return (_environment(markdown=True).get_template("agenda.md.j2").render(_context(agenda)),
+            _environment().get_template("agenda.html.j2").render(_context(agenda)))
 
 
 def render_body(agenda: Agenda) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mentortrack.reports.escape import markdown_text
+
 ALERT_COLUMNS = ["session_id", "session_start", "mentor_name", "learner_id", "session_type", "post_session_rating",
                  "reasons", "learner_feedback"]
 
@@ -28,13 +30,15 @@ def red_alerts(enriched: pd.DataFrame, as_of: pd.Timestamp, window_hours: float 
 
 
 def digest(alerts: pd.DataFrame, as_of: pd.Timestamp, window_hours: float = 24) -> str:
-    """A short Markdown digest of the alerts, for e-mail or chat."""
+    """A short Markdown digest of the alerts, for e-mail or chat (every value from the data through
+    :func:`mentortrack.reports.escape.markdown_text`)."""
     head = f"# Red sessions, {window_hours:g} h to {as_of:%Y-%m-%d %H:%M}\n"
     if alerts.empty:
         return head + "\nNo red session with feedback in this window.\n"
     lines = [head, f"{len(alerts)} red session(s) need a follow-up within 24 hours:", ""]
     for row in alerts.itertuples():
         rating = f", rated {int(row.post_session_rating)}/5" if pd.notna(row.post_session_rating) else ""
-        lines.append(f"- **{row.session_id}** {row.session_start:%Y-%m-%d %H:%M}, {row.mentor_name} "
-                     f"({row.session_type}){rating}: {row.reasons}. Feedback: \u201c{row.learner_feedback}\u201d")
+        lines.append(f"- **{markdown_text(row.session_id)}** {row.session_start:%Y-%m-%d %H:%M}, "
+                     f"{markdown_text(row.mentor_name)} ({markdown_text(row.session_type)}){rating}: "
+                     f"{markdown_text(row.reasons)}. Feedback: \u201c{markdown_text(row.learner_feedback)}\u201d")
     return "\n".join(lines) + "\n"

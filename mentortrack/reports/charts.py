@@ -12,9 +12,9 @@ fixed here so every report reads the same way. Bars carry their values.
 from __future__ import annotations
 
 import base64
-import html
 import io
 
+import matplotlib
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -24,6 +24,7 @@ from matplotlib.ticker import PercentFormatter
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS, LEVELS
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.contract.schema import PREP_LEVELS, STATUSES
+from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports.tables import HIGHER_IS_BETTER, side_by_side
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
@@ -32,7 +33,8 @@ STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c
 
 def use_theme() -> None:
     """The suite's seaborn theme (call once per notebook)."""
-    sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 100, "axes.titleweight": "bold"})
+    sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 100, "axes.titleweight": "bold",
+                                                             **LITERAL_TEXT})
 
 
 def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
@@ -44,7 +46,7 @@ def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     size = fig.get_size_inches() * 100
     style = f"width:{width};max-width:100%;height:auto" if width != "auto" else f"width:{size[0]:.0f}px;max-width:100%;height:auto"
-    return f'<img class="mt-chart" alt="{html.escape(title)}" style="{style}" src="data:image/png;base64,{data}">'
+    return f'<img class="mt-chart" alt="{html_text(title)}" style="{style}" src="data:image/png;base64,{data}">'
 
 
 def show(fig: Figure) -> None:
@@ -67,6 +69,7 @@ def show_grid(figures: list[Figure], columns: int = 2) -> None:
 
 
 def _figure(width: float = 7, height: float = 3.6) -> tuple[Figure, Axes]:
+    matplotlib.rcParams.update(LITERAL_TEXT)  # every label drawn as its characters: a name like "$_$" is text
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig, fig.add_subplot()
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from mentortrack.analytics.kpis import compute_kpis, month_over_month
 from mentortrack.config import load_parameters
+from mentortrack.reports.escape import markdown_text
 from mentortrack.reports.storage import read_enriched
 
 ALL_MONTHS = "all"
@@ -50,8 +51,10 @@ class ReportContext:
         return pd.Period(self.month, freq="M").strftime("%B %Y")
 
     def heading(self, what: str) -> str:
-        """Markdown heading naming the report, the month and the data."""
-        return f"# {what} — {self.period}\n\n*Data: {self.data_label}; {len(self.scope):,} sessions in scope.*"
+        """Markdown heading naming the report, the month and the data (the data's name is
+        :func:`mentortrack.reports.escape.markdown_text`: a file name cannot add markup)."""
+        return (f"# {markdown_text(what)} — {self.period}\n\n*Data: {markdown_text(self.data_label)}; "
+                f"{len(self.scope):,} sessions in scope.*")
 
     def kpi_table(self, definitions: str = "standard") -> pd.DataFrame:
         """KPIs of the scope with month-over-month deltas (no deltas for ``all``)."""

@@ -1,6 +1,8 @@
 """Coloured, escaped HTML tables and KPI tiles for the reports.
 
-Every text cell is HTML-escaped (``<script>`` in feedback shows as text), and
+Every text cell is HTML-escaped in the data before the table is styled
+(:func:`mentortrack.reports.escape.html_frame`: ``<script>`` in feedback shows as text, whatever
+``.format()`` a caller adds), and
 every table goes through :func:`mentortrack.reports.privacy.mask_pii` first unless
 ``show_pii`` is set, so nothing here can leak a learner e-mail by accident.
 
@@ -13,7 +15,6 @@ column labels (:func:`label`). A table cut to its first rows says so
 
 from __future__ import annotations
 
-import html
 import math
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from pandas.io.formats.style import Styler
 
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
+from mentortrack.reports.escape import html_frame, html_text
 from mentortrack.reports.privacy import mask_pii
 
 LEVEL_FILLS = {"green": "#e8f5e9", "amber": "#fff8e1", "red": "#ffebee"}
@@ -81,9 +83,9 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0) -> st
                   f"{format_delta(kpi, delta)} vs {table.attrs.get('previous_month', 'previous')}")
         tiles.append(
             f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:4px;'
-            f'background:#fafafa"><div style="font-size:12px;color:#666">{html.escape(KPI_LABELS.get(kpi, kpi))}</div>'
+            f'background:#fafafa"><div style="font-size:12px;color:#666">{html_text(KPI_LABELS.get(kpi, kpi))}</div>'
             f'<div style="font-size:26px;font-weight:600">{format_value(kpi, value)}</div>'
-            f'<div style="font-size:12px;color:{colour}">{html.escape(change)}</div></div>')
+            f'<div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
     return '<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
 
 
@@ -157,26 +159,29 @@ def styled(frame: pd.DataFrame, show_pii: bool | None = None, percent: list[str]
     ``percent`` names columns to show as % beyond the rule's own (``*_rate``, ``*_coverage``...).
     ``links`` maps a column to {cell value: relative URL}: those cells become links (text and URL escaped).
     """
-    safe = mask_pii(frame, show_pii)
-    formats = {c: f for c in safe.columns if (f := column_format(str(c), safe[c], percent)) is not None}
+    masked = mask_pii(frame, show_pii)
+    formats = {c: f for c in masked.columns if (f := column_format(str(c), masked[c], percent)) is not None}
     for column, targets in (links or {}).items():
         formats[column] = _linker(targets)
-    styler = safe.style.format(formats, na_rep="–", escape="html")  # one call: a second one resets the others
-    styler = styler.format_index(label, axis="columns", escape="html")
+    # The cells are escaped in the data itself, so a later .format() of any column (a caller's number
+    # format) cannot put a raw value back: the only formatter that adds markup is the linker's.
+    styler = html_frame(masked).style.format(formats, na_rep="–")
+    styler = styler.format_index(lambda c: html_text(label(c)), axis="columns")
     styler = styler.hide(axis="index")
     styler = styler.set_table_styles([
         {"selector": "th", "props": "background:#37474f;color:white;text-align:left;padding:4px 8px"},
         {"selector": "td", "props": "padding:3px 8px;border-bottom:1px solid #eee;text-align:left"},
     ])
     if caption:
-        styler = styler.set_caption(html.escape(caption))
+        styler = styler.set_caption(html_text(caption))
     return styler
 
 
 def _linker(targets: dict[str, str]):  # type: ignore[no-untyped-def]
-    """A cell formatter for Styler: pandas escapes the value before it reaches the formatter, so the
-    targets are looked up by their escaped text and the URL is escaped here."""
-    escaped = {html.escape(str(value)): html.escape(url, quote=True) for value, url in targets.items()}
+    """A cell formatter for Styler: the cells are escaped before they reach the formatter
+    (:func:`mentortrack.reports.escape.html_frame`), so the targets are looked up by their escaped
+    text and the URL is escaped here."""
+    escaped = {html_text(value): html_text(url) for value, url in targets.items()}
     return lambda v: f'<a href="{escaped[v]}">{v}</a>' if v in escaped else ("–" if pd.isna(v) else v)
 
 
@@ -234,7 +239,7 @@ def side_by_side(parts: list[str], columns: int = 2) -> str:
 
 def escaped_quotes(texts: pd.Series, limit: int = 5) -> str:
     """Feedback quotes as an HTML list, escaped, at most ``limit``."""
-    items = "".join(f"<li>{html.escape(str(t))}</li>" for t in texts.dropna().head(limit))
+    items = "".join(f"<li>{html_text(t)}</li>" for t in texts.dropna().head(limit))
     return f"<ul>{items}</ul>" if items else "<p><em>none</em></p>"
 
 
