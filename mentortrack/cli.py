@@ -83,6 +83,7 @@ def validate(
     Exit code 0 when at least one row is usable, 2 otherwise.
     """
     from mentortrack.contract.stream import stream_sessions
+    from mentortrack.reports.privacy import neutralize_formulas
 
     quarantine_path = quarantine or Path("quarantine.csv")
     first_rows: list[pd.DataFrame] = []
@@ -92,8 +93,8 @@ def validate(
         for chunk in chunks:
             if len(chunk.quarantine) or (quarantine is not None and not written):
                 with writing(quarantine_path):
-                    chunk.quarantine.to_csv(quarantine_path, index=False, mode="a" if written else "w",
-                                            header=not written)
+                    neutralize_formulas(chunk.quarantine).to_csv(quarantine_path, index=False,
+                                                                 mode="a" if written else "w", header=not written)
                 written = True
             first_rows.append(chunk.quarantine.head(5))
     except LoadError as err:
@@ -455,7 +456,7 @@ def followups(
     params = load_parameters("lifecycle")
     queue = write_followups(_enriched_history(file), _as_of(as_of), params["followups"], out,
                             load_directory(directory or package_data("mentor_directory.csv")),
-                            params["email"]["from_address"])
+                            params["email"]["from_address"], params["timezone"])
     typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
 
@@ -491,10 +492,11 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send
     """
     from mentortrack.lifecycle.mailer import MailError, write_eml
     from mentortrack.lifecycle.mailer import send as send_mail
+    from mentortrack.reports.privacy import neutralize_formulas
 
     out.mkdir(parents=True, exist_ok=True)
     with writing(out / "missing_addresses.csv"):
-        missing.to_csv(out / "missing_addresses.csv", index=False)
+        neutralize_formulas(missing).to_csv(out / "missing_addresses.csv", index=False)
     if missing.shape[0]:
         typer.echo(f"{len(missing)} messages have no address (listed in {out / 'missing_addresses.csv'})")
     if not send:

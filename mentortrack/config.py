@@ -16,11 +16,33 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mentortrack.paths import default_parameters_dir, user_parameters_dir
 
 PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle")
+MAX_COUNT = 1_000_000
+"""Largest session count, limit or batch any setting may ask for."""
+MAX_DAYS = 3660
+"""Longest span in days any setting may ask for (ten years)."""
+MAX_MONTHS = 120
+WORKING_DAY_END = 18
+"""Local hour by which every proposed follow-up call must end."""
+YAML_LIMIT_BYTES = 1 << 20
+"""Largest parameter file read (1 MiB); the shipped ones are a few KiB."""
+YAML_LIMIT_NODES = 100_000
+"""Most YAML nodes a parameter file may expand to (aliases counted at every use: no alias bomb)."""
+
+
+def check_timezone(name: str) -> str:
+    """``name`` if the IANA time-zone database knows it (``Asia/Kolkata``), else a ValueError saying so."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"an IANA time zone such as Asia/Kolkata or Europe/Berlin, got {name!r}") from err
+    return name
 
 
 class ParameterError(ValueError):
@@ -42,9 +64,9 @@ class ReportSettings(_Strict):
     notebooks: list[NotebookEntry] = Field(min_length=1)
     dashboard_kpis: list[str]
     kpi_tiles: list[str]
-    red_list_limit: int = Field(gt=0)
-    compare_min_sessions: int = Field(default=30, ge=0)
-    workers: int = Field(gt=0)
+    red_list_limit: int = Field(gt=0, le=MAX_COUNT)
+    compare_min_sessions: int = Field(default=30, ge=0, le=MAX_COUNT)
+    workers: int = Field(gt=0, le=64)
     kernel: str
 
 
@@ -53,17 +75,17 @@ class Rule(BaseModel):
     level: Literal["amber", "red"]
     statuses: list[Literal["Completed", "No-show", "Cancelled", "Rescheduled"]] = Field(min_length=1)
     reason: str
-    below: float | None = None
+    below: float | None = Field(default=None, ge=1, le=6)
     flags: list[str] | None = None
-    min_no_shows: int | None = Field(default=None, gt=0)
+    min_no_shows: int | None = Field(default=None, gt=0, le=MAX_COUNT)
     min_rate: float | None = Field(default=None, ge=0, le=1)
-    min_sessions: int | None = Field(default=None, ge=0)
+    min_sessions: int | None = Field(default=None, ge=0, le=MAX_COUNT)
 
 
 class MentorRanking(_Strict):
-    window_months: int = Field(gt=0)
-    min_sessions: int = Field(ge=0)
-    bottom_n: int = Field(gt=0)
+    window_months: int = Field(gt=0, le=MAX_MONTHS)
+    min_sessions: int = Field(ge=0, le=MAX_COUNT)
+    bottom_n: int = Field(gt=0, le=MAX_COUNT)
 
 
 class HealthWeights(_Strict):
@@ -78,15 +100,15 @@ class HealthWeights(_Strict):
 
 class HealthSettings(_Strict):
     threshold: float = Field(ge=0, le=100)
-    min_sessions: int = Field(ge=1)
-    prior_sessions: float = Field(ge=0)
-    trend_months: int = Field(gt=0)
+    min_sessions: int = Field(ge=1, le=MAX_COUNT)
+    prior_sessions: float = Field(ge=0, le=MAX_COUNT)
+    trend_months: int = Field(gt=0, le=MAX_MONTHS)
     weights: HealthWeights
 
 
 class EngagementSettings(_Strict):
-    quiet_days: int = Field(ge=1)
-    lookback_days: int = Field(ge=1)
+    quiet_days: int = Field(ge=1, le=MAX_DAYS)
+    lookback_days: int = Field(ge=1, le=MAX_DAYS)
     bad_rating_below: float = Field(gt=1, le=6)
 
 
@@ -103,14 +125,14 @@ class SentimentSettings(_Strict):
 
 class KeywordSettings(_Strict):
     encoder: Literal["static", "minilm"] = "static"
-    top_n: int = Field(gt=0)
+    top_n: int = Field(gt=0, le=100)
     use_mmr: bool
     diversity: float = Field(ge=0, le=1)
-    batch_size: int = Field(gt=0)
+    batch_size: int = Field(gt=0, le=4096)
 
 
 class ThemeSettings(_Strict):
-    top_n: int = Field(gt=0)
+    top_n: int = Field(gt=0, le=100)
 
 
 class NlpSettings(_Strict):
@@ -126,44 +148,67 @@ class AgendaType(_Strict):
 
 
 class AgendaSettings(_Strict):
-    recent_sessions: int = Field(ge=0)
-    mentor_window_days: int = Field(gt=0)
-    topics: int = Field(gt=0)
+    recent_sessions: int = Field(ge=0, le=100)
+    mentor_window_days: int = Field(gt=0, le=MAX_DAYS)
+    topics: int = Field(gt=0, le=100)
     default: AgendaType
     types: dict[str, AgendaType]
 
 
 class FollowupSettings(_Strict):
-    window_days: int = Field(gt=0)
-    low_rating_below: float
-    slot_hour: int = Field(ge=0, le=23)
-    slot_minutes: int = Field(gt=0)
-    first_slot_after_days: int = Field(ge=0)
-    timezone: str
+    window_days: int = Field(gt=0, le=MAX_DAYS)
+    low_rating_below: float = Field(ge=1, le=6)
+    slot_hour: int = Field(ge=0, lt=WORKING_DAY_END)
+    slot_minutes: int = Field(ge=5, le=8 * 60)
+    first_slot_after_days: int = Field(ge=0, le=366)
+
+    @model_validator(mode="after")
+    def _ends_within_the_working_day(self) -> FollowupSettings:
+        if self.slot_hour * 60 + self.slot_minutes > WORKING_DAY_END * 60:
+            raise ValueError(f"slot_hour and slot_minutes such that the first call ends by {WORKING_DAY_END}:00, "
+                             f"got {self.slot_hour}:00 + {self.slot_minutes} min")
+        return self
 
 
 class ReminderSettings(_Strict):
-    days: list[int] = Field(min_length=1)
-    catch_up_days: int = Field(ge=1)
+    days: list[int] = Field(min_length=1, max_length=20)
+    catch_up_days: int = Field(ge=1, le=366)
+
+    @field_validator("days")
+    @classmethod
+    def _days_after_the_session(cls, days: list[int]) -> list[int]:
+        if any(not 1 <= d <= 366 for d in days):
+            raise ValueError(f"days from 1 to 366 after the session, got {days}")
+        return days
 
 
 class DigestSettings(_Strict):
     to: str
+    report_url: str = ""
+    """Where the reports are published for the program manager (``https://…/reports``); the digest
+    links ``<report_url>/<YYYY-MM>/index.html`` and says there is no link when it is empty."""
+
+    @field_validator("report_url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError(f"an https:// address (or empty), got {url!r}")
+        return url.rstrip("/")
 
 
 class AlertSettings(_Strict):
-    window_hours: int = Field(gt=0)
+    window_hours: int = Field(gt=0, le=24 * 31)
 
 
 class SmtpSettings(_Strict):
     host: str
     port: int = Field(gt=0, lt=65536)
     starttls: bool
-    timeout: float = Field(gt=0)
+    timeout: float = Field(gt=0, le=600)
     user: str = ""
     password_env: str
     retries: int = Field(default=3, ge=0, le=20)
-    retry_wait: float = Field(default=10, ge=0)
+    retry_wait: float = Field(default=10, ge=0, le=3600)
 
 
 class EmailSettings(_Strict):
@@ -174,12 +219,19 @@ class EmailSettings(_Strict):
 
 class LifecycleSettings(BaseModel):
     model_config = ConfigDict(extra="allow")
+    timezone: str
+    """The program's time zone: export timestamps with a zone are converted to it; invites are in it."""
     agenda: AgendaSettings
     followups: FollowupSettings
     reminders: ReminderSettings
     digest: DigestSettings
     alerts: AlertSettings
     email: EmailSettings
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return check_timezone(name)
 
 
 MODELS: dict[str, type[BaseModel]] = {"report": ReportSettings, "warnings": WarningSettings, "nlp": NlpSettings,
@@ -202,9 +254,36 @@ def _describe(err: ValidationError) -> str:
     return f"{key}: expected {expected}{shown}{more}"
 
 
-def _read(file: Path) -> dict[str, Any]:
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for once every alias is expanded (memoised: linear time)."""
+    if id(node) not in sizes:
+        children = node.value if isinstance(node.value, list) else []
+        parts = [part for child in children for part in (child if isinstance(child, tuple) else (child,))]
+        sizes[id(node)] = 1 + sum(_expanded_size(part, sizes) for part in parts)
+    return sizes[id(node)]
+
+
+def _safe_yaml(text: str) -> Any:
+    """YAML read with the safe loader (no Python objects), refused when the document expands to more than
+    :data:`YAML_LIMIT_NODES` values: an alias counts at every place it is used, so a "billion laughs"
+    file is one error instead of filling memory when the settings are checked."""
+    loader = yaml.SafeLoader(text)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > YAML_LIMIT_NODES:
+            raise yaml.YAMLError(f"expands to more than {YAML_LIMIT_NODES:,} values (aliases repeated?)")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _read(file: Path) -> dict[str, Any]:
+    if file.stat().st_size > YAML_LIMIT_BYTES:
+        raise ParameterError(f"{file}: larger than {YAML_LIMIT_BYTES // 1024} KiB; a parameter file holds settings")
+    try:
+        data = _safe_yaml(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -262,6 +341,11 @@ def load_parameters(name: str, folder: str | Path | None = None) -> dict[str, An
     except ValidationError as err:
         raise ParameterError(f"{source}: {_describe(err)}") from err
     return data
+
+
+def program_timezone(folder: str | Path | None = None) -> str:
+    """The program's time zone (``timezone`` in ``parameters/lifecycle.yaml``, checked by zoneinfo)."""
+    return str(load_parameters("lifecycle", folder)["timezone"])
 
 
 def check_all() -> None:

@@ -14,7 +14,9 @@ from mentortrack.config import load_parameters
 from mentortrack.lifecycle.alerts import digest, red_alerts
 from mentortrack.lifecycle.followups import propose_slots, write_followups
 
-SETTINGS = load_parameters("lifecycle")["followups"]
+LIFECYCLE = load_parameters("lifecycle")
+SETTINGS = LIFECYCLE["followups"]
+ZONE = LIFECYCLE["timezone"]
 GOOD = dict(Post_Session_Rating="5", Mentor_Prep_Done="Yes", Follow_Up_Scheduled="Yes", Action_Items_Documented="Yes",
             Learner_Feedback="Great")
 
@@ -53,7 +55,7 @@ def test_which_sessions_need_a_follow_up(sessions: pd.DataFrame) -> None:
 
 def test_slots_are_business_days_one_after_another_per_mentor(sessions: pd.DataFrame) -> None:
     as_of = pd.Timestamp("2025-10-31")  # a Friday
-    queue = propose_slots(needing_followup(sessions, as_of, SETTINGS), as_of, SETTINGS)
+    queue = propose_slots(needing_followup(sessions, as_of, SETTINGS), as_of, SETTINGS, ZONE)
     starts = dict(zip(queue["session_id"], queue["proposed_start"].dt.strftime("%a %Y-%m-%d %H:%M %z")))
     assert starts == {"F1": "Mon 2025-11-03 10:00 +0530", "F3": "Mon 2025-11-03 10:30 +0530",
                       "F9": "Mon 2025-11-03 10:00 +0530", "F4": "Mon 2025-11-03 10:30 +0530"}
@@ -61,7 +63,7 @@ def test_slots_are_business_days_one_after_another_per_mentor(sessions: pd.DataF
 
 def test_ics_invites_read_back(sessions: pd.DataFrame, tmp_path: Path) -> None:
     table = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path, {"M2": "m2@mentors.org"},
-                            "team@example.org")
+                            "team@example.org", ZONE)
     assert (tmp_path / "followup_queue.csv").exists() and len(table) == 4
     calendar = Calendar.from_ical((tmp_path / "invites" / "F9.ics").read_bytes())
     event = next(iter(calendar.walk("VEVENT")))
@@ -71,6 +73,47 @@ def test_ics_invites_read_back(sessions: pd.DataFrame, tmp_path: Path) -> None:
     attendees = sorted(str(a) for a in event.get("attendee"))
     assert attendees == ["mailto:learner9@x.org", "mailto:m2@mentors.org"]
     assert "negative feedback" in str(event["description"])
+    zones = list(calendar.walk("VTIMEZONE"))
+    assert [str(z["tzid"]) for z in zones] == ["Asia/Kolkata"]
+
+
+def test_the_learner_invite_says_nothing_internal(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path, {"M2": "m2@mentors.org"},
+                    "team@example.org", ZONE)
+    mentor_copy = Calendar.from_ical((tmp_path / "invites" / "F9.ics").read_bytes())
+    learner_copy = Calendar.from_ical((tmp_path / "invites" / "learners" / "F9.ics").read_bytes())
+    internal = str(next(iter(mentor_copy.walk("VEVENT")))["description"])
+    told = str(next(iter(learner_copy.walk("VEVENT")))["description"])
+    assert "red level" in internal and "negative feedback" in internal
+    for word in ("red", "level", "rated", "negative", "flag", "Why"):
+        assert word not in told, word
+    assert "M2" in told and "2025-10-29" in told
+    assert list(learner_copy.walk("VTIMEZONE")) and str(next(iter(learner_copy.walk("VEVENT")))["uid"]) == \
+        "followup-F9@mentortrack"
+
+
+def test_the_followup_queue_is_masked_unless_asked(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path / "masked", {}, "t@example.org", ZONE,
+                    show_pii=False)
+    write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path / "shown", {}, "t@example.org", ZONE,
+                    show_pii=True)
+    masked = pd.read_csv(tmp_path / "masked" / "followup_queue.csv").set_index("session_id")
+    shown = pd.read_csv(tmp_path / "shown" / "followup_queue.csv").set_index("session_id")
+    assert shown.at["F9", "learner_email"] == "learner9@x.org"
+    assert masked.at["F9", "learner_email"] == "l***@x.org"
+
+
+def test_slots_in_a_daylight_saving_gap_or_overlap_are_resolved() -> None:
+    from mentortrack.lifecycle.followups import local_time
+
+    # Cairo skipped 00:00-01:00 on Friday 2023-04-28 and repeated 23:00-24:00 on Thursday 2023-10-26
+    assert local_time(pd.Timestamp("2023-04-28 00:30"), "Africa/Cairo").isoformat() == "2023-04-28T01:00:00+03:00"
+    assert local_time(pd.Timestamp("2023-10-26 23:30"), "Africa/Cairo").isoformat() == "2023-10-26T23:30:00+03:00"
+    queue = pd.DataFrame({"mentor_name": ["M1", "M1"]})
+    settings = {**SETTINGS, "slot_hour": 0, "slot_minutes": 30, "first_slot_after_days": 0}
+    slots = propose_slots(queue, pd.Timestamp("2023-04-28"), settings, "Africa/Cairo")
+    assert slots["proposed_start"].map(lambda t: t.isoformat()).tolist() == [
+        "2023-04-28T01:00:00+03:00", "2023-04-28T01:30:00+03:00"]
 
 
 def test_red_alerts_in_the_last_24_hours(sessions: pd.DataFrame) -> None:

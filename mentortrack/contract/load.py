@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from mentortrack.config import program_timezone
 from mentortrack.contract import quality
 from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
 from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
@@ -349,12 +350,14 @@ class FileWide:
         case: per case-unified column, lower-cased spelling -> the file's most frequent spelling.
         conflicting: hash of a Session_ID (:func:`id_hashes`) -> the rows (as text) it appears on with
             different content.
+        timezone: the program's time zone, which timestamps with a zone are converted to.
     """
 
     dayfirst: bool
     notes: list[str]
     case: dict[str, dict[str, str]]
     conflicting: dict[int, str]
+    timezone: str = "UTC"
 
 
 def id_hashes(ids: pd.Series) -> np.ndarray:
@@ -399,13 +402,15 @@ class FileWideCounts:
             self.id_hashes.append(id_hashes(ids[present]))
             self.id_rows.append(rows[present].astype(np.int64))
 
-    def settle(self, dayfirst: bool) -> FileWide:
-        """The file-wide decisions from everything counted."""
+    def settle(self, dayfirst: bool, timezone: str | None = None) -> FileWide:
+        """The file-wide decisions from everything counted; ``timezone`` defaults to the program's
+        (:func:`mentortrack.config.program_timezone`)."""
+        zone = timezone or program_timezone()
         notes: list[str] = []
         decided = dayfirst
         if len(self.dates):
             dates = parse_date(pd.Series(self.dates.index, dtype="str"), dayfirst,
-                               pd.Series(self.dates.to_numpy()))
+                               pd.Series(self.dates.to_numpy()), timezone=zone)
             notes += dates.notes
             decided = dates.dayfirst if dates.dayfirst is not None else dayfirst
         if len(self.times):
@@ -425,7 +430,7 @@ class FileWideCounts:
         repeated[:-1] |= same
         conflicting = pd.Series(rows[repeated]).astype(str).groupby(hashes[repeated], sort=False).agg(
             ", ".join).to_dict()
-        return FileWide(decided, notes, case, conflicting)
+        return FileWide(decided, notes, case, conflicting, zone)
 
 
 def parse_settled(raw: pd.DataFrame) -> dict[str, Parsed]:
@@ -485,7 +490,7 @@ def classify_rows(raw: pd.DataFrame, source_row: pd.Series, duplicate_of: pd.Ser
             typed[column.name] = missing_column(column, raw.index)
             continue
         values = parsed.get(column.name) or parse_column(raw[column.name], column, wide.dayfirst,
-                                                         decided=wide.dayfirst, notes=False)
+                                                         decided=wide.dayfirst, notes=False, timezone=wide.timezone)
         typed[column.name] = values.values
         bad = values.errors.dropna()
         problems.append(pd.DataFrame({"index": bad.index, "column": column.name, "reason": bad.to_numpy()}))
@@ -530,7 +535,8 @@ def case_notes(changes: dict[str, int]) -> list[str]:
             for name, n in changes.items() if n]
 
 
-def load_sessions(path: str | Path | None = None, sheet: str | int | None = None, dayfirst: bool = True) -> LoadResult:
+def load_sessions(path: str | Path | None = None, sheet: str | int | None = None, dayfirst: bool = True,
+                  timezone: str | None = None) -> LoadResult:
     """Load an export and split it into sessions, quarantine and duplicates.
 
     Args:
@@ -538,6 +544,8 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
             ``.xlsx`` or ``.parquet``. ``None`` loads the bundled sample.
         sheet: Excel sheet name or position (first sheet by default).
         dayfirst: how to read ambiguous numeric dates the file does not settle.
+        timezone: the zone timestamps with a zone are converted to (default: the program's,
+            ``timezone`` in ``parameters/lifecycle.yaml``).
 
     Raises:
         LoadError: the file is missing, empty, not a table, or lacks a required column.
@@ -554,7 +562,7 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     settled = parse_settled(raw)
     counts = FileWideCounts()
     counts.add(raw, source_row, duplicate_of.isna().to_numpy(), settled)
-    wide = counts.settle(dayfirst)
+    wide = counts.settle(dayfirst, timezone)
     notes += wide.notes
     sessions, quarantine, warnings, duplicates, changes = classify_rows(raw, source_row, duplicate_of, wide, source,
                                                                         ragged, settled)

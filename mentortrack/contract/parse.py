@@ -34,6 +34,10 @@ _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 _TEXT_MONTH_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y")
 _SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
+_ZONED = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$",
+                    re.IGNORECASE)
+DATE_RANGE = (1900, 2100)
+"""Years a session date may have; a date outside is an error of its row (quarantined)."""
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 """Day 0 of Excel's date serial numbers (1900 date system, with its leap-year quirk)."""
 SERIAL_RANGE = (20000, 80000)
@@ -172,7 +176,7 @@ def parse_time(raw: pd.Series, counts: pd.Series | None = None) -> Parsed:
 
 
 def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None = None,
-               decided: bool | None = None) -> Parsed:
+               decided: bool | None = None, timezone: str = "UTC") -> Parsed:
     """Dates in ISO (``2025-09-08``), numeric day/month forms or with month names.
 
     Numeric forms such as ``08/09/2025`` are ambiguous. The file decides: values
@@ -186,6 +190,11 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
     ``counts`` gives how many rows each value stands for when ``raw`` holds distinct
     values only; the evidence and the notes count rows. ``decided`` imposes an order
     the whole file settled already (a chunk of a streamed file): no evidence, no notes.
+
+    ISO 8601 timestamps with a zone (``2025-09-08T22:30:00Z``, ``…+05:30``) are converted to
+    ``timezone`` (the program's, ``timezone`` in ``parameters/lifecycle.yaml``) and read as the
+    day they fall on there, with a note. A date outside :data:`DATE_RANGE` (``2925-09-08``) is
+    an error of its row, never of the file.
     """
     weight = counts if counts is not None else pd.Series(1, index=raw.index)
 
@@ -202,6 +211,16 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
         text = text.where(serial.isna(), as_date.dt.strftime("%Y-%m-%d"))
         notes.append(f"{rows(serial.notna())} dates were Excel serial numbers (e.g. "
                      f"{int(serial.dropna().iloc[0])} = {as_date.dropna().iloc[0]:%Y-%m-%d}) and were read as dates.")
+    zoned = text.str.match(_ZONED).fillna(False).astype(bool)
+    if zoned.any():
+        stamps = pd.to_datetime(text.where(zoned), utc=True, format="ISO8601", errors="coerce")
+        local = stamps.dt.tz_convert(timezone).dt.strftime("%Y-%m-%d")
+        read = zoned & stamps.notna()
+        if read.any():
+            text = text.where(~read, local)
+            notes.append(f"{rows(read)} dates were timestamps with a time zone (e.g. '{raw[read].iloc[0].strip()}' "
+                         f"= {local[read].iloc[0]} in {timezone}); each was converted to {timezone} and read as "
+                         "the day it falls on there.")
     values = pd.to_datetime(text.where(~is_blank), format="ISO8601", errors="coerce")
 
     parts = text.where(values.isna() & ~is_blank).str.extract(_DMY)
@@ -238,16 +257,20 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
             break
         values = values.fillna(pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
 
-    values = values.dt.normalize().astype("datetime64[ns]")
-    bad = ~is_blank & values.isna()
+    years = values.dt.year
+    outside = values.notna() & ~years.between(*DATE_RANGE)
+    values = values.where(~outside).dt.normalize().astype("datetime64[ns]")
+    bad = ~is_blank & values.isna() & ~outside
     read_dayfirst = use_dayfirst if parts[0].notna().any() else None
     if decided is not None:
         notes = []
-    return Parsed(values, _errors_where(raw, bad, "not a date:"), notes, read_dayfirst)
+    errors = _errors_where(raw, bad, "not a date:").fillna(
+        _errors_where(raw, outside, f"date outside {DATE_RANGE[0]}–{DATE_RANGE[1]} (a typo in the year?):"))
+    return Parsed(values, errors, notes, read_dayfirst)
 
 
 def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True, decided: bool | None = None,
-                 notes: bool = True) -> Parsed:
+                 notes: bool = True, timezone: str = "UTC") -> Parsed:
     """Parse one raw column according to its kind in the schema.
 
     Every kind is parsed once per distinct value (one hashing pass finds them) and
@@ -262,7 +285,7 @@ def parse_column(raw: pd.Series, column: Column, dayfirst: bool = True, decided:
     distinct = pd.Series(uniques, dtype=raw.dtype)
     counts = pd.Series(np.bincount(codes, minlength=len(distinct)))
     if column.kind == "date":
-        parsed = parse_date(distinct, dayfirst, counts, decided)
+        parsed = parse_date(distinct, dayfirst, counts, decided, timezone)
     elif column.kind == "time":
         parsed = parse_time(distinct, counts)
     else:

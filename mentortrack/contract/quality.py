@@ -20,6 +20,16 @@ OVERRUN_FACTOR = 1.5
 
 EARLY_FLAG = "Session ended early (< 20 mins)"
 EARLY_MINUTES = 20
+PLAUSIBLE_FROM = pd.Timestamp("2000-01-01")
+"""Session dates before this are reported (kept: a typo in the year, or a very old record)."""
+
+
+def plausible_until(today: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The last plausible session date: 31 December of next year (bookings run ahead, not years ahead)."""
+    today = today if today is not None else pd.Timestamp.now()
+    return pd.Timestamp(year=today.year + 1, month=12, day=31)
+
+
 STATUS_FLAGS = {"Session No-show": "No-show", "Session Cancelled": "Cancelled", "Session Rescheduled": "Rescheduled"}
 
 
@@ -47,8 +57,9 @@ def find_warnings(sessions: pd.DataFrame, overrun_factor: float = OVERRUN_FACTOR
 
     Kinds: an invalid learner e-mail (syntax checked offline with email-validator), a
     rating or feedback on a non-completed session, attendance contradicting the
-    status, an overrun, minutes on a missed session, and flags contradicting the
-    duration or the status.
+    status, an overrun, minutes on a missed session, flags contradicting the
+    duration or the status, and an implausible date (before :data:`PLAUSIBLE_FROM` or
+    after :func:`plausible_until`).
     """
     status = sessions["session_status"].astype("string")
     completed = status == "Completed"
@@ -59,6 +70,7 @@ def find_warnings(sessions: pd.DataFrame, overrun_factor: float = OVERRUN_FACTOR
     flag = sessions["issue_flag"]
     flag_status = flag.map(STATUS_FLAGS)
     email_reason = _email_problems(sessions["learner_email"])
+    date, until = sessions["session_date"], plausible_until()
 
     def on(rows: pd.DataFrame) -> pd.Series:
         return " on a " + rows["session_status"].astype("string") + " session"
@@ -83,6 +95,9 @@ def find_warnings(sessions: pd.DataFrame, overrun_factor: float = OVERRUN_FACTOR
               lambda r: "flagged as ended early but lasted " + r["actual_duration_mins"].astype("string") + " min"),
         _rows(sessions, flag_status.notna() & (flag_status != status), "Issue_Flag", "flag_contradicts_status",
               lambda r: "flag '" + r["issue_flag"].fillna("") + "'" + on(r)),
+        _rows(sessions, (date < PLAUSIBLE_FROM) | (date > until), "Session_Date", "implausible_date",
+              lambda r: "date " + r["session_date"].dt.strftime("%Y-%m-%d") + f" is before {PLAUSIBLE_FROM:%Y} or "
+              f"after {until:%Y-%m-%d} (a typo in the year?)"),
     ]
     found = pd.concat(frames, ignore_index=True)
     return found.sort_values(["source_row", "kind"]).reset_index(drop=True)[WARNING_COLUMNS]

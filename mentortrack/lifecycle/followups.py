@@ -2,8 +2,11 @@
 :mod:`mentortrack.analytics.open_followups`), an ``.ics`` invite each, and a PM queue.
 
 Slots: business days from ``first_slot_after_days`` after ``as_of``, starting at
-``slot_hour`` (local time in ``timezone``), one ``slot_minutes`` call after the
-other per mentor, red sessions first. Settings: ``parameters/lifecycle.yaml``.
+``slot_hour`` (local time in the program's ``timezone``), one ``slot_minutes`` call after the
+other per mentor until :data:`WORKING_DAY_END`, red sessions first; a slot in a
+daylight-saving gap or overlap is resolved by :func:`local_time`. Each call has two
+invites: the learner's says only what the call is; the mentor's and PM's copy says why.
+Settings: ``parameters/lifecycle.yaml``.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ import pandas as pd
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from mentortrack.analytics.open_followups import needing_followup
+from mentortrack.config import WORKING_DAY_END
 from mentortrack.contract.addresses import is_valid
-from mentortrack.reports.privacy import neutralize_formulas
+from mentortrack.reports.escape import ics_text
+from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
 
 QUEUE_COLUMNS = ["priority", "session_id", "session_date", "mentor_name", "mentor_email", "learner_id",
-                 "learner_email", "session_type", "level", "reasons", "proposed_start", "proposed_end", "invite"]
+                 "learner_email", "session_type", "level", "reasons", "proposed_start", "proposed_end", "invite",
+                 "learner_invite"]
 
 
 def load_directory(path: str | Path | None) -> dict[str, str]:
@@ -32,23 +38,49 @@ def load_directory(path: str | Path | None) -> dict[str, str]:
     return {row.Mentor_Name.strip(): row.Mentor_Email.strip() for row in table.itertuples() if row.Mentor_Email.strip()}
 
 
-def propose_slots(queue: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any]) -> pd.DataFrame:
-    """Add ``proposed_start`` and ``proposed_end`` (timezone-aware) to each queued session."""
-    zone = ZoneInfo(settings["timezone"])
+def local_time(naive: pd.Timestamp, zone: str) -> pd.Timestamp:
+    """``naive`` wall-clock time in ``zone``, resolving daylight-saving changes: a time that does not
+    exist (the hour skipped in spring) moves forward to the first that does; a time that exists twice
+    (the hour repeated in autumn) is the first of the two (``fold=0``)."""
+    return naive.tz_localize(ZoneInfo(zone), ambiguous=True, nonexistent="shift_forward")
+
+
+def propose_slots(queue: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any], zone: str) -> pd.DataFrame:
+    """Add ``proposed_start`` and ``proposed_end`` (aware, in the program's time zone ``zone``) to each queued session."""
     first_day = pd.bdate_range(as_of.normalize() + pd.Timedelta(days=settings["first_slot_after_days"]), periods=1)[0]
     length = pd.Timedelta(minutes=settings["slot_minutes"])
-    per_day = max(1, int((18 - settings["slot_hour"]) * 60 // settings["slot_minutes"]))
+    per_day = max(1, int((WORKING_DAY_END - settings["slot_hour"]) * 60 // settings["slot_minutes"]))
     starts = []
     for _, n in queue.groupby("mentor_name", sort=False).cumcount().items():
         day = pd.bdate_range(first_day, periods=n // per_day + 1)[-1]
-        start = day + pd.Timedelta(hours=settings["slot_hour"]) + (n % per_day) * length
-        starts.append(start.tz_localize(zone))
-    start_series = pd.Series(starts, index=queue.index, dtype=f"datetime64[ns, {settings['timezone']}]")
+        # calls follow each other in elapsed time from the day's first slot, so a DST change never overlaps two
+        starts.append(local_time(day + pd.Timedelta(hours=settings["slot_hour"]), zone) + (n % per_day) * length)
+    start_series = pd.Series(starts, index=queue.index, dtype=f"datetime64[ns, {zone}]")
     return queue.assign(proposed_start=start_series, proposed_end=start_series + length)
 
 
-def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.Timestamp) -> bytes:
-    """An iCalendar (RFC 5545) invite for one follow-up call; ``stamp`` (the as-of time) is its DTSTAMP."""
+def learner_description(row: pd.Series) -> str:
+    """What the learner's invite says: the call and the session it follows, nothing internal (no level,
+    rating, flag or reason)."""
+    return (f"A short follow-up call with your mentor {row['mentor_name']} on your {row['session_type']} session "
+            f"of {row['session_date']:%Y-%m-%d}. If the time does not suit you, reply to this invite.")
+
+
+def internal_description(row: pd.Series) -> str:
+    """What the mentor's and the program manager's copy says: why the follow-up is needed and the summary."""
+    return (f"Follow-up on session {row['session_id']} of {row['session_date']:%Y-%m-%d}. "
+            f"Why: {row['reasons']}.\n{row['summary']}")
+
+
+def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.Timestamp,
+           for_learner: bool = False) -> bytes:
+    """An iCalendar (RFC 5545) invite for one follow-up call; ``stamp`` (the as-of time) is its DTSTAMP.
+
+    Both copies of a call share its UID and attendees; the learner's (``for_learner``) carries
+    :func:`learner_description`, the mentor's and PM's :func:`internal_description`. Every
+    invite holds the VTIMEZONE of the zone its times are in (RFC 5545 §3.2.19), and every text
+    goes through :func:`mentortrack.reports.escape.ics_text`.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//mentortrack//follow-ups//EN")
     calendar.add("version", "2.0")
@@ -58,9 +90,8 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
     event.add("dtstamp", stamp.to_pydatetime().replace(tzinfo=stamp.tzinfo or ZoneInfo("UTC")))
     event.add("dtstart", row["proposed_start"].to_pydatetime())
     event.add("dtend", row["proposed_end"].to_pydatetime())
-    event.add("summary", f"Follow-up: {row['session_type']} ({row['session_id']})")
-    event.add("description", f"Follow-up on session {row['session_id']} of {row['session_date']:%Y-%m-%d}. "
-                             f"Why: {row['reasons']}.\n{row['summary']}")
+    event.add("summary", ics_text(f"Follow-up: {row['session_type']} ({row['session_id']})"))
+    event.add("description", ics_text(learner_description(row) if for_learner else internal_description(row)))
     event["organizer"] = vCalAddress(f"mailto:{organizer}")
     for email, role in ((mentor_email, "CHAIR"), (row.get("learner_email"), "REQ-PARTICIPANT")):
         if is_valid(email):
@@ -68,27 +99,36 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
             attendee.params["role"] = vText(role)
             event.add("attendee", attendee, encode=0)
     calendar.add_component(event)
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
 def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any], out: str | Path,
-                    directory: dict[str, str], organizer: str) -> pd.DataFrame:
-    """Write ``invites/<session_id>.ics`` and ``followup_queue.csv``; returns the queue."""
+                    directory: dict[str, str], organizer: str, zone: str, show_pii: bool | None = None
+                    ) -> pd.DataFrame:
+    """Write ``invites/<session_id>.ics`` (the mentor's and PM's copy), ``invites/learners/<session_id>.ics``
+    (the learner's copy) and ``followup_queue.csv`` (learner names and e-mails masked unless ``show_pii``,
+    default ``SHOW_PII``); returns the queue (unmasked)."""
     out = Path(out)
-    (out / "invites").mkdir(parents=True, exist_ok=True)
-    queue = propose_slots(needing_followup(enriched, as_of, settings), as_of, settings)
+    (out / "invites" / "learners").mkdir(parents=True, exist_ok=True)
+    queue = propose_slots(needing_followup(enriched, as_of, settings), as_of, settings, zone)
     queue["mentor_email"] = queue["mentor_name"].map(directory)
-    names = []
+    names, learner_names = [], []
     used: set[str] = set()
     for _, row in queue.iterrows():
-        path = inside(out, out / "invites" / f"{safe_name(row['session_id'], used)}.ics")
+        name = safe_name(row["session_id"], used)
+        path = inside(out, out / "invites" / f"{name}.ics")
+        copy = inside(out, out / "invites" / "learners" / f"{name}.ics")
         with writing(path):
             path.write_bytes(invite(row, row["mentor_email"], organizer, as_of))
+            copy.write_bytes(invite(row, row["mentor_email"], organizer, as_of, for_learner=True))
         names.append(path.relative_to(out).as_posix())
+        learner_names.append(copy.relative_to(out).as_posix())
     queue["invite"] = names
+    queue["learner_invite"] = learner_names
     table = queue[QUEUE_COLUMNS].assign(session_date=queue["session_date"].dt.strftime("%Y-%m-%d"),
                                         proposed_start=queue["proposed_start"].map(lambda t: t.isoformat()),
                                         proposed_end=queue["proposed_end"].map(lambda t: t.isoformat()))
     with writing(out / "followup_queue.csv"):
-        neutralize_formulas(table).to_csv(out / "followup_queue.csv", index=False)
+        neutralize_formulas(mask_pii(table, show_pii)).to_csv(out / "followup_queue.csv", index=False)
     return table

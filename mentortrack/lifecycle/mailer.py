@@ -32,7 +32,8 @@ from tqdm.auto import tqdm
 
 from mentortrack.analytics.summaries import mentor_digest
 from mentortrack.contract.addresses import address_problem, is_valid
-from mentortrack.reports.privacy import neutralize_formulas
+from mentortrack.reports.escape import body_text, header_text
+from mentortrack.reports.privacy import formula_safe, neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
 
 SENT_LOG_COLUMNS = ["key", "recipient", "subject", "sent_at"]
@@ -129,14 +130,19 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
 
 
 def to_message(mail: Mail, sender: str) -> EmailMessage:
-    """A MIME message with a plain-text part and an HTML alternative."""
+    """A MIME message with a plain-text part and an HTML alternative.
+
+    Every header value goes through :func:`mentortrack.reports.escape.header_text` (a session type
+    or mentor name holding U+2028, NEL or a vertical tab becomes one line, so one message cannot
+    split its headers or stop the run); the text part through :func:`~mentortrack.reports.escape.body_text`.
+    """
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = mail.recipient
-    message["Subject"] = mail.subject
+    message["From"] = header_text(sender)
+    message["To"] = header_text(mail.recipient)
+    message["Subject"] = header_text(mail.subject)
     message["Message-ID"] = make_msgid(domain="mentortrack.local")
-    message["X-Mentortrack-Key"] = mail.key
-    message.set_content(mail.text)
+    message["X-Mentortrack-Key"] = header_text(mail.key)
+    message.set_content(body_text(mail.text))
     message.add_alternative(mail.html, subtype="html")
     for attachment in map(Path, mail.attachments):
         kind = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
@@ -376,7 +382,7 @@ def _send_round(pending: list[Mail], smtp: dict[str, Any], password: str, contex
 
 def _log_sent(writer: csv.DictWriter, handle: Any, mail: Mail, log: Path, result: Delivery) -> None:
     """Record an accepted message at once (flushed to disk)."""
-    writer.writerow({"key": mail.key, "recipient": mail.recipient, "subject": mail.subject,
+    writer.writerow({"key": mail.key, "recipient": mail.recipient, "subject": formula_safe(mail.subject),
                      "sent_at": pd.Timestamp.now(tz="UTC").isoformat()})
     handle.flush()
     os.fsync(handle.fileno())

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
 
 GAP_SECONDS = 10.0
@@ -302,7 +303,8 @@ def write_notes(utterances: list[Utterance], path: Path, out: Path, sessions: pd
     if len(table):
         table = table[table["transcript"] != path.name]
     with writing(table_path):
-        pd.concat([table, pd.DataFrame([notes.row()])], ignore_index=True).to_csv(table_path, index=False)
+        neutralize_formulas(pd.concat([table, pd.DataFrame([notes.row()])], ignore_index=True)).to_csv(
+            table_path, index=False)
     return stem.with_suffix(".md")
 
 

@@ -50,6 +50,11 @@ def mask_pii(frame: pd.DataFrame, show_pii: bool | None = None) -> pd.DataFrame:
     return masked
 
 
+def formula_safe(value: str) -> str:
+    """One text cell made inert: a leading ``'`` when it starts with ``= + - @`` (or tab/CR)."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
 def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy where text cells starting with ``= + - @`` (or tab/CR) get a leading ``'``.
 

@@ -10,18 +10,20 @@ from pathlib import Path
 import pandas as pd
 
 from mentortrack.contract.schema import canonical_dtypes
+from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import writing
 
 
 def write_table(frame: pd.DataFrame, out: str | Path) -> Path:
-    """Write the enriched table as Parquet (``.parquet``) or CSV (anything else)."""
+    """Write the enriched table as Parquet (``.parquet``) or CSV (anything else; text cells a spreadsheet
+    would run as formulas get a leading ``'``, :func:`mentortrack.reports.privacy.neutralize_formulas`)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with writing(out):
         if out.suffix.lower() == ".parquet":
             frame.to_parquet(out, index=False)
         else:
-            frame.to_csv(out, index=False)
+            neutralize_formulas(frame).to_csv(out, index=False)
     return out
 
 
