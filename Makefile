@@ -9,9 +9,9 @@ DATA     ?=##  session export to read (CSV, .xlsx, .parquet); empty: the bundled
 FORCE    ?=##  1: rebuild the report even if nothing changed
 PDF      ?=##  1: also print the dashboard to dashboard.pdf (needs Chromium)
 SHOW_PII ?=##  1: show learner names and e-mails in reports (masked otherwise)
-AS_OF    ?= 2025-10-31##  date the follow-up queue is made on (YYYY-MM-DD)
-AT       ?=##  date-time the alert window ends (default: AS_OF 23:59)
-PERIOD   ?= 2025-10##  e-mail period: YYYY-MM or YYYY-MM-DD:YYYY-MM-DD
+AS_OF    ?=##  day the follow-up queue or the reminders are made on (YYYY-MM-DD); empty: the data's last day
+AT       ?=##  date-time the alert window ends (default: AS_OF 23:59, or the end of the data's last day)
+PERIOD   ?=##  e-mail period: YYYY-MM or YYYY-MM-DD:YYYY-MM-DD; empty: the month of the data's last day
 SEND     ?=##  1: send the e-mails through SMTP instead of writing .eml files
 WEEK     ?=##  any day (YYYY-MM-DD) of the week to digest; empty: the month MONTH (or, without it, last week)
 UPCOMING ?=##  booked sessions CSV for agendas (default: the bundled example)
@@ -84,19 +84,19 @@ notes: $(STAMP) ## Notes from transcripts or recordings: make notes [TRANSCRIPTS
 	$(BIN)/mentortrack notes $(or $(TRANSCRIPTS),mentortrack/data/transcripts/*) --out outputs/notes
 
 followups: $(STAMP) ## Follow-up queue + .ics invites: make followups [AS_OF=2025-10-31] [DATA=file]
-	$(BIN)/mentortrack followups $(DATA) --as-of $(AS_OF) --out outputs/followups
+	$(BIN)/mentortrack followups $(DATA) $(if $(AS_OF),--as-of $(AS_OF)) --out outputs/followups
 
 reminders: $(STAMP) ## Feedback reminders due on AS_OF, queue + .eml: make reminders [AS_OF=2025-10-31] [SEND=1]
-	$(BIN)/mentortrack reminders $(DATA) --as-of $(AS_OF) --out outputs/reminders $(if $(SEND),--send)
+	$(BIN)/mentortrack reminders $(DATA) $(if $(AS_OF),--as-of $(AS_OF)) --out outputs/reminders $(if $(SEND),--send)
 
 digest: $(STAMP) ## The program manager's digest: make digest WEEK=2025-09-17 | MONTH=2025-09 [SEND=1]
 	$(BIN)/mentortrack digest $(DATA) $(if $(MONTH),--month $(MONTH),--week-of $(or $(WEEK),$(shell date -d '7 days ago' +%F))) --out outputs/digest $(if $(SEND),--send)
 
 emails: $(STAMP) ## Summary e-mails and mentor digests as .eml: make emails [PERIOD=2025-10] [SEND=1]
-	$(BIN)/mentortrack email $(DATA) --period $(PERIOD) --out outputs/email $(if $(SEND),--send)
+	$(BIN)/mentortrack email $(DATA) $(if $(PERIOD),--period $(PERIOD)) --out outputs/email $(if $(SEND),--send)
 
 alerts: $(STAMP) ## Red sessions with feedback in the 24 h before AT: make alerts [AT="2025-10-26 23:00"]
-	$(BIN)/mentortrack alerts $(DATA) --as-of "$(or $(AT),$(AS_OF) 23:59)" --out outputs/alerts
+	$(BIN)/mentortrack alerts $(DATA) $(if $(or $(AT),$(AS_OF)),--as-of "$(or $(AT),$(AS_OF) 23:59)") --out outputs/alerts
 
 lab: $(STAMP) ## Open JupyterLab on the suite's kernel (explore.ipynb has the widget filters)
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -86,6 +86,10 @@ def validate(
     from mentortrack.reports.privacy import neutralize_formulas
 
     quarantine_path = quarantine or Path("quarantine.csv")
+    if not quarantine_path.parent.is_dir():
+        typer.echo(f"error: --quarantine {quarantine_path}: the folder {quarantine_path.parent} does not exist "
+                   "(create it or choose another).", err=True)
+        raise typer.Exit(2)
     first_rows: list[pd.DataFrame] = []
     written = False
     try:
@@ -435,28 +439,48 @@ DirectoryOpt = Annotated[Path | None, typer.Option(help="Mentor directory CSV (M
 
 
 def _as_of(value: str, option: str = "--as-of") -> pd.Timestamp:
+    from mentortrack.contract.parse import DATE_RANGE
+
     try:
-        return pd.Timestamp(value)
+        day = pd.Timestamp(value)
     except ValueError as err:
         raise typer.BadParameter(f"not a date or date-time: {value!r}", param_hint=option) from err
+    if not DATE_RANGE[0] <= day.year <= DATE_RANGE[1]:
+        raise typer.BadParameter(f"{value!r} is outside the years {DATE_RANGE[0]}–{DATE_RANGE[1]}", param_hint=option)
+    return day.as_unit("ns")
+
+
+def _day_in_data(value: str | None, history: pd.DataFrame, option: str = "--as-of") -> pd.Timestamp:
+    """``value`` as a day, or the data's last session day when it is not given (said in one line on
+    stderr: never a fixed date). A day before the data's first session is an error in one line."""
+    first, last = history["session_date"].min(), history["session_date"].max()
+    if value is None:
+        typer.echo(f"note: no {option} given: using the data's last day, {last:%Y-%m-%d}", err=True)
+        return last
+    day = _as_of(value, option)
+    if day.normalize() < first:
+        typer.echo(f"error: {option} {day:%Y-%m-%d} is before the data's first session ({first:%Y-%m-%d}); "
+                   "nothing to do then", err=True)
+        raise typer.Exit(2)
+    return day
 
 
 @app.command()
 def followups(
     file: FileArg = None,
-    as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD) the queue is made on.")] = "2025-10-31",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD) the queue is made on "
+                                                              "(default: the data's last day).")] = None,
     directory: DirectoryOpt = None,
     out: Annotated[Path, typer.Option(help="Folder for followup_queue.csv and invites/*.ics.")] = Path("outputs/followups"),
 ) -> None:
     """Sessions needing a follow-up, with a proposed slot, an .ics invite each and a CSV queue."""
     from mentortrack.config import load_parameters
-    from mentortrack.lifecycle.followups import load_directory, write_followups
-    from mentortrack.paths import package_data
+    from mentortrack.lifecycle.followups import write_followups
 
     params = load_parameters("lifecycle")
-    queue = write_followups(_enriched_history(file), _as_of(as_of), params["followups"], out,
-                            load_directory(directory or package_data("mentor_directory.csv")),
-                            params["email"]["from_address"], params["timezone"])
+    history = _enriched_history(file)
+    queue = write_followups(history, _day_in_data(as_of, history), params["followups"], out,
+                            _directory(directory, history), params["email"]["from_address"], params["timezone"])
     typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
 
@@ -464,7 +488,8 @@ def followups(
 @app.command()
 def email(
     file: FileArg = None,
-    period: Annotated[str, typer.Option(help="YYYY-MM or YYYY-MM-DD:YYYY-MM-DD.")] = "2025-10",
+    period: Annotated[str | None, typer.Option(help="YYYY-MM or YYYY-MM-DD:YYYY-MM-DD (default: the month of the "
+                                                    "data's last day).")] = None,
     directory: DirectoryOpt = None,
     out: Annotated[Path, typer.Option(help="Folder for .eml files, the sent-log and missing_addresses.csv.")] = Path("outputs/email"),
     send: SendOpt = False,
@@ -475,14 +500,37 @@ def email(
     were refused or deferred (listed in undeliverable.csv), 2 when nothing could be tried.
     """
     from mentortrack.config import load_parameters
-    from mentortrack.lifecycle.followups import load_directory
     from mentortrack.lifecycle.mailer import compose
-    from mentortrack.paths import package_data
 
     settings = load_parameters("lifecycle")["email"]
-    mails, missing = compose(_enriched_history(file), period, load_directory(directory or package_data("mentor_directory.csv")),
-                             settings)
+    history = _enriched_history(file)
+    if period is None:
+        period = f"{_day_in_data(None, history, '--period'):%Y-%m}"
+    mails, missing = compose(history, period, _directory(directory, history), settings)
     _deliver(mails, missing, settings, out, send)
+
+
+def _directory(directory: Path | None, history: pd.DataFrame) -> dict[str, str]:
+    """The mentor directory (``--directory`` or the bundled sample's), checked against the data's mentors:
+    one that knows none of them is an error saying how to give one; mentors it lacks are counted and named."""
+    from mentortrack.lifecycle.followups import load_directory
+    from mentortrack.paths import package_data
+
+    source = directory or package_data("mentor_directory.csv")
+    known = load_directory(source)
+    mentors = sorted(set(history["mentor_name"].dropna().astype(str)))
+    absent = [name for name in mentors if name not in known]
+    if mentors and len(absent) == len(mentors):
+        which = "the bundled sample's mentor directory" if directory is None else str(source)
+        typer.echo(f"error: {which} has an address for none of the {len(mentors)} mentors in the data (e.g. "
+                   f"{absent[0]!r}); give your program's directory with --directory FILE (a CSV with Mentor_Name "
+                   "and Mentor_Email).", err=True)
+        raise typer.Exit(2)
+    if absent:
+        shown = ", ".join(absent[:10]) + (f" and {len(absent) - 10} more" if len(absent) > 10 else "")
+        typer.echo(f"note: {len(absent)} of {len(mentors)} mentors have no address in {source}: {shown} "
+                   "(their messages are listed in missing_addresses.csv)", err=True)
+    return known
 
 
 def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send: bool) -> None:
@@ -518,7 +566,8 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send
 @app.command()
 def reminders(
     file: FileArg = None,
-    as_of: Annotated[str, typer.Option("--as-of", help="Day the reminders are for (YYYY-MM-DD).")] = "2025-10-31",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Day the reminders are for (YYYY-MM-DD; default: the "
+                                                              "data's last day).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for reminder_queue.csv, .eml files and the sent-log.")] = Path(
         "outputs/reminders"),
     send: SendOpt = False,
@@ -531,7 +580,8 @@ def reminders(
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
     params = load_parameters("lifecycle")
-    history, day = _enriched_history(file), _as_of(as_of)
+    history = _enriched_history(file)
+    day = _day_in_data(as_of, history)
     due = due_reminders(history, day, params["reminders"])
     stages = params["reminders"]
     reach = pd.Timedelta(days=max(stages["days"]) + stages["catch_up_days"])
@@ -578,9 +628,12 @@ def digest(
         period = Period.week_of(_as_of(str(week_of), "--week-of"))
     lifecycle = load_parameters("lifecycle")
     history = _enriched_history(file)
-    last = history["session_date"].max()
+    first, last = history["session_date"].min(), history["session_date"].max()
     if period.first > last:
         typer.echo(f"error: the data ends on {last:%Y-%m-%d}, before the {period.label} (export a newer file?)", err=True)
+        raise typer.Exit(2)
+    if period.last < first:
+        typer.echo(f"error: the data starts on {first:%Y-%m-%d}, after the {period.label}", err=True)
         raise typer.Exit(2)
     facts = gather(history, period, lifecycle, load_parameters("warnings"), load_parameters("report"),
                    reports or outputs_dir())
@@ -595,7 +648,8 @@ def digest(
 @app.command()
 def alerts(
     file: FileArg = None,
-    as_of: Annotated[str, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM).")] = "2025-10-31 23:59",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM; "
+                                                              "default: the end of the data's last day).")] = None,
     out: Annotated[Path | None, typer.Option(help="Also write alerts.md and alerts.csv to this folder.")] = None,
 ) -> None:
     """Red sessions whose feedback arrived in the last 24 hours, as a short digest."""
@@ -604,8 +658,10 @@ def alerts(
     from mentortrack.reports.privacy import neutralize_formulas
 
     hours = load_parameters("lifecycle")["alerts"]["window_hours"]
-    moment = _as_of(as_of)
-    found = red_alerts(_enriched_history(file), moment, hours)
+    history = _enriched_history(file)
+    moment = _day_in_data(as_of, history)
+    moment = moment + pd.Timedelta(hours=23, minutes=59) if as_of is None else moment
+    found = red_alerts(history, moment, hours)
     text = digest(found, moment, hours)
     typer.echo(text)
     if out is not None:

@@ -68,16 +68,28 @@ def test_too_few_sessions_are_not_compared(table: pd.DataFrame, tmp_path: Path) 
     assert "(+" not in mail.text and "(-" not in mail.text
 
 
+def published(lifecycle: dict) -> dict:
+    """Lifecycle settings with the reports published at a web address."""
+    return {**lifecycle, "digest": {**lifecycle["digest"], "report_url": "https://reports.school.org/mentoring/"}}
+
+
 def test_a_monthly_digest_links_the_report_and_attaches_its_pdf(table: pd.DataFrame, tmp_path: Path) -> None:
     folder = tmp_path / "reports" / "2025-09"
     folder.mkdir(parents=True)
     (folder / "index.html").write_text("<html></html>", encoding="utf-8")
     (folder / "dashboard.pdf").write_bytes(b"%PDF-1.4 tiny")
-    facts = gather(table, Period.month("2025-09"), load_parameters("lifecycle"), load_parameters("warnings"),
-                   REPORT, tmp_path / "reports")
+    unpublished = gather(table, Period.month("2025-09"), load_parameters("lifecycle"), load_parameters("warnings"),
+                         REPORT, tmp_path / "reports")
+    assert unpublished["report_link"] is None and "file://" not in compose_digest(unpublished, "pm@school.org",
+                                                                                 settings(25)).text
+    assert "has no web address to link: set digest.report_url" in compose_digest(unpublished, "pm@school.org",
+                                                                                 settings(25)).text
+    lifecycle = published(load_parameters("lifecycle"))
+    facts = gather(table, Period.month("2025-09"), lifecycle, load_parameters("warnings"), REPORT, tmp_path / "reports")
     mail = compose_digest(facts, "pm@school.org", settings(25))
     assert mail.key == "pm-digest:month:2025-09-01" and mail.subject.endswith("Program digest, September 2025")
-    assert facts["report_link"] == (folder / "index.html").resolve().as_uri() and facts["report_link"] in mail.html
+    assert facts["report_link"] == "https://reports.school.org/mentoring/2025-09/index.html"
+    assert facts["report_link"] in mail.html
     message = email.message_from_bytes(bytes(to_message(mail, "from@school.org")))
     attached = [p for p in message.walk() if p.get_filename()]
     assert [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in attached] == [
@@ -86,9 +98,8 @@ def test_a_monthly_digest_links_the_report_and_attaches_its_pdf(table: pd.DataFr
     (folder / "mentors" / "pages.json").write_text('{"Sneha Reddy": "Sneha_Reddy.html"}')
     warnings = load_parameters("warnings")
     everyone = {**warnings, "health": {**warnings["health"], "threshold": 101}}  # every scored mentor at risk
-    linked = gather(table, Period.month("2025-09"), load_parameters("lifecycle"), everyone, REPORT,
-                    tmp_path / "reports")
-    page = (folder / "mentors" / "Sneha_Reddy.html").resolve().as_uri()
+    linked = gather(table, Period.month("2025-09"), lifecycle, everyone, REPORT, tmp_path / "reports")
+    page = "https://reports.school.org/mentoring/2025-09/mentors/Sneha_Reddy.html"
     assert [(m["mentor_name"], m["page"]) for m in linked["at_risk"]] == [("Sneha Reddy", page)]
     assert f'<a href="{page}">Sneha Reddy</a>' in compose_digest(linked, "pm@school.org", settings(25)).html
     weekly = gather(table, Period.week_of(pd.Timestamp("2025-09-30")), load_parameters("lifecycle"),

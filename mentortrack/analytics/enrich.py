@@ -20,9 +20,28 @@ from mentortrack.config import load_parameters
 
 log = logging.getLogger(__name__)
 
+NLP_TEXT_LIMIT = 2000
+"""Characters of a feedback text the NLP reads (sentiment, keywords); longer texts are cut at the last
+word boundary before it, with a logged note. The full text stays in the table. 2,000 characters is
+about 400 words: ten times the longest feedback of the bundled sample; MiniLM reads 256 tokens anyway."""
+
 ENRICHED_COLUMNS = ["month", "textblob_polarity", "textblob_subjectivity", "sentiment_published", "sentiment",
                     "sentiment_confidence", "sentiment_mixed", "keywords", "level", "rules", "reasons", "no_show_count", "summary"]
 """Columns :func:`enrich` adds to the canonical session table."""
+
+
+def nlp_text(feedback: pd.Series, limit: int = NLP_TEXT_LIMIT) -> pd.Series:
+    """Feedback as the NLP reads it: texts longer than ``limit`` characters cut at the last word boundary
+    before it (logged once with their number), so time and memory per text are bounded."""
+    text = feedback.astype("string")
+    long = text.str.len() > limit
+    if not long.fillna(False).any():
+        return feedback
+    count = int(long.sum())
+    log.warning("%d feedback text(s) longer than %d characters: sentiment and keywords read their first %d "
+                "(the full text is kept)", count, limit, limit)
+    cut = text[long.fillna(False)].str.slice(0, limit).str.replace(r"\s+\S*$", "", regex=True)
+    return text.where(~long.fillna(False), cut)
 
 
 def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = None,
@@ -33,16 +52,17 @@ def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = N
     (:func:`mentortrack.analytics.distributed.precompute`); the result is the same.
     """
     nlp = nlp_parameters if nlp_parameters is not None else load_parameters("nlp")
+    read = nlp_text(sessions["learner_feedback"])
     if client is not None:
         from mentortrack.analytics.distributed import precompute
 
-        texts = sessions["learner_feedback"].astype("string").str.strip().dropna()
+        texts = read.astype("string").str.strip().dropna()
         precompute(client, texts[texts != ""].tolist(), nlp["sentiment"]["model"], nlp["keywords"])
     frame = add_month(sessions).copy()
     log.info("sentiment for %d sessions", len(frame))
-    frame = frame.join(score_feedback(frame["learner_feedback"], nlp["sentiment"]["model"]))
+    frame = frame.join(score_feedback(read, nlp["sentiment"]["model"]))
     log.info("keywords")
-    frame["keywords"] = session_keywords(frame["learner_feedback"], nlp["keywords"])
+    frame["keywords"] = session_keywords(read, nlp["keywords"])
     frame["no_show_count"] = no_show_counts(frame)
     frame = frame.join(assess(frame, warning_parameters))
     frame["summary"] = summarize_sessions(frame)

@@ -29,10 +29,13 @@ def needing_followup(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: dict
         "learner no-show: rebook": recent["session_status"] == "No-show",
     }
     flags = pd.DataFrame({name: mask.fillna(False).astype(bool) for name, mask in checks.items()})
-    reasons = flags.apply(lambda r: "; ".join(name for name, hit in r.items() if hit), axis=1)
+    reasons = pd.Series("", index=flags.index, dtype=object)
+    if len(flags):  # an as-of day before the data, or a quiet window, leaves nothing to check
+        reasons = flags.apply(lambda r: "; ".join(name for name, hit in r.items() if hit), axis=1)
     queue = recent.assign(reasons=reasons)[reasons != ""]
-    later = enriched[enriched["session_date"] <= as_of].groupby("learner_id")["session_date"].max()
-    met_again = queue["learner_id"].map(later) > queue["session_date"]
-    queue = queue[~met_again.fillna(False)]
+    if len(queue):
+        later = enriched[enriched["session_date"] <= as_of].groupby("learner_id")["session_date"].max()
+        met_again = queue["learner_id"].map(later) > queue["session_date"]
+        queue = queue[~met_again.fillna(False)]
     queue = queue.assign(priority=(queue["level"].astype("string") != "red").astype(int) + 1)
     return queue.sort_values(["priority", "session_date", "session_id"]).reset_index(drop=True)

@@ -53,6 +53,14 @@ CASE_UNIFIED_COLUMNS = ("program", "batch", "mentor_name", "session_type", "age_
 SETTLED_COLUMNS = ("session_id", *CASE_UNIFIED_COLUMNS)
 """Columns whose values settle file-wide decisions: conflicting Session_IDs and the spelling of names."""
 QUARANTINE_COLUMNS = ["source_file", "source_row", "column", "reason"]
+MAX_COLUMNS = 1000
+"""Most columns a file may have (a session export has 21; extra ones are ignored with a note)."""
+CELL_LIMIT = 1 << 20
+"""Longest cell read (characters, 1 MiB); a longer one makes the file unusable, said in one line."""
+MAX_SHEET_CELLS = 50_000_000
+"""Most cells (rows x columns, as the sheet's own dimension says) of an Excel sheet that is read."""
+MAX_SHEET_BYTES = 1 << 30
+"""Largest uncompressed sheet inside an .xlsx (1 GiB): a zip that expands beyond it is refused."""
 
 
 class LoadError(ValueError):
@@ -114,12 +122,37 @@ def _known_headers(cells: list[str]) -> int:
     return len({HEADER_KEYS[k] for k in (header_key(str(c)) for c in cells) if k in HEADER_KEYS})
 
 
+def allow_long_cells() -> None:
+    """Let Python's csv module read cells up to :data:`CELL_LIMIT` (its default stops at 128 KiB with a
+    traceback); longer cells are refused by :func:`check_cells` in one line."""
+    if csv.field_size_limit() < CELL_LIMIT + 1:
+        csv.field_size_limit(CELL_LIMIT + 1)
+
+
+def check_width(columns: int, source: str) -> None:
+    """Refuse a table wider than :data:`MAX_COLUMNS` in one line."""
+    if columns > MAX_COLUMNS:
+        raise LoadError(f"{source}: the header has {columns:,} columns; a session export has {len(COLUMNS)} and at "
+                        f"most {MAX_COLUMNS:,} are read (is this the right file?).")
+
+
+def check_cells(frame: pd.DataFrame, source: str, first_row: int) -> None:
+    """Refuse a table holding a cell longer than :data:`CELL_LIMIT`, naming its row and column."""
+    for column in frame.columns:
+        lengths = frame[column].astype("string").str.len()
+        if len(lengths) and lengths.max() > CELL_LIMIT:
+            position = int(np.argmax(lengths.fillna(0).to_numpy()))
+            raise LoadError(f"{source}: row {first_row + position}, column {column}: a cell of "
+                            f"{int(lengths.iloc[position]):,} characters; at most {CELL_LIMIT:,} are read.")
+
+
 def _find_header(text: str) -> tuple[str, int]:
     """The delimiter and the record number (0-based) of the header row among the first rows.
 
     The header is the row with the most session-export column names; ties go to the
     earliest row and, for the delimiter, to the order of :data:`DELIMITERS`.
     """
+    allow_long_cells()
     head = "\n".join(text[:1 << 20].splitlines()[:HEADER_SEARCH_ROWS + 1])
     best = (0, ",", 0)
     for sep in DELIMITERS:
@@ -221,8 +254,40 @@ def _excel_sheet(path: Path, book: pd.ExcelFile, sheet: str | int, notes: list[s
     return frame, header_row + 2
 
 
+def _check_sheet_sizes(path: Path) -> None:
+    """Refuse, before anything is read, a workbook whose sheets say they span more than
+    :data:`MAX_SHEET_CELLS` cells or :data:`MAX_COLUMNS` columns (a 2 KB file with one cell at
+    XFD1048576 would otherwise ask for gigabytes), or expand beyond :data:`MAX_SHEET_BYTES`."""
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            big = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and
+                   i.file_size > MAX_SHEET_BYTES]
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:
+        raise LoadError(f"{path}: not a readable Excel workbook ({exc}).") from exc
+    if big:
+        raise LoadError(f"{path}: {big[0].filename} expands to {big[0].file_size:,} bytes; at most "
+                        f"{MAX_SHEET_BYTES:,} are read.")
+    try:
+        for sheet in book.worksheets:
+            rows, columns = sheet.max_row or 0, sheet.max_column or 0
+            if columns > MAX_COLUMNS or rows * columns > MAX_SHEET_CELLS:
+                span = sheet.calculate_dimension() if sheet.max_row else f"{rows} x {columns}"
+                raise LoadError(f"{path}: sheet {sheet.title!r} spans {span} ({rows:,} rows x {columns:,} columns); "
+                                f"at most {MAX_COLUMNS:,} columns and {MAX_SHEET_CELLS:,} cells are read (delete "
+                                "the stray cells far from the table, or save the sheet as CSV).")
+    finally:
+        book.close()
+
+
 def _read_excel(path: Path, sheet: str | int | None, notes: list[str]) -> tuple[pd.DataFrame, int]:
     """The sheet holding the session columns: ``sheet`` if given, else the first sheet that has them."""
+    if path.suffix.lower() != ".xls":
+        _check_sheet_sizes(path)
     try:
         book = pd.ExcelFile(path)
     except Exception as exc:
@@ -264,16 +329,19 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
         raise LoadError(f"{path}: the file is empty.")
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         frame, first_row = _read_excel(path, sheet, notes)
+        check_cells(frame, str(path), first_row)
         return frame, [], first_row, notes
     if suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:
             raise LoadError(f"{path}: not a readable Parquet file ({exc}).") from exc
+        check_width(len(frame.columns), str(path))
         for col in frame.columns:
             if pd.api.types.is_datetime64_any_dtype(frame[col]):
                 frame[col] = frame[col].dt.strftime("%Y-%m-%d")
             frame[col] = frame[col].astype("string").fillna("").astype(str)
+        check_cells(frame, str(path), 1)
         return frame, [], 1, notes
     text = _decode(path.read_bytes(), path, notes)
     if not text.strip():
@@ -285,13 +353,20 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
         notes.append(_header_note(path.name, header_row))
         text = _after_rows(text, sep, header_row)
     first_row = header_row + 2
+    check_width(len(next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep), [])), str(path))
+    frame, ragged = _read_csv_text(text, sep, first_row)
+    check_cells(frame, str(path), first_row)
+    return frame, ragged, first_row, notes
+
+
+def _read_csv_text(text: str, sep: str, first_row: int) -> tuple[pd.DataFrame, list[tuple[int, list[str]]]]:
+    """The fastest reader that can take the text (see :func:`_read_csv_arrow`), and the ragged rows."""
     fast = _read_csv_arrow(text, sep)
     if fast is not None:
-        return fast, [], first_row, notes
+        return fast, []
     if _all_rows_match_header(text, sep):
-        return _read_csv_strict(text, sep), [], first_row, notes
-    frame, ragged = _read_csv_ragged(text, sep, first_row)
-    return frame, ragged, first_row, notes
+        return _read_csv_strict(text, sep), []
+    return _read_csv_ragged(text, sep, first_row)
 
 
 def map_headers(frame: pd.DataFrame, source: str, required: tuple[str, ...] | None = None

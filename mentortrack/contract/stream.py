@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.contract.load import (
+    MAX_COLUMNS,
     SKIPPED_COLUMNS,
     FileWide,
     FileWideCounts,
@@ -121,7 +122,7 @@ def streamable(path: Path) -> CsvLayout | None:
     if len(records) <= header_row:
         return None
     header = records[header_row]
-    if len(set(header)) != len(header):
+    if len(set(header)) != len(header) or len(header) > MAX_COLUMNS:
         return None
     return CsvLayout(sep, header_row, header)
 

@@ -5,7 +5,8 @@ gathers: the period's KPIs against the previous period (not compared when either
 than ``compare_min_sessions`` sessions), red sessions, mentors below the health threshold
 in the period's last month (linked to their pages when the month's report is built), open
 follow-ups and feedback reminders due at the period's end, and the link to the month's
-report; a monthly digest attaches the dashboard PDF when the report run rendered one.
+report where it is published (``digest.report_url`` in ``parameters/lifecycle.yaml``; the
+digest says when there is none, never a ``file://`` path the reader cannot open); a monthly digest attaches the dashboard PDF when the report run rendered one.
 Learners appear by ID only. Sending goes through :func:`mentortrack.lifecycle.mailer.send`;
 without ``--send`` it is an ``.eml`` file.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -81,7 +83,10 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
     reminders = due_reminders(enriched, period.last, lifecycle["reminders"])
     folder = reports_dir / period.report_month
     pdf = folder / "dashboard.pdf"
-    pages = {name: (folder / link).resolve().as_uri() for name, link in page_links(folder).items()}
+    base = lifecycle["digest"].get("report_url", "").rstrip("/")
+    built = (folder / "index.html").exists()
+    published = f"{base}/{period.report_month}" if base else None
+    pages = {name: f"{published}/{quote(link)}" for name, link in page_links(folder).items()} if published else {}
     return {
         "period": period, "sessions": len(now), "previous_sessions": len(before), "comparable": comparable,
         "kpis": kpis, "red": records(red[["session_id", "session_date", "mentor_name", "learner_id",
@@ -91,7 +96,8 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
         "threshold": warnings["health"]["threshold"],
         "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
         "followup_count": len(open_followups), "reminder_count": len(reminders),
-        "report_link": (folder / "index.html").resolve().as_uri() if (folder / "index.html").exists() else None,
+        "report_link": f"{published}/index.html" if published and built else None,
+        "report_built": built, "report_folder": str(folder),
         "report_month": period.report_month,
         "attachments": (str(pdf),) if period.kind == "month" and pdf.exists() else (),
     }

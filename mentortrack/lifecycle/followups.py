@@ -21,6 +21,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.config import WORKING_DAY_END
 from mentortrack.contract.addresses import is_valid
+from mentortrack.contract.parse import parse_text
 from mentortrack.reports.escape import ics_text
 from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
@@ -31,11 +32,17 @@ QUEUE_COLUMNS = ["priority", "session_id", "session_date", "mentor_name", "mento
 
 
 def load_directory(path: str | Path | None) -> dict[str, str]:
-    """Mentor name -> e-mail from a CSV with ``Mentor_Name`` and ``Mentor_Email`` (blank e-mails left out)."""
+    """Mentor name -> e-mail from a CSV with ``Mentor_Name`` and ``Mentor_Email`` (blank e-mails left out).
+
+    Names are normalised as the export's are (:func:`mentortrack.contract.parse.parse_text`: NFC, one
+    space), so a directory typed on another system still matches.
+    """
     if path is None:
         return {}
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {row.Mentor_Name.strip(): row.Mentor_Email.strip() for row in table.itertuples() if row.Mentor_Email.strip()}
+    names = parse_text(table["Mentor_Name"]).values
+    return {name: email.strip() for name, email in zip(names, table["Mentor_Email"])
+            if isinstance(name, str) and email.strip()}
 
 
 def local_time(naive: pd.Timestamp, zone: str) -> pd.Timestamp:
