@@ -446,7 +446,8 @@ def _as_of(value: str, option: str = "--as-of") -> pd.Timestamp:
     except ValueError as err:
         raise typer.BadParameter(f"not a date or date-time: {value!r}", param_hint=option) from err
     if not DATE_RANGE[0] <= day.year <= DATE_RANGE[1]:
-        raise typer.BadParameter(f"{value!r} is outside the years {DATE_RANGE[0]}–{DATE_RANGE[1]}", param_hint=option)
+        typer.echo(f"error: {option} {value}: outside the years {DATE_RANGE[0]}–{DATE_RANGE[1]}", err=True)
+        raise typer.Exit(2)
     return day.as_unit("ns")
 
 

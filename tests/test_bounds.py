@@ -3,7 +3,9 @@ defaults on the command line."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -95,6 +97,15 @@ def test_a_workbook_with_one_cell_at_xfd1048576_is_refused_before_reading(tmp_pa
     assert path.stat().st_size < 10_000
     with pytest.raises(LoadError, match=r"sheet 'Sessions' spans A1:XFD1048576 \(1,048,576 rows x 16,384 columns\)"):
         load_sessions(path)
+    undeclared = tmp_path / "undeclared.xlsx"  # the same without its <dimension> tag: the cells are measured
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(undeclared, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb"<dimension[^>]*/>", b"", data)
+            target.writestr(item, data)
+    with pytest.raises(LoadError, match=r"spans A1:XFD1048576"):
+        load_sessions(undeclared)
 
 
 def test_long_feedback_is_cut_for_nlp_with_a_note(caplog: pytest.LogCaptureFixture) -> None:
@@ -160,7 +171,7 @@ def test_dates_out_of_the_data_are_one_line_and_defaults_are_the_datas_last_day(
     runner = CliRunner()
     data = str(bundled_enriched)
     far = runner.invoke(app, ["reminders", data, "--as-of", "2999-01-01", "--out", str(tmp_path / "r")])
-    assert far.exit_code == 2 and "outside the years 1900–2100" in far.stderr and isinstance(far.exception, SystemExit)
+    assert far.exit_code == 2 and far.stderr.strip() == "error: --as-of 2999-01-01: outside the years 1900–2100"
     early = runner.invoke(app, ["followups", data, "--as-of", "2020-01-01", "--out", str(tmp_path / "f")])
     assert early.exit_code == 2 and early.stderr.strip().splitlines()[-1] == (
         "error: --as-of 2020-01-01 is before the data's first session (2024-04-01); nothing to do then")

@@ -274,9 +274,12 @@ def _check_sheet_sizes(path: Path) -> None:
                         f"{MAX_SHEET_BYTES:,} are read.")
     try:
         for sheet in book.worksheets:
+            if sheet.max_row is None or sheet.max_column is None:  # no <dimension> tag: measure the cells (streamed)
+                sheet.reset_dimensions()
+                sheet.calculate_dimension(force=True)
             rows, columns = sheet.max_row or 0, sheet.max_column or 0
             if columns > MAX_COLUMNS or rows * columns > MAX_SHEET_CELLS:
-                span = sheet.calculate_dimension() if sheet.max_row else f"{rows} x {columns}"
+                span = sheet.calculate_dimension()
                 raise LoadError(f"{path}: sheet {sheet.title!r} spans {span} ({rows:,} rows x {columns:,} columns); "
                                 f"at most {MAX_COLUMNS:,} columns and {MAX_SHEET_CELLS:,} cells are read (delete "
                                 "the stray cells far from the table, or save the sheet as CSV).")
