@@ -251,3 +251,21 @@ def test_agendas_and_alerts_render_nothing_live(history: pd.DataFrame, tmp_path:
     assert len(alerts) and ("&lt;script&gt;" in text or "&lt;img" in text)
     rendered = mistune.html(text)
     assert live(rendered) == [] and "<a " not in rendered and "<em>" not in rendered
+
+
+def test_transcript_notes_render_nothing_live(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mentortrack.cli import app
+
+    transcript = tmp_path / "call.txt"
+    transcript.write_text(f"[00:00:03] {SCRIPT}: Hi, I will send you {LINK} by Friday.\n"
+                          f"[00:01:10] Learner_18: Next step for you: please update {HANDLER} and {MATH}.\n",
+                          encoding="utf-8")
+    result = CliRunner().invoke(app, ["notes", str(transcript), "--out", str(tmp_path / "notes")])
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "notes" / "call.md").read_text(encoding="utf-8")
+    rendered = mistune.html(markdown)
+    assert live(rendered) == [] and "<a " not in rendered and "&lt;script&gt;" in rendered
+    table = pd.read_csv(tmp_path / "notes" / "notes.csv", dtype=str, keep_default_na=False)
+    assert risky_cells(table.to_numpy().ravel().tolist()) == []

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentortrack.reports.escape import html_text, markdown_text
 from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
 
@@ -241,20 +242,23 @@ def session_id_from_name(path: Path) -> str | None:
 
 
 def render_markdown(notes: Notes) -> str:
-    """The notes as a Markdown page."""
-    lines = [f"# Session notes{' — ' + notes.session_id if notes.session_id else ''}",
-             f"*Transcript: {notes.source}; {notes.duration_seconds / 60:.1f} minutes of speech.*", "", "## Summary"]
-    lines += [f"- {s}" for s in notes.summary] or ["- (too little speech to summarise)"]
+    """The notes as a Markdown page (every text from the transcript through
+    :func:`mentortrack.reports.escape.markdown_text`)."""
+    md = markdown_text
+    lines = [f"# Session notes{' — ' + md(notes.session_id) if notes.session_id else ''}",
+             f"*Transcript: {md(notes.source)}; {notes.duration_seconds / 60:.1f} minutes of speech.*", "", "## Summary"]
+    lines += [f"- {md(s)}" for s in notes.summary] or ["- (too little speech to summarise)"]
     lines += ["", "## Action items"]
-    lines += [f"- [{_clock(r.start)}] {r.speaker}: {r.text}" for r in notes.actions.itertuples()] or ["- none detected"]
-    lines += ["", "## Keywords", ", ".join(notes.keywords) or "none", "", "## Attendance",
+    lines += [f"- \\[{_clock(r.start)}\\] {md(r.speaker)}: {md(r.text)}" for r in notes.actions.itertuples()] or [
+        "- none detected"]
+    lines += ["", "## Keywords", ", ".join(map(md, notes.keywords)) or "none", "", "## Attendance",
               "| speaker | first spoke | last spoke | minutes late |", "|---|---|---|---|"]
-    lines += [f"| {r.speaker} | {_clock(r.first_spoke)} | {_clock(r.last_spoke)} | {r.minutes_late} |"
+    lines += [f"| {md(r.speaker)} | {_clock(r.first_spoke)} | {_clock(r.last_spoke)} | {r.minutes_late} |"
               for r in notes.attendance.itertuples()]
     lines += ["", "## Engagement", "| speaker | talk share | turns | longest monologue | questions |",
               "|---|---|---|---|---|"]
-    lines += [f"| {r.speaker} | {r.talk_share:.0%} | {r.turns} | {r.longest_monologue_seconds:.0f} s | {r.questions} |"
-              for r in notes.speakers.itertuples()]
+    lines += [f"| {md(r.speaker)} | {r.talk_share:.0%} | {r.turns} | {r.longest_monologue_seconds:.0f} s | "
+              f"{r.questions} |" for r in notes.speakers.itertuples()]
     gaps = [f"{_clock(r.start)}–{_clock(r.end)} ({r.seconds:.0f} s)" for r in notes.gaps.itertuples()]
     lines += ["", f"Silent gaps over {notes.gap_seconds:.0f} s: " + (", ".join(gaps) if gaps else "none"), ""]
     return "\n".join(lines)
@@ -328,10 +332,8 @@ def speaker_roles(details: dict[str, dict[str, Any]], sessions: pd.DataFrame) ->
 
 def notes_html(detail: dict[str, Any]) -> str:
     """A transcript's summary and action items (from its ``<id>.json``) as escaped HTML."""
-    import html
-
-    summary = "".join(f"<li>{html.escape(s)}</li>" for s in detail["summary"]) or "<li>none</li>"
-    items = "".join(f"<li>{html.escape(a['speaker'])}: {html.escape(a['text'])}</li>"
+    summary = "".join(f"<li>{html_text(s)}</li>" for s in detail["summary"]) or "<li>none</li>"
+    items = "".join(f"<li>{html_text(a['speaker'])}: {html_text(a['text'])}</li>"
                     for a in detail["action_items_detail"]) or "<li>none detected</li>"
-    title = html.escape(str(detail["session_id"] or detail["transcript"]))
+    title = html_text(detail["session_id"] or detail["transcript"])
     return f"<h3>{title}</h3><p><b>Summary</b></p><ul>{summary}</ul><p><b>Action items</b></p><ul>{items}</ul>"
