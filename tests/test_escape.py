@@ -9,7 +9,7 @@ from test_hostile import LINK, MATH, SCRIPT, live
 
 from mentortrack.contract.text import normalise_value
 from mentortrack.reports import charts, tables
-from mentortrack.reports.escape import body_text, chart_text, header_text, html_text, ics_text, markdown_text
+from mentortrack.reports.escape import body_text, header_text, html_text, ics_text, markdown_text
 
 
 def test_html_text_escapes_markup_and_quotes() -> None:
@@ -32,10 +32,6 @@ def test_header_text_is_one_line_and_body_text_keeps_only_newlines() -> None:
     assert header_text("Budget\u2028track\x85NEL\x0bVT\x0cFF\r\nCRLF\x00") == "Budget track NEL VT FF CRLF"
     assert body_text("a\u2028b\r\nc\x85d\x00e") == "a\nb\nc\nde"
     assert ics_text("x\u2029y") == "x\ny"
-
-
-def test_chart_text_is_bounded() -> None:
-    assert chart_text("x" * 100) == "x" * 59 + "…" and chart_text("a\nb") == "a b"
 
 
 def test_contract_text_is_nfc_without_line_breaks() -> None:

@@ -35,6 +35,7 @@ from mentortrack.config import program_timezone
 from mentortrack.contract import quality
 from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
 from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
+from mentortrack.contract.text import normalise_value
 from mentortrack.paths import default_sample_path
 
 log = logging.getLogger(__name__)
@@ -385,7 +386,7 @@ def map_headers(frame: pd.DataFrame, source: str, required: tuple[str, ...] | No
     for header in frame.columns:
         name = HEADER_KEYS.get(header_key(str(header)))
         if name is None:
-            ignored.append(str(header))
+            ignored.append(normalise_value(str(header)))  # quoted in notes: one line, no control characters
         elif name in mapping.values():
             raise LoadError(f"{source}: columns {header!r} and another both mean {EXPORT_NAMES[name]}.")
         else:

@@ -15,9 +15,9 @@ uses it:
   kind as ``\\n``, other control characters removed.
 - :func:`ics_text` — an iCalendar TEXT value before ``icalendar`` folds and escapes it: control
   characters removed, line breaks as ``\\n`` (which RFC 5545 writes as ``\\n``).
-- :func:`chart_text` — text drawn on a chart: shown literally because
-  :data:`LITERAL_TEXT` (``text.parse_math`` and ``text.usetex`` off) is applied to every figure;
-  this removes control characters and bounds the length so a label cannot swamp the figure.
+- charts — text drawn on a chart is shown as the characters it holds because :data:`LITERAL_TEXT`
+  (``text.parse_math`` and ``text.usetex`` off) is applied to every figure
+  (:mod:`mentortrack.reports.charts`); a name like ``Budget $_$ track`` is drawn, not parsed as TeX.
 
 Spreadsheet cells are made inert by :func:`mentortrack.reports.privacy.neutralize_formulas`.
 """
@@ -33,8 +33,6 @@ from mentortrack.contract.text import LINE_BREAKS, normalise_value
 
 LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
 """matplotlib settings under which every label is drawn as the characters it holds."""
-CHART_TEXT_LIMIT = 60
-"""Longest chart label (characters); longer ones end in an ellipsis."""
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]!#|~$])")
 _BLOCK_START = re.compile(r"^(\d+(?=[.)])|)([-+=.)])")
 _BREAKS = re.compile(f"\r\n|[{re.escape(LINE_BREAKS)}]")
@@ -77,12 +75,6 @@ def body_text(value: object) -> str:
 def ics_text(value: object) -> str:
     """``value`` for an iCalendar TEXT property (``icalendar`` escapes ``,;\\`` and folds the line)."""
     return body_text(value)
-
-
-def chart_text(value: object, limit: int = CHART_TEXT_LIMIT) -> str:
-    """``value`` as a chart label (drawn literally under :data:`LITERAL_TEXT`), at most ``limit`` characters."""
-    text = header_text(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def html_frame(frame: pd.DataFrame) -> pd.DataFrame:
