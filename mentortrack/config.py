@@ -26,6 +26,7 @@ MAX_COUNT = 1_000_000
 MAX_DAYS = 3660
 """Longest span in days any setting may ask for (ten years)."""
 MAX_MONTHS = 120
+"""Longest window or trend in months any setting may ask for (ten years)."""
 WORKING_DAY_END = 18
 """Local hour by which every proposed follow-up call must end."""
 YAML_LIMIT_BYTES = 1 << 20

@@ -3,7 +3,7 @@
 
 Slots: business days from ``first_slot_after_days`` after ``as_of``, starting at
 ``slot_hour`` (local time in the program's ``timezone``), one ``slot_minutes`` call after the
-other per mentor until :data:`WORKING_DAY_END`, red sessions first; a slot in a
+other per mentor until :data:`mentortrack.config.WORKING_DAY_END`, red sessions first; a slot in a
 daylight-saving gap or overlap is resolved by :func:`local_time`. Each call has two
 invites: the learner's says only what the call is; the mentor's and PM's copy says why.
 Settings: ``parameters/lifecycle.yaml``.
