@@ -501,12 +501,21 @@ def email(
     were refused or deferred (listed in undeliverable.csv), 2 when nothing could be tried.
     """
     from mentortrack.config import load_parameters
-    from mentortrack.lifecycle.mailer import compose
+    from mentortrack.lifecycle.mailer import compose, parse_period
 
     settings = load_parameters("lifecycle")["email"]
     history = _enriched_history(file)
     if period is None:
-        period = f"{_day_in_data(None, history, '--period'):%Y-%m}"
+        period = f"{history['session_date'].max():%Y-%m}"
+        typer.echo(f"note: no --period given: using the month of the data's last day, {period}", err=True)
+    try:
+        first, last, label = parse_period(period)
+    except ValueError as err:
+        raise typer.BadParameter(f"not YYYY-MM or YYYY-MM-DD:YYYY-MM-DD: {period!r}", param_hint="--period") from err
+    if last < history["session_date"].min() or first > history["session_date"].max():
+        typer.echo(f"error: --period {period}: the data covers {history['session_date'].min():%Y-%m-%d} to "
+                   f"{history['session_date'].max():%Y-%m-%d}, not {label}", err=True)
+        raise typer.Exit(2)
     mails, missing = compose(history, period, _directory(directory, history), settings)
     _deliver(mails, missing, settings, out, send)
 

@@ -181,6 +181,11 @@ def test_dates_out_of_the_data_are_one_line_and_defaults_are_the_datas_last_day(
     assert default.exit_code == 0, default.stderr
     assert "note: no --as-of given: using the data's last day, 2025-10-31" in default.stderr
     assert "note: 2 of 24 mentors have no address" in default.stderr  # listed and counted
+    mails = runner.invoke(app, ["email", data, "--out", str(tmp_path / "m")])
+    assert mails.exit_code == 0 and "using the month of the data's last day, 2025-10" in mails.stderr
+    late = runner.invoke(app, ["email", data, "--period", "2999-01", "--out", str(tmp_path / "m")])
+    assert late.exit_code == 2 and late.stderr.strip() == (
+        "error: --period 2999-01: the data covers 2024-04-01 to 2025-10-31, not January 2999")
 
 
 @pytest.mark.slow
