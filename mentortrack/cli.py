@@ -435,7 +435,8 @@ def notes(
         typer.echo(f"wrote {written}")
 
 
-DirectoryOpt = Annotated[Path | None, typer.Option(help="Mentor directory CSV (Mentor_Name, Mentor_Email); default: bundled.")]
+DirectoryOpt = Annotated[Path | None, typer.Option(help="Mentor directory CSV (Mentor_Name, Mentor_Email); default: the "
+                                                         "bundled sample's (it knows only the sample's mentors).")]
 
 
 def _as_of(value: str, option: str = "--as-of") -> pd.Timestamp:
