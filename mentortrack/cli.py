@@ -621,7 +621,7 @@ def run() -> None:
     import errno
     import sys
 
-    from mentortrack.reports.report import DISK_ERRORS
+    from mentortrack.reports.work_folder import DISK_ERRORS
 
     try:
         app()

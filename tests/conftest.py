@@ -116,7 +116,7 @@ def first_months_rows() -> list[dict[str, str]]:
             rows.append(row(Session_ID=f"FM{counter:04d}", Session_Date=f"{day:%Y-%m-%d}", Mentor_Name=mentor,
                             Batch=batch, Learner_ID=f"L{1000 + counter % 40}", Learner_Name=f"Learner_{counter % 40}",
                             Learner_Email=f"learner_{counter % 40}@example.org", Session_Status=status,
-                            Actual_Duration_mins="44" if completed else "",
+                            Actual_Duration_mins="44" if completed else "0",
                             Learner_Attended="Yes" if completed else "No",
                             Post_Session_Rating=str(rating) if completed else "",
                             Follow_Up_Scheduled="Yes" if counter % 3 else "No",

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import enriched, row
 
-from mentortrack.analytics.comparisons import NO_SPREAD, TOO_FEW, compare, mean_interval, rating_interval, wilson
+from mentortrack.analytics.comparisons import TOO_FEW, compare, mean_interval, rating_interval, wilson
 from mentortrack.analytics.kpis import month_over_month
 from mentortrack.reports.tables import comparison_table, kpi_tiles
 

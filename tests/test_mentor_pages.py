@@ -11,6 +11,7 @@ from conftest import enriched, row
 
 from mentortrack.analytics.health import health_scores
 from mentortrack.config import load_parameters
+from mentortrack.reports.context import open_report
 from mentortrack.reports.mentor_pages import page_links, page_names, write_contents, write_mentor_pages
 from mentortrack.reports.storage import write_table
 from mentortrack.reports.tables import styled
@@ -41,7 +42,8 @@ def folder(tmp_path: Path) -> Path:
     out.mkdir()
     write_table(table, out / "enriched.parquet")
     write_contents(out, table[table["month"] == "2025-09"])
-    write_mentor_pages(out, "2025-09", "hand-built")
+    ctx = open_report(out / "enriched.parquet", "2025-09", out, "hand-built")
+    write_mentor_pages(out, ctx, ctx.tables)
     return out
 
 

@@ -108,6 +108,6 @@ def ranking_sentence(standing: pd.DataFrame, minimum: int, window_label: str) ->
         text += f"; {unranked} had fewer than {minimum} sessions there and are not ranked"
     named = int(standing["bottom"].sum()) if len(standing) else 0
     if ranked:
-        text += (f"; the bottom {named} named are in the lower half of the ranking" if named else
+        text += (f"; the bottom {named} named {'is' if named == 1 else 'are'} in the lower half of the ranking" if named else
                  "; too few ranked mentors to name a bottom")
     return text + "."

@@ -132,10 +132,11 @@ class ReportContext:
 
     @property
     def last_day(self) -> pd.Timestamp:
-        """The day the report looks from (queues, days since): the month's last day, or the last session for ``all``."""
+        """The day the report looks from (queues, days since): the month's last day, or the day of the last session
+        when that is earlier (a partial month, and ``all``)."""
         if self.month == ALL_MONTHS:
-            return self.history["session_date"].max().normalize()
-        return pd.Period(self.month, freq="M").end_time.normalize()
+            return self.data_through
+        return min(pd.Period(self.month, freq="M").end_time.normalize(), self.data_through)
 
 
 def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, data_label: str,
@@ -171,6 +172,8 @@ def load_quality(load_report_path: str | Path) -> tuple[dict[str, Any], pd.DataF
 
 ONLY_WHEN_COMPLETED = ("post_session_rating", "learner_feedback")
 """Columns the export fills only for completed sessions (a no-show has no rating or feedback to miss)."""
+EMPTY_MEANS_NONE = ("issue_flag",)
+"""Columns whose empty cell is a value ("no flag"), not a missing one."""
 
 
 def missing_share(scope: pd.DataFrame) -> pd.DataFrame:
@@ -178,13 +181,14 @@ def missing_share(scope: pd.DataFrame) -> pd.DataFrame:
     and their share ``missing_rate`` (0–1), largest first.
 
     ``n`` is the completed sessions for :data:`ONLY_WHEN_COMPLETED`, the sessions not rescheduled for
-    ``actual_duration_mins`` (a rescheduled session has not happened), and every session otherwise.
+    ``actual_duration_mins`` (a rescheduled session has not happened), and every session otherwise;
+    :data:`EMPTY_MEANS_NONE` columns are left out.
     """
     from mentortrack.contract.schema import COLUMNS
 
     status = scope["session_status"].astype("string")
     rows = []
-    for name in (c.name for c in COLUMNS if c.name in scope):
+    for name in (c.name for c in COLUMNS if c.name in scope and c.name not in EMPTY_MEANS_NONE):
         can_exist = (status == "Completed") if name in ONLY_WHEN_COMPLETED else \
             (status != "Rescheduled") if name == "actual_duration_mins" else pd.Series(True, index=scope.index)
         can_exist = can_exist.fillna(False).astype(bool)

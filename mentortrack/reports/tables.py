@@ -60,34 +60,39 @@ def format_delta(kpi: str, delta: float) -> str:
     return f"{delta:+.2f}"
 
 
-def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, partial: str = "") -> str:
-    """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table.
+def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int = 0, partial: str = "",
+                count: bool | None = None) -> tuple[str, str]:
+    """What a tile says under a value of a :func:`mentortrack.analytics.kpis.month_over_month` table, and its colour.
 
-    A tile shows a change only when the previous month has sessions ("first month in the data"
-    or "no sessions in <month>" otherwise), when both months have ``min_sessions`` sessions
-    ("too few sessions to compare"), and, for counts, when the month is complete: ``partial``
-    (e.g. "data through 9 Oct: partial month") replaces a count's change, since part of a month
-    has fewer sessions than a whole one.
+    A change is shown only when the previous month has sessions ("first month in the data" or
+    "no sessions in <month>" otherwise), when both months have ``min_sessions`` sessions ("too few
+    sessions to compare"), and, for counts (``count``; by default the count KPIs), when the month is
+    complete: ``partial`` (e.g. "data through 9 Oct 2025: partial month") replaces a count's change,
+    since part of a month has fewer sessions than a whole one.
     """
-    rows = table.set_index("kpi")
     sessions, before = table.attrs.get("sessions"), table.attrs.get("previous_sessions")
-    too_small = sessions is not None and before is not None and 0 < min(sessions, before) < min_sessions
     previous = table.attrs.get("previous_month", "previous")
+    if before == 0:
+        return ("first month in the data" if table.attrs.get("first_month") else f"no sessions in {previous}"), "#555"
+    if sessions is not None and before is not None and 0 < min(sessions, before) < min_sessions:
+        return f"too few sessions to compare ({sessions} vs {before})", "#555"
+    if partial and (kpi in COUNT_KPIS if count is None else count):
+        return partial, "#555"
+    good = HIGHER_IS_BETTER.get(kpi)
+    colour = "#555"
+    if good is not None and not math.isnan(delta) and delta != 0:
+        colour = LEVEL_COLOURS["green"] if (delta > 0) == good else LEVEL_COLOURS["red"]
+    return f"{format_delta(kpi, delta)} vs {previous}", colour
+
+
+def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, partial: str = "") -> str:
+    """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table, each with
+    the change :func:`change_text` allows."""
+    rows = table.set_index("kpi")
     tiles = []
     for kpi in kpis:
-        value, delta = rows.at[kpi, "value"], rows.at[kpi, "delta"]
-        good = HIGHER_IS_BETTER.get(kpi)
-        colour = "#555"
-        if before == 0:
-            change = "first month in the data" if table.attrs.get("first_month") else f"no sessions in {previous}"
-        elif too_small:
-            change = f"too few sessions to compare ({sessions} vs {before})"
-        elif partial and kpi in COUNT_KPIS:
-            change = partial
-        else:
-            change = f"{format_delta(kpi, delta)} vs {previous}"
-            if good is not None and not math.isnan(delta) and delta != 0:
-                colour = LEVEL_COLOURS["green"] if (delta > 0) == good else LEVEL_COLOURS["red"]
+        value = rows.at[kpi, "value"]
+        change, colour = change_text(table, kpi, rows.at[kpi, "delta"], min_sessions, partial)
         tiles.append(
             f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:4px;'
             f'background:#fafafa"><div style="font-size:12px;color:#666">{html.escape(KPI_LABELS.get(kpi, kpi))}</div>'
@@ -116,6 +121,9 @@ COLUMN_LABELS = {
     "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Repeat",
     "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",
     "last_session": "Last session", "last_mentor": "Last mentor", "days_since_last": "Days since",
+    "red_count": "Red sessions", "band": "Health band", "unranked_reason": "Why not ranked",
+    "note": "Rank vs health", "health_sessions": "Sessions this month", "missing": "Missing",
+    "missing_rate": "Share missing",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
 
