@@ -146,6 +146,7 @@ def kpis(
 ) -> None:
     """Program KPIs; every definition is in the README and in mentortrack.analytics.kpis."""
     from mentortrack.analytics import kpis as k
+    from mentortrack.analytics.comparisons import compare_sums
     from mentortrack.analytics.sentiment import published_scores, score_feedback
 
     if definitions not in ("standard", "published"):
@@ -169,13 +170,26 @@ def kpis(
         level = 0 if by == "month" else 1
         grouped = scope.groupby(level=level, sort=True).sum().rename_axis(by)
         table = k.kpis_of_groups(grouped, definitions)
+        compared = compare_sums(grouped, scope.sum()) if definitions == "standard" else None
         if as_json:
-            typer.echo(table.to_json(orient="index"))
+            out = json.loads(table.to_json(orient="index"))
+            for row in compared.itertuples(index=False) if compared is not None else ():
+                group = out[str(row[0])]
+                group.setdefault("n", {})[row.kpi] = int(row.n)
+                group.setdefault("interval", {})[row.kpi] = None if pd.isna(row.low) else [round(row.low, 6),
+                                                                                             round(row.high, 6)]
+                group.setdefault("verdict", {})[row.kpi] = row.verdict
+            typer.echo(json.dumps(out))
         else:
             from mentortrack.reports.tables import format_value
 
             shown = table.T.apply(lambda row: row.map(lambda v: format_value(row.name, v)), axis=1)
-            typer.echo(shown.rename(index=k.KPI_LABELS).to_string())
+            shown = shown.rename(index=k.KPI_LABELS)
+            for row in compared.itertuples(index=False) if compared is not None else ():
+                interval = "–" if pd.isna(row.low) else \
+                    f"{format_value(row.kpi, row.low)} – {format_value(row.kpi, row.high)}"
+                shown.loc[f"{k.KPI_LABELS[row.kpi]}: n, 95 % interval", row[0]] = f"n={row.n}, {interval}"
+            typer.echo(shown.fillna("").to_string())
         return
     if month:
         before = k.previous_month(month)

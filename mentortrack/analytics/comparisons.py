@@ -118,18 +118,23 @@ def compare(sessions: pd.DataFrame, by: str, kpis: list[str] | None = None) -> p
     in the grouping column are left out of the groups but count in the program value.
     """
     frame = add_month(sessions)
-    column = GROUPINGS[by]
     parts = components(frame)
-    sums = parts.groupby(frame[column], observed=True, sort=True).sum()
-    overall = parts.sum().to_frame().T
+    sums = parts.groupby(frame[GROUPINGS[by]], observed=True, sort=True).sum()
+    return compare_sums(sums.rename_axis(by), parts.sum(), kpis)
+
+
+def compare_sums(sums: pd.DataFrame, overall: pd.Series, kpis: list[str] | None = None) -> pd.DataFrame:
+    """:func:`compare` from summed components: one row of ``sums`` per group (the index names them) and the
+    program's sums ``overall`` (what ``mentortrack kpis --by`` has after streaming an export)."""
+    by = sums.index.name or "group"
+    program_sums = overall.to_frame().T
     rows = []
     for kpi in kpis or COMPARED:
         groups = _estimates(sums, kpi)
-        program = float(_estimates(overall, kpi)["value"].iloc[0])
+        program = float(_estimates(program_sums, kpi)["value"].iloc[0])
         groups["verdict"] = np.select(
             [groups["n"] == 0, groups["n"] < MIN_VALUES, ~groups["spread"], groups["low"] > program,
              groups["high"] < program], ["", TOO_FEW, NO_SPREAD, "above", "below"], "no clear difference")
         rows.append(groups.drop(columns="spread").assign(kpi=kpi, overall=program, sessions=sums["n"].astype(int)))
     table = pd.concat(rows).rename_axis(by).reset_index()
     return table[[by, "kpi", "sessions", "n", "value", "low", "high", "overall", "verdict"]]
-
