@@ -18,12 +18,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_parameters_dir, user_parameters_dir
 
 PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle")
 
 
-class ParameterError(ValueError):
+class ParameterError(MentortrackError, ValueError):
     """A parameter file is missing, not YAML, or has a wrong value; the message names file and key."""
 
 

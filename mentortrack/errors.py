@@ -17,3 +17,7 @@ class MentortrackError(Exception):
 
 class ReportError(MentortrackError, RuntimeError):
     """A report run failed; the message names the step (and notebook and cell)."""
+
+
+class InputError(MentortrackError, ValueError):
+    """A command's input or option cannot be used (a missing folder, no sessions in the month asked for)."""

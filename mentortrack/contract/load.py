@@ -34,6 +34,7 @@ import pandera.pandas as pa
 from mentortrack.contract import quality
 from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
 from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
+from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_sample_path
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ SETTLED_COLUMNS = ("session_id", *CASE_UNIFIED_COLUMNS)
 QUARANTINE_COLUMNS = ["source_file", "source_row", "column", "reason"]
 
 
-class LoadError(ValueError):
+class LoadError(MentortrackError, ValueError):
     """The file as a whole cannot be used; the message names the file and why."""
 
 

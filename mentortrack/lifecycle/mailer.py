@@ -32,13 +32,14 @@ from tqdm.auto import tqdm
 
 from mentortrack.analytics.summaries import mentor_digest
 from mentortrack.contract.addresses import address_problem, is_valid
+from mentortrack.errors import MentortrackError
 from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
 
 SENT_LOG_COLUMNS = ["key", "recipient", "subject", "sent_at"]
 
 
-class MailError(RuntimeError):
+class MailError(MentortrackError, RuntimeError):
     """Mail could not be sent (or must not be: e.g. no password in the environment)."""
 
 
