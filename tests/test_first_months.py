@@ -148,3 +148,11 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
     october = _ctx(first_months, "2025-10")
     assert all("vs 2025-09" not in f["change"] for f in headline(october, october.tables, 30)
                if f["label"] in ("Sessions", "Red sessions", "Mentors at risk"))
+
+
+def test_all_months_compare_with_nothing(first_months: pd.DataFrame) -> None:
+    everything = ReportContext(history=first_months, scope=first_months, month="all", data_label="first months",
+                               output_dir=Path("."))
+    figures = headline(everything, everything.tables, 30)
+    assert figures[0]["value"] == f"{len(ROWS)}"
+    assert {f["change"] for f in figures} == {"no earlier period to compare"}

@@ -17,6 +17,7 @@ Mentors at risk     mentors whose health score of the month is below ``health.th
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
     red_now = int((ctx.scope["level"].astype("string") == "red").sum())
     at_risk_now = int((tables.standing["band"] == AT_RISK).sum())
     if ctx.month == ALL_MONTHS:
-        red_before = at_risk_before = 0
+        red_before = at_risk_before = math.nan
     else:
         before = previous_month(ctx.month)
         history = ctx.history

@@ -78,6 +78,8 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
         return f"too few sessions to compare ({sessions} vs {before})", "#555"
     if partial and (kpi in COUNT_KPIS if count is None else count):
         return partial, "#555"
+    if delta is None or math.isnan(delta):
+        return "no earlier period to compare", "#555"
     good = HIGHER_IS_BETTER.get(kpi)
     colour = "#555"
     if good is not None and not math.isnan(delta) and delta != 0:
