@@ -110,8 +110,8 @@ bench-nlp: $(STAMP) ## NLP throughput on real-variety feedback: per-row pipeline
 bench-scale: $(STAMP) ## NLP of a real-text export on 1 and 2 local Dask workers: start-up, per-text cost, speed-up
 	$(BIN)/python scripts/bench_scale.py
 
-bench-report: $(STAMP) ## Time make report cold (empty NLP cache, fresh output) and warm (same month again)
-	bash scripts/bench_report.sh $(or $(MONTH),2025-09)
+bench-report: $(STAMP) ## Time make report cold, forced and unchanged, and the forced rebuild / bare notebook machinery ratio [DATA=export.csv]
+	DATA="$(DATA)" bash scripts/bench_report.sh $(or $(MONTH),2025-09)
 
 bench-validate: $(STAMP) ## Time and peak memory of validate and kpis on 1 million generated rows and on 10 million (streamed)
 	bash scripts/bench_validate.sh

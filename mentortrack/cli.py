@@ -14,13 +14,29 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
+import click
 import pandas as pd
 import typer
+from typer.core import TyperGroup
 
-from mentortrack.contract.load import LoadError, LoadResult, load_sessions, quarantine_message
+from mentortrack.contract.load import LoadResult, load_sessions, quarantine_message
+from mentortrack.errors import InputError, MentortrackError
 from mentortrack.safe_paths import writing
 
-app = typer.Typer(help="Analytics and reports for 1:1 mentorship programs.", no_args_is_help=True,
+
+class OneErrorPath(TyperGroup):
+    """The command group: every user-facing error (:class:`mentortrack.errors.MentortrackError`) of any command
+    ends here, as one line ``error: <message>`` and the error's exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MentortrackError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(err.exit_code) from err
+
+
+app = typer.Typer(cls=OneErrorPath, help="Analytics and reports for 1:1 mentorship programs.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
 FileArg = Annotated[Path | None, typer.Argument(help="Session export (CSV, .xlsx, .parquet); default: bundled sample.")]
@@ -30,11 +46,7 @@ SendOpt = Annotated[bool, typer.Option("--send", help="Send through SMTP (settin
 
 
 def _load(file: Path | None) -> LoadResult:
-    try:
-        return load_sessions(file)
-    except LoadError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    return load_sessions(file)
 
 
 def _version(value: bool) -> None:
@@ -60,16 +72,11 @@ def main(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if parameters is not None:
         if not parameters.is_dir():
-            typer.echo(f"error: --parameters {parameters}: no such folder.", err=True)
-            raise typer.Exit(2)
+            raise InputError(f"--parameters {parameters}: no such folder.")
         os.environ["MENTORTRACK_PARAMETERS"] = str(parameters.resolve())
-    from mentortrack.config import ParameterError, check_all
+    from mentortrack.config import check_all
 
-    try:
-        check_all()
-    except ParameterError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    check_all()
 
 
 @app.command()
@@ -92,18 +99,14 @@ def validate(
         raise typer.Exit(2)
     first_rows: list[pd.DataFrame] = []
     written = False
-    try:
-        totals, chunks = stream_sessions(file)
-        for chunk in chunks:
-            if len(chunk.quarantine) or (quarantine is not None and not written):
-                with writing(quarantine_path):
-                    neutralize_formulas(chunk.quarantine).to_csv(quarantine_path, index=False,
-                                                                 mode="a" if written else "w", header=not written)
-                written = True
-            first_rows.append(chunk.quarantine.head(5))
-    except LoadError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    totals, chunks = stream_sessions(file)
+    for chunk in chunks:
+        if len(chunk.quarantine) or (quarantine is not None and not written):
+            with writing(quarantine_path):
+                neutralize_formulas(chunk.quarantine).to_csv(quarantine_path, index=False,
+                                                             mode="a" if written else "w", header=not written)
+            written = True
+        first_rows.append(chunk.quarantine.head(5))
     counts = totals.counts
     if as_json:
         typer.echo(json.dumps(counts))
@@ -120,8 +123,7 @@ def validate(
         if totals.quarantined:
             typer.echo(f"  quarantine file: {quarantine_path}")
     if not totals.valid:
-        typer.echo(f"error: {totals.source}: no usable session rows.", err=True)
-        raise typer.Exit(2)
+        raise InputError(f"{totals.source}: no usable session rows.")
 
 
 @app.command()
@@ -151,6 +153,7 @@ def kpis(
 ) -> None:
     """Program KPIs; every definition is in the README and in mentortrack.analytics.kpis."""
     from mentortrack.analytics import kpis as k
+    from mentortrack.analytics.comparisons import compare_sums
     from mentortrack.analytics.sentiment import published_scores, score_feedback
 
     if definitions not in ("standard", "published"):
@@ -166,21 +169,32 @@ def kpis(
     sums = functools.reduce(lambda total, part: total.add(part, fill_value=0), parts)
     months = sums.index.get_level_values(0)
     if month and month not in set(months):
-        typer.echo(f"error: no sessions in {month} (data covers {months.dropna().min()} to {months.dropna().max()}).",
-                   err=True)
-        raise typer.Exit(2)
+        raise InputError(f"no sessions in {month} (data covers {months.dropna().min()} to {months.dropna().max()}).")
     if by:
         scope = sums[months == month] if month else sums
         level = 0 if by == "month" else 1
         grouped = scope.groupby(level=level, sort=True).sum().rename_axis(by)
         table = k.kpis_of_groups(grouped, definitions)
+        compared = compare_sums(grouped, scope.sum()) if definitions == "standard" else None
         if as_json:
-            typer.echo(table.to_json(orient="index"))
+            out = json.loads(table.to_json(orient="index"))
+            for row in compared.itertuples(index=False) if compared is not None else ():
+                group = out[str(row[0])]
+                group.setdefault("n", {})[row.kpi] = int(row.n)
+                group.setdefault("interval", {})[row.kpi] = None if pd.isna(row.low) else [round(row.low, 6),
+                                                                                             round(row.high, 6)]
+                group.setdefault("verdict", {})[row.kpi] = row.verdict
+            typer.echo(json.dumps(out))
         else:
             from mentortrack.reports.tables import format_value
 
             shown = table.T.apply(lambda row: row.map(lambda v: format_value(row.name, v)), axis=1)
-            typer.echo(shown.rename(index=k.KPI_LABELS).to_string())
+            shown = shown.rename(index=k.KPI_LABELS)
+            for row in compared.itertuples(index=False) if compared is not None else ():
+                interval = "–" if pd.isna(row.low) else \
+                    f"{format_value(row.kpi, row.low)} – {format_value(row.kpi, row.high)}"
+                shown.loc[f"{k.KPI_LABELS[row.kpi]}: n, 95 % interval", row[0]] = f"n={row.n}, {interval}"
+            typer.echo(shown.fillna("").to_string())
         return
     if month:
         before = k.previous_month(month)
@@ -213,13 +227,9 @@ def _scored_chunks(file: Path | None, scorer: Callable[[pd.Series], pd.DataFrame
     feedback columns; a file that cannot be used ends the command with one line and exit code 2."""
     from mentortrack.contract.stream import stream_sessions
 
-    try:
-        _, chunks = stream_sessions(file)
-        for chunk in chunks:
-            yield chunk.sessions.join(scorer(chunk.sessions["learner_feedback"]))
-    except LoadError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    _, chunks = stream_sessions(file)
+    for chunk in chunks:
+        yield chunk.sessions.join(scorer(chunk.sessions["learner_feedback"]))
 
 
 def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> None:
@@ -263,20 +273,16 @@ def analyze(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Run all NLP once and write every session with sentiment, keywords, level, reasons and summary."""
-    from mentortrack.analytics.distributed import SchedulerError, cluster_client
+    from mentortrack.analytics.distributed import cluster_client
     from mentortrack.analytics.enrich import enrich
     from mentortrack.reports.storage import write_table
 
     result = _load(file)
     if scheduler:
-        try:
-            with cluster_client(scheduler) as client:
-                typer.echo(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers, "
-                           f"dashboard {client.dashboard_link}")
-                enriched = enrich(result.sessions, client=client)
-        except SchedulerError as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(2) from err
+        with cluster_client(scheduler) as client:
+            typer.echo(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers, "
+                       f"dashboard {client.dashboard_link}")
+            enriched = enrich(result.sessions, client=client)
     else:
         enriched = enrich(result.sessions)
     path = write_table(enriched, out)
@@ -346,15 +352,11 @@ def report(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Build the month's HTML reports, Excel workbook and Power BI CSVs into OUT/MONTH/."""
-    from mentortrack.reports.report import ReportError, build_report
+    from mentortrack.reports.report import build_report
 
-    try:
-        run = build_report(file, month, out, show_pii=show_pii, force=force,
-                           progress=lambda step, seconds: typer.echo(f"  {seconds:5.1f} s  {step}"), pdf=pdf,
-                           scheduler=scheduler)
-    except ReportError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    run = build_report(file, month, out, show_pii=show_pii, force=force,
+                       progress=lambda step, seconds: typer.echo(f"  {seconds:5.1f} s  {step}"), pdf=pdf,
+                       scheduler=scheduler)
     state = "built" if run.rebuilt else "up to date (inputs unchanged; --force rebuilds)"
     if run.note and not run.rebuilt:
         typer.echo(run.note)
@@ -367,13 +369,9 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite files that exist.")] = False,
 ) -> None:
     """Write an editable report project: parameters/, notebooks/, a Makefile and .gitignore."""
-    from mentortrack.reports.project import ProjectExistsError, init_project
+    from mentortrack.reports.project import init_project
 
-    try:
-        written = init_project(folder, force)
-    except ProjectExistsError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    written = init_project(folder, force)
     typer.echo(f"wrote {len(written)} files to {folder}: parameters/, notebooks/, Makefile, .gitignore. "
                f"Next: cd {folder} && make report")
 
@@ -401,11 +399,7 @@ def agenda(
     from mentortrack.lifecycle.agenda import load_upcoming, write_agendas
     from mentortrack.paths import package_data
 
-    try:
-        booked = load_upcoming(upcoming or package_data("upcoming_sessions.csv"))
-    except LoadError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    booked = load_upcoming(upcoming or package_data("upcoming_sessions.csv"))
     written = write_agendas(booked, _enriched_history(history), load_parameters("lifecycle")["agenda"], out)
     typer.echo(f"wrote {len(written)} agendas to {out}")
 
@@ -420,16 +414,17 @@ def notes(
     out: Annotated[Path, typer.Option(help="Folder for <id>.md, <id>.json and notes.csv.")] = Path("outputs/notes"),
 ) -> None:
     """Notes from transcripts: attendance, engagement, summary, keywords and action items."""
-    from mentortrack.lifecycle.speech import AUDIO_SUFFIXES, SpeechUnavailableError, transcribe
-    from mentortrack.lifecycle.transcripts import TranscriptError, read_transcript, write_notes
+    from mentortrack.lifecycle.speech import AUDIO_SUFFIXES, transcribe
+    from mentortrack.lifecycle.transcripts import read_transcript, write_notes
 
     table = _load(sessions).sessions
     for path in transcripts:
         try:
             utterances = transcribe(path, engine) if path.suffix.lower() in AUDIO_SUFFIXES else read_transcript(path)  # type: ignore[arg-type]
-        except (TranscriptError, SpeechUnavailableError, FileNotFoundError, ValueError) as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(2) from err
+        except (FileNotFoundError, ValueError) as err:
+            if isinstance(err, MentortrackError):
+                raise
+            raise InputError(str(err)) from err
         written = write_notes(utterances, path, out, table, session_id if len(transcripts) == 1 else None,
                               recording_start)
         typer.echo(f"wrote {written}")
@@ -549,8 +544,8 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send
 
     Exit code 3 when a sending run left messages refused or deferred, 2 when nothing could be tried.
     """
-    from mentortrack.lifecycle.mailer import MailError, write_eml
     from mentortrack.lifecycle.mailer import send as send_mail
+    from mentortrack.lifecycle.mailer import write_eml
     from mentortrack.reports.privacy import neutralize_formulas
 
     out.mkdir(parents=True, exist_ok=True)
@@ -562,11 +557,7 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send
         paths = write_eml(mails, settings["from_address"], out / "eml")
         typer.echo(f"wrote {len(paths)} messages to {out / 'eml'} (review them; --send sends)")
         return
-    try:
-        delivery = send_mail(mails, settings, out / "sent_log.csv")
-    except MailError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+    delivery = send_mail(mails, settings, out / "sent_log.csv")
     if delivery.deferred and delivery.problem:
         typer.echo(f"error: SMTP {delivery.problem}", err=True)
     typer.echo(f"{delivery.line()}; sent-log {out / 'sent_log.csv'}")
@@ -641,11 +632,9 @@ def digest(
     history = _enriched_history(file)
     first, last = history["session_date"].min(), history["session_date"].max()
     if period.first > last:
-        typer.echo(f"error: the data ends on {last:%Y-%m-%d}, before the {period.label} (export a newer file?)", err=True)
-        raise typer.Exit(2)
+        raise InputError(f"the data ends on {last:%Y-%m-%d}, before the {period.label} (export a newer file?)")
     if period.last < first:
-        typer.echo(f"error: the data starts on {first:%Y-%m-%d}, after the {period.label}", err=True)
-        raise typer.Exit(2)
+        raise InputError(f"the data starts on {first:%Y-%m-%d}, after the {period.label}")
     facts = gather(history, period, lifecycle, load_parameters("warnings"), load_parameters("report"),
                    reports or outputs_dir())
     mail = compose_digest(facts, to or lifecycle["digest"]["to"], lifecycle["email"])
@@ -690,7 +679,7 @@ def run() -> None:
     import errno
     import sys
 
-    from mentortrack.reports.report import DISK_ERRORS
+    from mentortrack.reports.work_folder import DISK_ERRORS
 
     try:
         app()

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_parameters_dir, user_parameters_dir
 
 PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle")
@@ -46,7 +47,7 @@ def check_timezone(name: str) -> str:
     return name
 
 
-class ParameterError(ValueError):
+class ParameterError(MentortrackError, ValueError):
     """A parameter file is missing, not YAML, or has a wrong value; the message names file and key."""
 
 

@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mentortrack.errors import MentortrackError
+
 MAX_NAME_LENGTH = 80
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))})
 """Names Windows refuses whatever the extension."""
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(MentortrackError, ValueError):
     """A path built from data would land outside its output folder."""
 
 

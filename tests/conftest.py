@@ -81,3 +81,65 @@ def bundled_enriched(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mentortrack.reports.storage import write_table
 
     return write_table(enrich(load_sessions().sessions), tmp_path_factory.mktemp("bundled") / "enriched.parquet")
+
+
+FIRST_MONTHS_SESSIONS = [10, 10, 9, 10, 7, 7, 6, 6, 5, 5, 4, 3, 3, 2, 2]
+"""Sessions per mentor in :func:`first_months_rows` (15 mentors, 2–10 each; 4 reach the ranking's 8)."""
+FLAT_BATCH = "DSML Flat25"
+"""The batch of :func:`first_months_rows` whose 6 ratings are all 3."""
+RED_MENTOR = "Mentor D"
+"""The mentor of :func:`first_months_rows` with half of their sessions red (rated 2, negative feedback)."""
+
+
+def first_months_rows() -> list[dict[str, str]]:
+    """An export shaped like a program's first months: sessions from 1 September to 9 October 2025,
+    15 mentors with 2–10 sessions, one batch (:data:`FLAT_BATCH`) of 6 completed sessions all rated 3,
+    and :data:`RED_MENTOR` with half their sessions rated 2 with negative feedback."""
+    start, days = pd.Timestamp("2025-09-01"), 38  # 1 Sep + 38 days = 9 Oct
+    rows, counter, flat = [], 0, 0
+    for m, count in enumerate(FIRST_MONTHS_SESSIONS):
+        mentor = f"Mentor {chr(ord('A') + m)}"
+        for i in range(count):
+            counter += 1
+            offset = round(i * days / (count - 1)) if m < 2 else 3 * i if mentor == RED_MENTOR else (7 * i + 3 * m) % 39
+            day = start + pd.Timedelta(days=offset)
+            status = "No-show" if counter % 9 == 0 else "Cancelled" if counter % 13 == 0 else "Completed"
+            completed = status == "Completed"
+            rating = [5, 4, 4, 5, 3, 4, 5][counter % 7]
+            feedback = "Very helpful session, clear guidance" if counter % 4 else ""
+            batch = "DSML Aug25 Advanced" if m % 2 else "DSML Jul25 Core"
+            if mentor == RED_MENTOR and completed and i % 2 == 0:
+                rating, feedback = 2, "Not helpful, the mentor seemed unprepared and rushed"
+            elif completed and flat < 6 and m >= 5 and i == 0 or (completed and flat < 6 and m >= 9 and i == 1):
+                batch, rating, flat = FLAT_BATCH, 3, flat + 1
+                day = start + pd.Timedelta(days=10 + flat)
+            rows.append(row(Session_ID=f"FM{counter:04d}", Session_Date=f"{day:%Y-%m-%d}", Mentor_Name=mentor,
+                            Batch=batch, Learner_ID=f"L{1000 + counter % 40}", Learner_Name=f"Learner_{counter % 40}",
+                            Learner_Email=f"learner_{counter % 40}@example.org", Session_Status=status,
+                            Actual_Duration_mins="44" if completed else "0",
+                            Learner_Attended="Yes" if completed else "No",
+                            Post_Session_Rating=str(rating) if completed else "",
+                            Follow_Up_Scheduled="Yes" if counter % 3 else "No",
+                            Action_Items_Documented="Yes" if completed else "No",
+                            Mentor_Prep_Done="Yes" if completed else "No",
+                            Learner_Feedback=feedback if completed else ""))
+    return rows
+
+
+def first_months_sentiment(rows: list[dict[str, str]]) -> list[str]:
+    """The sentiment the suite gives :func:`first_months_rows`' feedback (fixed here, no model)."""
+    return ["No feedback" if not r["Learner_Feedback"] else
+            "Negative" if r["Learner_Feedback"].startswith("Not") else "Positive" for r in rows]
+
+
+@pytest.fixture(scope="session")
+def first_months_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`first_months_rows` written as an export CSV."""
+    return write_csv(tmp_path_factory.mktemp("first-months") / "first_months.csv", first_months_rows())
+
+
+@pytest.fixture()
+def first_months(tmp_path: Path) -> pd.DataFrame:
+    """:func:`first_months_rows` enriched by hand (sentiment fixed, levels and summaries computed)."""
+    rows = first_months_rows()
+    return enriched(tmp_path, rows, first_months_sentiment(rows), [[] for _ in rows])

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import enriched, row
 
-from mentortrack.analytics.comparisons import compare, mean_interval, wilson
+from mentortrack.analytics.comparisons import TOO_FEW, compare, mean_interval, rating_interval, wilson
 from mentortrack.analytics.kpis import month_over_month
 from mentortrack.reports.tables import comparison_table, kpi_tiles
 
@@ -26,6 +26,16 @@ def test_t_interval_of_a_mean_by_hand() -> None:
     low, high = mean_interval(12, 16 + 25 + 9, 3)
     assert (float(low), float(high)) == pytest.approx((1.5159, 6.4841), abs=1e-4)
     assert pd.isna(mean_interval(4, 16, 1)[0])
+
+
+def test_rating_intervals_stay_on_the_scale_and_need_values_that_differ() -> None:
+    # the t interval of 4, 5, 3 runs past 5; with fewer than MIN_VALUES ratings there is none
+    assert pd.isna(rating_interval(12, 50, 3)[0])
+    # 5, 5, 5, 5, 4: mean 4.8, sd 0.447, t(0.975, 4) = 2.7764 -> 4.8 ± 0.555 -> 4.245 – 5.355, clipped to 5
+    low, high = rating_interval(24, 4 * 25 + 16, 5)
+    assert (float(low), float(high)) == pytest.approx((4.2447, 5.0), abs=1e-4)
+    # six ratings all 3: no spread, no interval
+    assert pd.isna(rating_interval(18, 54, 6)[0])
 
 
 def test_groups_are_called_out_only_when_the_interval_says_so(tmp_path: Path) -> None:
@@ -49,7 +59,7 @@ def test_groups_are_called_out_only_when_the_interval_says_so(tmp_path: Path) ->
     assert table["overall"].unique().tolist() == pytest.approx([12 / 21])
     assert (table.loc["X", "low"], table.loc["X", "high"]) == pytest.approx((0.5958, 0.9821), abs=1e-4)
     assert (table.loc["Y", "low"], table.loc["Y", "high"]) == pytest.approx((0.0567, 0.5098), abs=1e-4)
-    assert table["verdict"].to_dict() == {"X": "above", "Y": "below", "Z": "no clear difference"}
+    assert table["verdict"].to_dict() == {"X": "above", "Y": "below", "Z": TOO_FEW}
     assert table["n"].to_dict() == {"X": 10, "Y": 10, "Z": 1} and table.loc["X", "sessions"] == 10
     shown = comparison_table(table.reset_index()).set_index("program")
     assert shown.loc["X", "value"] == "90.0%" and shown.loc["X", "interval"] == "59.6% – 98.2%"

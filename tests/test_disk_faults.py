@@ -61,8 +61,9 @@ def test_a_full_disk_during_a_report_keeps_the_last_good_one(tmp_path: Path, mon
     last_good = root / "2025-09"
     last_good.mkdir(parents=True)
     (last_good / "index.html").write_text("last good report")
+    (last_good / "fingerprint.txt").write_text("of the last good report")
 
-    def disk_full(data_path: Path, month: str, work: Path, *args: object) -> None:
+    def disk_full(loaded: object, data_label: str, month: str, work: Path, *args: object) -> None:
         (work / "enriched.parquet").write_bytes(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device", str(work / "enriched.parquet"))
 

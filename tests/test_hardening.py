@@ -17,7 +17,7 @@ from conftest import HEADER, load_checked, row, write_csv
 from mentortrack.analytics import cache
 from mentortrack.contract.addresses import address_problem, is_valid
 from mentortrack.contract.load import LoadError, load_sessions
-from mentortrack.reports.report import OWNER_FILE, remove_leftovers
+from mentortrack.reports.work_folder import MARKER, MARKER_HEADER, remove_leftovers
 from mentortrack.safe_paths import UnsafePathError, inside, safe_name
 
 FIVE = [row(Session_ID=f"SS{i}", Learner_ID=f"L{i}") for i in range(5)]
@@ -186,12 +186,12 @@ def test_a_cache_that_cannot_be_opened_is_skipped_once(tmp_path: Path, caplog: p
 def test_work_folders_of_killed_runs_are_removed(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    killed = tmp_path / ".2025-09.abc123"
+    killed = tmp_path / ".2025-09.mentortrack-abc123"
     killed.mkdir()
-    (killed / OWNER_FILE).write_text(f"{socket.gethostname()} {dead.pid}\n")
-    running = tmp_path / ".2025-09.def456"
+    (killed / MARKER).write_text(f"{MARKER_HEADER}\n{socket.gethostname()}\n{dead.pid}\n")
+    running = tmp_path / ".2025-09.mentortrack-def456"
     running.mkdir()
-    (running / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n")
+    (running / MARKER).write_text(f"{MARKER_HEADER}\n{socket.gethostname()}\n{os.getpid()}\n")
     assert remove_leftovers(tmp_path) == [killed]
     assert not killed.exists() and running.exists()
 

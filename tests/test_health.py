@@ -65,12 +65,15 @@ def test_no_prior_weight_gives_the_raw_record_and_negative_comments_are_counted(
     assert table.loc["A", "explanation"] == "67: 1 negative comment"
 
 
-def test_trend_lists_the_last_months_per_mentor() -> None:
+def test_trend_lists_the_last_months_per_mentor_from_the_first_month_of_data() -> None:
     october = SEPTEMBER.assign(month="2025-10")
-    scores = health_scores(pd.concat([SEPTEMBER, october], ignore_index=True), ONLY_RATING_AND_FOLLOW_UP)
-    trend = health_trend(scores, "2025-10", 3)
-    assert list(trend.columns) == ["2025-08", "2025-09", "2025-10"]
-    assert math.isnan(trend.loc["A", "2025-08"]) and trend.loc["A", "2025-10"] == pytest.approx(43.7, abs=0.05)
+    december = SEPTEMBER[SEPTEMBER["mentor_name"] != "A"].assign(month="2025-12")
+    scores = health_scores(pd.concat([SEPTEMBER, october, december], ignore_index=True), ONLY_RATING_AND_FOLLOW_UP)
+    # the data starts in September: no empty column for August, but the gap month November is shown
+    assert list(health_trend(scores, "2025-10", 3).columns) == ["2025-09", "2025-10"]
+    trend = health_trend(scores, "2025-12", 4)
+    assert list(trend.columns) == ["2025-09", "2025-10", "2025-11", "2025-12"]
+    assert math.isnan(trend.loc["A", "2025-11"]) and trend.loc["A", "2025-10"] == pytest.approx(43.7, abs=0.05)
 
 
 def test_the_bundled_sample_has_a_score_for_every_busy_mentor(bundled_enriched) -> None:  # noqa: ANN001

@@ -11,6 +11,7 @@ from conftest import enriched, row
 
 from mentortrack.analytics.health import health_scores
 from mentortrack.config import load_parameters
+from mentortrack.reports.context import open_report
 from mentortrack.reports.mentor_pages import page_links, page_names, write_contents, write_mentor_pages
 from mentortrack.reports.storage import write_table
 from mentortrack.reports.tables import styled
@@ -41,7 +42,8 @@ def folder(tmp_path: Path) -> Path:
     out.mkdir()
     write_table(table, out / "enriched.parquet")
     write_contents(out, table[table["month"] == "2025-09"])
-    write_mentor_pages(out, "2025-09", "hand-built")
+    ctx = open_report(out / "enriched.parquet", "2025-09", out, "hand-built")
+    write_mentor_pages(out, ctx, ctx.tables)
     return out
 
 
@@ -68,9 +70,10 @@ def test_the_page_by_hand(folder: Path) -> None:
     score = health_scores(pd.read_parquet(folder / "enriched.parquet"), load_parameters("warnings"))
     mine = score[(score["mentor_name"] == MENTOR) & (score["month"] == "2025-09")]["score"].iloc[0]
     assert f">{mine:.0f}</span>" in page
-    # red: A2 only (rated 1, negative); open on 30 September (14-day window): A2 and A3 (no-show: rebook)
+    # red: A2 only (rated 1, negative); open on 25 September (14-day window): A2 and A3 (no-show: rebook)
     assert "Red sessions, September 2025: 1" in page and "<td>A2</td>" in page
-    assert "Open follow-ups on 2025-09-30: 2" in page and "learner no-show: rebook" in page
+    # the data ends on 25 September (a partial month): follow-ups are open as of that day
+    assert "Open follow-ups on 2025-09-25: 2" in page and "learner no-show: rebook" in page
     # themes and quotes over July to September: praise from A1 and A0, complaints from A2
     assert '<span class="chip">mock interview</span>' in page and '<span class="chip">tips</span>' in page
     assert '<span class="chip complaint">late mentor</span>' in page

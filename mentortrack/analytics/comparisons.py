@@ -1,12 +1,20 @@
 """Comparisons a manager can trust: KPIs by group with their sample size and a 95 % interval.
 
-Rates get a Wilson score interval (right also for small n and rates near 0 or 1);
-the average rating gets a Student t interval from the ratings' sum, sum of squares and
-count. A group is called out as ``above`` or ``below`` the program only when its whole
-interval lies on one side of the program's value (all sessions in scope, the group
-included); otherwise the verdict is ``no clear difference``. Groups with no sessions in
-a KPI's denominator get no value and no verdict. Numerators and denominators are those
-of the standard definitions in :mod:`mentortrack.analytics.kpis`.
+Every interval stays on its KPI's scale:
+
+- rates (0–100 %) get a Wilson score interval, which lies inside 0–1 for any n, also for
+  rates of 0 or 1;
+- the average rating (1–5) gets a Student t interval from the ratings' sum, sum of squares
+  and count, clipped to 1–5, only from :data:`MIN_VALUES` ratings on, and only when the
+  ratings differ (six ratings all 3 have no spread to estimate an interval from: a
+  3.00–3.00 interval would claim a certainty the data does not have).
+
+A group is called out as ``above`` or ``below`` the program only when its whole interval
+lies on one side of the program's value (all sessions in scope, the group included) and
+its KPI has at least :data:`MIN_VALUES` values in its denominator; otherwise the verdict
+says why there is none (``too few values``, ``no spread``) or is ``no clear difference``.
+Groups with no sessions in a KPI's denominator get no value and no verdict. Numerators
+and denominators are those of the standard definitions in :mod:`mentortrack.analytics.kpis`.
 """
 
 from __future__ import annotations
@@ -19,6 +27,15 @@ from mentortrack.analytics.kpis import GROUPINGS, add_month, components
 
 Z_95 = 1.959963984540054
 """The standard normal quantile of 0.975."""
+
+MIN_VALUES = 5
+"""Values a group's KPI needs in its denominator for a verdict (and, for the average rating, an interval)."""
+
+RATING_SCALE = (1.0, 5.0)
+"""The post-session rating's scale; rating intervals are clipped to it."""
+
+TOO_FEW = f"too few values (n < {MIN_VALUES})"
+NO_SPREAD = "no spread (all values equal)"
 
 RATES: dict[str, tuple[str, tuple[str, ...]]] = {
     "completion_rate": ("completed", ("completed", "no_show", "cancelled")),
@@ -59,18 +76,38 @@ def mean_interval(total: np.ndarray | float, squares: np.ndarray | float, n: np.
     return np.where(n >= 2, mean - half, np.nan), np.where(n >= 2, mean + half, np.nan)
 
 
+def rating_interval(total: np.ndarray | float, squares: np.ndarray | float, n: np.ndarray | float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The 95 % interval of an average rating on the 1–5 scale: :func:`mean_interval` clipped to
+    :data:`RATING_SCALE`; NaN below :data:`MIN_VALUES` ratings or when every rating is the same."""
+    total, squares, n = (np.asarray(v, dtype=float) for v in (total, squares, n))
+    low, high = mean_interval(total, squares, n)
+    usable = (n >= MIN_VALUES) & _spread(total, squares, n)
+    return (np.where(usable, np.clip(low, *RATING_SCALE), np.nan),
+            np.where(usable, np.clip(high, *RATING_SCALE), np.nan))
+
+
+def _spread(total: np.ndarray, squares: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Whether values with this sum, sum of squares and count differ at all."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.nan_to_num(squares - total * total / n) > 1e-9
+
+
 def _estimates(sums: pd.DataFrame, kpi: str) -> pd.DataFrame:
-    """Value, interval and n of one KPI for every row of summed components."""
+    """Value, interval, n and whether the values differ, of one KPI for every row of summed components."""
     if kpi == "avg_rating":
         n = sums["rated"]
-        low, high = mean_interval(sums["rating_sum"], sums["rating_sq_sum"], n)
+        low, high = rating_interval(sums["rating_sum"], sums["rating_sq_sum"], n)
         value = sums["rating_sum"] / n.replace(0, np.nan)
+        spread = _spread(*(sums[c].to_numpy(dtype=float) for c in ("rating_sum", "rating_sq_sum", "rated")))
     else:
         numerator, parts = RATES[kpi]
         n = sums[list(parts)].sum(axis=1)
         low, high = wilson(sums[numerator], n)
         value = sums[numerator] / n.replace(0, np.nan)
-    return pd.DataFrame({"value": value, "low": low, "high": high, "n": n.astype(int)}, index=sums.index)
+        spread = np.ones(len(sums), dtype=bool)
+    return pd.DataFrame({"value": value, "low": low, "high": high, "n": n.astype(int), "spread": spread},
+                        index=sums.index)
 
 
 def compare(sessions: pd.DataFrame, by: str, kpis: list[str] | None = None) -> pd.DataFrame:
@@ -81,18 +118,23 @@ def compare(sessions: pd.DataFrame, by: str, kpis: list[str] | None = None) -> p
     in the grouping column are left out of the groups but count in the program value.
     """
     frame = add_month(sessions)
-    column = GROUPINGS[by]
     parts = components(frame)
-    sums = parts.groupby(frame[column], observed=True, sort=True).sum()
-    overall = parts.sum().to_frame().T
+    sums = parts.groupby(frame[GROUPINGS[by]], observed=True, sort=True).sum()
+    return compare_sums(sums.rename_axis(by), parts.sum(), kpis)
+
+
+def compare_sums(sums: pd.DataFrame, overall: pd.Series, kpis: list[str] | None = None) -> pd.DataFrame:
+    """:func:`compare` from summed components: one row of ``sums`` per group (the index names them) and the
+    program's sums ``overall`` (what ``mentortrack kpis --by`` has after streaming an export)."""
+    by = sums.index.name or "group"
+    program_sums = overall.to_frame().T
     rows = []
     for kpi in kpis or COMPARED:
         groups = _estimates(sums, kpi)
-        program = float(_estimates(overall, kpi)["value"].iloc[0])
-        groups["verdict"] = np.select([groups["low"] > program, groups["high"] < program],
-                                      ["above", "below"], "no clear difference")
-        groups.loc[groups["n"] == 0, "verdict"] = ""
-        rows.append(groups.assign(kpi=kpi, overall=program, sessions=sums["n"].astype(int)))
+        program = float(_estimates(program_sums, kpi)["value"].iloc[0])
+        groups["verdict"] = np.select(
+            [groups["n"] == 0, groups["n"] < MIN_VALUES, ~groups["spread"], groups["low"] > program,
+             groups["high"] < program], ["", TOO_FEW, NO_SPREAD, "above", "below"], "no clear difference")
+        rows.append(groups.drop(columns="spread").assign(kpi=kpi, overall=program, sessions=sums["n"].astype(int)))
     table = pd.concat(rows).rename_axis(by).reset_index()
     return table[[by, "kpi", "sessions", "n", "value", "low", "high", "overall", "verdict"]]
-

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mentortrack.analytics import cache as nlp_cache
+from mentortrack.errors import MentortrackError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ TEXTS_PER_PARTITION = 400
 CONNECT_TIMEOUT = "10s"
 
 
-class SchedulerError(RuntimeError):
+class SchedulerError(MentortrackError, RuntimeError):
     """The Dask scheduler could not be reached or started; the message says which and why."""
 
 

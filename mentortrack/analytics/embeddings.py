@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mentortrack.analytics import cache as nlp_cache
+from mentortrack.errors import MentortrackError
 from mentortrack.paths import package_data
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ PROGRESS_MIN_TEXTS = 500
 """Show a progress bar when at least this many texts must be encoded by MiniLM."""
 
 
-class ModelMissingError(RuntimeError):
+class ModelMissingError(MentortrackError, RuntimeError):
     """A packaged model is not installed or not built."""
 
 

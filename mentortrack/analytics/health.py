@@ -142,9 +142,13 @@ def _figure(component: str, row: pd.Series) -> str:
 
 
 def health_trend(scores: pd.DataFrame, month: str, months: int) -> pd.DataFrame:
-    """Scores of the ``months`` months ending with ``month``: mentors as rows, months as columns."""
+    """Scores of the ``months`` months ending with ``month``: mentors as rows, months as columns.
+
+    Months before the first month of ``scores`` (before the data starts) are left out, not shown empty.
+    """
     last = pd.Period(month, freq="M")
-    wanted = [(last - i).strftime("%Y-%m") for i in range(months - 1, -1, -1)]
+    first = str(scores["month"].min()) if len(scores) else month
+    wanted = [m for m in ((last - i).strftime("%Y-%m") for i in range(months - 1, -1, -1)) if m >= first]
     window = scores[scores["month"].isin(wanted)]
     return window.pivot(index="mentor_name", columns="month", values="score").reindex(columns=wanted)
 

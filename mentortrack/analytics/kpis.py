@@ -250,22 +250,28 @@ def previous_month(month: str) -> str:
 def month_over_month(sessions: pd.DataFrame, month: str, definitions: Definitions = "standard") -> pd.DataFrame:
     """KPIs of ``month`` beside the previous month, with the change (``delta`` = this − previous).
 
-    Rates change in fraction points (0.05 = five percentage points).
+    Rates change in fraction points (0.05 = five percentage points). A previous month without
+    sessions has no values (NaN), so nothing is compared with it; ``attrs["first_month"]`` says
+    whether ``month`` is the first month in the data.
     """
     frame = add_month(sessions)
     before = previous_month(month)
+    first = bool(frame["month"].notna().any()) and month <= str(frame["month"].dropna().min())
     return kpi_change(compute_kpis(frame[frame["month"] == month], definitions),
-                      compute_kpis(frame[frame["month"] == before], definitions), month)
+                      compute_kpis(frame[frame["month"] == before], definitions), month, first)
 
 
-def kpi_change(current: dict[str, float], previous: dict[str, float], month: str) -> pd.DataFrame:
-    """The table of :func:`month_over_month` from the KPIs of the two months."""
+def kpi_change(current: dict[str, float], previous: dict[str, float], month: str,
+               first_month: bool = False) -> pd.DataFrame:
+    """The table of :func:`month_over_month` from the KPIs of the two months (a previous month without
+    sessions gives NaN values and changes)."""
+    empty = not previous["total_sessions"]
     table = pd.DataFrame({"kpi": list(current), "value": list(current.values()),
-                          "previous": [previous[k] for k in current]})
+                          "previous": [float("nan") if empty else previous[k] for k in current]})
     table["delta"] = table["value"] - table["previous"]
     table["label"] = table["kpi"].map(KPI_LABELS).fillna(table["kpi"])
     table.attrs.update(month=month, previous_month=previous_month(month), sessions=int(current["total_sessions"]),
-                       previous_sessions=int(previous["total_sessions"]))
+                       previous_sessions=int(previous["total_sessions"]), first_month=first_month)
     return table
 
 

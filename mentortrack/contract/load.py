@@ -36,6 +36,7 @@ from mentortrack.contract import quality
 from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
 from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
 from mentortrack.contract.text import normalise_value
+from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_sample_path
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ MAX_SHEET_BYTES = 1 << 30
 """Largest uncompressed sheet inside an .xlsx (1 GiB): a zip that expands beyond it is refused."""
 
 
-class LoadError(ValueError):
+class LoadError(MentortrackError, ValueError):
     """The file as a whole cannot be used; the message names the file and why."""
 
 

@@ -2,7 +2,8 @@
 
 For a period (the Monday-to-Sunday week holding ``--week-of``, or a calendar month) it
 gathers: the period's KPIs against the previous period (not compared when either has fewer
-than ``compare_min_sessions`` sessions), red sessions, mentors below the health threshold
+than ``compare_min_sessions`` sessions; a period the data ends inside is called partial,
+"data through 9 Oct 2025: partial month"), red sessions, mentors below the health threshold
 in the period's last month (linked to their pages when the month's report is built), open
 follow-ups and feedback reminders due at the period's end, and the link to the month's
 report where it is published (``digest.report_url`` in ``parameters/lifecycle.yaml``; the
@@ -73,6 +74,9 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
                                                                            period.previous_last)
     current, previous = compute_kpis(now), compute_kpis(before)
     comparable = min(len(now), len(before)) >= int(report["compare_min_sessions"])
+    through = pd.Timestamp(enriched["session_date"].max()).normalize()
+    partial = (f"data through {through.day} {through:%b %Y}: partial {period.kind}"
+               if period.first <= through < period.last else "")
     kpis = [{"label": KPI_LABELS[k], "kpi": k, "value": current[k], "previous": previous[k],
              "delta": current[k] - previous[k] if comparable else None} for k in report["dashboard_kpis"]]
     red = now[now["level"] == "red"].sort_values("session_date", ascending=False)
@@ -89,6 +93,7 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
     pages = {name: f"{published}/{quote(link)}" for name, link in page_links(folder).items()} if published else {}
     return {
         "period": period, "sessions": len(now), "previous_sessions": len(before), "comparable": comparable,
+        "partial": partial,
         "kpis": kpis, "red": records(red[["session_id", "session_date", "mentor_name", "learner_id",
                                           "session_type", "reasons"]].head(10)), "red_count": len(red),
         "at_risk": [{**m, "page": pages.get(m["mentor_name"])} for m in

@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from mentortrack.errors import MentortrackError
 from mentortrack.lifecycle.transcripts import Utterance
 
 Engine = Literal["whisper", "pocketsphinx"]
@@ -28,7 +29,7 @@ AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".ogg", ".flac", ".webm", ".mp4"}
 SAMPLE_RATE = 16_000
 
 
-class SpeechUnavailableError(RuntimeError):
+class SpeechUnavailableError(MentortrackError, RuntimeError):
     """The speech-to-text extra is not installed."""
 
 

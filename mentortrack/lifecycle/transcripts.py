@@ -28,6 +28,7 @@ import pandas as pd
 
 from mentortrack.reports.escape import html_text, markdown_text
 from mentortrack.reports.privacy import neutralize_formulas
+from mentortrack.errors import MentortrackError
 from mentortrack.safe_paths import inside, safe_name, writing
 
 GAP_SECONDS = 10.0
@@ -47,7 +48,7 @@ _TXT_LINE = re.compile(r"^\s*\[?(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?\]?\
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-class TranscriptError(ValueError):
+class TranscriptError(MentortrackError, ValueError):
     """The transcript cannot be read; the message names the file and why."""
 
 

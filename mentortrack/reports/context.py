@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +20,9 @@ from mentortrack.analytics.kpis import compute_kpis, month_over_month
 from mentortrack.config import load_parameters
 from mentortrack.reports.escape import markdown_text
 from mentortrack.reports.storage import read_enriched
+
+if TYPE_CHECKING:
+    from mentortrack.reports.shared_tables import SharedTables
 
 ALL_MONTHS = "all"
 
@@ -34,6 +37,7 @@ class ReportContext:
         month: ``YYYY-MM`` or ``"all"``.
         data_label: how the input is named in headings (file name or "bundled sample").
         output_dir: where the notebook may write files.
+        shared: the run's shared tables, when already computed or read (see :attr:`tables`).
     """
 
     history: pd.DataFrame
@@ -41,6 +45,38 @@ class ReportContext:
     month: str
     data_label: str
     output_dir: Path
+    shared: SharedTables | None = field(default=None, repr=False)
+
+    @property
+    def tables(self) -> SharedTables:
+        """The shared tables of the run (:mod:`mentortrack.reports.shared_tables`): those the report run
+        wrote into ``output_dir``, or, for a notebook run on its own, computed once here."""
+        if self.shared is None:
+            from mentortrack.reports.shared_tables import compute_tables
+
+            self.shared = compute_tables(self, load_parameters("warnings"), load_parameters("lifecycle"))
+        return self.shared
+
+    @property
+    def data_through(self) -> pd.Timestamp:
+        """The day of the last session in the data."""
+        return pd.Timestamp(self.history["session_date"].max()).normalize()
+
+    @property
+    def partial(self) -> bool:
+        """Whether the report month is only partly covered: the data ends before the month's last day."""
+        return self.month != ALL_MONTHS and f"{self.data_through:%Y-%m}" == self.month and \
+            self.data_through < pd.Period(self.month, freq="M").end_time.normalize()
+
+    @property
+    def partial_note(self) -> str:
+        """"data through 9 Oct 2025: partial month" for a partial month, else empty."""
+        return f"data through {self.data_through.day} {self.data_through:%b %Y}: partial month" if self.partial else ""
+
+    @property
+    def months_in_data(self) -> int:
+        """Months with sessions up to the report month (what a trend has to join)."""
+        return int(self.history.loc[self.history["month"] <= self.until(), "month"].nunique())
 
     @property
     def period(self) -> str:
@@ -51,9 +87,10 @@ class ReportContext:
         return pd.Period(self.month, freq="M").strftime("%B %Y")
 
     def heading(self, what: str) -> str:
-        """Markdown heading naming the report, the month and the data (the data's name is
-        :func:`mentortrack.reports.escape.markdown_text`: a file name cannot add markup)."""
-        return (f"# {markdown_text(what)} — {self.period}\n\n*Data: {markdown_text(self.data_label)}; "
+        """Markdown heading naming the report, the month (and whether it is partial) and the data (the
+        data's name is :func:`mentortrack.reports.escape.markdown_text`: a file name cannot add markup)."""
+        partial = f" **{markdown_text(self.partial_note)}**;" if self.partial else ""
+        return (f"# {markdown_text(what)} — {self.period}\n\n*Data: {markdown_text(self.data_label)};{partial} "
                 f"{len(self.scope):,} sessions in scope.*")
 
     def kpi_table(self, definitions: str = "standard") -> pd.DataFrame:
@@ -78,11 +115,19 @@ class ReportContext:
         return self.history[(self.history["month"] >= first) & (self.history["month"] <= self.month)]
 
     def window_label(self, months: int) -> str:
-        """How the ranking window is named in captions."""
-        if self.month == ALL_MONTHS or months <= 1:
+        """How the ranking window is named in captions: by the data it covers, not the months it could
+        span ("Sep 2025" when a three-month window meets data that starts in September; "Sep 2025 –
+        9 Oct 2025" when the data ends on 9 October)."""
+        if self.month == ALL_MONTHS:
             return self.period
-        first = (pd.Period(self.month, freq="M") - (months - 1)).strftime("%b %Y")
-        return f"{first} – {pd.Period(self.month, freq='M').strftime('%b %Y')}"
+        month = pd.Period(self.month, freq="M")
+        covered = self.window(months)["month"]
+        first = pd.Period(covered.min(), freq="M") if len(covered) else month
+        day = self.data_through
+        if first == month:
+            return f"1–{day.day} {day:%b %Y}" if self.partial else f"{month:%b %Y}"
+        end = f"{day.day} {day:%b %Y}" if self.partial else f"{month:%b %Y}"
+        return f"{first:%b %Y} – {end}"
 
     def until(self) -> str:
         """Last month to show in trends."""
@@ -90,10 +135,11 @@ class ReportContext:
 
     @property
     def last_day(self) -> pd.Timestamp:
-        """The day the report looks from (queues, days since): the month's last day, or the last session for ``all``."""
+        """The day the report looks from (queues, days since): the month's last day, or the day of the last session
+        when that is earlier (a partial month, and ``all``)."""
         if self.month == ALL_MONTHS:
-            return self.history["session_date"].max().normalize()
-        return pd.Period(self.month, freq="M").end_time.normalize()
+            return self.data_through
+        return min(pd.Period(self.month, freq="M").end_time.normalize(), self.data_through)
 
 
 def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, data_label: str,
@@ -111,7 +157,11 @@ def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, d
         raise ValueError(f"no sessions in {month}; the data covers {history['month'].min()} to {history['month'].max()}")
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=out)
+    from mentortrack.reports.shared_tables import has_tables, read_tables
+
+    same_run = Path(enriched_path).resolve().parent == out.resolve() and has_tables(out)
+    return ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=out,
+                         shared=read_tables(out) if same_run else None)
 
 
 def load_quality(load_report_path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
@@ -123,12 +173,35 @@ def load_quality(load_report_path: str | Path) -> tuple[dict[str, Any], pd.DataF
     return counts, quarantine, warnings
 
 
-def missing_share(scope: pd.DataFrame) -> pd.Series:
-    """Share of sessions (0–1) with an empty value, per canonical column, largest first."""
+ONLY_WHEN_COMPLETED = ("post_session_rating", "learner_feedback")
+"""Columns the export fills only for completed sessions (a no-show has no rating or feedback to miss)."""
+EMPTY_MEANS_NONE = ("issue_flag",)
+"""Columns whose empty cell is a value ("no flag"), not a missing one."""
+
+
+def missing_share(scope: pd.DataFrame) -> pd.DataFrame:
+    """Per canonical column with gaps: ``missing`` values among the ``n`` sessions where a value can exist,
+    and their share ``missing_rate`` (0–1), largest first.
+
+    ``n`` is the completed sessions for :data:`ONLY_WHEN_COMPLETED`, the sessions not rescheduled for
+    ``actual_duration_mins`` (a rescheduled session has not happened), and every session otherwise;
+    :data:`EMPTY_MEANS_NONE` columns are left out.
+    """
     from mentortrack.contract.schema import COLUMNS
 
-    names = [c.name for c in COLUMNS if c.name in scope]
-    return scope[names].isna().mean().sort_values(ascending=False)
+    status = scope["session_status"].astype("string")
+    rows = []
+    for name in (c.name for c in COLUMNS if c.name in scope and c.name not in EMPTY_MEANS_NONE):
+        can_exist = (status == "Completed") if name in ONLY_WHEN_COMPLETED else \
+            (status != "Rescheduled") if name == "actual_duration_mins" else pd.Series(True, index=scope.index)
+        can_exist = can_exist.fillna(False).astype(bool)
+        missing = int(scope.loc[can_exist, name].isna().sum())
+        if name == "learner_feedback":
+            missing = int((scope.loc[can_exist, name].astype("string").str.strip().fillna("") == "").sum())
+        n = int(can_exist.sum())
+        rows.append({"column": name, "missing": missing, "n": n, "missing_rate": missing / n if n else math.nan})
+    table = pd.DataFrame(rows, columns=["column", "missing", "n", "missing_rate"]).set_index("column")
+    return table[table["missing"] > 0].sort_values("missing_rate", ascending=False)
 
 
 def _plain(value: Any) -> Any:

@@ -4,11 +4,13 @@
 sessions in the month, and ``mentors/pages.json`` (mentor name -> file) that the index and
 the ranking table of the early-warnings report link from. A page holds:
 
-- the mentor's KPIs of the month beside the program's, with n and a 95 % interval, and a
-  verdict only where the interval lies wholly above or below the program
+- the mentor's KPIs of the month beside the program's, with n and a 95 % interval on the KPI's
+  scale, and a verdict only where the interval lies wholly above or below the program
   (:func:`mentortrack.analytics.comparisons.compare`);
-- the health score of the month with its explanation and the trend of the last
-  ``health.trend_months`` months, and the rating trend (n per point);
+- the mentor's standing (:mod:`mentortrack.analytics.standing`): health score and band of the
+  month with its explanation, rank over the window or why there is none, and why rank and band
+  differ when they do; the health and rating trends once there are two months to join (a
+  sentence before that);
 - what learners praise and complain about over the ranking window (``mentors.window_months``):
   the most frequent phrases of positive and of negative feedback, and the latest quotes;
 - the month's red sessions with their reasons, and the follow-ups open at the month's last
@@ -28,15 +30,12 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.analytics.comparisons import COMPARED, compare
-from mentortrack.analytics.health import health_scores, health_trend, month_scores
 from mentortrack.analytics.keywords import themes
 from mentortrack.analytics.kpis import KPI_LABELS
-from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.config import load_parameters
 from mentortrack.reports import charts
-from mentortrack.reports.context import ALL_MONTHS, ReportContext
-from mentortrack.reports.storage import read_enriched
+from mentortrack.reports.context import ReportContext
+from mentortrack.reports.shared_tables import SharedTables
 from mentortrack.reports.tables import format_value
 from mentortrack.safe_paths import safe_name, writing
 
@@ -72,42 +71,50 @@ def page_links(report_folder: str | Path) -> dict[str, str]:
     return {name: f"{PAGES_DIR}/{file}" for name, file in json.loads(contents.read_text(encoding="utf-8")).items()}
 
 
-def mentor_facts(ctx: ReportContext, mentor: str, current: pd.DataFrame, trend: pd.DataFrame,
-                 compared: pd.DataFrame, followups: pd.DataFrame, warnings: dict[str, Any]) -> dict[str, Any]:
+def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings: dict[str, Any]) -> dict[str, Any]:
     """Everything one page says, as plain values and chart images (the template only lays it out).
 
-    ``current`` and ``trend`` are :func:`month_scores` and :func:`health_trend` of the report month,
-    ``compared`` is :func:`compare` of the month's sessions by ``mentor``, ``followups`` is
-    :func:`needing_followup` at the month's last day: computed once for all pages.
+    The mentor's standing, health trend, comparison with the program and open follow-ups come
+    from the run's shared ``tables`` (computed once for all pages and reports).
     """
     history = ctx.history[ctx.history["mentor_name"] == mentor]
     scope = ctx.scope[ctx.scope["mentor_name"] == mentor]
-    window = ctx.window(warnings["mentors"]["window_months"])
+    months = warnings["mentors"]["window_months"]
+    window = ctx.window(months)
     window = window[window["mentor_name"] == mentor]
     until = ctx.until()
     settings = warnings["health"]
-    score = current.loc[mentor] if mentor in current.index else None
-    trend = trend.loc[[mentor]] if mentor in trend.index else trend.iloc[0:0]
+    standing = tables.standing.loc[mentor] if mentor in tables.standing.index else None
+    trend = tables.trend.loc[[mentor]] if mentor in tables.trend.index else tables.trend.iloc[0:0]
+    compared = tables.compared["mentor"]
     mine = compared[compared["mentor"].astype(str) == mentor]
     kpis = [{"label": KPI_LABELS[r.kpi], "value": format_value(r.kpi, r.value), "n": int(r.n),
              "interval": "–" if pd.isna(r.low) else f"{format_value(r.kpi, r.low)} – {format_value(r.kpi, r.high)}",
              "program": format_value(r.kpi, r.overall), "verdict": r.verdict} for r in mine.itertuples()]
-    followups = followups[followups["mentor_name"] == mentor]
+    followups = tables.followups[tables.followups["mentor_name"] == mentor]
     red = scope[scope["level"].astype("string") == "red"].sort_values("session_date", ascending=False)
     with_text = window[window["learner_feedback"].fillna("").str.strip() != ""].sort_values("session_date",
                                                                                             ascending=False)
+    score = None if standing is None or pd.isna(standing["health_score"]) else float(standing["health_score"])
+    rated_months = history.loc[(history["month"] <= until) & history["post_session_rating"].notna(), "month"].nunique()
     return {
         "mentor": mentor, "sessions": len(scope), "completed": int((scope["session_status"] == "Completed").sum()),
-        "kpis": kpis,
-        "score": None if score is None or pd.isna(score["score"]) else float(score["score"]),
-        "at_risk": bool(score is not None and score["at_risk"]),
-        "explanation": None if score is None else str(score["explanation"]).split(": ", 1)[-1],
+        "kpis": kpis, "score": score,
+        "at_risk": bool(standing is not None and standing["health_at_risk"]),
+        "explanation": None if standing is None or pd.isna(standing["health_explanation"])
+        else str(standing["health_explanation"]).split(": ", 1)[-1],
+        "band": None if standing is None else str(standing["band"]),
+        "rank": None if standing is None or pd.isna(standing["rank"]) else int(standing["rank"]),
+        "ranked": 0 if standing is None else int(standing["ranked"]),
+        "unranked_reason": "" if standing is None else str(standing["unranked_reason"]),
+        "note": "" if standing is None else str(standing["note"]),
         "threshold": float(settings["threshold"]),
         "health_chart": charts.image_html(charts.health_trend(trend, float(settings["threshold"]),
-                                                              "Health score by month"), "100%", PAGE_DPI),
+                                                              "Health score by month"), "100%", PAGE_DPI)
+        if trend.shape[1] > 1 else None,
         "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month"), "100%",
-                                          PAGE_DPI),
-        "window_label": ctx.window_label(warnings["mentors"]["window_months"]),
+                                          PAGE_DPI) if rated_months > 1 else None,
+        "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(window, "Positive"), "complaints": _themes(window, "Negative"),
         "praise_quotes": _quotes(with_text, "Positive"), "complaint_quotes": _quotes(with_text, "Negative"),
         "red": [_session(r) for r in red.itertuples()],
@@ -130,29 +137,23 @@ def _session(row: Any) -> dict[str, str]:
             "session_type": str(row.session_type), "reasons": str(row.reasons)}
 
 
-def write_mentor_pages(folder: Path, month: str, data_label: str) -> list[Path]:
-    """Write the page of every mentor listed in ``folder/mentors/pages.json`` (:func:`write_contents`)
-    from ``folder/enriched.parquet``; returns the pages written."""
-    history = read_enriched(folder / "enriched.parquet").drop(columns=["learner_name", "learner_email"],
-                                                              errors="ignore")
-    scope = history if month == ALL_MONTHS else history[history["month"] == month]
-    ctx = ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=folder)
+def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -> list[Path]:
+    """Write the page of every mentor listed in ``folder/mentors/pages.json`` (:func:`write_contents`) from the
+    report's context and shared tables; returns the pages written."""
+    history = ctx.history.drop(columns=["learner_name", "learner_email"], errors="ignore")
+    ctx = ReportContext(history=history, scope=ctx.scope.drop(columns=["learner_name", "learner_email"], errors="ignore"),
+                        month=ctx.month, data_label=ctx.data_label, output_dir=ctx.output_dir, shared=tables)
     warnings = load_parameters("warnings")
-    followups = needing_followup(history, ctx.last_day, load_parameters("lifecycle")["followups"])
-    health = health_scores(history, warnings)
-    current = month_scores(health, ctx.until())
-    trend = health_trend(health, ctx.until(), int(warnings["health"]["trend_months"]))
-    compared = compare(scope, "mentor", COMPARED)
     out = folder / PAGES_DIR
     names = json.loads((out / CONTENTS).read_text(encoding="utf-8"))
     env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)
     template = env.get_template("mentor_page.html.j2")
-    generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{history['session_date'].max():%Y-%m-%d}"
+    generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{ctx.data_through:%Y-%m-%d}"
     written = []
     for mentor, file in names.items():
-        facts = mentor_facts(ctx, mentor, current, trend, compared, followups, warnings)
+        facts = mentor_facts(ctx, mentor, tables, warnings)
         page = template.render(**facts, period=ctx.period, generated=generated, data_through=data_through,
-                               data_label=data_label, followups_as_of=f"{ctx.last_day:%Y-%m-%d}")
+                               data_label=ctx.data_label, followups_as_of=f"{ctx.last_day:%Y-%m-%d}")
         with writing(out / file):
             (out / file).write_text(page, encoding="utf-8")
         written.append(out / file)

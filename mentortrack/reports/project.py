@@ -12,12 +12,13 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_notebooks_dir, default_parameters_dir
 
 GITIGNORE = "outputs/\n.ipynb_checkpoints/\n"
 
 
-class ProjectExistsError(FileExistsError):
+class ProjectExistsError(MentortrackError, FileExistsError):
     """``init`` would overwrite files; the message lists them."""
 
 

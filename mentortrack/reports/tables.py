@@ -24,6 +24,7 @@ from pandas.io.formats.style import Styler
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
 from mentortrack.reports.escape import html_frame, html_text
+from mentortrack.analytics.standing import WATCH_MARGIN
 from mentortrack.reports.privacy import mask_pii
 
 LEVEL_FILLS = {"green": "#e8f5e9", "amber": "#fff8e1", "red": "#ffebee"}
@@ -61,26 +62,41 @@ def format_delta(kpi: str, delta: float) -> str:
     return f"{delta:+.2f}"
 
 
-def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0) -> str:
-    """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table.
+def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int = 0, partial: str = "",
+                count: bool | None = None) -> tuple[str, str]:
+    """What a tile says under a value of a :func:`mentortrack.analytics.kpis.month_over_month` table, and its colour.
 
-    When either month has fewer than ``min_sessions`` sessions the tiles say the months are
-    too small to compare instead of showing a change.
+    A change is shown only when the previous month has sessions ("first month in the data" or
+    "no sessions in <month>" otherwise), when both months have ``min_sessions`` sessions ("too few
+    sessions to compare"), and, for counts (``count``; by default the count KPIs), when the month is
+    complete: ``partial`` (e.g. "data through 9 Oct 2025: partial month") replaces a count's change,
+    since part of a month has fewer sessions than a whole one.
     """
-    rows = table.set_index("kpi")
     sessions, before = table.attrs.get("sessions"), table.attrs.get("previous_sessions")
-    too_small = sessions is not None and before is not None and 0 < min(sessions, before) < min_sessions
+    previous = table.attrs.get("previous_month", "previous")
+    if before == 0:
+        return ("first month in the data" if table.attrs.get("first_month") else f"no sessions in {previous}"), "#555"
+    if sessions is not None and before is not None and 0 < min(sessions, before) < min_sessions:
+        return f"too few sessions to compare ({sessions} vs {before})", "#555"
+    if partial and (kpi in COUNT_KPIS if count is None else count):
+        return partial, "#555"
+    if delta is None or math.isnan(delta):
+        return "no earlier period to compare", "#555"
+    good = HIGHER_IS_BETTER.get(kpi)
+    colour = "#555"
+    if good is not None and not math.isnan(delta) and delta != 0:
+        colour = LEVEL_COLOURS["green"] if (delta > 0) == good else LEVEL_COLOURS["red"]
+    return f"{format_delta(kpi, delta)} vs {previous}", colour
+
+
+def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, partial: str = "") -> str:
+    """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table, each with
+    the change :func:`change_text` allows."""
+    rows = table.set_index("kpi")
     tiles = []
     for kpi in kpis:
-        value, delta = rows.at[kpi, "value"], rows.at[kpi, "delta"]
-        good = HIGHER_IS_BETTER.get(kpi)
-        colour = "#555"
-        if too_small:
-            delta = math.nan
-        elif good is not None and not math.isnan(delta) and delta != 0:
-            colour = LEVEL_COLOURS["green"] if (delta > 0) == good else LEVEL_COLOURS["red"]
-        change = (f"too few sessions to compare ({sessions} vs {before})" if too_small else
-                  f"{format_delta(kpi, delta)} vs {table.attrs.get('previous_month', 'previous')}")
+        value = rows.at[kpi, "value"]
+        change, colour = change_text(table, kpi, rows.at[kpi, "delta"], min_sessions, partial)
         tiles.append(
             f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:4px;'
             f'background:#fafafa"><div style="font-size:12px;color:#666">{html_text(KPI_LABELS.get(kpi, kpi))}</div>'
@@ -109,6 +125,9 @@ COLUMN_LABELS = {
     "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Repeat",
     "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",
     "last_session": "Last session", "last_mentor": "Last mentor", "days_since_last": "Days since",
+    "red_count": "Red sessions", "band": "Health band", "unranked_reason": "Why not ranked",
+    "note": "Rank vs health", "health_sessions": "Sessions this month", "missing": "Missing",
+    "missing_rate": "Share missing",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
 
@@ -201,14 +220,15 @@ def level_table(frame: pd.DataFrame, show_pii: bool | None = None, caption: str 
 
 def health_table(frame: pd.DataFrame, threshold: float, caption: str | None = None) -> Styler:
     """Mentor health scores (columns ``score`` or ``health_score``, or months of a trend) coloured by band:
-    red below ``threshold``, amber within 20 points above it, green above that."""
+    red below ``threshold``, amber within :data:`~mentortrack.analytics.standing.WATCH_MARGIN` points above it
+    (the standing's ``watch`` band), green above that."""
     numeric = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and
                (str(c) in ("score", "health_score") or str(c)[:4].isdigit())]
 
     def band(value: object) -> str:
         if not isinstance(value, float) or math.isnan(value):
             return ""
-        level = "red" if value < threshold else "amber" if value < threshold + 20 else "green"
+        level = "red" if value < threshold else "amber" if value < threshold + WATCH_MARGIN else "green"
         return f"background-color:{LEVEL_FILLS[level]};color:{LEVEL_COLOURS[level]};font-weight:600"
 
     styler = styled(frame, caption=caption)

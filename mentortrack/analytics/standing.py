@@ -1,0 +1,113 @@
+"""One mentor standing: the ranking, the health band and the reasons, computed once per report.
+
+For every mentor with sessions in the ranking window (``mentors.window_months`` months
+ending with the report month), one row holds:
+
+=====================  ==========================================================================
+column                 meaning
+=====================  ==========================================================================
+sessions … rank        :func:`mentortrack.analytics.early_warnings.mentor_table` over the window
+                       (red_rate = red sessions / sessions; rank 1 = best, eligible mentors only)
+ranked                 how many mentors were ranked (the same on every row)
+lower_part             rank below the middle of the ranking: rank > (ranked + 1) / 2
+bottom                 among the ``mentors.bottom_n`` worst ranks *of the lower part* (with four
+                       ranked mentors the bottom holds at most two, never the best)
+unranked_reason        why a mentor has no rank ("5 sessions in Sep – Oct 2025; 8 needed")
+health_sessions        the mentor's sessions in the report month (what the health score is of)
+health_score …         the report month's health score, at-risk flag and explanation
+                       (:mod:`mentortrack.analytics.health`)
+band                   ``at risk`` (score below ``health.threshold``), ``watch`` (less than
+                       :data:`WATCH_MARGIN` points above it), ``healthy``, or ``no score``
+note                   why rank and band point different ways, when they do: a ranked mentor in
+                       the lower part whose band is healthy, or in the upper part who is at risk
+=====================  ==========================================================================
+
+The dashboard, the ranking, the at-risk list, the health table and the mentor pages all
+read this table, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mentortrack.analytics.early_warnings import mentor_table
+from mentortrack.analytics.health import month_scores
+
+AT_RISK, WATCH, HEALTHY, NO_SCORE = "at risk", "watch", "healthy", "no score"
+WATCH_MARGIN = 20.0
+"""Points above ``health.threshold`` within which a score is ``watch`` (amber in the health tables)."""
+STANDING_COLUMNS = ["sessions", "completed", "warning_rate", "red_count", "red_rate", "avg_rating", "follow_up_rate",
+                    "negative_feedback", "eligible", "rank", "ranked", "lower_part", "bottom", "unranked_reason",
+                    "health_sessions", "health_score", "health_at_risk", "health_explanation", "band", "note"]
+
+
+def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, parameters: dict[str, Any],
+                    window_label: str) -> pd.DataFrame:
+    """The standing of every mentor with sessions in ``window`` (indexed by mentor, best rank first).
+
+    ``scores`` is :func:`mentortrack.analytics.health.health_scores` output, ``month`` the report
+    month (or ``all``), ``window_label`` how the window is named in the reasons.
+    """
+    mentors = mentor_table(window, parameters)
+    settings = parameters["mentors"]
+    ranked = int(mentors["rank"].notna().sum())
+    rank = mentors["rank"].astype("float64")
+    lower = (rank > (ranked + 1) / 2).fillna(False).astype(bool)
+    worst = rank[lower].sort_values().tail(int(settings["bottom_n"])).index
+    current = month_scores(scores, month)
+    score = current["score"].reindex(mentors.index) if len(current) else pd.Series(np.nan, index=mentors.index)
+    threshold = float(parameters["health"]["threshold"])
+    at_risk = (score < threshold).fillna(False).astype(bool)
+    band = np.select([score.isna(), at_risk, score < threshold + WATCH_MARGIN], [NO_SCORE, AT_RISK, WATCH], HEALTHY)
+    month_sessions = current["sessions"].reindex(mentors.index) if len(current) else pd.Series(0, index=mentors.index)
+    table = mentors.assign(
+        ranked=ranked, lower_part=lower, bottom=mentors.index.isin(worst),
+        unranked_reason=[_unranked(row, settings["min_sessions"], window_label) for _, row in mentors.iterrows()],
+        health_sessions=month_sessions.fillna(0).astype(int), health_score=score, health_at_risk=at_risk,
+        health_explanation=(current["explanation"].reindex(mentors.index) if len(current) else ""), band=band)
+    table["note"] = [_note(row, window_label) for _, row in table.iterrows()]
+    return table[STANDING_COLUMNS]
+
+
+def _unranked(row: pd.Series, minimum: int, window_label: str) -> str:
+    if row["eligible"]:
+        return ""
+    return f"{int(row['sessions'])} session(s) in {window_label}; {minimum} needed to be ranked"
+
+
+def _note(row: pd.Series, window_label: str) -> str:
+    """Why rank and band disagree (empty when they agree or one is missing)."""
+    if pd.isna(row["rank"]) or row["band"] == NO_SCORE:
+        return ""
+    place = f"rank {int(row['rank'])} of {int(row['ranked'])} ({int(row['red_count'])} of {int(row['sessions'])} " \
+            f"sessions red in {window_label})"
+    health = f"health {row['health_score']:.0f}"
+    if row["lower_part"] and row["band"] == HEALTHY:
+        return (f"{place}, yet {health}: the rank counts red sessions over the window, health weighs ratings, "
+                f"feedback, follow-ups and attendance of the report month")
+    if not row["lower_part"] and row["band"] == AT_RISK:
+        return (f"{place}, yet {health}, at risk: few red sessions over the window, but the report month's "
+                f"ratings, feedback or follow-ups are below the program")
+    return ""
+
+
+def bottom(standing: pd.DataFrame) -> pd.DataFrame:
+    """The mentors of the lower part of the ranking named as the bottom, worst last."""
+    return standing[standing["bottom"]].sort_values("rank")
+
+
+def ranking_sentence(standing: pd.DataFrame, minimum: int, window_label: str) -> str:
+    """How many mentors were ranked and why the others were not, in one sentence."""
+    ranked, total = int(standing["ranked"].iloc[0]) if len(standing) else 0, len(standing)
+    unranked = total - ranked
+    text = f"{ranked} of {total} mentors ranked over {window_label}"
+    if unranked:
+        text += f"; {unranked} had fewer than {minimum} sessions there and are not ranked"
+    named = int(standing["bottom"].sum()) if len(standing) else 0
+    if ranked:
+        text += (f"; the bottom {named} named {'is' if named == 1 else 'are'} in the lower half of the ranking" if named else
+                 "; too few ranked mentors to name a bottom")
+    return text + "."

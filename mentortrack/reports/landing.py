@@ -1,0 +1,78 @@
+"""The report's landing page (``index.html``): the month's headline, then links to every page and file.
+
+The headline has five figures, each with its change against the previous month where
+one exists (the rules of :func:`mentortrack.reports.tables.change_text`: none against a
+month without data, between months too small to compare, or for counts of a partial month):
+
+==================  ==================================================================
+figure              definition
+==================  ==================================================================
+Sessions            ``total_sessions`` of the month
+Completion rate     completed / (completed + no-show + cancelled)
+Average rating      ratings of completed sessions / completed sessions with a rating
+Red sessions        sessions of the month at the red early-warning level
+Mentors at risk     mentors whose health score of the month is below ``health.threshold``
+==================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from mentortrack.analytics.kpis import KPI_LABELS, previous_month
+from mentortrack.analytics.standing import AT_RISK
+from mentortrack.reports.context import ALL_MONTHS, ReportContext
+from mentortrack.reports.notebook_run import page_title
+from mentortrack.reports.shared_tables import SharedTables
+from mentortrack.reports.tables import LEVEL_COLOURS, change_text, format_value
+
+HEADLINE_KPIS = ("total_sessions", "completion_rate", "avg_rating")
+
+
+def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> list[dict[str, str]]:
+    """The five headline figures: ``label``, ``value`` and ``change`` (text) with its ``colour``."""
+    kpis = ctx.kpi_table()
+    rows = kpis.set_index("kpi")
+    items = []
+    for kpi in HEADLINE_KPIS:
+        change, colour = change_text(kpis, kpi, rows.at[kpi, "delta"], min_sessions, ctx.partial_note)
+        items.append({"label": "Sessions" if kpi == "total_sessions" else KPI_LABELS[kpi],
+                      "value": format_value(kpi, rows.at[kpi, "value"]), "change": change, "colour": colour})
+    red_now = int((ctx.scope["level"].astype("string") == "red").sum())
+    at_risk_now = int((tables.standing["band"] == AT_RISK).sum())
+    if ctx.month == ALL_MONTHS:
+        red_before = at_risk_before = math.nan
+    else:
+        before = previous_month(ctx.month)
+        history = ctx.history
+        red_before = int(((history["month"] == before) & (history["level"].astype("string") == "red")).sum())
+        at_risk_before = int(tables.health.loc[tables.health["month"] == before, "at_risk"].sum())
+    for label, now, then in (("Red sessions", red_now, red_before), ("Mentors at risk", at_risk_now, at_risk_before)):
+        change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
+        if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:
+            colour = LEVEL_COLOURS["red"] if now > then else LEVEL_COLOURS["green"]
+        items.append({"label": label, "value": f"{now:,}", "change": change, "colour": colour})
+    return items
+
+
+def write_index(folder: Path, ctx: ReportContext, tables: SharedTables, settings: dict[str, Any],
+                counts: dict[str, Any]) -> Path:
+    """Write ``folder/index.html``: title, headline, reports, mentor pages and files."""
+    from mentortrack.reports.mentor_pages import page_links
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)
+    files = sorted(p.relative_to(folder).as_posix() for p in (folder / "exports").rglob("*") if p.is_file())
+    files += ["quarantine.csv", "data_quality_warnings.csv", "enriched.parquet"]
+    page = env.get_template("index.html.j2").render(
+        title=page_title(settings["title"], ctx.period), notebooks=settings["notebooks"], files=files,
+        counts=counts, data_label=ctx.data_label, generated=time.strftime("%Y-%m-%d %H:%M"),
+        mentor_pages=page_links(folder), headline=headline(ctx, tables, int(settings["compare_min_sessions"])),
+        partial=ctx.partial_note)
+    path = folder / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,88 @@
+"""The tables every page of a report shares, computed once per run and written beside ``enriched.parquet``.
+
+``make report`` computes them in step 1 (:func:`compute_tables`) and writes them to
+``tables/`` in the report folder; notebooks, mentor pages and exports read them
+(:func:`read_tables`, via :attr:`mentortrack.reports.context.ReportContext.tables`) and
+never compute them again:
+
+==============  ===========================================================================
+table           what it is
+==============  ===========================================================================
+health          :func:`mentortrack.analytics.health.health_scores` of every mentor and month
+standing        :func:`mentortrack.analytics.standing.mentor_standing` over the ranking window
+trend           health by month (``health.trend_months`` months ending with the report month)
+followups       :func:`mentortrack.analytics.open_followups.needing_followup` at the report's last day
+compared        :func:`mentortrack.analytics.comparisons.compare` of the month by every grouping of
+                :data:`GROUPINGS` (one frame each)
+==============  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mentortrack.analytics import comparisons, health, open_followups, standing
+from mentortrack.reports.storage import write_table
+
+if TYPE_CHECKING:
+    from mentortrack.reports.context import ReportContext
+
+TABLES_DIR = "tables"
+GROUPINGS = ("program", "batch", "session_type", "age_cohort", "mentor")
+"""Groupings the month's KPIs are compared by (notebook 05 and the mentor pages)."""
+
+
+@dataclass(frozen=True)
+class SharedTables:
+    """The shared tables of one report run (see the module docstring)."""
+
+    health: pd.DataFrame
+    standing: pd.DataFrame
+    trend: pd.DataFrame
+    followups: pd.DataFrame
+    compared: dict[str, pd.DataFrame]
+
+
+def compute_tables(ctx: ReportContext, warnings: dict[str, Any], lifecycle: dict[str, Any]) -> SharedTables:
+    """Every shared table of the report of ``ctx`` (health once, standing once, comparisons once)."""
+    months = int(warnings["mentors"]["window_months"])
+    scores = health.health_scores(ctx.history, warnings)
+    return SharedTables(
+        health=scores,
+        standing=standing.mentor_standing(ctx.window(months), scores, ctx.month, warnings, ctx.window_label(months)),
+        trend=health.health_trend(scores, ctx.until(), int(warnings["health"]["trend_months"])),
+        followups=open_followups.needing_followup(ctx.history, ctx.last_day, lifecycle["followups"]),
+        compared={by: comparisons.compare(ctx.scope, by) for by in GROUPINGS})
+
+
+def write_tables(tables: SharedTables, folder: Path) -> Path:
+    """Write ``tables`` as Parquet files into ``folder/tables/``; returns that folder."""
+    out = folder / TABLES_DIR
+    write_table(tables.health, out / "health.parquet")
+    write_table(tables.standing.rename_axis("mentor_name").reset_index(), out / "standing.parquet")
+    write_table(tables.trend.rename_axis("mentor_name").reset_index(), out / "trend.parquet")
+    write_table(tables.followups, out / "followups.parquet")
+    for by, table in tables.compared.items():
+        write_table(table.astype({by: "string"}), out / f"compared_{by}.parquet")
+    return out
+
+
+def has_tables(folder: Path) -> bool:
+    """Whether ``folder`` holds tables :func:`write_tables` wrote."""
+    return (folder / TABLES_DIR / "standing.parquet").is_file()
+
+
+def read_tables(folder: Path) -> SharedTables:
+    """The tables :func:`write_tables` wrote into ``folder``."""
+    out = folder / TABLES_DIR
+    trend = pd.read_parquet(out / "trend.parquet").set_index("mentor_name")
+    trend.columns.name = "month"
+    return SharedTables(
+        health=pd.read_parquet(out / "health.parquet"),
+        standing=pd.read_parquet(out / "standing.parquet").set_index("mentor_name"),
+        trend=trend, followups=pd.read_parquet(out / "followups.parquet"),
+        compared={by: pd.read_parquet(out / f"compared_{by}.parquet") for by in GROUPINGS})

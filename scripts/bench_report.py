@@ -1,0 +1,98 @@
+"""Benchmark ``make report`` for one month, and its overhead over the bare notebook machinery.
+
+In one process, one after another:
+
+- cold: empty NLP cache, no previous output;
+- forced rebuild: NLP cache warm, everything re-run (``--force``);
+- re-run: unchanged inputs (fingerprint hit);
+- bare machinery: 7 trivial notebooks (a parameters cell and one output line each), executed
+  with papermill in the same number of kernels and rendered to HTML exactly as the report's
+  notebooks are (:func:`mentortrack.reports.notebook_run.execute`).
+
+The ratio forced rebuild / bare machinery is what the suite adds on top of running and
+rendering notebooks at all (goal: at most 1.5x).
+
+Usage: ``python scripts/bench_report.py [--month 2025-09] [--data export.csv]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+TRIVIAL = {
+    "cells": [
+        {"cell_type": "code", "execution_count": None, "id": "p", "metadata": {"tags": ["parameters"]}, "outputs": [],
+         "source": ["month = ''\n", "enriched_path = ''\n", "load_report_path = ''\n", "output_dir = ''\n",
+                    "data_label = ''\n", "show_pii = False\n", "parameters_dir = ''"]},
+        {"cell_type": "code", "execution_count": None, "id": "o", "metadata": {}, "outputs": [],
+         "source": ["print(month)"]},
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def _timed(step: str, action) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    action()
+    seconds = time.perf_counter() - start
+    print(f"{step:<34} {seconds:6.1f} s", flush=True)
+    return seconds
+
+
+def machinery(names: list[str], workers: int, kernel: str) -> None:
+    """Execute and render ``names`` as trivial notebooks, ``workers`` at a time."""
+    from mentortrack.reports.notebook_run import execute
+
+    with tempfile.TemporaryDirectory(prefix="mentortrack-bench-") as project:
+        (Path(project) / "notebooks").mkdir()
+        for name in names:
+            (Path(project) / "notebooks" / f"{name}.ipynb").write_text(json.dumps(TRIVIAL), encoding="utf-8")
+        folder = Path(project) / "out"
+        folder.mkdir()
+        previous = os.environ.get("MENTORTRACK_ROOT")
+        os.environ["MENTORTRACK_ROOT"] = project
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for future in [pool.submit(execute, name, folder, "2025-09", "bench", False, kernel, name, "", "")
+                               for name in names]:
+                    future.result()
+        finally:
+            if previous is None:
+                os.environ.pop("MENTORTRACK_ROOT", None)
+            else:
+                os.environ["MENTORTRACK_ROOT"] = previous
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--month", default="2025-09")
+    parser.add_argument("--data", default=None, help="export to report on (default: the bundled sample)")
+    args = parser.parse_args()
+    os.environ["MENTORTRACK_CACHE_DIR"] = tempfile.mkdtemp(prefix="mentortrack-bench-cache-")
+
+    from mentortrack.reports.context import report_settings
+    from mentortrack.reports.notebook_run import resolve_kernel
+    from mentortrack.reports.report import build_report
+
+    settings = report_settings()
+    names = [nb["name"] for nb in settings["notebooks"]]
+    workers, kernel = int(settings["workers"]), resolve_kernel(settings["kernel"])
+    with tempfile.TemporaryDirectory(prefix="mentortrack-bench-out-") as root:
+        print(f"make report MONTH={args.month} on {args.data or 'the bundled sample'}, {os.cpu_count()} cores, "
+              f"{len(names)} notebooks in {workers} kernels", flush=True)
+        _timed("cold", lambda: build_report(args.data, args.month, root))
+        rebuild = _timed("forced rebuild (warm NLP cache)", lambda: build_report(args.data, args.month, root, force=True))
+        _timed("re-run, inputs unchanged", lambda: build_report(args.data, args.month, root))
+    bare = _timed(f"bare machinery ({len(names)} trivial notebooks)", lambda: machinery(names, workers, kernel))
+    print(f"forced rebuild / bare machinery    {rebuild / bare:6.2f}x (goal <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""A program's first months (September 2025 and 1–9 October, 15 mentors with 2–10 sessions, a batch whose
+six ratings are all 3): what the library computes for the pages, checked against counts made from the rows."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FIRST_MONTHS_SESSIONS, FLAT_BATCH, RED_MENTOR, first_months_rows
+
+from mentortrack.analytics.comparisons import NO_SPREAD, RATING_SCALE, TOO_FEW, compare
+from mentortrack.analytics.kpis import month_over_month
+from mentortrack.analytics.standing import AT_RISK, HEALTHY, ranking_sentence
+from mentortrack.reports.context import ReportContext, missing_share
+from mentortrack.reports.landing import headline
+from mentortrack.reports.shared_tables import GROUPINGS
+from mentortrack.reports.tables import kpi_tiles
+
+ROWS = first_months_rows()
+
+
+def _rows(month: str) -> list[dict[str, str]]:
+    return [r for r in ROWS if r["Session_Date"].startswith(month)]
+
+
+def _ctx(first_months: pd.DataFrame, month: str) -> ReportContext:
+    return ReportContext(history=first_months, scope=first_months[first_months["month"] == month], month=month,
+                         data_label="first months", output_dir=Path("."))
+
+
+def test_the_fixture_has_the_shape_of_a_first_export() -> None:
+    dates = sorted(r["Session_Date"] for r in ROWS)
+    assert (dates[0], dates[-1]) == ("2025-09-01", "2025-10-09")
+    assert len(FIRST_MONTHS_SESSIONS) == 15 and min(FIRST_MONTHS_SESSIONS) == 2 and max(FIRST_MONTHS_SESSIONS) == 10
+    flat = [r for r in ROWS if r["Batch"] == FLAT_BATCH]
+    assert len(flat) == 6 and {r["Post_Session_Rating"] for r in flat} == {"3"}
+    assert all(r["Session_Date"].startswith("2025-09") for r in flat)
+
+
+@pytest.mark.parametrize("month", ["2025-09", "2025-10"])
+def test_every_interval_stays_on_its_scale(first_months: pd.DataFrame, month: str) -> None:
+    scope = first_months[first_months["month"] == month]
+    for by in GROUPINGS:
+        table = compare(scope, by)
+        ratings = table[table["kpi"] == "avg_rating"]
+        rates = table[table["kpi"] != "avg_rating"]
+        for frame, (low, high) in ((ratings, RATING_SCALE), (rates, (0.0, 1.0))):
+            shown = frame.dropna(subset=["low"])
+            assert ((shown["low"] >= low) & (shown["high"] <= high) & (shown["low"] <= shown["high"])).all(), by
+        # no verdict from fewer than five values
+        few = table[(table["n"] > 0) & (table["n"] < 5)]
+        assert (few["verdict"] == TOO_FEW).all() and few["low"].where(few["kpi"] == "avg_rating").isna().all()
+
+
+def test_a_batch_whose_ratings_are_all_equal_gets_no_interval_and_no_verdict(first_months: pd.DataFrame) -> None:
+    table = compare(first_months[first_months["month"] == "2025-09"], "batch").set_index(["batch", "kpi"])
+    flat = table.loc[(FLAT_BATCH, "avg_rating")]
+    assert (flat["n"], flat["value"]) == (6, 3.0)
+    assert math.isnan(flat["low"]) and math.isnan(flat["high"]) and flat["verdict"] == NO_SPREAD
+
+
+def test_the_first_month_is_compared_with_nothing(first_months: pd.DataFrame) -> None:
+    table = month_over_month(first_months, "2025-09")
+    assert table["previous"].isna().all() and table["delta"].isna().all() and table.attrs["first_month"]
+    sessions = table.set_index("kpi").at["total_sessions", "value"]
+    assert sessions == len(_rows("2025-09"))
+    tiles = kpi_tiles(table, ["total_sessions", "completion_rate", "avg_rating"], 30)
+    assert tiles.count("first month in the data") == 3 and "vs 2025-08" not in tiles and "+" not in tiles
+
+
+def test_october_is_partial_and_said_so(first_months: pd.DataFrame) -> None:
+    october, september = _ctx(first_months, "2025-10"), _ctx(first_months, "2025-09")
+    assert october.partial and october.partial_note == "data through 9 Oct 2025: partial month"
+    assert "data through 9 Oct 2025: partial month" in october.heading("KPIs")
+    assert not september.partial and september.partial_note == ""
+    # the day the report looks from is the last day with data, not 31 October
+    assert october.last_day == pd.Timestamp("2025-10-09") and september.last_day == pd.Timestamp("2025-09-30")
+    table = october.kpi_table()
+    table.attrs["sessions"] = table.attrs["previous_sessions"] = 40  # large enough to compare
+    tiles = kpi_tiles(table, ["total_sessions", "completion_rate"], 30, october.partial_note)
+    assert "partial month" in tiles and "pp vs 2025-09" in tiles
+
+
+def test_windows_are_labelled_by_the_data_they_cover(first_months: pd.DataFrame) -> None:
+    assert _ctx(first_months, "2025-09").window_label(3) == "Sep 2025"
+    assert _ctx(first_months, "2025-10").window_label(3) == "Sep 2025 – 9 Oct 2025"
+    assert list(_ctx(first_months, "2025-09").tables.trend.columns) == ["2025-09"]
+    assert list(_ctx(first_months, "2025-10").tables.trend.columns) == ["2025-09", "2025-10"]
+
+
+@pytest.mark.parametrize("month", ["2025-09", "2025-10"])
+def test_one_standing_names_only_the_lower_part_and_says_why_the_rest_are_unranked(first_months: pd.DataFrame,
+                                                                                   month: str) -> None:
+    ctx = _ctx(first_months, month)
+    standing = ctx.tables.standing
+    window = [r for r in ROWS if "2025-09-01" <= r["Session_Date"] <= f"{month}-31"]
+    per_mentor = pd.Series([r["Mentor_Name"] for r in window]).value_counts()
+    assert standing["sessions"].to_dict() == per_mentor.to_dict()
+    eligible = per_mentor[per_mentor >= 8]
+    ranked = int(standing["ranked"].iloc[0])
+    assert ranked == len(eligible) == standing["rank"].notna().sum()
+    bottom = standing[standing["bottom"]]
+    assert (bottom["rank"] > (ranked + 1) / 2).all() and 1 not in set(bottom["rank"])
+    unranked = standing[standing["rank"].isna()]
+    assert all(f"{n} session(s) in {ctx.window_label(3)}; 8 needed" in reason
+               for n, reason in zip(unranked["sessions"], unranked["unranked_reason"]))
+    assert ranking_sentence(standing, 8, ctx.window_label(3)).startswith(f"{ranked} of 15 mentors ranked over")
+    # rank and band never point different ways without a note saying why
+    contradicts = (standing["lower_part"] & (standing["band"] == HEALTHY)) | \
+        (~standing["lower_part"] & standing["rank"].notna() & (standing["band"] == AT_RISK))
+    assert (standing.loc[contradicts, "note"] != "").all() and (standing.loc[~contradicts, "note"] == "").all()
+
+
+def test_the_mentor_with_many_red_sessions_is_explained(first_months: pd.DataFrame) -> None:
+    standing = _ctx(first_months, "2025-09").tables.standing
+    red = [r for r in _rows("2025-09") if r["Mentor_Name"] == RED_MENTOR and r["Post_Session_Rating"] == "2"]
+    mine = standing.loc[RED_MENTOR]
+    assert (mine["red_count"], mine["sessions"], mine["rank"], mine["ranked"]) == (len(red), 10, 2, 2)
+    assert mine["band"] == HEALTHY and mine["bottom"]
+    assert mine["note"].startswith(f"rank 2 of 2 ({len(red)} of 10 sessions red in Sep 2025), yet health ")
+
+
+def test_missing_values_are_counted_where_a_value_can_exist(first_months: pd.DataFrame) -> None:
+    september = first_months[first_months["month"] == "2025-09"]
+    completed = [r for r in _rows("2025-09") if r["Session_Status"] == "Completed"]
+    no_feedback = sum(1 for r in completed if not r["Learner_Feedback"])
+    table = missing_share(september)
+    assert (table.at["learner_feedback", "missing"], table.at["learner_feedback", "n"]) == (no_feedback, len(completed))
+    assert table.at["learner_feedback", "missing_rate"] == pytest.approx(no_feedback / len(completed))
+    assert "issue_flag" not in table.index and "post_session_rating" not in table.index
+
+
+def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.DataFrame) -> None:
+    september = _ctx(first_months, "2025-09")
+    figures = {f["label"]: f for f in headline(september, september.tables, 30)}
+    assert list(figures) == ["Sessions", "Completion rate", "Average rating", "Red sessions", "Mentors at risk"]
+    rows = _rows("2025-09")
+    completed = [r for r in rows if r["Session_Status"] == "Completed"]
+    resolved = [r for r in rows if r["Session_Status"] in ("Completed", "No-show", "Cancelled")]
+    ratings = [int(r["Post_Session_Rating"]) for r in completed]
+    assert figures["Sessions"]["value"] == f"{len(rows)}"
+    assert figures["Completion rate"]["value"] == f"{len(completed) / len(resolved):.1%}"
+    assert figures["Average rating"]["value"] == f"{np.mean(ratings):.2f}"
+    assert all(f["change"] == "first month in the data" for f in figures.values())
+    october = _ctx(first_months, "2025-10")
+    assert all("vs 2025-09" not in f["change"] for f in headline(october, october.tables, 30)
+               if f["label"] in ("Sessions", "Red sessions", "Mentors at risk"))
+
+
+def test_all_months_compare_with_nothing(first_months: pd.DataFrame) -> None:
+    everything = ReportContext(history=first_months, scope=first_months, month="all", data_label="first months",
+                               output_dir=Path("."))
+    figures = headline(everything, everything.tables, 30)
+    assert figures[0]["value"] == f"{len(ROWS)}"
+    assert {f["change"] for f in figures} == {"no earlier period to compare"}

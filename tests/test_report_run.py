@@ -1,0 +1,221 @@
+"""A report run on a program's first months: each shared table computed once, every page honest about
+time, an output folder that is the user's, and a fingerprint of the bytes that were loaded."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import first_months_rows, write_csv
+from typer.testing import CliRunner
+
+from mentortrack.analytics import comparisons, health, standing
+from mentortrack.cli import app
+from mentortrack.errors import MentortrackError, ReportError
+from mentortrack.reports import report
+from mentortrack.reports.fingerprint import FINGERPRINT_FILE, file_digest, fingerprint, load_fingerprinted
+from mentortrack.reports.shared_tables import GROUPINGS
+from mentortrack.reports.work_folder import remove_leftovers, work_folder
+
+NOTEBOOKS = ["01_data_quality", "02_descriptive", "03_sentiment", "04_keywords_summaries", "05_kpis",
+             "06_early_warnings", "07_dashboard"]
+
+
+def _text(page: Path) -> str:
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, calls: dict[str, int], module: object, name: str) -> None:
+    original = getattr(module, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls[name] = calls.get(name, 0) + 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int], Path]:
+    """The report of September (chosen as the latest complete month) and of October (partial), with the calls
+    of the shared computations counted over the September run."""
+    export = write_csv(tmp_path_factory.mktemp("export") / "first_months.csv", first_months_rows())
+    root = tmp_path_factory.mktemp("outputs")
+    calls: dict[str, int] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        for module, name in ((health, "health_scores"), (standing, "mentor_standing"), (comparisons, "compare"),
+                             (standing, "mentor_table")):
+            _counting(patch, calls, module, name)
+        september = report.build_report(export, None, root)
+    assert september.folder == root / "2025-09" and "latest complete month" in september.note
+    october = report.build_report(export, "2025-10", root)
+    return september.folder, calls, october.folder
+
+
+def test_a_run_computes_health_the_standing_and_the_comparisons_once(runs: tuple[Path, dict[str, int], Path]) -> None:
+    _, calls, _ = runs
+    assert calls == {"health_scores": 1, "mentor_standing": 1, "mentor_table": 1, "compare": len(GROUPINGS)}
+    # and no notebook computes them again: they read the run's tables
+    for name in NOTEBOOKS:
+        source = json.loads(Path(f"notebooks/{name}.ipynb").read_text(encoding="utf-8"))
+        code = "".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")
+        for computed in ("health_scores(", "mentor_table(", "compare(", "needing_followup(", "with_health("):
+            assert computed not in code, f"{name} computes {computed}"
+
+
+def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: tuple[Path, dict[str, int], Path]
+                                                                           ) -> None:
+    september, _, _ = runs
+    for page in [september / "index.html", *(september / f"{n}.html" for n in NOTEBOOKS)]:
+        assert "vs 2025-08" not in _text(page), page.name
+    assert _text(september / "index.html").count("first month in the data") == 5
+    values = json.loads((september / "values" / "06_early_warnings.json").read_text())
+    assert values["new_red_mentors"] == [] and values["ranked_mentors"] == 2
+    assert "no red flag can be new yet" in _text(september / "06_early_warnings.html")
+    dashboard = _text(september / "07_dashboard.html")
+    assert "2 of 15 mentors ranked over Sep 2025; 13 had fewer than 8 sessions there" in dashboard
+    assert "the trend starts with a second month" in dashboard
+
+
+def test_intervals_in_the_kpis_report_stay_on_their_scale(runs: tuple[Path, dict[str, int], Path]) -> None:
+    september, _, _ = runs
+    intervals = pd.DataFrame(json.loads((september / "values" / "05_kpis.json").read_text())["intervals"])
+    shown = intervals.dropna(subset=["low"])
+    rating = shown["kpi"] == "avg_rating"
+    assert shown.loc[rating, "low"].min() >= 1 and shown.loc[rating, "high"].max() <= 5
+    assert shown.loc[~rating, "low"].min() >= 0 and shown.loc[~rating, "high"].max() <= 1
+    flat = intervals[(intervals["group"] == "DSML Flat25") & (intervals["kpi"] == "avg_rating")]
+    assert flat["verdict"].tolist() == [comparisons.NO_SPREAD]
+
+
+def test_sentiment_chart_and_tile_share_one_base(runs: tuple[Path, dict[str, int], Path]) -> None:
+    september, _, _ = runs
+    enriched = pd.read_parquet(september / "enriched.parquet")
+    done = enriched[(enriched["month"] == "2025-09") & (enriched["session_status"] == "Completed")]
+    with_feedback = int((done["learner_feedback"].fillna("").str.strip() != "").sum())
+    values = json.loads((september / "values" / "07_dashboard.json").read_text())
+    assert values["feedback_base"] == with_feedback
+    assert f"Feedback sentiment, {with_feedback} completed sessions with feedback" in \
+        (september / "notebooks" / "07_dashboard.ipynb").read_text()
+
+
+def test_a_partial_month_is_called_partial_on_every_page(runs: tuple[Path, dict[str, int], Path]) -> None:
+    _, _, october = runs
+    pages = [october / "index.html", *(october / f"{n}.html" for n in NOTEBOOKS),
+             *sorted((october / "mentors").glob("*.html"))]
+    assert len(pages) > 10
+    for page in pages:
+        assert "data through 9 Oct 2025: partial month" in _text(page), page.name
+    assert "Sep 2025 – 9 Oct 2025" in _text(october / "06_early_warnings.html")
+
+
+def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path, dict[str, int], Path]) -> None:
+    september, _, _ = runs
+    index = (september / "index.html").read_text()
+    assert "<title>Mentor sessions — September 2025</title>" in index
+    assert "<title>Dashboard — September 2025</title>" in (september / "07_dashboard.html").read_text()
+    text = _text(september / "index.html")
+    for label in ("Sessions", "Completion rate", "Average rating", "Red sessions", "Mentors at risk"):
+        assert f" {label} " in text
+
+
+def test_out_keeps_what_the_user_made(tmp_path: Path) -> None:
+    day_ago = time.time() - 3 * 24 * 3600
+    theirs = [tmp_path / name for name in (".config.d", ".backup.2024", ".emacs.d", ".2025-09.abc123",
+                                           ".2025-09.mentortrack-xyz")]
+    for folder in theirs:
+        folder.mkdir()
+        (folder / "keep.txt").write_text("mine")
+        os.utime(folder, (day_ago, day_ago))
+    assert remove_leftovers(tmp_path) == []
+    assert all((folder / "keep.txt").exists() for folder in theirs)
+    # a month folder the user made is not replaced
+    (tmp_path / "2025-09").mkdir()
+    with pytest.raises(ReportError, match="exists and is not a mentortrack report"):
+        with work_folder(tmp_path, "2025-09"):
+            pass
+    assert sorted(p.name for p in (tmp_path / "2025-09").iterdir()) == []
+
+
+def test_a_failed_run_keeps_the_last_report_and_removes_its_own_work(tmp_path: Path) -> None:
+    final = tmp_path / "2025-09"
+    final.mkdir()
+    (final / FINGERPRINT_FILE).write_text("old")
+    with pytest.raises(RuntimeError, match="boom"):
+        with work_folder(tmp_path, "2025-09"):
+            raise RuntimeError("boom")
+    assert (final / FINGERPRINT_FILE).read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["2025-09"]
+    with work_folder(tmp_path, "2025-09") as work:
+        (work / FINGERPRINT_FILE).write_text("new")
+    assert (final / FINGERPRINT_FILE).read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["2025-09"]
+
+
+def test_out_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "reports.txt"
+    out.write_text("not a folder")
+    result = CliRunner().invoke(app, ["report", "--month", "2025-09", "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"error: --out {out}: is a file, not a folder; choose a folder "
+                                                  "for the reports."]
+    assert out.read_text() == "not a folder"
+
+
+def test_the_fingerprint_is_of_the_bytes_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = first_months_rows()
+    path = write_csv(tmp_path / "export.csv", rows[:40])
+    stale = load_fingerprinted(path)
+    write_csv(path, rows)  # the export changes while this run waits for another run's lock
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(report, "execute", lambda name, folder, *args: folder / f"{name}.html")
+    monkeypatch.setattr(report, "write_mentor_pages", lambda *args: [])
+    monkeypatch.setattr(report, "write_index", lambda work, ctx, *args: seen.update(valid=len(ctx.history)))
+    (tmp_path / "out").mkdir()
+    run = report._build_locked(path, "export.csv", "2025-09", tmp_path / "out", False, False, 1, time.perf_counter(),
+                               None, stale)
+    assert seen["valid"] == len(rows)
+    assert (run.folder / FINGERPRINT_FILE).read_text() == fingerprint(file_digest(path), path, "2025-09", False)
+
+
+def test_a_file_changing_while_it_is_read_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mentortrack.contract import load
+
+    rows = first_months_rows()
+    path = write_csv(tmp_path / "export.csv", rows[:40])
+    original, loads = load.load_sessions, []
+
+    def changing(file: Path, *args: object) -> object:
+        result = original(file)
+        loads.append(len(result.sessions))
+        if len(loads) == 1:
+            write_csv(path, rows)
+            os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+        return result
+
+    monkeypatch.setattr(load, "load_sessions", changing)
+    loaded, digest = load_fingerprinted(path)
+    assert loads == [40, len(rows)] and len(loaded.sessions) == len(rows) and digest == file_digest(path)
+
+
+def test_report_errors_belong_to_the_one_family() -> None:
+    assert issubclass(ReportError, MentortrackError) and ReportError("x").exit_code == 2
+
+
+def test_kpis_by_group_carry_n_and_an_interval_on_their_scale(first_months_export: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["kpis", str(first_months_export), "--by", "batch", "--month", "2025-09", "--json"])
+    assert result.exit_code == 0, result.output
+    flat = json.loads(result.stdout)["DSML Flat25"]
+    assert flat["n"]["avg_rating"] == 6 and flat["interval"]["avg_rating"] is None
+    assert flat["verdict"]["avg_rating"] == comparisons.NO_SPREAD
+    assert flat["n"]["completion_rate"] == 6 and 0 <= flat["interval"]["completion_rate"][0] <= \
+        flat["interval"]["completion_rate"][1] <= 1
+    text = runner.invoke(app, ["kpis", str(first_months_export), "--by", "batch", "--month", "2025-09"]).stdout
+    assert "Average rating: n, 95 % interval" in text and "n=6, –" in text
