@@ -10,13 +10,15 @@ from mentortrack.reports import tables
 def test_styled_formats_each_column_by_the_rule_and_labels_headers() -> None:
     frame = pd.DataFrame({"mentor_name": ["A <b>", "B"], "sessions": [105, 3], "warning_rate": [0.527, 0.0],
                           "avg_rating": [4.2, 3.928571], "duration_ratio": [0.91234, 1.0], "eligible": [True, False],
+                          "at_risk": pd.Series([False, None], dtype=object),
                           "session_date": pd.to_datetime(["2025-09-01", "2025-09-02"])})
     html = tables.styled(frame).to_html()
-    for expected in (">105<", ">3<", ">52.7%<", ">0.0%<", ">4.20<", ">3.93<", ">0.91<", ">yes<", ">no<",
+    for expected in (">105<", ">3<", ">52.7%<", ">0.0%<", ">4.20<", ">3.93<", ">0.91<", ">Yes<", ">No<",
                      ">2025-09-01<", "A &lt;b&gt;", ">Mentor<", ">Warning rate<", ">Average rating<",
                      ">Ranked (enough sessions)<", ">Date<"):
         assert expected in html, expected
     assert "105.000" not in html and "0.527" not in html and "<b>" not in html
+    assert ">False<" not in html and ">True<" not in html, "an object column of flags reads Yes/No too"
 
 
 def test_first_rows_says_when_a_table_is_cut() -> None:

@@ -156,7 +156,7 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = 
     write_contents(folder, scope)
     exports = folder / "exports"
     write_excel(scope, mentors, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, health,
-                warning_params["health"]["threshold"])
+                warning_params["health"]["threshold"], warning_params["health"]["trend_months"])
     write_powerbi(scope, mentors, exports / "powerbi", show_pii, health)
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)

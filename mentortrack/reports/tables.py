@@ -6,7 +6,7 @@ every table goes through :func:`mentortrack.reports.privacy.mask_pii` first unle
 
 One formatting rule for every table and tile (:func:`column_format`): rates as
 percentages with one decimal, ratings with two decimals, counts as whole numbers
-with thousands separators, dates as ``YYYY-MM-DD``, yes/no for booleans, and human
+with thousands separators, dates as ``YYYY-MM-DD``, Yes/No for booleans, and human
 column labels (:func:`label`). A table cut to its first rows says so
 ("Showing 50 of 104", :func:`first_rows`).
 """
@@ -125,22 +125,47 @@ def _is_rate(column: str) -> bool:
         ("_precision", "_recall", "_f1"))
 
 
-def column_format(column: str, values: pd.Series, percent: list[str] | None = None):  # type: ignore[no-untyped-def]
-    """The formatter of one column under the suite's rule (see the module docstring), or None for text."""
+def is_yes_no(values: pd.Series) -> bool:
+    """True for a boolean column, or an object column whose values are all True/False (missing allowed)."""
     if pd.api.types.is_bool_dtype(values):
-        return lambda v: "–" if pd.isna(v) else ("yes" if v else "no")
+        return True
+    present = values.dropna()
+    return values.dtype == object and len(present) > 0 and present.map(lambda v: isinstance(v, bool)).all()
+
+
+def column_kind(column: str, values: pd.Series, percent: list[str] | None = None) -> str | None:
+    """How the suite shows a column: ``yesno``, ``date``, ``percent`` (shares 0–1), ``rating`` (two decimals),
+    ``count`` (whole numbers), ``decimal`` (two decimals), or None for text. HTML tables
+    (:func:`column_format`) and the Excel workbook (:mod:`mentortrack.reports.exports`) share it."""
+    if is_yes_no(values):
+        return "yesno"
     if pd.api.types.is_datetime64_any_dtype(values):
-        return lambda v: "–" if pd.isna(v) else v.strftime("%Y-%m-%d")
+        return "date"
     if not pd.api.types.is_numeric_dtype(values):
         return None
     if column in (percent or []) or _is_rate(column):
-        return lambda v: "–" if pd.isna(v) else f"{v:.1%}"
+        return "percent"
     if any(word in column for word in RATING_WORDS) and column not in COUNT_KPIS:
-        return lambda v: "–" if pd.isna(v) else f"{v:.2f}"
+        return "rating"
     numbers = values.dropna().astype(float)
     if pd.api.types.is_integer_dtype(values) or column in COUNT_KPIS or (len(numbers) and (numbers % 1 == 0).all()):
-        return lambda v: "–" if pd.isna(v) else f"{v:,.0f}"
-    return lambda v: "–" if pd.isna(v) else f"{v:,.2f}"
+        return "count"
+    return "decimal"
+
+
+CELL_FORMATS = {"yesno": lambda v: "Yes" if v else "No", "date": lambda v: v.strftime("%Y-%m-%d"),
+                "percent": lambda v: f"{v:.1%}", "rating": lambda v: f"{v:.2f}", "count": lambda v: f"{v:,.0f}",
+                "decimal": lambda v: f"{v:,.2f}"}
+"""Text of a present value of each :func:`column_kind` (missing values show as "–")."""
+
+
+def column_format(column: str, values: pd.Series, percent: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The formatter of one column under the suite's rule (see the module docstring), or None for text."""
+    kind = column_kind(column, values, percent)
+    if kind is None:
+        return None
+    shown = CELL_FORMATS[kind]
+    return lambda v: "–" if v is None or (not isinstance(v, bool) and pd.isna(v)) else shown(v)
 
 
 def first_rows(frame: pd.DataFrame, limit: int, what: str = "rows") -> tuple[pd.DataFrame, str]:
