@@ -16,12 +16,37 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from mentortrack.contract.load import LoadError, LoadResult, load_sessions, quarantine_message
 from mentortrack.safe_paths import writing
 
+
+
+def _flags_as_flags(params: list) -> list:  # type: ignore[type-arg]
+    """Give on/off switches an empty metavar, so ``--help`` lists ``--pdf`` as a flag, not ``--pdf <bool>``."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class FlagCommand(TyperCommand):
+    """A command whose help shows switches as flags (see :func:`_flags_as_flags`)."""
+
+    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[type-arg]
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class FlagGroup(TyperGroup):
+    """The command group, with switches shown as flags like :class:`FlagCommand`."""
+
+    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[type-arg]
+        return _flags_as_flags(super().get_params(ctx))
+
+
 app = typer.Typer(help="Analytics and reports for 1:1 mentorship programs.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+                  pretty_exceptions_enable=False, add_completion=False, cls=FlagGroup)
 
 FileArg = Annotated[Path | None, typer.Argument(help="Session export (CSV, .xlsx, .parquet); default: bundled sample.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
@@ -72,13 +97,14 @@ def main(
         raise typer.Exit(2) from err
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def validate(
     file: FileArg = None,
     quarantine: Annotated[Path | None, typer.Option(help="Where to write quarantined rows (CSV).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check an export: rows read, valid, quarantined, duplicates, skipped rows and warnings by kind.
+    """Check an export: rows read, valid, quarantined, duplicates, skipped rows, warnings by kind, and the
+    months it covers with their valid sessions.
 
     Exit code 0 when at least one row is usable, 2 otherwise.
     """
@@ -86,10 +112,17 @@ def validate(
 
     quarantine_path = quarantine or Path("quarantine.csv")
     first_rows: list[pd.DataFrame] = []
+    months = pd.Series(dtype="int64")
+    first_day, last_day = pd.NaT, pd.NaT
     written = False
     try:
         totals, chunks = stream_sessions(file)
         for chunk in chunks:
+            dates = chunk.sessions["session_date"].dropna()
+            if len(dates):
+                months = months.add(dates.dt.strftime("%Y-%m").value_counts(), fill_value=0)
+                first_day = min(d for d in (first_day, dates.min()) if pd.notna(d))
+                last_day = max(d for d in (last_day, dates.max()) if pd.notna(d))
             if len(chunk.quarantine) or (quarantine is not None and not written):
                 with writing(quarantine_path):
                     chunk.quarantine.to_csv(quarantine_path, index=False, mode="a" if written else "w",
@@ -100,12 +133,21 @@ def validate(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
     counts = totals.counts
+    months = months.sort_index().astype(int)
     if as_json:
-        typer.echo(json.dumps(counts))
+        typer.echo(json.dumps({**counts, "months": {m: int(n) for m, n in months.items()},
+                               "first_session": None if pd.isna(first_day) else f"{first_day:%Y-%m-%d}",
+                               "last_session": None if pd.isna(last_day) else f"{last_day:%Y-%m-%d}"}))
     else:
         typer.echo(f"{counts['file']}\n  rows read     {counts['rows_read']}\n  valid         {counts['valid']}\n"
                    f"  quarantined   {counts['quarantined']}\n  duplicates    {counts['duplicates']} (exact, dropped)\n"
                    f"  skipped       {counts['skipped']} (repeated header or totals rows)")
+        if len(months):
+            typer.echo(f"  months        {len(months)} ({first_day:%Y-%m-%d} to {last_day:%Y-%m-%d})")
+            for month, n in months.items():
+                end = pd.Period(month, freq="M").end_time.normalize()
+                partial = f" (through {last_day:%Y-%m-%d})" if month == months.index[-1] and last_day < end else ""
+                typer.echo(f"    {month}     {n:,} session{'s' if n != 1 else ''}{partial}")
         for kind, n in counts["warnings"].items():
             typer.echo(f"  warning       {kind}: {n}")
         for note in totals.notes:
@@ -119,7 +161,7 @@ def validate(
         raise typer.Exit(2)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def sample(
     out: Annotated[Path, typer.Option(help="File to write (.csv, .xlsx or .parquet).")] = Path("sample.csv"),
     rows: Annotated[int, typer.Option(help="Number of sessions.")] = 2000,
@@ -134,7 +176,7 @@ def sample(
     typer.echo(f"wrote {path}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def kpis(
     file: FileArg = None,
     month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
@@ -251,7 +293,7 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> 
     typer.echo(learners.assign(attendance_rate=learners["attendance_rate"].round(3)).to_string(index=False))
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def analyze(
     file: FileArg = None,
     out: Annotated[Path, typer.Option(help="Enriched table to write (.parquet or .csv).")] = Path("outputs/enriched.parquet"),
@@ -291,7 +333,7 @@ def _sentiment_model(model: str | None) -> str:
     return chosen
 
 
-@app.command("eval")
+@app.command("eval", cls=FlagCommand)
 def evaluate_sentiment(
     model: ModelOpt = None,
     cross_source: Annotated[bool, typer.Option(
@@ -317,7 +359,7 @@ def evaluate_sentiment(
             typer.echo(f"  [{row.label} -> {row.mentortrack}, {row.confidence:.2f}] {row.text[:110]}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def train(model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
         "--all", help="Distil the static encoder and build every sentiment model.")] = False) -> None:
     """Build the sentiment model(s) from the labelled real text (``--all``: about 15 minutes)."""
@@ -329,7 +371,7 @@ def train(model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
         typer.echo(f"wrote {path}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def report(
     file: FileArg = None,
     month: Annotated[str | None, typer.Option(
@@ -356,7 +398,7 @@ def report(
     typer.echo(f"{run.folder / 'index.html'}: {state} in {run.seconds:.1f} s")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder for the project (created if needed).")] = Path("."),
     force: Annotated[bool, typer.Option(help="Overwrite files that exist.")] = False,
@@ -385,7 +427,7 @@ def _enriched_history(history: Path | None) -> pd.DataFrame:
     return enrich(_load(history).sessions)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def agenda(
     upcoming: Annotated[Path | None, typer.Option(help="Booked sessions CSV (export column names); default: bundled example.")] = None,
     history: Annotated[Path | None, typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
@@ -405,7 +447,7 @@ def agenda(
     typer.echo(f"wrote {len(written)} agendas to {out}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def notes(
     transcripts: Annotated[list[Path], typer.Argument(help=".vtt/.srt/.txt transcripts or audio recordings (.wav, .mp3, …).")],
     session_id: Annotated[str | None, typer.Option(help="Session_ID (default: the file name before the first '_').")] = None,
@@ -440,7 +482,7 @@ def _as_of(value: str, option: str = "--as-of") -> pd.Timestamp:
         raise typer.BadParameter(f"not a date or date-time: {value!r}", param_hint=option) from err
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def followups(
     file: FileArg = None,
     as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD) the queue is made on.")] = "2025-10-31",
@@ -460,7 +502,7 @@ def followups(
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def email(
     file: FileArg = None,
     period: Annotated[str, typer.Option(help="YYYY-MM or YYYY-MM-DD:YYYY-MM-DD.")] = "2025-10",
@@ -513,7 +555,7 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def reminders(
     file: FileArg = None,
     as_of: Annotated[str, typer.Option("--as-of", help="Day the reminders are for (YYYY-MM-DD).")] = "2025-10-31",
@@ -548,7 +590,7 @@ def reminders(
     _deliver(mails, missing, params["email"], out, send)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def digest(
     file: FileArg = None,
     week_of: Annotated[str | None, typer.Option("--week-of", help="Any day of the week (Monday to Sunday) to digest.")] = None,
@@ -590,7 +632,7 @@ def digest(
     _deliver([mail], missing, lifecycle["email"], out, send)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def alerts(
     file: FileArg = None,
     as_of: Annotated[str, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM).")] = "2025-10-31 23:59",

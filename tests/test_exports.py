@@ -13,7 +13,7 @@ from mentortrack.analytics.early_warnings import mentor_table
 from mentortrack.analytics.health import health_scores, with_health
 from mentortrack.analytics.kpis import month_over_month
 from mentortrack.reports.exports import mentor_key, mentor_keys, powerbi_tables, write_excel, write_powerbi
-from tests.conftest import enriched, row
+from conftest import enriched, row
 
 
 def _history(tmp_path: Path) -> pd.DataFrame:
@@ -85,7 +85,7 @@ def test_mentor_health_sheet_stops_at_the_report_month_and_has_the_components(tm
     scope, mentors, health = _exports(history)
     path = write_excel(scope, mentors, month_over_month(history, "2025-09"), tmp_path / "book.xlsx", False, health,
                        trend_months=3)
-    sheet = pd.read_excel(path, sheet_name="Mentor health").set_index("Mentor")
+    sheet = pd.read_excel(path, sheet_name="Mentor health", engine="openpyxl").set_index("Mentor")
     months = [c for c in sheet.columns if c.startswith("Score")]
     assert months == ["Score Jul 2025", "Score Aug 2025", "Score Sep 2025"], "no October in the September file"
     september = health[health["month"] == "2025-09"].set_index("mentor_name")
