@@ -8,12 +8,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import enriched, row
 
 from mentortrack.analytics.early_warnings import mentor_table
 from mentortrack.analytics.health import health_scores, with_health
 from mentortrack.analytics.kpis import month_over_month
 from mentortrack.reports.exports import mentor_key, mentor_keys, powerbi_tables, write_excel, write_powerbi
-from conftest import enriched, row
 
 
 def _history(tmp_path: Path) -> pd.DataFrame:

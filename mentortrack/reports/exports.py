@@ -35,11 +35,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from mentortrack.analytics.early_warnings import LEVEL_COLOURS
 from mentortrack.analytics.health import COMPONENTS, LABELS, health_trend
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
 from mentortrack.reports.privacy import mask_pii, neutralize_formulas
-from mentortrack.reports.tables import LEVEL_FILLS, column_kind, label
+from mentortrack.reports.tables import LEVEL_FILLS, LEVEL_TEXT, column_kind, label
 
 log = logging.getLogger(__name__)
 
@@ -266,14 +265,12 @@ def write_sheet(book, name: str, frame: pd.DataFrame, kinds: dict[str, str | lis
     sheet.set_row(0, 30)
     for j, column in enumerate(columns):
         values = frame[column]
-        given = (kinds or {}).get(str(column))
-        kind_of = (lambda i, given=given: given[i]) if isinstance(given, list) else (
-            lambda i, k=given or column_kind(str(column), values): k)
+        given = (kinds or {}).get(str(column)) or column_kind(str(column), values)
+        row_kinds = given if isinstance(given, list) else [given] * len(values)
         title = header(column)
         sheet.write_string(0, j, title, heading)
         shown = []
-        for i, value in enumerate(values.tolist()):
-            kind = kind_of(i)
+        for i, (value, kind) in enumerate(zip(values.tolist(), row_kinds)):
             _write_cell(sheet, i + 1, j, value, kind, formats)
             shown.append(_shown(value, kind))
         sheet.set_column(j, j, _width(shown, title))
@@ -313,7 +310,7 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
             if name == "Sessions" and "level" in columns and len(frame):
                 letter = _column_letter(columns.index("level"))
                 for level, fill in LEVEL_FILLS.items():
-                    fmt = book.add_format({"bg_color": fill, "font_color": LEVEL_COLOURS[level], "bold": True})
+                    fmt = book.add_format({"bg_color": fill, "font_color": LEVEL_TEXT[level], "bold": True})
                     sheet.conditional_format(1, 0, last_row, last_col, {
                         "type": "formula", "criteria": f'=${letter}2="{level}"', "format": fmt})
             scores = [j for j, c in enumerate(columns) if kinds.get(str(c)) == "score"]
@@ -322,7 +319,7 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
                 bands = {"red": f"{cell}<{threshold:g}", "amber": f"AND({cell}>={threshold:g},{cell}<{threshold + 20:g})",
                          "green": f"{cell}>={threshold + 20:g}"}
                 for level, test in bands.items():  # ISNUMBER: a blank (no score) is no band, not 0
-                    fmt = book.add_format({"bg_color": LEVEL_FILLS[level], "font_color": LEVEL_COLOURS[level]})
+                    fmt = book.add_format({"bg_color": LEVEL_FILLS[level], "font_color": LEVEL_TEXT[level]})
                     sheet.conditional_format(1, j, last_row, j, {"type": "formula", "format": fmt,
                                                                  "criteria": f"=AND(ISNUMBER({cell}),{test})"})
     finally:

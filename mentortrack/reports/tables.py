@@ -20,12 +20,16 @@ from pathlib import Path
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from mentortrack.analytics.early_warnings import LEVEL_COLOURS
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
+from mentortrack.reports import takeaway
 from mentortrack.reports.privacy import mask_pii
 
 LEVEL_FILLS = {"green": "#e8f5e9", "amber": "#fff8e1", "red": "#ffebee"}
 """Light cell backgrounds for the levels (text stays readable)."""
+LEVEL_TEXT = {"green": "#1b5e20", "amber": "#7a4f00", "red": "#b71c1c"}
+"""Text colours of the levels on their fills and on white: contrast 4.5:1 or more (WCAG 2.1 AA)."""
+BAND_MARKS = {"red": "▼", "amber": "◆", "green": ""}
+"""Symbol beside a health score of each band, so the band does not rest on colour alone."""
 
 HIGHER_IS_BETTER = {"completion_rate": True, "no_show_rate": False, "cancellation_rate": False,
                     "reschedule_rate": False, "avg_rating": True, "prep_done_rate": True, "follow_up_rate": True,
@@ -75,16 +79,22 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0) -> st
         colour = "#555"
         if too_small:
             delta = math.nan
-        elif good is not None and not math.isnan(delta) and delta != 0:
-            colour = LEVEL_COLOURS["green"] if (delta > 0) == good else LEVEL_COLOURS["red"]
+        verdict = ""
+        if not too_small and good is not None and not math.isnan(delta) and delta != 0:
+            better = (delta > 0) == good
+            colour = LEVEL_TEXT["green"] if better else LEVEL_TEXT["red"]
+            verdict = " ▲ better" if better else " ▼ worse"
         change = (f"too few sessions to compare ({sessions} vs {before})" if too_small else
-                  f"{format_delta(kpi, delta)} vs {table.attrs.get('previous_month', 'previous')}")
+                  f"{format_delta(kpi, delta)} vs {table.attrs.get('previous_month', 'previous')}{verdict}")
         tiles.append(
             f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:4px;'
             f'background:#fafafa"><div style="font-size:12px;color:#666">{html.escape(KPI_LABELS.get(kpi, kpi))}</div>'
             f'<div style="font-size:26px;font-weight:600">{format_value(kpi, value)}</div>'
             f'<div style="font-size:12px;color:{colour}">{html.escape(change)}</div></div>')
-    return '<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
+    data = table[[c for c in ("kpi", "label", "value", "previous", "delta") if c in table]]
+    link = takeaway.link(data[data["kpi"].isin(kpis)], "KPI tiles")
+    return ('<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
+            + (f'<p class="mt-datalink">{link}</p>' if link else ""))
 
 
 COLUMN_LABELS = {
@@ -193,8 +203,28 @@ def styled(frame: pd.DataFrame, show_pii: bool | None = None, percent: list[str]
         {"selector": "th", "props": "background:#37474f;color:white;text-align:left;padding:4px 8px"},
         {"selector": "td", "props": "padding:3px 8px;border-bottom:1px solid #eee;text-align:left"},
     ])
-    if caption:
-        styler = styler.set_caption(html.escape(caption))
+    styler = _layout(styler, safe, percent)
+    link = takeaway.link(frame, caption or "table", show_pii)
+    if caption or link:
+        styler = styler.set_caption(html.escape(caption or "") + (" " + link if link else ""))
+    return styler
+
+
+LONG_TEXT = 60
+"""A text column with a cell longer than this many characters gets room to read (``min-width``)."""
+
+
+def _layout(styler: Styler, frame: pd.DataFrame, percent: list[str] | None = None) -> Styler:
+    """Cells sized to their content: dates, numbers, flags and IDs on one line (``nowrap``), long texts
+    (summaries, feedback) wide enough to read instead of squeezed."""
+    short = [c for c in frame.columns if column_kind(str(c), frame[c], percent) is not None
+             or str(c).endswith(("_id", "_date", "month"))]
+    if short:
+        styler = styler.set_properties(subset=short, **{"white-space": "nowrap"})
+    lengths = {c: frame[c].astype("string").str.len().max() for c in frame.columns if c not in short}
+    long = [c for c, n in lengths.items() if pd.notna(n) and n > LONG_TEXT]
+    if long:
+        styler = styler.set_properties(subset=long, **{"min-width": "18em", "max-width": "48em"})
     return styler
 
 
@@ -216,23 +246,35 @@ def level_table(frame: pd.DataFrame, show_pii: bool | None = None, caption: str 
         return [f"background-color:{colour}" if colour else ""] * len(row)
 
     return styler.apply(fill, axis=1).map(
-        lambda v: f"color:{LEVEL_COLOURS[v]};font-weight:600" if v in LEVEL_COLOURS else "", subset=["level"])
+        lambda v: f"color:{LEVEL_TEXT[v]};font-weight:600" if v in LEVEL_TEXT else "", subset=["level"])
+
+
+def health_band(value: float, threshold: float) -> str:
+    """``red`` below ``threshold``, ``amber`` within 20 points above it, ``green`` above that."""
+    return "red" if value < threshold else "amber" if value < threshold + 20 else "green"
 
 
 def health_table(frame: pd.DataFrame, threshold: float, caption: str | None = None) -> Styler:
-    """Mentor health scores (columns ``score`` or ``health_score``, or months of a trend) coloured by band:
-    red below ``threshold``, amber within 20 points above it, green above that."""
+    """Mentor health scores (columns ``score`` or ``health_score``, or months of a trend) coloured by band
+    (:func:`health_band`) and marked with the band's symbol (▼ red, ◆ amber), which the caption explains."""
     numeric = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and
                (str(c) in ("score", "health_score") or str(c)[:4].isdigit())]
 
     def band(value: object) -> str:
         if not isinstance(value, float) or math.isnan(value):
             return ""
-        level = "red" if value < threshold else "amber" if value < threshold + 20 else "green"
-        return f"background-color:{LEVEL_FILLS[level]};color:{LEVEL_COLOURS[level]};font-weight:600"
+        level = health_band(value, threshold)
+        return f"background-color:{LEVEL_FILLS[level]};color:{LEVEL_TEXT[level]};font-weight:600"
 
-    styler = styled(frame, caption=caption)
-    return styler.format({c: lambda v: "–" if pd.isna(v) else f"{v:.0f}" for c in numeric}).map(band, subset=numeric)
+    def shown(value: object) -> str:
+        if not isinstance(value, float) or math.isnan(value):
+            return "–"
+        mark = BAND_MARKS[health_band(value, threshold)]
+        return f"{mark} {value:.0f}" if mark else f"{value:.0f}"
+
+    key = f"▼ below {threshold:g} (at risk), ◆ {threshold:g}–{threshold + 20:g}"
+    styler = styled(frame, caption=f"{caption} ({key})" if caption else key)
+    return styler.format({c: shown for c in numeric}).map(band, subset=numeric)
 
 
 def comparison_table(compared: pd.DataFrame) -> pd.DataFrame:
