@@ -22,7 +22,6 @@ from mentortrack.contract.load import LoadError, LoadResult, load_sessions, quar
 from mentortrack.safe_paths import writing
 
 
-
 def _flags_as_flags(params: list) -> list:  # type: ignore[type-arg]
     """Give on/off switches an empty metavar, so ``--help`` lists ``--pdf`` as a flag, not ``--pdf <bool>``."""
     for param in params:

@@ -195,9 +195,11 @@ def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs schedule
     if done.empty:
         _no_data(ax, title)
         return describe(fig, f"{title}: no completed sessions with both lengths")
-    data = pd.DataFrame({"scheduled": done["scheduled_duration_mins"].astype(int).astype(str) + " min booked",
+    booked = done["scheduled_duration_mins"].astype(int)
+    data = pd.DataFrame({"scheduled": booked.astype(str) + " min booked",
                          "actual": done["actual_duration_mins"].astype(float)})
-    sns.boxplot(data=data, x="scheduled", y="actual", color="#90caf9", ax=ax)
+    order = [f"{m} min booked" for m in sorted(booked.unique())]
+    sns.boxplot(data=data, x="scheduled", y="actual", order=order, color="#90caf9", ax=ax)
     ax.set(title=title, xlabel="Booked length", ylabel="Actual minutes")
     summary = data.groupby("scheduled")["actual"].agg(sessions="size", median="median", mean="mean").reset_index()
     parts = "; ".join(f"{r.scheduled}: median {r.median:.0f} (n = {r.sessions})" for r in summary.itertuples())

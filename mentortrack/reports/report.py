@@ -8,7 +8,8 @@ Steps, all into a temporary folder beside ``outputs/<MONTH>/``:
 2. execute every notebook of ``parameters/report.yaml`` with papermill, several
    at once (one kernel each), keeping the executed ``.ipynb``;
 3. render each to HTML with nbconvert, code hidden, images embedded;
-4. write ``index.html`` linking every report and file.
+4. write ``index.html`` linking every report and file, and the model card ``model.html``
+   (:mod:`mentortrack.reports.model_card`).
 
 Only when everything succeeded is the folder moved to ``outputs/<MONTH>/``; a
 failing notebook stops the run with its name, cell and error, and the previous
@@ -436,6 +437,7 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
             raise ReportError(disk_problem(err, root, final)) from err
         raise
     from mentortrack.reports.mentor_pages import write_mentor_pages
+    from mentortrack.reports.model_card import write_model_card
 
     try:
         period = month if month == ALL_MONTHS else pd.Period(month, freq="M").strftime("%B %Y")
@@ -451,6 +453,7 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
                 if progress:
                     progress(futures[future], time.perf_counter() - start)
         _index(work, month, settings, counts, data_label)
+        write_model_card(work)
         (work / FINGERPRINT_FILE).write_text(stamp)
         (work / OWNER_FILE).unlink()
         _readable_like_other_files(work)

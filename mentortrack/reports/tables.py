@@ -67,25 +67,30 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0) -> st
     """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table.
 
     When either month has fewer than ``min_sessions`` sessions the tiles say the months are
-    too small to compare instead of showing a change.
+    too small to compare instead of showing a change; with no sessions in the previous month they
+    say so (no change against a month without data). A change also says whether it is better or
+    worse in words, not by colour alone.
     """
     rows = table.set_index("kpi")
     sessions, before = table.attrs.get("sessions"), table.attrs.get("previous_sessions")
     too_small = sessions is not None and before is not None and 0 < min(sessions, before) < min_sessions
+    nothing_before = before == 0
     tiles = []
     for kpi in kpis:
         value, delta = rows.at[kpi, "value"], rows.at[kpi, "delta"]
         good = HIGHER_IS_BETTER.get(kpi)
         colour = "#555"
-        if too_small:
+        if too_small or nothing_before:
             delta = math.nan
         verdict = ""
         if not too_small and good is not None and not math.isnan(delta) and delta != 0:
             better = (delta > 0) == good
             colour = LEVEL_TEXT["green"] if better else LEVEL_TEXT["red"]
-            verdict = " ▲ better" if better else " ▼ worse"
-        change = (f"too few sessions to compare ({sessions} vs {before})" if too_small else
-                  f"{format_delta(kpi, delta)} vs {table.attrs.get('previous_month', 'previous')}{verdict}")
+            verdict = " (better)" if better else " (worse)"
+        previous = table.attrs.get("previous_month", "previous")
+        change = (f"no sessions in {previous} to compare with" if nothing_before else
+                  f"too few sessions to compare ({sessions} vs {before})" if too_small else
+                  f"{format_delta(kpi, delta)} vs {previous}{verdict}")
         tiles.append(
             f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:4px;'
             f'background:#fafafa"><div style="font-size:12px;color:#666">{html.escape(KPI_LABELS.get(kpi, kpi))}</div>'
@@ -127,6 +132,8 @@ RATING_WORDS = ("rating",)
 def label(column: object) -> str:
     """Human label of a column name."""
     name = str(column)
+    if name in ("True", "False"):  # a crosstab of a flag
+        return "Yes" if name == "True" else "No"
     return COLUMN_LABELS.get(name, name.replace("_", " ").strip().capitalize())
 
 
