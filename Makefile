@@ -22,7 +22,6 @@ ROWS     ?= 2000##  rows of a generated sample (make sample) or of the NLP bench
 SEED     ?= 7##  random seed of the generated sample
 OUT      ?=##  file the generated sample is written to (default: outputs/sample_ROWS.csv)
 TORCH    := torch==2.13.0
-AXE      := axe-core@4.14.1
 STAMP    := $(VENV)/.setup-stamp
 
 export HF_HUB_OFFLINE := 1
@@ -46,7 +45,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name mentortrack --display-name "Python (mentortrack)" >/dev/null
-	@if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund --prefix $(VENV)/npm $(AXE) >/dev/null; \
+	@if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund --prefix $(VENV)/npm axe-core@4.14.1 >/dev/null; \
 	  else echo "warning: npm not found: the accessibility tests (axe-core) will be skipped"; fi
 	touch $(STAMP)
 
