@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from mentortrack.reports import tables
@@ -10,7 +11,7 @@ from mentortrack.reports import tables
 def test_styled_formats_each_column_by_the_rule_and_labels_headers() -> None:
     frame = pd.DataFrame({"mentor_name": ["A <b>", "B"], "sessions": [105, 3], "warning_rate": [0.527, 0.0],
                           "avg_rating": [4.2, 3.928571], "duration_ratio": [0.91234, 1.0], "eligible": [True, False],
-                          "at_risk": pd.Series([False, None], dtype=object),
+                          "at_risk": pd.Series([np.False_, None], dtype=object),
                           "session_date": pd.to_datetime(["2025-09-01", "2025-09-02"])})
     html = tables.styled(frame).to_html()
     for expected in (">105<", ">3<", ">52.7%<", ">0.0%<", ">4.20<", ">3.93<", ">0.91<", ">Yes<", ">No<",

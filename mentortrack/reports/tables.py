@@ -17,6 +17,7 @@ import html
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
@@ -147,7 +148,7 @@ def is_yes_no(values: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(values):
         return True
     present = values.dropna()
-    return values.dtype == object and len(present) > 0 and present.map(lambda v: isinstance(v, bool)).all()
+    return values.dtype == object and len(present) > 0 and present.map(lambda v: isinstance(v, (bool, np.bool_))).all()
 
 
 def column_kind(column: str, values: pd.Series, percent: list[str] | None = None) -> str | None:
@@ -182,7 +183,7 @@ def column_format(column: str, values: pd.Series, percent: list[str] | None = No
     if kind is None:
         return None
     shown = CELL_FORMATS[kind]
-    return lambda v: "–" if v is None or (not isinstance(v, bool) and pd.isna(v)) else shown(v)
+    return lambda v: "–" if v is None or (not isinstance(v, (bool, np.bool_)) and pd.isna(v)) else shown(v)
 
 
 def first_rows(frame: pd.DataFrame, limit: int, what: str = "rows") -> tuple[pd.DataFrame, str]:
