@@ -11,6 +11,7 @@ report (``03_sentiment.html``) shows what learners said and links here.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ PAGE = "model.html"
 SCORE_COLUMNS = ["set", "method", "n", "accuracy", "macro_f1", "negative_precision", "negative_recall",
                  "neutral_f1", "positive_f1"]
 """Columns of the scores table, in order (others in the evaluation are left to the CSV)."""
+ERROR_COLUMNS = {"text": "text", "label": "true label", "mentortrack": "suite label", "confidence": "confidence"}
+"""Column names of the known-errors tables as the card shows them."""
 
 
 def data_card_html() -> str:
@@ -35,7 +38,10 @@ def data_card_html() -> str:
     import mistune
 
     text = package_data("sentiment/DATACARD.md").read_text(encoding="utf-8")
-    return str(mistune.create_markdown(escape=True, plugins=["table"])(text))
+    page = str(mistune.create_markdown(escape=True, plugins=["table"])(text))
+    for level in (4, 3, 2, 1):  # under the card's own "Training data" heading (h2)
+        page = re.sub(rf"<(/?)h{level}\b", rf"<\1h{level + 2}", page)
+    return page
 
 
 def card_facts(summary: dict[str, Any] | None, model: str) -> dict[str, Any]:
@@ -51,7 +57,7 @@ def card_facts(summary: dict[str, Any] | None, model: str) -> dict[str, Any]:
     suite = scores[scores["method"] == "mentortrack"] if "method" in scores else scores.iloc[0:0]
     best = {r["set"]: r for r in suite.to_dict("records")}
     errors = [{"set": name, "n": len(rows),
-               "table": styled(pd.DataFrame(rows), caption=f"Errors it still makes: {name} (most confident first)")
+               "table": styled(pd.DataFrame(rows).rename(columns=ERROR_COLUMNS), caption=f"Errors it still makes: {name} (most confident first)")
                .to_html()} for name, rows in summary.get("errors", {}).items() if rows]
     return {
         "model": summary.get("model", model), "evaluated": True,

@@ -123,6 +123,9 @@ COLUMN_LABELS = {
     "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Repeat",
     "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",
     "last_session": "Last session", "last_mentor": "Last mentor", "days_since_last": "Days since",
+    "macro_f1": "Macro F1", "accuracy": "Accuracy", "negative_precision": "Negative precision",
+    "negative_recall": "Negative recall", "neutral_f1": "Neutral F1", "positive_f1": "Positive F1", "set": "Text set",
+    "method": "Method",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
 
