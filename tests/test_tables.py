@@ -38,3 +38,12 @@ def test_kpi_comparison_formats_per_kpi_row() -> None:
         {"KPI": "Completion rate", "Value": "52.7%", "Previous month": "62.4%", "Change": "-9.7 pp"},
         {"KPI": "Average rating", "Value": "3.53", "Previous month": "3.62", "Change": "-0.09"},
     ]
+
+
+def test_health_table_marks_bands_and_keeps_the_other_formats() -> None:
+    import re
+
+    frame = pd.DataFrame({"mentor_name": ["A", "B", "C"], "sessions": [3, 4, 12], "score": [35.0, 55.0, 70.0],
+                          "at_risk": [True, False, False]})
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.health_table(frame, 40, caption="Health").to_html())
+    assert cells == ["A", "3", "▼ 35", "Yes", "B", "4", "◆ 55", "No", "C", "12", "70", "No"]

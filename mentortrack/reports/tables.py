@@ -285,7 +285,9 @@ def health_table(frame: pd.DataFrame, threshold: float, caption: str | None = No
 
     key = f"▼ below {threshold:g} (at risk), ◆ {threshold:g}–{threshold + 20:g}"
     styler = styled(frame, caption=f"{caption} ({key})" if caption else key)
-    return styler.format({c: shown for c in numeric}).map(band, subset=numeric)
+    if not numeric:
+        return styler
+    return styler.format(shown, subset=numeric).map(band, subset=numeric)  # subset: a dict resets the others
 
 
 def comparison_table(compared: pd.DataFrame) -> pd.DataFrame:
