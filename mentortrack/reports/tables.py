@@ -227,7 +227,7 @@ LONG_TEXT = 60
 
 def _layout(styler: Styler, frame: pd.DataFrame, percent: list[str] | None = None) -> Styler:
     """Cells sized to their content: dates, numbers, flags and IDs on one line (``nowrap``), long texts
-    (summaries, feedback) wide enough to read instead of squeezed."""
+    (summaries, feedback) wide enough to read instead of squeezed, in a table the page shows full width."""
     short = [c for c in frame.columns if column_kind(str(c), frame[c], percent) is not None
              or str(c).endswith(("_id", "_date", "month"))]
     if short:
@@ -236,6 +236,7 @@ def _layout(styler: Styler, frame: pd.DataFrame, percent: list[str] | None = Non
     long = [c for c, n in lengths.items() if pd.notna(n) and n > LONG_TEXT]
     if long:
         styler = styler.set_properties(subset=long, **{"min-width": "18em", "max-width": "48em"})
+        styler = styler.set_table_attributes('class="mt-wide"')  # the page gives it the full width
     return styler
 
 
