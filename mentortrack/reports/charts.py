@@ -351,18 +351,19 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
     sns.scatterplot(x=eligible["follow_up_rate"], y=eligible["avg_rating"], hue=group, style=group, s=70,
                     palette={f"bottom {len(bottom)}": LEVEL_COLOURS["red"], "others": "#78909c"},
                     markers={f"bottom {len(bottom)}": "X", "others": "o"}, ax=ax)
-    for name, r in eligible[is_bottom].iterrows():
-        ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points", xytext=(5, 4),
-                    fontsize=9)
+    named = eligible[is_bottom].sort_values(["avg_rating", "follow_up_rate"])
+    for i, (name, r) in enumerate(named.iterrows()):  # alternate above/below so neighbours' names do not overlap
+        ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points",
+                    xytext=(6, 5) if i % 2 else (6, -12), fontsize=9)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(title=title, xlabel="Follow-up rate (completed sessions)", ylabel="Average rating")
     ax.legend(title="", loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
-    named = ", ".join(f"{m} ({eligible.loc[m, 'avg_rating']:.2f}, {eligible.loc[m, 'follow_up_rate']:.0%})"
+    names = ", ".join(f"{m} ({eligible.loc[m, 'avg_rating']:.2f}, {eligible.loc[m, 'follow_up_rate']:.0%})"
                       for m in eligible.index[is_bottom])
     data = eligible[["sessions", "avg_rating", "follow_up_rate"]].assign(bottom=is_bottom).rename_axis(
         "mentor_name").reset_index() if "sessions" in eligible else eligible[["avg_rating", "follow_up_rate"]].assign(
         bottom=is_bottom).rename_axis("mentor_name").reset_index()
-    return describe(fig, f"{title}: n = {len(eligible)} mentors; bottom: {named or 'none'}", data)
+    return describe(fig, f"{title}: n = {len(eligible)} mentors; bottom: {names or 'none'}", data)
 
 
 def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "Warnings per mentor") -> Figure:
