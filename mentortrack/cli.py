@@ -17,14 +17,36 @@ from typing import Annotated
 import click
 import pandas as pd
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from mentortrack.contract.load import LoadResult, load_sessions, quarantine_message
 from mentortrack.errors import InputError, MentortrackError
 from mentortrack.safe_paths import writing
 
 
-class OneErrorPath(TyperGroup):
+def _flags_as_flags(params: list) -> list:  # type: ignore[type-arg]
+    """Give on/off switches an empty metavar, so ``--help`` lists ``--pdf`` as a flag, not ``--pdf <bool>``."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class FlagCommand(TyperCommand):
+    """A command whose help shows switches as flags (see :func:`_flags_as_flags`)."""
+
+    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[type-arg]
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class FlagGroup(TyperGroup):
+    """The command group, with switches shown as flags like :class:`FlagCommand`."""
+
+    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[type-arg]
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class OneErrorPath(FlagGroup):
     """The command group: every user-facing error (:class:`mentortrack.errors.MentortrackError`) of any command
     ends here, as one line ``error: <message>`` and the error's exit code."""
 
@@ -79,13 +101,14 @@ def main(
     check_all()
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def validate(
     file: FileArg = None,
     quarantine: Annotated[Path | None, typer.Option(help="Where to write quarantined rows (CSV).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check an export: rows read, valid, quarantined, duplicates, skipped rows and warnings by kind.
+    """Check an export: rows read, valid, quarantined, duplicates, skipped rows, warnings by kind, and the
+    months it covers with their valid sessions.
 
     Exit code 0 when at least one row is usable, 2 otherwise.
     """
@@ -98,9 +121,16 @@ def validate(
                    "(create it or choose another).", err=True)
         raise typer.Exit(2)
     first_rows: list[pd.DataFrame] = []
+    months = pd.Series(dtype="int64")
+    first_day, last_day = pd.NaT, pd.NaT
     written = False
     totals, chunks = stream_sessions(file)
     for chunk in chunks:
+        dates = chunk.sessions["session_date"].dropna()
+        if len(dates):
+            months = months.add(dates.dt.strftime("%Y-%m").value_counts(), fill_value=0)
+            first_day = min(d for d in (first_day, dates.min()) if pd.notna(d))
+            last_day = max(d for d in (last_day, dates.max()) if pd.notna(d))
         if len(chunk.quarantine) or (quarantine is not None and not written):
             with writing(quarantine_path):
                 neutralize_formulas(chunk.quarantine).to_csv(quarantine_path, index=False,
@@ -108,12 +138,21 @@ def validate(
             written = True
         first_rows.append(chunk.quarantine.head(5))
     counts = totals.counts
+    months = months.sort_index().astype(int)
     if as_json:
-        typer.echo(json.dumps(counts))
+        typer.echo(json.dumps({**counts, "months": {m: int(n) for m, n in months.items()},
+                               "first_session": None if pd.isna(first_day) else f"{first_day:%Y-%m-%d}",
+                               "last_session": None if pd.isna(last_day) else f"{last_day:%Y-%m-%d}"}))
     else:
         typer.echo(f"{counts['file']}\n  rows read     {counts['rows_read']}\n  valid         {counts['valid']}\n"
                    f"  quarantined   {counts['quarantined']}\n  duplicates    {counts['duplicates']} (exact, dropped)\n"
                    f"  skipped       {counts['skipped']} (repeated header or totals rows)")
+        if len(months):
+            typer.echo(f"  months        {len(months)} ({first_day:%Y-%m-%d} to {last_day:%Y-%m-%d})")
+            for month, n in months.items():
+                end = pd.Period(month, freq="M").end_time.normalize()
+                partial = f" (through {last_day:%Y-%m-%d})" if month == months.index[-1] and last_day < end else ""
+                typer.echo(f"    {month}     {n:,} session{'s' if n != 1 else ''}{partial}")
         for kind, n in counts["warnings"].items():
             typer.echo(f"  warning       {kind}: {n}")
         for note in totals.notes:
@@ -126,7 +165,7 @@ def validate(
         raise InputError(f"{totals.source}: no usable session rows.")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def sample(
     out: Annotated[Path, typer.Option(help="File to write (.csv, .xlsx or .parquet).")] = Path("sample.csv"),
     rows: Annotated[int, typer.Option(help="Number of sessions.")] = 2000,
@@ -141,7 +180,7 @@ def sample(
     typer.echo(f"wrote {path}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def kpis(
     file: FileArg = None,
     month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
@@ -266,7 +305,7 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> 
     typer.echo(learners.assign(attendance_rate=learners["attendance_rate"].round(3)).to_string(index=False))
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def analyze(
     file: FileArg = None,
     out: Annotated[Path, typer.Option(help="Enriched table to write (.parquet or .csv).")] = Path("outputs/enriched.parquet"),
@@ -302,7 +341,7 @@ def _sentiment_model(model: str | None) -> str:
     return chosen
 
 
-@app.command("eval")
+@app.command("eval", cls=FlagCommand)
 def evaluate_sentiment(
     model: ModelOpt = None,
     cross_source: Annotated[bool, typer.Option(
@@ -328,7 +367,7 @@ def evaluate_sentiment(
             typer.echo(f"  [{row.label} -> {row.mentortrack}, {row.confidence:.2f}] {row.text[:110]}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def train(model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
         "--all", help="Distil the static encoder and build every sentiment model.")] = False) -> None:
     """Build the sentiment model(s) from the labelled real text (``--all``: about 15 minutes)."""
@@ -340,7 +379,7 @@ def train(model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
         typer.echo(f"wrote {path}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def report(
     file: FileArg = None,
     month: Annotated[str | None, typer.Option(
@@ -363,7 +402,7 @@ def report(
     typer.echo(f"{run.folder / 'index.html'}: {state} in {run.seconds:.1f} s")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder for the project (created if needed).")] = Path("."),
     force: Annotated[bool, typer.Option(help="Overwrite files that exist.")] = False,
@@ -388,7 +427,7 @@ def _enriched_history(history: Path | None) -> pd.DataFrame:
     return enrich(_load(history).sessions)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def agenda(
     upcoming: Annotated[Path | None, typer.Option(help="Booked sessions CSV (export column names); default: bundled example.")] = None,
     history: Annotated[Path | None, typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
@@ -404,7 +443,7 @@ def agenda(
     typer.echo(f"wrote {len(written)} agendas to {out}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def notes(
     transcripts: Annotated[list[Path], typer.Argument(help=".vtt/.srt/.txt transcripts or audio recordings (.wav, .mp3, …).")],
     session_id: Annotated[str | None, typer.Option(help="Session_ID (default: the file name before the first '_').")] = None,
@@ -462,7 +501,7 @@ def _day_in_data(value: str | None, history: pd.DataFrame, option: str = "--as-o
     return day
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def followups(
     file: FileArg = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD) the queue is made on "
@@ -482,7 +521,7 @@ def followups(
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def email(
     file: FileArg = None,
     period: Annotated[str | None, typer.Option(help="YYYY-MM or YYYY-MM-DD:YYYY-MM-DD (default: the month of the "
@@ -565,7 +604,7 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def reminders(
     file: FileArg = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Day the reminders are for (YYYY-MM-DD; default: the "
@@ -602,7 +641,7 @@ def reminders(
     _deliver(mails, missing, params["email"], out, send)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def digest(
     file: FileArg = None,
     week_of: Annotated[str | None, typer.Option("--week-of", help="Any day of the week (Monday to Sunday) to digest.")] = None,
@@ -645,7 +684,7 @@ def digest(
     _deliver([mail], missing, lifecycle["email"], out, send)
 
 
-@app.command()
+@app.command(cls=FlagCommand)
 def alerts(
     file: FileArg = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM; "

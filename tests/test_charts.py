@@ -44,4 +44,34 @@ def test_grid_embeds_every_figure_with_alt_text(columns: int) -> None:
     html = charts.grid([charts.rating_trend(_sessions(), "2025-09"), charts.sentiment_split(
         pd.DataFrame({"sentiment": ["Positive", "Negative"]}))], columns)
     assert html.count("<img") == 2 and f"repeat({columns}," in html
-    assert 'alt="Average rating by month (n = rated sessions)"' in html and 'alt="Feedback sentiment"' in html
+    assert 'alt="Average rating 3.00 in September 2025, n = 3 rated sessions (August 2025: 4.50, n = 2)"' in html
+    assert 'alt="Feedback sentiment: Positive 1 (50%), Negative 1 (50%); n = 2 sessions"' in html
+    assert "data (CSV)" not in html, "outside a report run nothing is written"
+
+
+def test_a_report_run_writes_each_charts_data_beside_the_page(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from mentortrack.reports import takeaway
+
+    takeaway.use_folder(tmp_path / "data")
+    try:
+        html = charts.image_html(charts.counts_bar(pd.Series({"=cmd()": 3, "B": 1}), "Warnings by kind", "Rows"))
+    finally:
+        takeaway.use_folder(None)
+    href = html.split('href="')[1].split('"')[0]
+    assert href.startswith("data/warnings-by-kind-") and ">data (CSV)</a>" in html
+    table = pd.read_csv(tmp_path / href, dtype=str, encoding="utf-8-sig")
+    assert table.to_dict("list") == {"category": ["'=cmd()", "B"], "Rows": ["3", "1"]}, "formulas neutralised"
+    assert 'alt="Warnings by kind: =cmd() 3, B 1; n = 4 rows"' in html
+
+
+def test_count_axes_have_whole_ticks_and_long_titles_wrap() -> None:
+    fig = charts.status_mix(pd.DataFrame({"session_status": pd.Series(["Completed", "No-show", "Completed"])}))
+    fig.canvas.draw()
+    ticks = [t for t in fig.axes[0].get_yticks() if 0 <= t <= 2]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    title = "Feedback sentiment (published method: TextBlob ±0.1, empty = Neutral) over every month of the program"
+    long = charts.sentiment_split(pd.DataFrame({"sentiment": ["Positive"]}), title=title)
+    charts.image_html(long)
+    fig_box = long.bbox
+    title_box = long.axes[0].title.get_window_extent(long._get_renderer())
+    assert "\n" in long.axes[0].get_title() and title_box.x0 >= fig_box.x0 and title_box.x1 <= fig_box.x1

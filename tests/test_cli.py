@@ -123,3 +123,26 @@ def test_version() -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"mentortrack {__version__}"
+
+
+def test_validate_prints_the_months_covered_with_their_sessions(tmp_path: Path) -> None:
+    rows = [row(Session_ID="SS1", Session_Date="2025-09-08"), row(Session_ID="SS2", Session_Date="2025-09-30"),
+            row(Session_ID="SS3", Session_Date="2025-10-03"), row(Session_ID="SS4", Session_Date="not a date")]
+    path = write_csv(tmp_path / "s.csv", rows)
+    shown = runner.invoke(app, ["validate", str(path), "--json", "--quarantine", str(tmp_path / "q.csv")])
+    report = json.loads(shown.stdout)
+    assert report["months"] == {"2025-09": 2, "2025-10": 1}, "quarantined rows are not counted"
+    assert report["first_session"] == "2025-09-08" and report["last_session"] == "2025-10-03"
+    text = runner.invoke(app, ["validate", str(path), "--quarantine", str(tmp_path / "q.csv")]).stdout
+    assert "months        2 (2025-09-08 to 2025-10-03)" in text
+    assert "2025-09     2 sessions\n" in text and "2025-10     1 session (through 2025-10-03)" in text
+
+
+def test_help_shows_switches_as_flags() -> None:
+    import re
+
+    for command in (["report", "--help"], ["validate", "--help"], ["--help"]):
+        text = runner.invoke(app, command, env={"COLUMNS": "160"}).stdout
+        assert "<bool>" not in text, command
+    text = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "160"}).stdout
+    assert re.search(r"--pdf\s+Also print", text) and re.search(r"--month\s+<str>", text)

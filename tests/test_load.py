@@ -217,3 +217,36 @@ def test_messy_generated_sample_reconciles(tmp_path: Path) -> None:
     result = load_checked(path)
     assert len(result.quarantine) > 0 and len(result.duplicates) > 0
     assert result.rows_read == len(pd.read_csv(path, dtype=str))
+
+
+LEGACY_XLS = Path(__file__).parent / "data" / "legacy_export.xls"
+"""Three sessions written as Excel 97–2003 (.xls, OLE2) with xlwt."""
+
+
+def test_an_old_xls_workbook_is_read_with_calamine() -> None:
+    result = load_checked(LEGACY_XLS)
+    assert result.sessions["session_id"].tolist() == ["SS9001", "SS9002", "SS9003"]
+    assert result.sessions["session_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-09-08", "2025-09-09", "2025-10-01"]
+
+
+def test_a_misnamed_file_is_read_by_its_content(tmp_path: Path) -> None:
+    from mentortrack.contract.load import sniff_format
+
+    csv = write_csv(tmp_path / "export.csv", [row(Session_ID="SS1"), row(Session_ID="SS2")])
+    as_xls = tmp_path / "export.xls"
+    as_xls.write_bytes(csv.read_bytes())
+    assert sniff_format(as_xls) == "text"
+    result = load_checked(as_xls)
+    assert result.sessions["session_id"].tolist() == ["SS1", "SS2"]
+    assert any("export.xls is a text table (CSV)" in note for note in result.notes)
+    workbook = tmp_path / "book.xlsx"
+    pd.read_csv(csv, dtype=str).to_excel(workbook, index=False)
+    as_csv = tmp_path / "book.csv"
+    as_csv.write_bytes(workbook.read_bytes())
+    assert sniff_format(as_csv) == "xlsx" and load_checked(as_csv).sessions["session_id"].tolist() == ["SS1", "SS2"]
+    legacy_as_csv = tmp_path / "legacy.csv"
+    legacy_as_csv.write_bytes(LEGACY_XLS.read_bytes())
+    assert sniff_format(legacy_as_csv) == "xls" and len(load_checked(legacy_as_csv).sessions) == 3
+    parquet = tmp_path / "t.txt"
+    pd.read_csv(csv, dtype=str).to_parquet(parquet)
+    assert sniff_format(parquet) == "parquet" and len(load_checked(parquet).sessions) == 2

@@ -71,7 +71,7 @@ def test_the_page_by_hand(folder: Path) -> None:
     mine = score[(score["mentor_name"] == MENTOR) & (score["month"] == "2025-09")]["score"].iloc[0]
     assert f">{mine:.0f}</span>" in page
     # red: A2 only (rated 1, negative); open on 25 September (14-day window): A2 and A3 (no-show: rebook)
-    assert "Red sessions, September 2025: 1" in page and "<td>A2</td>" in page
+    assert "Red sessions, September 2025: 1" in page and "<td class=\"nowrap\">A2</td>" in page
     # the data ends on 25 September (a partial month): follow-ups are open as of that day
     assert "Open follow-ups on 2025-09-25: 2" in page and "learner no-show: rebook" in page
     # themes and quotes over July to September: praise from A1 and A0, complaints from A2

@@ -56,4 +56,4 @@ def test_kpi_formatting_and_tiles() -> None:
     table.attrs["previous_month"] = "2025-08"
     html = kpi_tiles(table, ["no_show_rate", "avg_rating"])
     assert html.count("vs 2025-08") == 2
-    assert "color:#2e7d32\">-5.0 pp" in html and "color:#c62828\">-0.20" in html
+    assert "color:#1b5e20\">-5.0 pp vs 2025-08 (better)" in html and "color:#b71c1c\">-0.20 vs 2025-08 (worse)" in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from mentortrack.reports import tables
@@ -10,13 +11,15 @@ from mentortrack.reports import tables
 def test_styled_formats_each_column_by_the_rule_and_labels_headers() -> None:
     frame = pd.DataFrame({"mentor_name": ["A <b>", "B"], "sessions": [105, 3], "warning_rate": [0.527, 0.0],
                           "avg_rating": [4.2, 3.928571], "duration_ratio": [0.91234, 1.0], "eligible": [True, False],
+                          "at_risk": pd.Series([np.False_, None], dtype=object),
                           "session_date": pd.to_datetime(["2025-09-01", "2025-09-02"])})
     html = tables.styled(frame).to_html()
-    for expected in (">105<", ">3<", ">52.7%<", ">0.0%<", ">4.20<", ">3.93<", ">0.91<", ">yes<", ">no<",
+    for expected in (">105<", ">3<", ">52.7%<", ">0.0%<", ">4.20<", ">3.93<", ">0.91<", ">Yes<", ">No<",
                      ">2025-09-01<", "A &lt;b&gt;", ">Mentor<", ">Warning rate<", ">Average rating<",
                      ">Ranked (enough sessions)<", ">Date<"):
         assert expected in html, expected
     assert "105.000" not in html and "0.527" not in html and "<b>" not in html
+    assert ">False<" not in html and ">True<" not in html, "an object column of flags reads Yes/No too"
 
 
 def test_first_rows_says_when_a_table_is_cut() -> None:
@@ -35,3 +38,19 @@ def test_kpi_comparison_formats_per_kpi_row() -> None:
         {"KPI": "Completion rate", "Value": "52.7%", "Previous month": "62.4%", "Change": "-9.7 pp"},
         {"KPI": "Average rating", "Value": "3.53", "Previous month": "3.62", "Change": "-0.09"},
     ]
+
+
+def test_health_table_marks_bands_and_keeps_the_other_formats() -> None:
+    import re
+
+    frame = pd.DataFrame({"mentor_name": ["A", "B", "C"], "sessions": [3, 4, 12], "score": [35.0, 55.0, 70.0],
+                          "at_risk": [True, False, False]})
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.health_table(frame, 40, caption="Health").to_html())
+    assert cells == ["A", "3", "▼ 35", "Yes", "B", "4", "◆ 55", "No", "C", "12", "70", "No"]
+
+
+def test_tiles_show_no_change_against_a_month_without_sessions() -> None:
+    table = pd.DataFrame({"kpi": ["total_sessions", "avg_rating"], "value": [110.0, 3.79], "delta": [110.0, float("nan")]})
+    table.attrs.update(previous_month="2025-08", sessions=110, previous_sessions=0)
+    html = tables.kpi_tiles(table, ["total_sessions", "avg_rating"])
+    assert html.count("no sessions in 2025-08 to compare with") == 2 and "+110" not in html

@@ -111,7 +111,7 @@ def _decode(data: bytes, path: Path, notes: list[str]) -> str:
                                 f"at byte {exc.start}); re-save it as UTF-8 CSV.") from exc
     head = data[:4096]
     if head.count(b"\x00") > min(BINARY_NULS, len(head) // 100):
-        raise LoadError(f"{path}: not a text table (binary content); expected CSV, .xlsx or .parquet.")
+        raise LoadError(f"{path}: not a text table (binary content); expected CSV, .xlsx, .xls or .parquet.")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -289,14 +289,34 @@ def _check_sheet_sizes(path: Path) -> None:
         book.close()
 
 
-def _read_excel(path: Path, sheet: str | int | None, notes: list[str]) -> tuple[pd.DataFrame, int]:
-    """The sheet holding the session columns: ``sheet`` if given, else the first sheet that has them."""
-    if path.suffix.lower() != ".xls":
+MAGIC = {"xlsx": b"PK\x03\x04", "xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "parquet": b"PAR1"}
+"""First bytes of each binary format: a zip archive (.xlsx/.xlsm), an OLE2 compound file (Excel 97–2003
+.xls), Parquet. Anything else is read as text (CSV)."""
+FORMAT_NAMES = {"xlsx": "an Excel workbook (.xlsx)", "xls": "an old Excel workbook (.xls)",
+                "parquet": "a Parquet file", "text": "a text table (CSV)"}
+SUFFIX_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".parquet": "parquet"}
+
+
+def sniff_format(path: Path) -> str:
+    """``xlsx``, ``xls``, ``parquet`` or ``text``, from the file's first bytes (:data:`MAGIC`), not its name."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    return next((kind for kind, magic in MAGIC.items() if head.startswith(magic)), "text")
+
+
+def _read_excel(path: Path, sheet: str | int | None, notes: list[str], kind: str = "xlsx") -> tuple[pd.DataFrame, int]:
+    """The sheet holding the session columns: ``sheet`` if given, else the first sheet that has them.
+    ``kind`` ``xls`` (Excel 97–2003) is read with python-calamine, ``xlsx`` with openpyxl."""
+    if kind == "xlsx":
         _check_sheet_sizes(path)
     try:
-        book = pd.ExcelFile(path)
+        book = pd.ExcelFile(path, engine="calamine" if kind == "xls" else "openpyxl")
+    except ImportError as exc:
+        raise LoadError(f"{path}: an old Excel workbook (.xls) needs python-calamine (`make setup` installs it); "
+                        f"or open it in Excel and save it as .xlsx or CSV (File > Save As).") from exc
     except Exception as exc:
-        raise LoadError(f"{path}: not a readable Excel workbook ({exc}).") from exc
+        hint = " Open it in Excel and save it as .xlsx or CSV (File > Save As)." if kind == "xls" else ""
+        raise LoadError(f"{path}: not a readable Excel workbook ({exc}).{hint}") from exc
     sheets = book.sheet_names
     names = ", ".join(map(repr, sheets))
     if sheet is not None:
@@ -318,25 +338,28 @@ def _read_excel(path: Path, sheet: str | int | None, notes: list[str]) -> tuple[
 
 
 def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, list[tuple[int, list[str]]], int, list[str]]:
-    """Read a file as text cells.
+    """Read a file as text cells; its format is sniffed from its first bytes (:func:`sniff_format`).
 
     Returns the cells (index = record number - first data row), rows whose field
     count does not match the header (row number, fields), the row number of the
     first record, and notes about the reading.
     """
     notes: list[str] = []
-    suffix = path.suffix.lower()
     if not path.exists():
         raise LoadError(f"{path}: no such file.")
     if path.is_dir():
         raise LoadError(f"{path}: is a folder; give the export file inside it.")
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty.")
-    if suffix in {".xlsx", ".xlsm", ".xls"}:
-        frame, first_row = _read_excel(path, sheet, notes)
+    kind = sniff_format(path)
+    named = SUFFIX_FORMATS.get(path.suffix.lower(), "text")
+    if kind != named:
+        notes.append(f"{path.name} is {FORMAT_NAMES[kind]} whatever its name says; read as such.")
+    if kind in {"xlsx", "xls"}:
+        frame, first_row = _read_excel(path, sheet, notes, kind)
         check_cells(frame, str(path), first_row)
         return frame, [], first_row, notes
-    if suffix == ".parquet":
+    if kind == "parquet":
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:

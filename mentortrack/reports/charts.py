@@ -3,32 +3,91 @@
 Figures are plain :class:`matplotlib.figure.Figure` objects, never registered with
 pyplot: no global figure state, so a chart drawn inside an ipywidgets callback
 renders every time (pyplot figures there come back blank). They are shown as
-embedded PNG images whose alt text is the title (:func:`show`, :func:`grid`).
+embedded PNG images (:func:`show`, :func:`grid`).
+
+Every chart records what it says (:func:`describe`): alt text that states the finding
+with its n ("Average rating 3.57 in September 2025, n = 53 rated sessions") and the
+table it was drawn from, which a report run writes beside the page as CSV and links as
+"data (CSV)" (:mod:`mentortrack.reports.takeaway`).
 
 Charts never show learner names or e-mails; colours for levels and sentiment are
-fixed here so every report reads the same way. Bars carry their values.
+fixed here so every report reads the same way. Bars carry their values; count axes
+have whole-number ticks; long titles and category labels are wrapped, never clipped.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import textwrap
+import weakref
+from dataclasses import dataclass
 
 import matplotlib
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS, LEVELS
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 from mentortrack.reports.escape import LITERAL_TEXT, html_text
+from mentortrack.reports import takeaway
 from mentortrack.reports.tables import HIGHER_IS_BETTER, side_by_side
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
+VALUE_SIZE = 10
+"""Font size (points) of the values on bars and points: about 12 px on a laptop screen."""
+TITLE_CHARS_PER_INCH = 8.5
+"""A title longer than this many characters per inch of figure width is wrapped onto more lines."""
+
+
+@dataclass(frozen=True)
+class About:
+    """What a chart says: ``alt`` (the finding with its n) and ``data`` (the table it was drawn from)."""
+
+    alt: str
+    data: pd.DataFrame | None
+
+
+_ABOUT: weakref.WeakKeyDictionary[Figure, About] = weakref.WeakKeyDictionary()
+
+
+def describe(fig: Figure, alt: str, data: pd.DataFrame | None = None) -> Figure:
+    """Record the finding ``alt`` and the ``data`` behind ``fig``; returns ``fig``."""
+    _ABOUT[fig] = About(alt, data)
+    return fig
+
+
+def about(fig: Figure) -> About:
+    """The alt text and data of a chart (its title(s) and no data when it recorded none)."""
+    found = _ABOUT.get(fig)
+    return found if found is not None else About(_titles(fig), None)
+
+
+def _titles(fig: Figure) -> str:
+    return " / ".join(ax.get_title().replace("\n", " ") for ax in fig.axes if ax.get_title()) or "chart"
+
+
+def _wrap_titles(fig: Figure) -> None:
+    """Wrap axes titles wider than the figure so constrained layout keeps them whole."""
+    limit = max(20, int(fig.get_size_inches()[0] * TITLE_CHARS_PER_INCH))
+    for ax in fig.axes:
+        title = ax.get_title()
+        if len(title) > limit and "\n" not in title:
+            ax.set_title(textwrap.fill(title, limit))
+
+
+def _wrapped(labels: list[str], width: int = 14) -> list[str]:
+    """Category labels wrapped at ``width`` characters so neighbours do not overlap."""
+    return [textwrap.fill(str(label), width) for label in labels]
+
+
+def _share(n: float, total: float) -> str:
+    return f"{n / total:.0%}" if total else "–"
 
 
 def use_theme() -> None:
@@ -39,14 +98,20 @@ def use_theme() -> None:
 
 def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
     """A figure as an ``<img>`` with an embedded PNG (``dpi`` 160: 1.6 pixels per displayed pixel, for
-    sharp text) and its title(s) as alt text."""
+    sharp text) whose alt text states the finding (:func:`describe`); in a report run, with a
+    "data (CSV)" link to the data behind it (:func:`mentortrack.reports.takeaway.link`)."""
+    _wrap_titles(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
-    title = " / ".join(ax.get_title() for ax in fig.axes if ax.get_title()) or "chart"
+    said = about(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     size = fig.get_size_inches() * 100
     style = f"width:{width};max-width:100%;height:auto" if width != "auto" else f"width:{size[0]:.0f}px;max-width:100%;height:auto"
-    return f'<img class="mt-chart" alt="{html_text(title)}" style="{style}" src="data:image/png;base64,{data}">'
+    image = f'<img class="mt-chart" alt="{html_text(said.alt)}" style="{style}" src="data:image/png;base64,{data}">'
+    link = takeaway.link(said.data, _titles(fig)) if said.data is not None else ""
+    if not link:
+        return image
+    return f'<figure class="mt-figure">{image}<figcaption class="mt-datalink">{link}</figcaption></figure>'
 
 
 def show(fig: Figure) -> None:
@@ -83,10 +148,14 @@ def _no_data(ax: Axes, title: str) -> None:
 def counts_bar(counts: pd.Series, title: str, xlabel: str, colour: str = "#f9a825") -> Figure:
     """Horizontal labelled bars of a count per category (index = category)."""
     fig, ax = _figure(7, 0.45 * len(counts) + 1.2)
-    sns.barplot(x=counts.values, y=counts.index.astype(str), color=colour, ax=ax)
-    ax.bar_label(ax.containers[0])
+    sns.barplot(x=counts.values, y=_wrapped(list(counts.index.astype(str)), 30), color=colour, ax=ax)
+    ax.bar_label(ax.containers[0], fontsize=VALUE_SIZE, padding=3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0, max(float(counts.max()) * 1.15, 1) if len(counts) else 1)
     ax.set(title=title, xlabel=xlabel, ylabel="")
-    return fig
+    top = ", ".join(f"{k} {int(v):,}" for k, v in counts.sort_values(ascending=False).head(3).items())
+    return describe(fig, f"{title}: {top}; n = {int(counts.sum()):,} {xlabel.lower()}",
+                    counts.rename(xlabel).rename_axis("category").reset_index())
 
 
 def status_mix(sessions: pd.DataFrame, title: str = "Sessions by status") -> Figure:
@@ -95,9 +164,13 @@ def status_mix(sessions: pd.DataFrame, title: str = "Sessions by status") -> Fig
     counts = sessions["session_status"].astype("string").value_counts().reindex(list(STATUSES), fill_value=0)
     sns.barplot(x=counts.index, y=counts.values, hue=counts.index, palette=STATUS_COLOURS, legend=False, ax=ax)
     for container in ax.containers:
-        ax.bar_label(container)
+        ax.bar_label(container, fontsize=VALUE_SIZE)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="Status", ylabel="Sessions")
-    return fig
+    total = int(counts.sum())
+    parts = ", ".join(f"{k} {int(v):,} ({_share(v, total)})" for k, v in counts.items())
+    return describe(fig, f"{title}: {parts}; n = {total:,} sessions",
+                    pd.DataFrame({"status": counts.index, "sessions": counts.to_numpy(dtype=int)}))
 
 
 def rating_distribution(sessions: pd.DataFrame, title: str = "Ratings of completed sessions") -> Figure:
@@ -106,12 +179,16 @@ def rating_distribution(sessions: pd.DataFrame, title: str = "Ratings of complet
     ratings = sessions.loc[sessions["session_status"] == "Completed", "post_session_rating"].dropna().astype(int)
     if ratings.empty:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no rated sessions")
     counts = ratings.value_counts().reindex(range(1, 6), fill_value=0)
     sns.barplot(x=counts.index.astype(str), y=counts.values, color="#5c6bc0", ax=ax)
-    ax.bar_label(ax.containers[0])
+    ax.bar_label(ax.containers[0], fontsize=VALUE_SIZE)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="Rating (1–5)", ylabel="Sessions")
-    return fig
+    mode = int(counts.idxmax())
+    return describe(fig, f"{title}: average {ratings.mean():.2f}, most often {mode} ({int(counts[mode]):,} sessions); "
+                         f"n = {len(ratings):,} rated sessions",
+                    pd.DataFrame({"rating": counts.index, "sessions": counts.to_numpy(dtype=int)}))
 
 
 def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs scheduled minutes (completed)") -> Figure:
@@ -120,25 +197,42 @@ def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs schedule
     done = sessions[sessions["session_status"] == "Completed"].dropna(subset=["actual_duration_mins", "scheduled_duration_mins"])
     if done.empty:
         _no_data(ax, title)
-        return fig
-    data = pd.DataFrame({"scheduled": done["scheduled_duration_mins"].astype(int).astype(str) + " min booked",
+        return describe(fig, f"{title}: no completed sessions with both lengths")
+    booked = done["scheduled_duration_mins"].astype(int)
+    data = pd.DataFrame({"scheduled": booked.astype(str) + " min booked",
                          "actual": done["actual_duration_mins"].astype(float)})
-    sns.boxplot(data=data, x="scheduled", y="actual", color="#90caf9", ax=ax)
+    order = [f"{m} min booked" for m in sorted(booked.unique())]
+    sns.boxplot(data=data, x="scheduled", y="actual", order=order, color="#90caf9", ax=ax)
     ax.set(title=title, xlabel="Booked length", ylabel="Actual minutes")
-    return fig
+    summary = data.groupby("scheduled")["actual"].agg(sessions="size", median="median", mean="mean").reset_index()
+    parts = "; ".join(f"{r.scheduled}: median {r.median:.0f} (n = {r.sessions})" for r in summary.itertuples())
+    return describe(fig, f"{title}: {parts}", summary.rename(columns={"scheduled": "booked", "median": "median_actual_mins",
+                                                                      "mean": "mean_actual_mins"}))
 
 
 def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: list[str] | None = None) -> Figure:
-    """Mean rating (with 95 % CI) of completed sessions per category, e.g. mentor prep."""
+    """Mean rating (with 95 % CI) of completed sessions per category, e.g. mentor prep; long labels wrapped,
+    each with its n."""
     fig, ax = _figure()
     done = sessions[(sessions["session_status"] == "Completed") & sessions["post_session_rating"].notna()]
     if done.empty:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no rated sessions")
     data = pd.DataFrame({column: done[column].astype("string"), "rating": done["post_session_rating"].astype(float)})
-    sns.barplot(data=data, x=column, y="rating", order=order, color="#7986cb", errorbar=("ci", 95), ax=ax)
+    summary = data.groupby(column)["rating"].agg(sessions="size", avg_rating="mean")
+    shown = [c for c in (order or list(summary.index)) if c in summary.index]
+    summary = summary.reindex(shown)
+    names = {c: f"{textwrap.fill(str(c), 14)}\n(n={int(summary.loc[c, 'sessions'])})" for c in shown}
+    data = data[data[column].isin(shown)].assign(**{column: lambda d: d[column].map(names)})
+    sns.barplot(data=data, x=column, y="rating", order=[names[c] for c in shown], color="#7986cb",
+                errorbar=("ci", 95), ax=ax)
     ax.set(title=title, xlabel=column.replace("_", " ").capitalize(), ylabel="Average rating", ylim=(0, 5))
-    return fig
+    if len(shown) > 5:
+        ax.tick_params(axis="x", labelsize=8)
+    best, worst = summary["avg_rating"].idxmax(), summary["avg_rating"].idxmin()
+    alt = (f"{title}: highest {best} {summary.loc[best, 'avg_rating']:.2f} (n = {int(summary.loc[best, 'sessions'])}), "
+           f"lowest {worst} {summary.loc[worst, 'avg_rating']:.2f} (n = {int(summary.loc[worst, 'sessions'])})")
+    return describe(fig, alt, summary.rename_axis(column).reset_index())
 
 
 def prep_vs_rating(sessions: pd.DataFrame) -> Figure:
@@ -162,11 +256,19 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
     fig, ax = _figure(6.5, 5)
     if len(done) < 3:
         _no_data(ax, title)
-        return fig
-    sns.heatmap(numeric.corr(), annot=True, fmt=".2f", cmap="RdBu_r", vmin=-1, vmax=1, square=True, ax=ax,
-                cbar_kws={"shrink": 0.7})
+        return describe(fig, f"{title}: fewer than 3 completed sessions")
+    matrix = numeric.corr()
+    sns.heatmap(matrix, annot=True, fmt=".2f", cmap="RdBu_r", vmin=-1, vmax=1, square=True, ax=ax,
+                cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 9})
     ax.set_title(title)
-    return fig
+    pairs = matrix.where(~pd.DataFrame(
+        [[i >= j for j in range(len(matrix))] for i in range(len(matrix))], index=matrix.index, columns=matrix.columns))
+    stacked = pairs.stack().dropna()
+    alt = f"{title}: n = {len(done):,} completed sessions"
+    if len(stacked):
+        (a, b), value = stacked.abs().idxmax(), stacked[stacked.abs().idxmax()]
+        alt += f"; strongest: {a} and {b}, {value:.2f}"
+    return describe(fig, alt, matrix.rename_axis("measure").reset_index())
 
 
 def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: str = "Feedback sentiment") -> Figure:
@@ -176,14 +278,20 @@ def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: st
     order = [label for label in SENTIMENT_COLOURS if label in counts.index]
     if not order:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no sessions")
     counts = counts.reindex(order)
     sns.barplot(x=counts.values, y=counts.index, hue=counts.index, palette=SENTIMENT_COLOURS, legend=False, ax=ax)
     for container in ax.containers:
-        ax.bar_label(container, labels=[f"{v:,.0f} ({v / counts.sum():.0%})" for v in container.datavalues], padding=3)
+        ax.bar_label(container, labels=[f"{v:,.0f} ({v / counts.sum():.0%})" for v in container.datavalues], padding=3,
+                     fontsize=VALUE_SIZE)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="Sessions", ylabel="")
-    ax.set_xlim(0, counts.max() * 1.3)
-    return fig
+    ax.set_xlim(0, counts.max() * 1.35)
+    total = int(counts.sum())
+    parts = ", ".join(f"{k} {int(v):,} ({_share(v, total)})" for k, v in counts.items())
+    return describe(fig, f"{title}: {parts}; n = {total:,} sessions",
+                    pd.DataFrame({"sentiment": counts.index, "sessions": counts.to_numpy(dtype=int),
+                                  "share": counts.to_numpy(dtype=float) / total}))
 
 
 def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) vs suite label") -> Figure:
@@ -192,34 +300,45 @@ def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) 
     fig, ax = _figure(5.5, 3.6)
     if with_text.empty:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no feedback")
     table = pd.crosstab(with_text["sentiment_published"].astype("string"), with_text["sentiment"].astype("string"))
-    sns.heatmap(table, annot=True, fmt="d", cmap="Greys", cbar=False, ax=ax)
+    sns.heatmap(table, annot=True, fmt="d", cmap="Greys", cbar=False, ax=ax, annot_kws={"fontsize": VALUE_SIZE})
     ax.set(title=title, xlabel="Suite label", ylabel="TextBlob ±0.1")
-    return fig
+    same = int(sum(table.loc[k, k] for k in table.index if k in table.columns))
+    return describe(fig, f"{title}: the two agree on {same:,} of n = {len(with_text):,} sessions with feedback "
+                         f"({_share(same, len(with_text))})", table.rename_axis("published").reset_index())
 
 
-def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = "Average rating by month") -> Figure:
-    """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM)."""
-    fig, ax = _figure(8, 3.4)
+def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = "Average rating by month",
+                 size: tuple[float, float] = (8, 3.4)) -> Figure:
+    """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``size`` in inches."""
+    fig, ax = _figure(*size)
     done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
     if until:
         done = done[done["month"] <= until]
     if done.empty:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no rated sessions")
     grouped = done.groupby("month")["post_session_rating"]
     monthly, n = grouped.mean().astype(float), grouped.size()
     sns.lineplot(x=monthly.index, y=monthly.values, marker="o", color="#3949ab", ax=ax)
     for month, value in monthly.items():
         ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points", xytext=(0, 7), ha="center",
-                    fontsize=7, color="#555")
+                    fontsize=8 if len(monthly) > 12 else 9, color="#444")
     if until in monthly.index:
         ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=until)
-        ax.legend(loc="lower left")
-    ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.3))
+        ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+    ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.4))
     ax.tick_params(axis="x", rotation=60, labelsize=8)
-    return fig
+    last = until if until in monthly.index else monthly.index[-1]
+    name = pd.Period(last, freq="M").strftime("%B %Y")
+    alt = f"Average rating {monthly[last]:.2f} in {name}, n = {int(n[last]):,} rated sessions"
+    before = [m for m in monthly.index if m < last]
+    if before:
+        prev = before[-1]
+        alt += f" ({pd.Period(prev, freq='M').strftime('%B %Y')}: {monthly[prev]:.2f}, n = {int(n[prev]):,})"
+    data = pd.DataFrame({"month": monthly.index, "avg_rating": monthly.to_numpy(), "rated_sessions": n.to_numpy()})
+    return describe(fig, alt, data)
 
 
 def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
@@ -229,18 +348,25 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
     eligible = table[table["eligible"]].dropna(subset=["avg_rating", "follow_up_rate"])
     if eligible.empty:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no mentor with enough sessions")
     is_bottom = eligible.index.isin(bottom.index)
     group = pd.Series(is_bottom, index=eligible.index).map({True: f"bottom {len(bottom)}", False: "others"})
-    sns.scatterplot(x=eligible["follow_up_rate"], y=eligible["avg_rating"], hue=group, s=70,
-                    palette={f"bottom {len(bottom)}": LEVEL_COLOURS["red"], "others": "#90a4ae"}, ax=ax)
-    for name, r in eligible[is_bottom].iterrows():
-        ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points", xytext=(5, 4),
-                    fontsize=8)
+    sns.scatterplot(x=eligible["follow_up_rate"], y=eligible["avg_rating"], hue=group, style=group, s=70,
+                    palette={f"bottom {len(bottom)}": LEVEL_COLOURS["red"], "others": "#78909c"},
+                    markers={f"bottom {len(bottom)}": "X", "others": "o"}, ax=ax)
+    named = eligible[is_bottom].sort_values(["avg_rating", "follow_up_rate"])
+    for i, (name, r) in enumerate(named.iterrows()):  # alternate above/below so neighbours' names do not overlap
+        ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points",
+                    xytext=(6, 5) if i % 2 else (6, -12), fontsize=9)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(title=title, xlabel="Follow-up rate (completed sessions)", ylabel="Average rating")
-    ax.legend(title="", loc="lower right")
-    return fig
+    ax.legend(title="", loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+    names = ", ".join(f"{m} ({eligible.loc[m, 'avg_rating']:.2f}, {eligible.loc[m, 'follow_up_rate']:.0%})"
+                      for m in eligible.index[is_bottom])
+    data = eligible[["sessions", "avg_rating", "follow_up_rate"]].assign(bottom=is_bottom).rename_axis(
+        "mentor_name").reset_index() if "sessions" in eligible else eligible[["avg_rating", "follow_up_rate"]].assign(
+        bottom=is_bottom).rename_axis("mentor_name").reset_index()
+    return describe(fig, f"{title}: n = {len(eligible)} mentors; bottom: {names or 'none'}", data)
 
 
 def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "Warnings per mentor") -> Figure:
@@ -251,41 +377,58 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
     fig, ax = _figure(8, max(2.5, 0.3 * len(counts) + 1))
     if counts[["amber", "red"]].to_numpy().sum() == 0:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no amber or red sessions")
     red = ax.barh(counts.index, counts["red"], color=LEVEL_COLOURS["red"], label="red")
-    amber = ax.barh(counts.index, counts["amber"], left=counts["red"], color=LEVEL_COLOURS["amber"], label="amber")
+    amber = ax.barh(counts.index, counts["amber"], left=counts["red"], color=LEVEL_COLOURS["amber"], label="amber",
+                    hatch="//", edgecolor="white")
     ax.bar_label(red, labels=[str(v) if v else "" for v in counts["red"]], label_type="center", color="white",
-                 fontsize=8)
-    ax.bar_label(amber, labels=[str(v) if v else "" for v in counts["amber"]], label_type="center", fontsize=8)
+                 fontsize=VALUE_SIZE, fontweight="bold")
+    ax.bar_label(amber, labels=[str(v) if v else "" for v in counts["amber"]], label_type="center",
+                 fontsize=VALUE_SIZE, fontweight="bold")
     ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="Sessions", ylabel="")
-    ax.legend(loc="lower right")
-    return fig
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+    worst = counts.index[0]
+    alt = (f"{title}: most red sessions {worst} ({int(counts.loc[worst, 'red'])} red, "
+           f"{int(counts.loc[worst, 'amber'])} amber); n = {len(enriched):,} sessions, "
+           f"{int(counts['red'].sum()):,} red and {int(counts['amber'].sum()):,} amber among the {len(counts)} shown")
+    return describe(fig, alt, counts.rename_axis("mentor_name").reset_index())
 
 
-def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor health by month") -> Figure:
-    """One line per mentor (rows of :func:`mentortrack.analytics.health.health_trend`), with the at-risk line."""
-    fig, ax = _figure(8, 3.6)
+def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor health by month",
+                 size: tuple[float, float] = (8, 3.6)) -> Figure:
+    """One line per mentor (rows of :func:`mentortrack.analytics.health.health_trend`), with the at-risk line;
+    ``size`` in inches."""
+    fig, ax = _figure(*size)
     shown = trend.dropna(how="all")
     if shown.empty:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no scores")
     for name, row in shown.iterrows():
         ax.plot(list(row.index), row.to_numpy(dtype=float), marker="o", label=str(name))
     ax.axhline(threshold, color=LEVEL_COLOURS["red"], linestyle="--", linewidth=1)
     ax.annotate(f"at risk below {threshold:g}", (0, threshold), textcoords="offset points", xytext=(2, -12),
-                fontsize=8, color=LEVEL_COLOURS["red"])
+                fontsize=9, color=LEVEL_COLOURS["red"])
     ax.set(title=title, xlabel="Month", ylabel="Health score (0–100)", ylim=(0, 100))
-    ax.legend(loc="center left", bbox_to_anchor=(1, 0.5), fontsize=8, frameon=False)
-    return fig
+    ax.tick_params(axis="x", rotation=45 if len(shown.columns) > 6 else 0, labelsize=9)
+    if len(shown) > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=9, frameon=False)
+    last = shown.columns[-1]
+    latest = shown[last].dropna()
+    below = latest[latest < threshold]
+    alt = (f"{title}: {len(latest)} mentor(s) scored in {last}, {len(below)} below {threshold:g}"
+           + (f" (lowest {latest.idxmin()} {latest.min():.0f})" if len(latest) else ""))
+    return describe(fig, alt, shown.rename_axis("mentor_name").reset_index())
 
 
 def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top: int = 12) -> Figure:
     """Each group's value of ``kpi`` with its 95 % interval, and the program's value as a dashed line.
 
     ``table`` is :func:`mentortrack.analytics.comparisons.compare` output (its first column names the
-    groups); groups whose interval lies wholly above or below the program are coloured. Only groups
-    with ``min_n`` or more sessions in the KPI's denominator are drawn, the ``top`` largest of them.
+    groups); groups whose interval lies wholly above or below the program are coloured and marked
+    (▲ above, ▼ below) so colour is not the only carrier. Only groups with ``min_n`` or more sessions in
+    the KPI's denominator are drawn, the ``top`` largest of them.
     """
     eligible = table[(table["kpi"] == kpi) & (table["n"] >= min_n)]
     rows = eligible.nlargest(top, "n").sort_values("value")
@@ -294,14 +437,15 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
     fig, ax = _figure(7, max(2.5, 0.35 * len(rows) + 1.2))
     if rows.empty:
         _no_data(ax, title)
-        return fig
-    names = rows.iloc[:, 0].astype(str).to_numpy()
+        return describe(fig, f"{title}: no group with n ≥ {min_n}")
     good, bad = ("below", "above") if HIGHER_IS_BETTER.get(kpi) is False else ("above", "below")
     colours = rows["verdict"].map({good: LEVEL_COLOURS["green"], bad: LEVEL_COLOURS["red"]}).fillna("#78909c")
+    marks = rows["verdict"].map({"above": " ▲", "below": " ▼"}).fillna("")
+    names = [f"{name}{mark}" for name, mark in zip(rows.iloc[:, 0].astype(str), marks)]
     for y, (_, r) in enumerate(rows.iterrows()):
         ax.plot([r["low"], r["high"]], [y, y], color=colours.iloc[y], linewidth=2)
         ax.scatter([r["value"]], [y], color=colours.iloc[y], zorder=3)
-        ax.annotate(f"n={r['n']}", (r["high"], y), textcoords="offset points", xytext=(4, -3), fontsize=7, color="#555")
+        ax.annotate(f"n={r['n']}", (r["high"], y), textcoords="offset points", xytext=(4, -3), fontsize=9, color="#444")
     program = float(rows["overall"].iloc[0])
     is_rate = kpi != "avg_rating"
     ax.axvline(program, color="#37474f", linestyle="--", linewidth=1,
@@ -309,9 +453,14 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
     ax.set_yticks(range(len(rows)), names)
     if is_rate:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=9, frameon=False)
     ax.set(title=title, xlabel=f"{KPI_LABELS.get(kpi, kpi)}, 95 % interval", ylabel="")
-    return fig
+    shown = (lambda v: f"{v:.1%}") if is_rate else (lambda v: f"{v:.2f}")
+    differ = [f"{r.iloc[0]} {r['verdict']} ({shown(r['value'])}, n = {r['n']})" for _, r in rows.iterrows()
+              if r["verdict"] in ("above", "below")]
+    alt = (f"{title}: program {shown(program)}; {len(rows)} groups; "
+           + ("; ".join(differ) if differ else "none differs from the program at 95 %"))
+    return describe(fig, alt, rows.reset_index(drop=True))
 
 
 def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
@@ -320,16 +469,19 @@ def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
     values = table[kpi].astype(float).dropna().sort_values()
     if values.empty:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no values")
     sns.barplot(x=values.values, y=values.index.astype(str), color="#5c6bc0", ax=ax)
     is_rate = kpi.endswith(("_rate", "_coverage"))
-    ax.bar_label(ax.containers[0], labels=[f"{v:.1%}" if is_rate else f"{v:.2f}" for v in values.values], padding=3,
-                 fontsize=8)
+    shown = (lambda v: f"{v:.1%}") if is_rate else (lambda v: f"{v:.2f}")
+    ax.bar_label(ax.containers[0], labels=[shown(v) for v in values.values], padding=3, fontsize=VALUE_SIZE)
     if is_rate:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlim(0, max(values.max() * 1.2, 0.05 if is_rate else 1))
+    ax.set_xlim(0, max(values.max() * 1.25, 0.05 if is_rate else 1))
     ax.set(title=title, xlabel=KPI_LABELS.get(kpi, kpi.replace("_", " ")), ylabel="")
-    return fig
+    alt = (f"{title}: highest {values.index[-1]} {shown(values.iloc[-1])}, lowest {values.index[0]} "
+           f"{shown(values.iloc[0])}; {len(values)} groups")
+    data = table.rename_axis(table.index.name or "group").reset_index()
+    return describe(fig, alt, data)
 
 
 def talk_share(speakers: pd.DataFrame, title: str = "Talk time per transcript") -> Figure:
@@ -341,7 +493,7 @@ def talk_share(speakers: pd.DataFrame, title: str = "Talk time per transcript") 
     fig, ax = _figure(8, 0.5 * len(table) + 1.5)
     if table.empty:
         _no_data(ax, title)
-        return fig
+        return describe(fig, f"{title}: no transcripts")
     left = pd.Series(0.0, index=table.index)
     colours = {"mentor": "#5c6bc0", "learner": "#26a69a", "other": "#bdbdbd"}
     for role in [r for r in colours if r in table]:
@@ -349,5 +501,8 @@ def talk_share(speakers: pd.DataFrame, title: str = "Talk time per transcript") 
         left += table[role]
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(title=title, xlabel="Share of talk time", ylabel="")
-    ax.legend(loc="lower right")
-    return fig
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+    mentor = table["mentor"].mean() if "mentor" in table else float("nan")
+    alt = f"{title}: n = {len(table)} transcripts" + (f", mentors talk {mentor:.0%} of the time on average"
+                                                       if pd.notna(mentor) else "")
+    return describe(fig, alt, table.rename_axis("transcript").reset_index())

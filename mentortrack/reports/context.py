@@ -144,7 +144,8 @@ class ReportContext:
 
 def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, data_label: str,
                 show_pii: bool = False) -> ReportContext:
-    """Read the enriched table and scope it to ``month``.
+    """Read the enriched table and scope it to ``month``; the data of the charts and tables the notebook
+    shows is written to ``<output_dir>/data/`` (:mod:`mentortrack.reports.takeaway`).
 
     Raises:
         ValueError: the month has no sessions (the message gives the months that do).
@@ -157,8 +158,10 @@ def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, d
         raise ValueError(f"no sessions in {month}; the data covers {history['month'].min()} to {history['month'].max()}")
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
+    from mentortrack.reports import takeaway
     from mentortrack.reports.shared_tables import has_tables, read_tables
 
+    takeaway.use_folder(out / "data", "data/")
     same_run = Path(enriched_path).resolve().parent == out.resolve() and has_tables(out)
     return ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=out,
                          shared=read_tables(out) if same_run else None)

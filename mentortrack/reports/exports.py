@@ -3,24 +3,44 @@
 Both are safe to forward: learner PII is masked unless asked for, and every text
 cell that a spreadsheet would run as a formula (``= + - @``) is neutralised.
 
-Power BI shape: ``fact_sessions.csv`` (one row per session, ISO dates, a
-``mentor_key`` foreign key), ``dim_mentor.csv`` (one row per mentor with its
-warning summary and health score) and ``fact_mentor_health.csv`` (one row per
-mentor and month: score, at-risk flag, components). The workbook has a Sessions
-sheet with the level as cell fill, a Mentors sheet, a Mentor health sheet (score
-fills by band) and a KPIs sheet; headers are frozen, filters on.
+**Mentor key.** ``mentor_key`` is ``m`` + the first 12 hex digits of the SHA-256 of the
+mentor's normalised name (Unicode NFC, case-folded, runs of whitespace collapsed to one
+space, trimmed): :func:`mentor_key`. It depends on the name only, so a new mentor leaves
+every other key alone and the files of different months append and join.
+
+**Power BI** (:func:`powerbi_tables`): ``fact_sessions.csv`` (one row per session, ISO
+dates), ``fact_mentor_health.csv`` (one row per mentor and month: score, at-risk flag,
+explanation, components), both keyed by ``mentor_key`` and ``month`` and covering the
+same months; ``dim_mentor.csv`` (one row per ``mentor_key``) and ``dim_month.csv`` (one
+row per ``month``) are the dimensions both facts relate to.
+
+**Workbook** (:func:`workbook_sheets`): Sessions (level as cell fill), Mentors, Mentor
+health (scores of every month up to the report month, then the report month's at-risk
+flag, explanation and components), KPIs. Cells are typed and formatted by the writer:
+percentages, two-decimal ratings, whole counts, real dates, Yes/No; human headers,
+frozen header row, filters, widths.
+
+Adding a table is one entry: a ``(name, frame)`` pair in :func:`workbook_sheets` or a
+``file name: frame`` entry in :func:`powerbi_tables`; the writers format any frame by
+:func:`mentortrack.reports.tables.column_kind`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import math
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
-from mentortrack.analytics.early_warnings import LEVEL_COLOURS
-from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.analytics.health import COMPONENTS, LABELS, health_trend
+from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
 from mentortrack.reports.privacy import mask_pii, neutralize_formulas
-from mentortrack.reports.tables import LEVEL_FILLS
+from mentortrack.reports.tables import LEVEL_FILLS, LEVEL_TEXT, column_kind, label
+
+log = logging.getLogger(__name__)
 
 FACT_COLUMNS = ["session_id", "session_date", "session_time", "month", "program", "batch", "learner_id",
                 "learner_name", "learner_email", "age_cohort", "mentor_key", "mentor_name", "session_type",
@@ -28,97 +48,282 @@ FACT_COLUMNS = ["session_id", "session_date", "session_time", "month", "program"
                 "learner_attended", "post_session_rating", "action_items_documented", "follow_up_scheduled",
                 "issue_flag", "learner_feedback", "textblob_polarity", "sentiment_published", "sentiment",
                 "keywords", "level", "reasons", "summary"]
+KEY_DIGITS = 12
+"""Hex digits of the SHA-256 kept in a mentor key (48 bits: a collision among 10,000 mentors has odds ~2e-7)."""
+
+EXCEL_FORMATS = {"percent": "0.0%", "rating": "0.00", "count": "#,##0", "decimal": "#,##0.00", "date": "yyyy-mm-dd",
+                 "score": "0", "minutes": "0.0", "change_pp": '+0.0" pp";-0.0" pp";0.0" pp"',
+                 "change_count": "+#,##0;-#,##0;0", "change_rating": "+0.00;-0.00;0.00",
+                 "change_minutes": "+0.0;-0.0;0.0"}
+"""Excel number format of each cell kind (kinds of :func:`mentortrack.reports.tables.column_kind` and a few more)."""
 
 
-def mentor_keys(*names: pd.Series | pd.Index) -> dict[str, int]:
-    """Integer key per mentor name over all given names (alphabetical order, starting at 1)."""
-    every = sorted({str(n) for series in names for n in series if pd.notna(n)})
-    return {name: i for i, name in enumerate(every, start=1)}
+class ExportError(ValueError):
+    """An export cannot be written as asked (e.g. two mentor names share a key)."""
 
 
-def fact_table(enriched: pd.DataFrame, keys: dict[str, int], show_pii: bool | None = None) -> pd.DataFrame:
-    """The tidy session fact table with ``mentor_key`` (masked and formula-safe)."""
-    frame = enriched.assign(mentor_key=enriched["mentor_name"].map(keys).astype("Int64"),
-                            session_date=enriched["session_date"].dt.strftime("%Y-%m-%d"))
+def normalise_name(name: object) -> str:
+    """A name as it is keyed: Unicode NFC, case-folded, whitespace runs collapsed, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", unicodedata.normalize("NFC", str(name)).casefold()).split())
+
+
+def mentor_key(name: object) -> str:
+    """The stable key of a mentor: ``m`` + the first :data:`KEY_DIGITS` hex digits of SHA-256(normalised name)."""
+    return "m" + hashlib.sha256(normalise_name(name).encode("utf-8")).hexdigest()[:KEY_DIGITS]
+
+
+def mentor_keys(*names: pd.Series | pd.Index) -> dict[str, str]:
+    """:func:`mentor_key` of every distinct name given (``"Anita  Rao"`` and ``"anita rao"`` share one).
+
+    Raises:
+        ExportError: two different normalised names have the same key.
+    """
+    keys = {str(n): mentor_key(n) for series in names for n in series if pd.notna(n)}
+    owners: dict[str, str] = {}
+    for name, key in keys.items():
+        if owners.setdefault(key, normalise_name(name)) != normalise_name(name):
+            raise ExportError(f"mentors {owners[key]!r} and {normalise_name(name)!r} share the key {key}; "
+                              f"raise KEY_DIGITS in mentortrack/reports/exports.py")
+    return keys
+
+
+def fact_table(enriched: pd.DataFrame, keys: dict[str, str], show_pii: bool | None = None,
+               iso_dates: bool = True) -> pd.DataFrame:
+    """The tidy session fact table with ``mentor_key`` (masked and formula-safe); dates as ISO text for CSV
+    or, with ``iso_dates=False``, as datetimes (real Excel dates)."""
+    frame = enriched.assign(mentor_key=enriched["mentor_name"].astype("string").map(keys))
+    if iso_dates:
+        frame = frame.assign(session_date=frame["session_date"].dt.strftime("%Y-%m-%d"))
     frame = frame[[c for c in FACT_COLUMNS if c in frame]]
     return neutralize_formulas(mask_pii(frame, show_pii))
 
 
-def mentor_dimension(mentors: pd.DataFrame, keys: dict[str, int]) -> pd.DataFrame:
-    """One row per mentor: key, name, and the :func:`mentortrack.analytics.early_warnings.mentor_table` columns."""
+def mentor_dimension(mentors: pd.DataFrame, keys: dict[str, str]) -> pd.DataFrame:
+    """One row per mentor key: key, name, and the :func:`mentortrack.analytics.early_warnings.mentor_table`
+    columns. Names that differ only in case or spacing share a key; the first spelling is kept."""
     dim = mentors.rename_axis("mentor_name").reset_index()
-    dim.insert(0, "mentor_key", dim["mentor_name"].map(keys).astype("Int64"))
-    return neutralize_formulas(dim.sort_values("mentor_key"))
+    if "health_at_risk" in dim and "health_score" in dim:  # no score: not "not at risk" but unknown
+        dim["health_at_risk"] = dim["health_at_risk"].astype(object).where(dim["health_score"].notna())
+    dim.insert(0, "mentor_key", dim["mentor_name"].astype("string").map(keys))
+    twins = dim["mentor_key"].duplicated()
+    if twins.any():
+        log.warning("mentor names differing only in case or spacing share a key; kept the first of: %s",
+                    ", ".join(dim.loc[dim["mentor_key"].isin(dim.loc[twins, "mentor_key"]), "mentor_name"]))
+    return neutralize_formulas(dim[~twins].sort_values("mentor_name").reset_index(drop=True))
 
 
-def health_fact(health: pd.DataFrame, keys: dict[str, int]) -> pd.DataFrame:
-    """One row per mentor and month with ``mentor_key``, score, at-risk flag, explanation and raw components."""
-    table = health.assign(mentor_key=health["mentor_name"].map(keys).astype("Int64"))
-    return neutralize_formulas(table[["mentor_key", *[c for c in health.columns]]])
+def month_dimension(enriched: pd.DataFrame) -> pd.DataFrame:
+    """One row per month of the sessions: ``month`` (YYYY-MM), its first day (ISO) and its session count."""
+    counts = enriched["month"].astype("string").value_counts().sort_index()
+    return pd.DataFrame({"month": counts.index.astype(str),
+                         "month_start": [f"{m}-01" for m in counts.index],
+                         "sessions": counts.to_numpy(dtype=int)})
+
+
+def health_fact(health: pd.DataFrame, keys: dict[str, str], months: list[str] | None = None) -> pd.DataFrame:
+    """One row per mentor and month (only ``months`` when given) with ``mentor_key``, sessions, score,
+    at-risk flag, explanation and the raw components with their n."""
+    columns = ["mentor_name", "month", "sessions", "score", "at_risk", "explanation",
+               *[f"{c}_raw" for c in COMPONENTS], *[f"{c}_n" for c in COMPONENTS]]
+    table = health if months is None else health[health["month"].isin(months)]
+    table = table.assign(mentor_key=table["mentor_name"].astype("string").map(keys))
+    return neutralize_formulas(table[["mentor_key", *[c for c in columns if c in table]]].reset_index(drop=True))
+
+
+def powerbi_tables(enriched: pd.DataFrame, mentors: pd.DataFrame, show_pii: bool | None = None,
+                   health: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The Power BI files by name (see the module docstring); health rows only for the sessions' months."""
+    names = [enriched["mentor_name"], mentors.index] + ([health["mentor_name"]] if health is not None else [])
+    keys = mentor_keys(*names)
+    facts = fact_table(enriched, keys, show_pii)
+    missing = sorted(set(enriched["mentor_name"].dropna().astype(str)) - set(mentors.index.astype(str)))
+    dim_source = pd.concat([mentors, pd.DataFrame(index=pd.Index(missing))]) if missing else mentors
+    tables = {"fact_sessions.csv": facts, "dim_mentor.csv": mentor_dimension(dim_source, keys),
+              "dim_month.csv": month_dimension(enriched)}
+    if health is not None:
+        months = sorted(enriched["month"].dropna().astype(str).unique())
+        tables["fact_mentor_health.csv"] = health_fact(health, keys, months)
+    return tables
 
 
 def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | Path,
                   show_pii: bool | None = None, health: pd.DataFrame | None = None) -> list[Path]:
-    """Write ``fact_sessions.csv``, ``dim_mentor.csv`` and, with ``health``, ``fact_mentor_health.csv``
-    (UTF-8 with BOM so Excel reads accents)."""
+    """Write :func:`powerbi_tables` into ``folder`` (UTF-8 with BOM so Excel reads accents)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    names = [enriched["mentor_name"], mentors.index] + ([health["mentor_name"]] if health is not None else [])
-    keys = mentor_keys(*names)
-    fact, dim = folder / "fact_sessions.csv", folder / "dim_mentor.csv"
-    fact_table(enriched, keys, show_pii).to_csv(fact, index=False, encoding="utf-8-sig")
-    mentor_dimension(mentors, keys).to_csv(dim, index=False, encoding="utf-8-sig")
-    if health is None:
-        return [fact, dim]
-    scores = folder / "fact_mentor_health.csv"
-    health_fact(health, keys).to_csv(scores, index=False, encoding="utf-8-sig")
-    return [fact, dim, scores]
+    written = []
+    for name, frame in powerbi_tables(enriched, mentors, show_pii, health).items():
+        frame.to_csv(folder / name, index=False, encoding="utf-8-sig")
+        written.append(folder / name)
+    return written
 
 
-def _width(series: pd.Series, header: str) -> int:
-    longest = series.astype("string").str.len().quantile(0.9) if len(series) else 0
-    return int(min(60, max(len(header) + 2, (0 if pd.isna(longest) else longest) + 2)))
+def health_sheet(health: pd.DataFrame, until: str, months: int = 6) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The Mentor health sheet and its cell kinds: one row per mentor with sessions in the ``months`` months
+    ending with ``until`` (YYYY-MM; later months are left out), the score of each of those months, then
+    ``until``'s sessions, at-risk flag, explanation and components (the rating component as the average
+    rating, the others as shares, each with its n)."""
+    trend = health_trend(health, until, months)
+    active = health.loc[health["month"].isin(trend.columns), "mentor_name"].astype(str).unique()
+    trend = trend.reindex(sorted(active))
+    month_names = {m: pd.Period(m, freq="M").strftime("Score %b %Y") for m in trend.columns}
+    sheet = trend.rename(columns=month_names)
+    current = health[health["month"] == until].set_index("mentor_name").reindex(sheet.index)
+    kinds: dict[str, str] = dict.fromkeys(month_names.values(), "score")
+    sessions = f"Sessions {pd.Period(until, freq='M').strftime('%b %Y')}"
+    sheet[sessions] = current["sessions"].astype("Int64")
+    kinds[sessions] = "count"
+    sheet["At risk"] = current["at_risk"].astype(object).where(current["score"].notna())
+    kinds["At risk"] = "yesno"
+    sheet["Weakest parts"] = current["explanation"]
+    for c in COMPONENTS:
+        value = current[f"{c}_raw"].astype(float)
+        name = "Average rating" if c == "rating" else f"{LABELS[c]} (share)"
+        sheet[name] = 1 + 4 * value if c == "rating" else value
+        kinds[name] = "rating" if c == "rating" else "percent"
+        sheet[f"{LABELS[c]}: n"] = current[f"{c}_n"].astype("Int64")
+        kinds[f"{LABELS[c]}: n"] = "count"
+    sheet = sheet.rename_axis("Mentor").reset_index()
+    sheet.columns = [str(c) for c in sheet.columns]
+    return neutralize_formulas(sheet), kinds
+
+
+def kpi_kind(kpi: str) -> str:
+    """The cell kind of a KPI's value (rates %, the rating 2 decimals, counts whole, minutes 1 decimal)."""
+    if kpi in COUNT_KPIS:
+        return "count"
+    if kpi.endswith(("_rate", "_coverage")):
+        return "percent"
+    if kpi == "avg_rating":
+        return "rating"
+    return "minutes" if "mins" in kpi else "decimal"
+
+
+def kpi_sheet(kpis: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The KPIs sheet (KPI label, this month, previous month, change) and its per-row cell kinds; a rate's
+    change is in percentage points (stored ×100, shown "+1.2 pp")."""
+    kinds = [kpi_kind(k) for k in kpis["kpi"]]
+    change = [d * 100 if k == "percent" and pd.notna(d) else d for k, d in zip(kinds, kpis["delta"])]
+    change_kinds = ["change_pp" if k == "percent" else f"change_{k}" if f"change_{k}" in EXCEL_FORMATS
+                    else "decimal" for k in kinds]
+    sheet = pd.DataFrame({"KPI": kpis["kpi"].map(KPI_LABELS).fillna(kpis["kpi"]), "Value": kpis["value"],
+                          "Previous month": kpis["previous"], "Change": change})
+    return neutralize_formulas(sheet), {"Value": kinds, "Previous month": kinds, "Change": change_kinds}
+
+
+def workbook_sheets(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame,
+                    show_pii: bool | None = None, health: pd.DataFrame | None = None,
+                    trend_months: int = 6) -> list[tuple[str, pd.DataFrame, dict[str, str | list[str]]]]:
+    """The workbook's sheets in order: (name, frame, cell kinds beyond :func:`column_kind`); the report month
+    is the latest month of ``enriched``."""
+    keys = mentor_keys(enriched["mentor_name"], mentors.index)
+    sheets: list[tuple[str, pd.DataFrame, dict[str, str | list[str]]]] = [
+        ("Sessions", fact_table(enriched, keys, show_pii, iso_dates=False), {}),
+        ("Mentors", mentor_dimension(mentors, keys), {"health_score": "score"}),
+    ]
+    if health is not None:
+        sheets.append(("Mentor health", *health_sheet(health, str(enriched["month"].max()), trend_months)))
+    sheets.append(("KPIs", *kpi_sheet(kpis)))
+    return sheets
+
+
+def _width(values: list[str], header: str) -> int:
+    """Column width in characters: the header's longest word or the 90th percentile of the cells, 8–60."""
+    lengths = pd.Series([len(v) for v in values], dtype=float)
+    longest = lengths.quantile(0.9) if len(lengths) else 0
+    words = max((len(w) for w in header.split()), default=0)
+    return int(min(60, max(8, words + 3, min(len(header), 24) + 2, longest + 2)))
+
+
+def _shown(value: object, kind: str | None) -> str:
+    """Roughly what a cell shows, for sizing its column."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if kind == "date":
+        return "2025-09-30"
+    if kind == "yesno":
+        return "Yes"
+    if kind in (None,) or isinstance(value, str):
+        return str(value)
+    return f"{float(value):,.2f}"
+
+
+def header(column: object) -> str:
+    """A column's header: :func:`mentortrack.reports.tables.label` of a code name, a human name as given."""
+    name = str(column)
+    return label(name) if name == name.lower() and " " not in name else name
+
+
+def write_sheet(book, name: str, frame: pd.DataFrame, kinds: dict[str, str | list[str]] | None = None):  # type: ignore[no-untyped-def]
+    """Write ``frame`` to a new xlsxwriter sheet: human headers, typed cells in their number formats
+    (Yes/No for booleans, real dates), frozen header row, filter, widths. Returns the sheet and its columns."""
+    sheet = book.add_worksheet(name)
+    columns = list(frame.columns)
+    heading = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#37474f",
+                              "font_color": "#ffffff", "border": 0})
+    formats = {kind: book.add_format({"num_format": code}) for kind, code in EXCEL_FORMATS.items()}
+    sheet.set_row(0, 30)
+    for j, column in enumerate(columns):
+        values = frame[column]
+        given = (kinds or {}).get(str(column)) or column_kind(str(column), values)
+        row_kinds = given if isinstance(given, list) else [given] * len(values)
+        title = header(column)
+        sheet.write_string(0, j, title, heading)
+        shown = []
+        for i, (value, kind) in enumerate(zip(values.tolist(), row_kinds)):
+            _write_cell(sheet, i + 1, j, value, kind, formats)
+            shown.append(_shown(value, kind))
+        sheet.set_column(j, j, _width(shown, title))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(frame), 1), max(len(columns) - 1, 0))
+    return sheet, columns
+
+
+def _write_cell(sheet, row: int, col: int, value: object, kind: str | None, formats: dict) -> None:  # type: ignore[no-untyped-def]
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        sheet.write_blank(row, col, None)
+    elif kind == "yesno":
+        sheet.write_string(row, col, "Yes" if value else "No")
+    elif kind == "date":
+        sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), formats["date"])
+    elif isinstance(value, str) or kind is None:
+        sheet.write_string(row, col, str(value))
+    else:
+        sheet.write_number(row, col, float(value), formats.get(kind, formats["decimal"]))
 
 
 def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame, path: str | Path,
-                show_pii: bool | None = None, health: pd.DataFrame | None = None, threshold: float = 40) -> Path:
-    """Write the workbook: Sessions (level fills), Mentors, Mentor health (with ``health``: one row per mentor,
-    one column per month, scores filled red below ``threshold``), KPIs; frozen headers, filters, widths."""
+                show_pii: bool | None = None, health: pd.DataFrame | None = None, threshold: float = 40,
+                trend_months: int = 6) -> Path:
+    """Write :func:`workbook_sheets` to ``path`` (``trend_months`` of health scores); Sessions rows filled by level, health scores filled by band
+    (red below ``threshold``, amber within 20 points above it, green above that), the level also as a word."""
+    import xlsxwriter
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    keys = mentor_keys(enriched["mentor_name"], mentors.index)
-    sessions = fact_table(enriched, keys, show_pii)
-    mentor_sheet = mentor_dimension(mentors, keys)
-    sheets = [("Sessions", sessions), ("Mentors", mentor_sheet)]
-    if health is not None:
-        trend = health.pivot(index="mentor_name", columns="month", values="score").sort_index()
-        sheets.append(("Mentor health", neutralize_formulas(trend.reset_index())))
-    kpi_sheet = neutralize_formulas(kpis.assign(label=kpis["kpi"].map(KPI_LABELS).fillna(kpis["kpi"])))
-    kpi_sheet = kpi_sheet[["label", *[c for c in kpi_sheet.columns if c != "label"]]]
-    with pd.ExcelWriter(path, engine="xlsxwriter",
-                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
-        book = writer.book
-        for name, frame in (*sheets, ("KPIs", kpi_sheet)):
-            frame.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
-            for i, column in enumerate(frame.columns):
-                sheet.set_column(i, i, _width(frame[column], str(column)))
-        sheet = writer.sheets["Sessions"]
-        if "level" in sessions and len(sessions):
-            col = sessions.columns.get_loc("level")
-            for level, fill in LEVEL_FILLS.items():
-                fmt = book.add_format({"bg_color": fill, "font_color": LEVEL_COLOURS[level], "bold": True})
-                sheet.conditional_format(1, 0, len(sessions), len(sessions.columns) - 1, {
-                    "type": "formula", "criteria": f'=${_column_letter(col)}2="{level}"', "format": fmt})
-        if health is not None and "Mentor health" in writer.sheets:
-            frame = dict(sheets)["Mentor health"]
-            bands = [("red", "<", threshold), ("amber", "<", threshold + 20), ("green", ">=", threshold + 20)]
-            for level, criteria, value in bands:
-                fmt = book.add_format({"bg_color": LEVEL_FILLS[level], "font_color": LEVEL_COLOURS[level]})
-                writer.sheets["Mentor health"].conditional_format(1, 1, max(len(frame), 1), len(frame.columns) - 1, {
-                    "type": "cell", "criteria": criteria, "value": value, "format": fmt})
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                           "strings_to_numbers": False})
+    try:
+        for name, frame, kinds in workbook_sheets(enriched, mentors, kpis, show_pii, health, trend_months):
+            sheet, columns = write_sheet(book, name, frame, kinds)
+            last_row, last_col = max(len(frame), 1), max(len(columns) - 1, 0)
+            if name == "Sessions" and "level" in columns and len(frame):
+                letter = _column_letter(columns.index("level"))
+                for level, fill in LEVEL_FILLS.items():
+                    fmt = book.add_format({"bg_color": fill, "font_color": LEVEL_TEXT[level], "bold": True})
+                    sheet.conditional_format(1, 0, last_row, last_col, {
+                        "type": "formula", "criteria": f'=${letter}2="{level}"', "format": fmt})
+            scores = [j for j, c in enumerate(columns) if kinds.get(str(c)) == "score"]
+            for j in scores:
+                cell = f"{_column_letter(j)}2"
+                bands = {"red": f"{cell}<{threshold:g}", "amber": f"AND({cell}>={threshold:g},{cell}<{threshold + 20:g})",
+                         "green": f"{cell}>={threshold + 20:g}"}
+                for level, test in bands.items():  # ISNUMBER: a blank (no score) is no band, not 0
+                    fmt = book.add_format({"bg_color": LEVEL_FILLS[level], "font_color": LEVEL_TEXT[level]})
+                    sheet.conditional_format(1, j, last_row, j, {"type": "formula", "format": fmt,
+                                                                 "criteria": f"=AND(ISNUMBER({cell}),{test})"})
+    finally:
+        book.close()
     return path
 
 

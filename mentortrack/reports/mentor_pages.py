@@ -33,10 +33,10 @@ import pandas as pd
 from mentortrack.analytics.keywords import themes
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.config import load_parameters
-from mentortrack.reports import charts
+from mentortrack.reports import charts, takeaway
 from mentortrack.reports.context import ReportContext
 from mentortrack.reports.shared_tables import SharedTables
-from mentortrack.reports.tables import format_value
+from mentortrack.reports.tables import HIGHER_IS_BETTER, format_value
 from mentortrack.safe_paths import safe_name, writing
 
 PAGES_DIR = "mentors"
@@ -44,6 +44,8 @@ CONTENTS = "pages.json"
 QUOTES = 3
 PAGE_DPI = 110
 """Chart resolution on the pages (pixels per inch; the reports use 160): half the time to draw."""
+PAGE_CHART = (5.6, 3.4)
+"""Chart size on the pages (inches): about the width of a column of the page's grid, so text stays full size."""
 
 
 def page_names(mentors: pd.Series) -> dict[str, str]:
@@ -90,7 +92,8 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings
     mine = compared[compared["mentor"].astype(str) == mentor]
     kpis = [{"label": KPI_LABELS[r.kpi], "value": format_value(r.kpi, r.value), "n": int(r.n),
              "interval": "–" if pd.isna(r.low) else f"{format_value(r.kpi, r.low)} – {format_value(r.kpi, r.high)}",
-             "program": format_value(r.kpi, r.overall), "verdict": r.verdict} for r in mine.itertuples()]
+             "program": format_value(r.kpi, r.overall), "verdict": r.verdict,
+             "tone": _tone(r.kpi, r.verdict)} for r in mine.itertuples()]
     followups = tables.followups[tables.followups["mentor_name"] == mentor]
     red = scope[scope["level"].astype("string") == "red"].sort_values("session_date", ascending=False)
     with_text = window[window["learner_feedback"].fillna("").str.strip() != ""].sort_values("session_date",
@@ -110,16 +113,27 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings
         "note": "" if standing is None else str(standing["note"]),
         "threshold": float(settings["threshold"]),
         "health_chart": charts.image_html(charts.health_trend(trend, float(settings["threshold"]),
-                                                              "Health score by month"), "100%", PAGE_DPI)
+                                                              "Health score by month", PAGE_CHART), "100%", PAGE_DPI)
         if trend.shape[1] > 1 else None,
-        "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month"), "100%",
-                                          PAGE_DPI) if rated_months > 1 else None,
+        "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month", PAGE_CHART),
+                                          "100%", PAGE_DPI) if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(window, "Positive"), "complaints": _themes(window, "Negative"),
         "praise_quotes": _quotes(with_text, "Positive"), "complaint_quotes": _quotes(with_text, "Negative"),
         "red": [_session(r) for r in red.itertuples()],
         "followups": [_session(r) for r in followups.itertuples()],
+        "kpi_link": takeaway.link(mine.drop(columns=["mentor"]), f"KPIs {mentor}"),
+        "red_link": takeaway.link(pd.DataFrame([_session(r) for r in red.itertuples()]), f"Red sessions {mentor}"),
+        "followups_link": takeaway.link(pd.DataFrame([_session(r) for r in followups.itertuples()]),
+                                        f"Open follow-ups {mentor}"),
     }
+
+
+def _tone(kpi: str, verdict: object) -> str:
+    """``good`` or ``bad`` for a verdict above/below the program, by the KPI's direction ("" otherwise)."""
+    if verdict not in ("above", "below") or HIGHER_IS_BETTER.get(kpi) is None:
+        return ""
+    return "good" if (verdict == "above") == HIGHER_IS_BETTER[kpi] else "bad"
 
 
 def _themes(window: pd.DataFrame, sentiment: str) -> list[str]:
@@ -145,6 +159,7 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -
                         month=ctx.month, data_label=ctx.data_label, output_dir=ctx.output_dir, shared=tables)
     warnings = load_parameters("warnings")
     out = folder / PAGES_DIR
+    takeaway.use_folder(out / "data", "data/")
     names = json.loads((out / CONTENTS).read_text(encoding="utf-8"))
     env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)
     template = env.get_template("mentor_page.html.j2")

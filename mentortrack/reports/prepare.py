@@ -70,7 +70,7 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     exports = folder / "exports"
     standing = tables.standing[EXPORTED_STANDING]
     write_excel(scope, standing, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, tables.health,
-                warnings["health"]["threshold"])
+                warnings["health"]["threshold"], warnings["health"]["trend_months"])
     write_powerbi(scope, standing, exports / "powerbi", show_pii, tables.health)
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)

@@ -10,7 +10,8 @@ Steps, all into a marked work folder beside ``outputs/<MONTH>/``
    (one kernel each), while the mentor pages are drawn from the same tables in this process;
 3. render each notebook to HTML with nbconvert, code hidden, images embedded
    (:mod:`mentortrack.reports.notebook_run`);
-4. write ``index.html``, the landing page with the headline (:mod:`mentortrack.reports.landing`).
+4. write ``index.html``, the landing page with the headline (:mod:`mentortrack.reports.landing`), and the
+   model card ``model.html`` (:mod:`mentortrack.reports.model_card`).
 
 Only when everything succeeded is the folder moved to ``outputs/<MONTH>/``; a failing
 notebook stops the run with its name, cell and error, and the previous output stays
@@ -49,6 +50,7 @@ from mentortrack.reports.mentor_pages import write_mentor_pages
 from mentortrack.reports.month_choice import check_month, latest_complete_month
 from mentortrack.reports.notebook_run import execute, page_title, resolve_kernel
 from mentortrack.reports.prepare import prepare
+from mentortrack.reports.model_card import write_model_card
 from mentortrack.reports.work_folder import output_root, remove_leftovers, work_folder
 
 __all__ = ["ReportError", "ReportRun", "build_report", "check_month", "latest_complete_month", "print_pdf"]
@@ -172,5 +174,6 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
                 if progress:
                     progress(futures[future], time.perf_counter() - start)
         write_index(work, ctx, prepared.tables, settings, prepared.counts)
+        write_model_card(work)
         (work / FINGERPRINT_FILE).write_text(stamp)
     return ReportRun(final, True, time.perf_counter() - start)

@@ -8,7 +8,7 @@ every table goes through :func:`mentortrack.reports.privacy.mask_pii` first unle
 
 One formatting rule for every table and tile (:func:`column_format`): rates as
 percentages with one decimal, ratings with two decimals, counts as whole numbers
-with thousands separators, dates as ``YYYY-MM-DD``, yes/no for booleans, and human
+with thousands separators, dates as ``YYYY-MM-DD``, Yes/No for booleans, and human
 column labels (:func:`label`). A table cut to its first rows says so
 ("Showing 50 of 104", :func:`first_rows`).
 """
@@ -18,17 +18,22 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from mentortrack.analytics.early_warnings import LEVEL_COLOURS
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
 from mentortrack.reports.escape import html_frame, html_text
 from mentortrack.analytics.standing import WATCH_MARGIN
+from mentortrack.reports import takeaway
 from mentortrack.reports.privacy import mask_pii
 
 LEVEL_FILLS = {"green": "#e8f5e9", "amber": "#fff8e1", "red": "#ffebee"}
 """Light cell backgrounds for the levels (text stays readable)."""
+LEVEL_TEXT = {"green": "#1b5e20", "amber": "#7a4f00", "red": "#b71c1c"}
+"""Text colours of the levels on their fills and on white: contrast 4.5:1 or more (WCAG 2.1 AA)."""
+BAND_MARKS = {"red": "▼", "amber": "◆", "green": ""}
+"""Symbol beside a health score of each band, so the band does not rest on colour alone."""
 
 HIGHER_IS_BETTER = {"completion_rate": True, "no_show_rate": False, "cancellation_rate": False,
                     "reschedule_rate": False, "avg_rating": True, "prep_done_rate": True, "follow_up_rate": True,
@@ -70,7 +75,8 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
     "no sessions in <month>" otherwise), when both months have ``min_sessions`` sessions ("too few
     sessions to compare"), and, for counts (``count``; by default the count KPIs), when the month is
     complete: ``partial`` (e.g. "data through 9 Oct 2025: partial month") replaces a count's change,
-    since part of a month has fewer sessions than a whole one.
+    since part of a month has fewer sessions than a whole one. A change also says
+    whether it is better or worse in words, not by colour alone.
     """
     sessions, before = table.attrs.get("sessions"), table.attrs.get("previous_sessions")
     previous = table.attrs.get("previous_month", "previous")
@@ -83,10 +89,12 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
     if delta is None or math.isnan(delta):
         return "no earlier period to compare", "#555"
     good = HIGHER_IS_BETTER.get(kpi)
-    colour = "#555"
-    if good is not None and not math.isnan(delta) and delta != 0:
-        colour = LEVEL_COLOURS["green"] if (delta > 0) == good else LEVEL_COLOURS["red"]
-    return f"{format_delta(kpi, delta)} vs {previous}", colour
+    colour, verdict = "#555", ""
+    if good is not None and delta != 0:
+        better = (delta > 0) == good
+        colour = LEVEL_TEXT["green"] if better else LEVEL_TEXT["red"]
+        verdict = " (better)" if better else " (worse)"
+    return f"{format_delta(kpi, delta)} vs {previous}{verdict}", colour
 
 
 def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, partial: str = "") -> str:
@@ -102,7 +110,10 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, parti
             f'background:#fafafa"><div style="font-size:12px;color:#666">{html_text(KPI_LABELS.get(kpi, kpi))}</div>'
             f'<div style="font-size:26px;font-weight:600">{format_value(kpi, value)}</div>'
             f'<div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
-    return '<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
+    data = table[[c for c in ("kpi", "label", "value", "previous", "delta") if c in table]]
+    link = takeaway.link(data[data["kpi"].isin(kpis)], "KPI tiles")
+    return ('<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
+            + (f'<p class="mt-datalink">{link}</p>' if link else ""))
 
 
 COLUMN_LABELS = {
@@ -128,6 +139,9 @@ COLUMN_LABELS = {
     "red_count": "Red sessions", "band": "Health band", "unranked_reason": "Why not ranked",
     "note": "Rank vs health", "health_sessions": "Sessions this month", "missing": "Missing",
     "missing_rate": "Share missing",
+    "macro_f1": "Macro F1", "accuracy": "Accuracy", "negative_precision": "Negative precision",
+    "negative_recall": "Negative recall", "neutral_f1": "Neutral F1", "positive_f1": "Positive F1", "set": "Text set",
+    "method": "Method",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
 
@@ -138,6 +152,8 @@ RATING_WORDS = ("rating",)
 def label(column: object) -> str:
     """Human label of a column name."""
     name = str(column)
+    if name in ("True", "False"):  # a crosstab of a flag
+        return "Yes" if name == "True" else "No"
     return COLUMN_LABELS.get(name, name.replace("_", " ").strip().capitalize())
 
 
@@ -146,22 +162,47 @@ def _is_rate(column: str) -> bool:
         ("_precision", "_recall", "_f1"))
 
 
-def column_format(column: str, values: pd.Series, percent: list[str] | None = None):  # type: ignore[no-untyped-def]
-    """The formatter of one column under the suite's rule (see the module docstring), or None for text."""
+def is_yes_no(values: pd.Series) -> bool:
+    """True for a boolean column, or an object column whose values are all True/False (missing allowed)."""
     if pd.api.types.is_bool_dtype(values):
-        return lambda v: "–" if pd.isna(v) else ("yes" if v else "no")
+        return True
+    present = values.dropna()
+    return values.dtype == object and len(present) > 0 and present.map(lambda v: isinstance(v, (bool, np.bool_))).all()
+
+
+def column_kind(column: str, values: pd.Series, percent: list[str] | None = None) -> str | None:
+    """How the suite shows a column: ``yesno``, ``date``, ``percent`` (shares 0–1), ``rating`` (two decimals),
+    ``count`` (whole numbers), ``decimal`` (two decimals), or None for text. HTML tables
+    (:func:`column_format`) and the Excel workbook (:mod:`mentortrack.reports.exports`) share it."""
+    if is_yes_no(values):
+        return "yesno"
     if pd.api.types.is_datetime64_any_dtype(values):
-        return lambda v: "–" if pd.isna(v) else v.strftime("%Y-%m-%d")
+        return "date"
     if not pd.api.types.is_numeric_dtype(values):
         return None
     if column in (percent or []) or _is_rate(column):
-        return lambda v: "–" if pd.isna(v) else f"{v:.1%}"
+        return "percent"
     if any(word in column for word in RATING_WORDS) and column not in COUNT_KPIS:
-        return lambda v: "–" if pd.isna(v) else f"{v:.2f}"
+        return "rating"
     numbers = values.dropna().astype(float)
     if pd.api.types.is_integer_dtype(values) or column in COUNT_KPIS or (len(numbers) and (numbers % 1 == 0).all()):
-        return lambda v: "–" if pd.isna(v) else f"{v:,.0f}"
-    return lambda v: "–" if pd.isna(v) else f"{v:,.2f}"
+        return "count"
+    return "decimal"
+
+
+CELL_FORMATS = {"yesno": lambda v: "Yes" if v else "No", "date": lambda v: v.strftime("%Y-%m-%d"),
+                "percent": lambda v: f"{v:.1%}", "rating": lambda v: f"{v:.2f}", "count": lambda v: f"{v:,.0f}",
+                "decimal": lambda v: f"{v:,.2f}"}
+"""Text of a present value of each :func:`column_kind` (missing values show as "–")."""
+
+
+def column_format(column: str, values: pd.Series, percent: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The formatter of one column under the suite's rule (see the module docstring), or None for text."""
+    kind = column_kind(column, values, percent)
+    if kind is None:
+        return None
+    shown = CELL_FORMATS[kind]
+    return lambda v: "–" if v is None or (not isinstance(v, (bool, np.bool_)) and pd.isna(v)) else shown(v)
 
 
 def first_rows(frame: pd.DataFrame, limit: int, what: str = "rows") -> tuple[pd.DataFrame, str]:
@@ -191,8 +232,29 @@ def styled(frame: pd.DataFrame, show_pii: bool | None = None, percent: list[str]
         {"selector": "th", "props": "background:#37474f;color:white;text-align:left;padding:4px 8px"},
         {"selector": "td", "props": "padding:3px 8px;border-bottom:1px solid #eee;text-align:left"},
     ])
-    if caption:
-        styler = styler.set_caption(html_text(caption))
+    styler = _layout(styler, masked, percent)
+    link = takeaway.link(frame, caption or "table", show_pii)
+    if caption or link:
+        styler = styler.set_caption(html_text(caption or "") + (" " + link if link else ""))
+    return styler
+
+
+LONG_TEXT = 60
+"""A text column with a cell longer than this many characters gets room to read (``min-width``)."""
+
+
+def _layout(styler: Styler, frame: pd.DataFrame, percent: list[str] | None = None) -> Styler:
+    """Cells sized to their content: dates, numbers, flags and IDs on one line (``nowrap``), long texts
+    (summaries, feedback) wide enough to read instead of squeezed, in a table the page shows full width."""
+    short = [c for c in frame.columns if column_kind(str(c), frame[c], percent) is not None
+             or str(c).endswith(("_id", "_date", "month"))]
+    if short:
+        styler = styler.set_properties(subset=short, **{"white-space": "nowrap"})
+    lengths = {c: frame[c].astype("string").str.len().max() for c in frame.columns if c not in short}
+    long = [c for c, n in lengths.items() if pd.notna(n) and n > LONG_TEXT]
+    if long:
+        styler = styler.set_properties(subset=long, **{"min-width": "18em", "max-width": "48em"})
+        styler = styler.set_table_attributes('class="mt-wide"')  # the page gives it the full width
     return styler
 
 
@@ -215,24 +277,38 @@ def level_table(frame: pd.DataFrame, show_pii: bool | None = None, caption: str 
         return [f"background-color:{colour}" if colour else ""] * len(row)
 
     return styler.apply(fill, axis=1).map(
-        lambda v: f"color:{LEVEL_COLOURS[v]};font-weight:600" if v in LEVEL_COLOURS else "", subset=["level"])
+        lambda v: f"color:{LEVEL_TEXT[v]};font-weight:600" if v in LEVEL_TEXT else "", subset=["level"])
+
+
+def health_band(value: float, threshold: float) -> str:
+    """``red`` below ``threshold``, ``amber`` within :data:`~mentortrack.analytics.standing.WATCH_MARGIN`
+    points above it (the standing's ``watch`` band), ``green`` above that."""
+    return "red" if value < threshold else "amber" if value < threshold + WATCH_MARGIN else "green"
 
 
 def health_table(frame: pd.DataFrame, threshold: float, caption: str | None = None) -> Styler:
-    """Mentor health scores (columns ``score`` or ``health_score``, or months of a trend) coloured by band:
-    red below ``threshold``, amber within :data:`~mentortrack.analytics.standing.WATCH_MARGIN` points above it
-    (the standing's ``watch`` band), green above that."""
+    """Mentor health scores (columns ``score`` or ``health_score``, or months of a trend) coloured by band
+    (:func:`health_band`) and marked with the band's symbol (▼ red, ◆ amber), which the caption explains."""
     numeric = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and
                (str(c) in ("score", "health_score") or str(c)[:4].isdigit())]
 
     def band(value: object) -> str:
         if not isinstance(value, float) or math.isnan(value):
             return ""
-        level = "red" if value < threshold else "amber" if value < threshold + WATCH_MARGIN else "green"
-        return f"background-color:{LEVEL_FILLS[level]};color:{LEVEL_COLOURS[level]};font-weight:600"
+        level = health_band(value, threshold)
+        return f"background-color:{LEVEL_FILLS[level]};color:{LEVEL_TEXT[level]};font-weight:600"
 
-    styler = styled(frame, caption=caption)
-    return styler.format({c: lambda v: "–" if pd.isna(v) else f"{v:.0f}" for c in numeric}).map(band, subset=numeric)
+    def shown(value: object) -> str:
+        if not isinstance(value, float) or math.isnan(value):
+            return "–"
+        mark = BAND_MARKS[health_band(value, threshold)]
+        return f"{mark} {value:.0f}" if mark else f"{value:.0f}"
+
+    key = f"▼ below {threshold:g} (at risk), ◆ {threshold:g}–{threshold + 20:g}"
+    styler = styled(frame, caption=f"{caption} ({key})" if caption else key)
+    if not numeric:
+        return styler
+    return styler.format(shown, subset=numeric).map(band, subset=numeric)  # subset: a dict resets the others
 
 
 def comparison_table(compared: pd.DataFrame) -> pd.DataFrame:
