@@ -1,4 +1,4 @@
-"""The one enriched session table: canonical fields + sentiment, keywords, level, summary.
+"""The one enriched session table: canonical fields + sentiment, keywords, themes, level, summary.
 
 All NLP runs here, once, in one process (``mentortrack analyze``); reports read
 the table this writes (Parquet or CSV) and never load the language model.
@@ -16,18 +16,22 @@ from mentortrack.analytics.keywords import session_keywords
 from mentortrack.analytics.kpis import add_month
 from mentortrack.analytics.sentiment import score_feedback
 from mentortrack.analytics.summaries import summarize_sessions
+from mentortrack.analytics.themes import session_themes, taxonomy
 from mentortrack.config import load_parameters
 
 log = logging.getLogger(__name__)
 
 ENRICHED_COLUMNS = ["month", "textblob_polarity", "textblob_subjectivity", "sentiment_published", "sentiment",
-                    "sentiment_confidence", "sentiment_mixed", "keywords", "level", "rules", "reasons", "no_show_count", "summary"]
+                    "sentiment_confidence", "sentiment_mixed", "keywords", "points", "themes", "level", "rules", "reasons", "no_show_count", "summary"]
 """Columns :func:`enrich` adds to the canonical session table."""
 
 
 def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = None,
-           nlp_parameters: dict[str, Any] | None = None, client: Any = None) -> pd.DataFrame:
-    """Add sentiment, keywords, early-warning level and reasons, and a summary to every session.
+           nlp_parameters: dict[str, Any] | None = None, client: Any = None,
+           theme_parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Add sentiment, keywords, points and themes, early-warning level and reasons, and a summary to every session.
+
+    ``theme_parameters``: the taxonomy (default ``parameters/themes.yaml``).
 
     With a Dask ``client``, the NLP of texts not yet cached runs on the cluster first
     (:func:`mentortrack.analytics.distributed.precompute`); the result is the same.
@@ -43,6 +47,8 @@ def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = N
     frame = frame.join(score_feedback(frame["learner_feedback"], nlp["sentiment"]["model"]))
     log.info("keywords")
     frame["keywords"] = session_keywords(frame["learner_feedback"], nlp["keywords"])
+    log.info("themes")
+    frame = frame.join(session_themes(frame["learner_feedback"], taxonomy(theme_parameters)))
     frame["no_show_count"] = no_show_counts(frame)
     frame = frame.join(assess(frame, warning_parameters))
     frame["summary"] = summarize_sessions(frame)
