@@ -128,6 +128,7 @@ class ThemeEntry(_Strict):
 class ThemeTaxonomy(_Strict):
     threshold: float = Field(gt=0, lt=1)
     max_themes: int = Field(gt=0)
+    margin: float = Field(ge=0, le=1)
     themes: dict[str, ThemeEntry] = Field(min_length=1)
 
     @field_validator("themes")

@@ -23,7 +23,8 @@ Two columns of the enriched table come from here:
   piece and each point is embedded with the static encoder and compared (cosine) with
   every example phrase of every theme. A theme's similarity to the feedback is its
   best example's best match; the feedback gets the themes at or above ``threshold``
-  (at most ``max_themes``), and ``Other`` when none reaches it.
+  and within ``margin`` of the best one (at most ``max_themes``), and ``Other`` when
+  none reaches it.
 
 Each theme of a session carries the session's sentiment: in a Negative feedback it
 is a complaint, in a Positive one praise, otherwise a mention (:data:`SENTIMENT_ROLES`).
@@ -115,16 +116,18 @@ class Taxonomy:
         themes: in file order.
         threshold: cosine similarity (0..1) a feedback needs to a theme's closest example.
         max_themes: themes per feedback at most.
+        margin: a further theme counts only within this similarity of the best one.
     """
 
     themes: tuple[Theme, ...]
     threshold: float
     max_themes: int
+    margin: float
 
     @property
     def key(self) -> str:
         """Cache namespace: encoder weights + a hash of everything in the taxonomy."""
-        content = json.dumps([self.threshold, self.max_themes,
+        content = json.dumps([self.threshold, self.max_themes, self.margin,
                               [(t.key, t.label, t.description, t.examples) for t in self.themes]])
         digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
         return f"themes:{encoder_id(ENCODER)}:{digest}"
@@ -141,7 +144,7 @@ def taxonomy(settings: dict[str, Any] | None = None) -> Taxonomy:
     themes = tuple(Theme(key, str(t["label"]).strip(), str(t["description"]).strip(),
                          tuple(str(e).strip() for e in t["examples"] if str(e).strip()))
                    for key, t in settings["themes"].items())
-    return Taxonomy(themes, float(settings["threshold"]), int(settings["max_themes"]))
+    return Taxonomy(themes, float(settings["threshold"]), int(settings["max_themes"]), float(settings["margin"]))
 
 
 @cache
@@ -286,7 +289,8 @@ def content(text: str) -> str:
     :data:`GENERIC_NOUNS` ("Mentor was late" -> "late"). Similarity is measured on these, so
     that "mentor" in two texts does not make them alike."""
     text = CONTRACTION.sub(lambda m: m.group(1) + " not", text.lower())
-    return " ".join(w for w in WORD.findall(text) if w not in _function_words())
+    words = [w for w in WORD.findall(text) if w not in _function_words()]
+    return " ".join(words) if any(w not in NEGATIONS and w not in QUANTITIES for w in words) else ""
 
 
 @cache
@@ -317,13 +321,21 @@ def similarities(texts: list[str], tax: Taxonomy, found_points: list[list[str]] 
     return result
 
 
+def choose(row: np.ndarray, tax: Taxonomy, threshold: float | None = None) -> list[int]:
+    """Indices of the themes a text gets from its similarities ``row``: at least ``threshold`` (default the
+    taxonomy's) and within ``margin`` of the best, most similar first, at most ``max_themes``."""
+    threshold = tax.threshold if threshold is None else threshold
+    floor = max(threshold, float(row.max(initial=0.0)) - tax.margin)
+    return [int(k) for k in np.argsort(-row, kind="stable") if row[k] >= floor][:tax.max_themes]
+
+
 def assign(texts: list[str], tax: Taxonomy) -> list[dict[str, Any]]:
     """Points, themes (labels, most similar first, or ``[OTHER]``) and their similarities per text (no cache)."""
     found_points = [points(t) for t in texts]
     sims = similarities(texts, tax, found_points)
     result = []
     for text_points, row in zip(found_points, sims):
-        order = [int(k) for k in np.argsort(-row, kind="stable") if row[k] >= tax.threshold][:tax.max_themes]
+        order = choose(row, tax)
         result.append({"points": text_points, "themes": [tax.themes[k].label for k in order] or [OTHER],
                        "similarity": [round(float(row[k]), 4) for k in order]})
     return result
