@@ -371,8 +371,9 @@ def theme_counts(enriched: pd.DataFrame, by: str | None = None, sentiment: str |
     """Sessions per theme and role (complaint / praise / mention), optionally per group ``by``.
 
     Columns: ``by`` (if given), ``theme``, ``role``, ``sessions`` (sessions with feedback
-    of that theme and role), ``quote`` (the feedback most often given among them; ties:
-    the shortest, then alphabetical). ``sentiment`` keeps one label only. Sorted by group,
+    of that theme and role), ``quote`` (the feedback most often given among those whose
+    first, most similar theme it is, else among all of them; ties: the shortest, then
+    alphabetical). ``sentiment`` keeps one label only. Sorted by group,
     then most sessions first. ``Other`` is left out unless ``include_other``.
     """
     columns = [*([by] if by else []), "theme", "role", "sessions", "quote"]
@@ -393,10 +394,11 @@ def theme_counts(enriched: pd.DataFrame, by: str | None = None, sentiment: str |
         return pd.DataFrame(columns=columns)
     group = [*keys, "theme", "role"]
     sessions = rows.groupby(group, observed=True, sort=False).size().rename("sessions")
-    quotes = rows.groupby([*group, "quote"], observed=True, sort=False).size().rename("n").reset_index()
-    quotes = quotes.assign(length=quotes["quote"].str.len()).sort_values([*group, "n", "length", "quote"],
-                                                                           ascending=[*[True] * len(group), False,
-                                                                                      True, True])
+    rows = rows.assign(first=rows["themes"].astype(str).str.split(SEPARATOR).str[0] == rows["theme"])
+    quotes = rows.groupby([*group, "quote"], observed=True, sort=False).agg(
+        first=("first", "max"), n=("first", "size")).reset_index()
+    quotes = quotes.assign(length=quotes["quote"].str.len()).sort_values(
+        [*group, "first", "n", "length", "quote"], ascending=[*[True] * len(group), False, False, True, True])
     first = quotes.drop_duplicates(group).set_index(group)["quote"]
     table = pd.concat([sessions, first], axis=1).reset_index()
     table = table.sort_values([*keys, "sessions", "theme", "role"], ascending=[*[True] * len(keys), False, True, True],
