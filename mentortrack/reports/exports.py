@@ -27,7 +27,7 @@ FACT_COLUMNS = ["session_id", "session_date", "session_time", "month", "program"
                 "scheduled_duration_mins", "actual_duration_mins", "session_status", "mentor_prep_done",
                 "learner_attended", "post_session_rating", "action_items_documented", "follow_up_scheduled",
                 "issue_flag", "learner_feedback", "textblob_polarity", "sentiment_published", "sentiment",
-                "keywords", "level", "reasons", "summary"]
+                "keywords", "points", "themes", "level", "reasons", "summary"]
 
 
 def mentor_keys(*names: pd.Series | pd.Index) -> dict[str, int]:
