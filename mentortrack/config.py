@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_parameters_dir, user_parameters_dir
 
-PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle")
+PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle", "themes")
 MAX_COUNT = 1_000_000
 """Largest session count, limit or batch any setting may ask for."""
 MAX_DAYS = 3660
@@ -143,6 +143,29 @@ class NlpSettings(_Strict):
     themes: ThemeSettings
 
 
+class ThemeEntry(_Strict):
+    label: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+
+
+class ThemeTaxonomy(_Strict):
+    threshold: float = Field(gt=0, lt=1)
+    max_themes: int = Field(gt=0)
+    margin: float = Field(ge=0, le=1)
+    themes: dict[str, ThemeEntry] = Field(min_length=1)
+
+    @field_validator("themes")
+    @classmethod
+    def _other_is_reserved(cls, themes: dict[str, ThemeEntry]) -> dict[str, ThemeEntry]:
+        labels = [t.label.strip().lower() for t in themes.values()]
+        if "other" in labels or "other" in themes:
+            raise ValueError("'other' is what feedback below the threshold gets; name the theme otherwise")
+        if len(set(labels)) < len(labels):
+            raise ValueError("two themes have the same label")
+        return themes
+
+
 class AgendaType(_Strict):
     goal: str
     mentor_checklist: list[str]
@@ -237,7 +260,7 @@ class LifecycleSettings(BaseModel):
 
 
 MODELS: dict[str, type[BaseModel]] = {"report": ReportSettings, "warnings": WarningSettings, "nlp": NlpSettings,
-                                      "lifecycle": LifecycleSettings}
+                                      "lifecycle": LifecycleSettings, "themes": ThemeTaxonomy}
 
 _EXPECTED = {"int_parsing": "a whole number", "int_type": "a whole number", "float_parsing": "a number",
              "float_type": "a number", "bool_parsing": "true or false", "bool_type": "true or false",

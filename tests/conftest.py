@@ -43,14 +43,17 @@ def load_checked(path: Path) -> LoadResult:
 
 
 def enriched(tmp_path: Path, rows: list[dict[str, str]], sentiment: list[str], keywords: list[object]) -> pd.DataFrame:
-    """An enriched table built by hand (given sentiment and keywords; rules, levels and summaries computed)."""
+    """An enriched table built by hand (given sentiment and keywords; points, themes, rules, levels and
+    summaries computed)."""
     from mentortrack.analytics.early_warnings import assess, no_show_counts
     from mentortrack.analytics.kpis import add_month
     from mentortrack.analytics.summaries import summarize_sessions
+    from mentortrack.analytics.themes import session_themes
 
     sessions = add_month(load_checked(write_csv(tmp_path / "s.csv", rows)).sessions)
     sessions["sentiment"] = sentiment
     sessions["keywords"] = pd.Series(keywords, dtype="string")
+    sessions = sessions.join(session_themes(sessions["learner_feedback"]))
     sessions["no_show_count"] = no_show_counts(sessions)
     sessions = sessions.join(assess(sessions))
     sessions["summary"] = summarize_sessions(sessions)

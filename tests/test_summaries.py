@@ -28,7 +28,7 @@ def test_summary_of_each_status(tmp_path: Path) -> None:
                                       "No feedback"], ["felt rushed; time", None, None, None, None, None])
     summaries = summarize_sessions(table).tolist()
     assert summaries[0] == ("Mock Interview with Vikram Singh, DSML on 2025-09-08, 33 of 45 minutes; rated 2/5; "
-                            "feedback negative: felt rushed, time; mentor prep: partial; no follow-up scheduled; "
+                            "feedback negative: Session length (session rushed); mentor prep: partial; no follow-up scheduled; "
                             "flag: Mentor late to join.")
     assert summaries[1] == ("Mock Interview with Sneha Reddy, DSML on 2025-09-01: the learner did not show up; "
                             "flag: Session No-show.")
@@ -41,7 +41,8 @@ def test_summary_of_each_status(tmp_path: Path) -> None:
 
 
 def test_mentor_digest(tmp_path: Path) -> None:
-    rows = [row(Session_ID="S1", Post_Session_Rating="2", Follow_Up_Scheduled="No"),
+    rows = [row(Session_ID="S1", Post_Session_Rating="2", Follow_Up_Scheduled="No",
+                Learner_Feedback="Mentor was late, shortened our discussion time"),
             row(Session_ID="S2", Post_Session_Rating="5", Follow_Up_Scheduled="Yes"),
             row(Session_ID="S3", Session_Status="Cancelled", Post_Session_Rating="", Learner_Feedback=""),
             row(Session_ID="S4", Mentor_Name="Other Mentor")]
@@ -51,5 +52,7 @@ def test_mentor_digest(tmp_path: Path) -> None:
     text = digest.loc["Sneha Reddy", "digest"]
     assert text.startswith("Sneha Reddy, 2025-09: 3 sessions (2 completed, 1 cancelled); average rating 3.5 from 2 ratings; "
                            "follow-up on 1 of 2 completed; 1 red session(s): rated 2/5; negative feedback")
-    assert text.endswith("negative feedback about: felt rushed, time.")
+    # the one negative feedback names both its themes, each counted once with its quote
+    assert text.endswith("; complaints: Punctuality — 1 complaint: 'Mentor was late, shortened our discussion time'; "
+                         "Session length — 1 complaint: 'Mentor was late, shortened our discussion time'.")
     assert digest.loc["Other Mentor", "red"] == 0

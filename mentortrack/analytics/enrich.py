@@ -1,4 +1,4 @@
-"""The one enriched session table: canonical fields + sentiment, keywords, level, summary.
+"""The one enriched session table: canonical fields + sentiment, keywords, themes, level, summary.
 
 All NLP runs here, once, in one process (``mentortrack analyze``); reports read
 the table this writes (Parquet or CSV) and never load the language model.
@@ -16,6 +16,7 @@ from mentortrack.analytics.keywords import session_keywords
 from mentortrack.analytics.kpis import add_month
 from mentortrack.analytics.sentiment import score_feedback
 from mentortrack.analytics.summaries import summarize_sessions
+from mentortrack.analytics.themes import session_themes, taxonomy
 from mentortrack.config import load_parameters
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ word boundary before it, with a logged note. The full text stays in the table. 2
 about 400 words: ten times the longest feedback of the bundled sample; MiniLM reads 256 tokens anyway."""
 
 ENRICHED_COLUMNS = ["month", "textblob_polarity", "textblob_subjectivity", "sentiment_published", "sentiment",
-                    "sentiment_confidence", "sentiment_mixed", "keywords", "level", "rules", "reasons", "no_show_count", "summary"]
+                    "sentiment_confidence", "sentiment_mixed", "keywords", "points", "themes", "level", "rules", "reasons", "no_show_count", "summary"]
 """Columns :func:`enrich` adds to the canonical session table."""
 
 
@@ -45,8 +46,11 @@ def nlp_text(feedback: pd.Series, limit: int = NLP_TEXT_LIMIT) -> pd.Series:
 
 
 def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = None,
-           nlp_parameters: dict[str, Any] | None = None, client: Any = None) -> pd.DataFrame:
-    """Add sentiment, keywords, early-warning level and reasons, and a summary to every session.
+           nlp_parameters: dict[str, Any] | None = None, client: Any = None,
+           theme_parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Add sentiment, keywords, points and themes, early-warning level and reasons, and a summary to every session.
+
+    ``theme_parameters``: the taxonomy (default ``parameters/themes.yaml``).
 
     With a Dask ``client``, the NLP of texts not yet cached runs on the cluster first
     (:func:`mentortrack.analytics.distributed.precompute`); the result is the same.
@@ -63,6 +67,8 @@ def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = N
     frame = frame.join(score_feedback(read, nlp["sentiment"]["model"]))
     log.info("keywords")
     frame["keywords"] = session_keywords(read, nlp["keywords"])
+    log.info("themes")
+    frame = frame.join(session_themes(read, taxonomy(theme_parameters)))
     frame["no_show_count"] = no_show_counts(frame)
     frame = frame.join(assess(frame, warning_parameters))
     frame["summary"] = summarize_sessions(frame)

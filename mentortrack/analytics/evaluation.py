@@ -201,3 +201,84 @@ def evaluate(model: str = DEFAULT_MODEL, cross_source: bool = False, write: bool
     if write:
         summary_path(model).write_text(json.dumps(result.summary(model), indent=1, default=float), encoding="utf-8")
     return result
+
+
+THEME_EVAL_FILE = "themes/theme_eval.csv"
+"""Real review sentences hand-labelled with the taxonomy's themes (see ``data/themes/DATACARD.md``)."""
+
+
+def theme_gold() -> pd.DataFrame:
+    """The hand-labelled theme evaluation set: ``source``, ``source_id``, ``text``, ``themes`` (keys, ``;``)."""
+    from mentortrack.paths import package_data
+
+    return pd.read_csv(package_data(THEME_EVAL_FILE), dtype=str, keep_default_na=False)
+
+
+def evaluate_themes(settings: dict[str, Any] | None = None, thresholds: tuple[float, ...] = (),
+                    split: str = "test") -> dict[str, Any]:
+    """Precision and recall of the theme assignment per theme on one ``split`` of :func:`theme_gold`.
+
+    ``dev`` is what the taxonomy's general example phrases and threshold were chosen on;
+    ``test`` was only scored.
+
+    A text's predicted themes are those :func:`mentortrack.analytics.themes.assign` gives
+    (none when it says Other); gold themes are the hand labels (none for ``other``).
+    Per theme: ``gold`` and ``predicted`` texts, ``precision`` = right / predicted,
+    ``recall`` = right / gold (empty when the denominator is 0). ``micro`` pools every
+    (text, theme) pair; ``other`` scores "no theme" as a class of its own. ``sweep``:
+    the micro scores at each of ``thresholds``.
+
+    Raises:
+        ValueError: an evaluated text is a reserved evaluation comment or one of the
+            taxonomy's example phrases.
+    """
+    from mentortrack.analytics import themes as th
+
+    tax = th.taxonomy(settings)
+    gold = theme_gold()
+    gold = gold[gold["split"] == split].reset_index(drop=True)
+    reserved = leaked(gold["text"])
+    if reserved:
+        raise ValueError(f"{len(reserved)} texts of the theme evaluation are reserved evaluation comments, "
+                         f"e.g. {reserved[0]!r}")
+    examples = {e.lower() for t in tax.themes for e in t.examples}
+    shared = [t for t in gold["text"] if t.lower().strip(" .!") in examples]
+    if shared:
+        raise ValueError(f"{len(shared)} evaluated texts are example phrases of the taxonomy, e.g. {shared[0]!r}")
+    label = {t.key: t.label for t in tax.themes}
+    truth = [{label[k] for k in cell.split(";") if k in label} for cell in gold["themes"]]
+    unknown = {k for cell in gold["themes"] for k in cell.split(";")} - set(label) - {"other"}
+    if unknown:
+        raise ValueError(f"the theme evaluation names themes the taxonomy lacks: {', '.join(sorted(unknown))}")
+    texts = gold["text"].tolist()
+    points = [th.points(t) for t in texts]
+    sims = th.similarities(texts, tax, points)
+
+    def predicted(threshold: float) -> list[set[str]]:
+        found = []
+        for row in sims:
+            found.append({tax.themes[k].label for k in th.choose(row, tax, threshold)})
+        return found
+
+    def scores(pred: list[set[str]], names: list[str]) -> list[dict[str, Any]]:
+        rows = []
+        for name in names:
+            g = [name in s for s in truth] if name != th.OTHER else [not s for s in truth]
+            p = [name in s for s in pred] if name != th.OTHER else [not s for s in pred]
+            right = sum(a and b for a, b in zip(g, p))
+            rows.append({"theme": name, "gold": sum(g), "predicted": sum(p), "right": right,
+                         "precision": right / sum(p) if sum(p) else None, "recall": right / sum(g) if sum(g) else None})
+        return rows
+
+    def micro(pred: list[set[str]]) -> dict[str, float]:
+        right = sum(len(a & b) for a, b in zip(truth, pred))
+        n_pred, n_gold = sum(map(len, pred)), sum(map(len, truth))
+        p, r = right / max(n_pred, 1), right / max(n_gold, 1)
+        return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+    shipped = predicted(tax.threshold)
+    return {"split": split, "n": len(gold), "threshold": tax.threshold, "per_theme": pd.DataFrame(scores(shipped, tax.labels)),
+            "micro": micro(shipped), "sweep": pd.DataFrame([{"threshold": t, **micro(predicted(t))} for t in thresholds]),
+            "errors": pd.DataFrame({"text": texts, "gold": ["; ".join(sorted(s)) or th.OTHER for s in truth],
+                                    "predicted": ["; ".join(sorted(s)) or th.OTHER for s in shipped]}).query(
+                                        "gold != predicted")}

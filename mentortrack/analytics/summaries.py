@@ -1,15 +1,19 @@
 """Factual one-line session summaries and per-mentor digests, built only from fields.
 
 Nothing is invented: every clause comes from a column of the enriched session
-table (status, durations, rating, sentiment, keywords, follow-up, action items,
-prep, issue flag). Missing values are said as missing ("not rated").
+table (status, durations, rating, sentiment, themes and points, follow-up, action
+items, prep, issue flag). Missing values are said as missing ("not rated").
+
+What feedback is about is its themes (:mod:`mentortrack.analytics.themes`) with the points
+that carry them: "feedback negative: Punctuality, Session length (mentor late, shortened
+discussion time)". A mentor's digest counts the complaint themes with one quote each.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from mentortrack.analytics.keywords import SEPARATOR, themes
+from mentortrack.analytics.themes import OTHER, SEPARATOR, describe, theme_counts
 
 STATUS_WORDS = {"No-show": "the learner did not show up", "Cancelled": "the session was cancelled",
                 "Rescheduled": "the session was rescheduled"}
@@ -26,6 +30,19 @@ def _ordinal(n: int) -> str:
 
 def _yes_no(value: object) -> bool | None:
     return None if not _present(value) else bool(value)
+
+
+def _about(s: dict[str, object]) -> str:
+    """": Punctuality (mentor late)" for a session's themes and points; empty without either."""
+    themes = [t for t in str(s.get("themes") or "").split(SEPARATOR) if t and t != OTHER] \
+        if _present(s.get("themes")) else []
+    points = str(s["points"]).split(SEPARATOR) if _present(s.get("points")) else []
+    if not themes and not points:
+        return ""
+    said = ", ".join(themes)
+    if points:
+        said += f" ({', '.join(points)})" if said else ", ".join(points)
+    return f": {said}"
 
 
 def summarize_session(s: dict[str, object]) -> str:
@@ -46,7 +63,7 @@ def summarize_session(s: dict[str, object]) -> str:
         parts[0] += f", {int(s['actual_duration_mins'])} of {int(s['scheduled_duration_mins'])} minutes"
     parts.append(f"rated {int(s['post_session_rating'])}/5" if _present(s["post_session_rating"]) else "not rated")
     if _present(s["learner_feedback"]):
-        about = f": {s['keywords'].replace(SEPARATOR, ', ')}" if _present(s.get("keywords")) else ""
+        about = _about(s)
         parts.append(f"feedback {str(s['sentiment']).lower()}{about}")
     else:
         parts.append("no feedback")
@@ -71,7 +88,7 @@ def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
 
     Columns: mentor_name, period, sessions, completed, red, digest.
     """
-    negative_themes = themes(enriched, "mentor_name", sentiment="Negative").set_index("mentor_name")["themes"]
+    complaints = theme_counts(enriched, "mentor_name", sentiment="Negative")
     rows = []
     for mentor, group in enriched.groupby("mentor_name", sort=True):
         status = group["session_status"].astype("string")
@@ -86,8 +103,9 @@ def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
         red = group[group["level"].astype("string") == "red"]
         if len(red):
             text += f"; {len(red)} red session(s): " + " | ".join(red["reasons"].head(3))
-        if mentor in negative_themes.index:
-            text += f"; negative feedback about: {negative_themes[mentor].replace(SEPARATOR, ', ')}"
+        mine = complaints[complaints["mentor_name"] == mentor]
+        if len(mine):
+            text += "; complaints: " + "; ".join(describe(r) for _, r in mine.head(3).iterrows())
         rows.append({"mentor_name": mentor, "period": period, "sessions": len(group), "completed": len(completed),
                      "red": len(red), "digest": text + "."})
     return pd.DataFrame(rows, columns=["mentor_name", "period", "sessions", "completed", "red", "digest"])

@@ -5,9 +5,10 @@ gathers: the period's KPIs against the previous period (not compared when either
 than ``compare_min_sessions`` sessions; a period the data ends inside is called partial,
 "data through 9 Oct 2025: partial month"), red sessions, mentors below the health threshold
 in the period's last month (linked to their pages when the month's report is built), open
-follow-ups and feedback reminders due at the period's end, and the link to the month's
-report where it is published (``digest.report_url`` in ``parameters/lifecycle.yaml``; the
-digest says when there is none, never a ``file://`` path the reader cannot open); a monthly digest attaches the dashboard PDF when the report run rendered one.
+follow-ups and feedback reminders due at the period's end, the period's most frequent complaint themes
+with one quote each, and the link to the month's report where it is published (``digest.report_url`` in
+``parameters/lifecycle.yaml``; the digest says when there is none, never a ``file://`` path the reader cannot
+open); a monthly digest attaches the dashboard PDF when the report run rendered one.
 Learners appear by ID only. Sending goes through :func:`mentortrack.lifecycle.mailer.send`;
 without ``--send`` it is an ``.eml`` file.
 """
@@ -24,6 +25,7 @@ import pandas as pd
 from mentortrack.analytics.health import health_scores
 from mentortrack.analytics.kpis import KPI_LABELS, compute_kpis
 from mentortrack.analytics.open_followups import needing_followup
+from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.lifecycle.mailer import Mail, records, templates
 from mentortrack.lifecycle.reminders import due_reminders
 from mentortrack.reports.mentor_pages import page_links
@@ -100,6 +102,7 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
                     records(at_risk[["mentor_name", "score", "explanation"]])],
         "threshold": warnings["health"]["threshold"],
         "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
+        "complaints": [describe(r) for _, r in theme_counts(now, sentiment="Negative").head(5).iterrows()],
         "followup_count": len(open_followups), "reminder_count": len(reminders),
         "report_link": f"{published}/index.html" if published and built else None,
         "report_built": built, "report_folder": str(folder),

@@ -47,7 +47,7 @@ FACT_COLUMNS = ["session_id", "session_date", "session_time", "month", "program"
                 "scheduled_duration_mins", "actual_duration_mins", "session_status", "mentor_prep_done",
                 "learner_attended", "post_session_rating", "action_items_documented", "follow_up_scheduled",
                 "issue_flag", "learner_feedback", "textblob_polarity", "sentiment_published", "sentiment",
-                "keywords", "level", "reasons", "summary"]
+                "keywords", "points", "themes", "level", "reasons", "summary"]
 KEY_DIGITS = 12
 """Hex digits of the SHA-256 kept in a mentor key (48 bits: a collision among 10,000 mentors has odds ~2e-7)."""
 

@@ -30,7 +30,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.analytics.keywords import themes
+from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.config import load_parameters
 from mentortrack.reports import charts, takeaway
@@ -42,6 +42,8 @@ from mentortrack.safe_paths import safe_name, writing
 PAGES_DIR = "mentors"
 CONTENTS = "pages.json"
 QUOTES = 3
+THEMES = 5
+"""Praise and complaint themes shown per page at most."""
 PAGE_DPI = 110
 """Chart resolution on the pages (pixels per inch; the reports use 160): half the time to draw."""
 PAGE_CHART = (5.6, 3.4)
@@ -137,8 +139,9 @@ def _tone(kpi: str, verdict: object) -> str:
 
 
 def _themes(window: pd.DataFrame, sentiment: str) -> list[str]:
-    found = themes(window, "mentor_name", sentiment=sentiment)
-    return [] if found.empty else str(found["themes"].iloc[0]).split("; ")
+    """"Punctuality — 2 complaints: '…'" per theme of the mentor's feedback with ``sentiment``, most first."""
+    found = theme_counts(window, sentiment=sentiment)
+    return [describe(r) for _, r in found.head(THEMES).iterrows()]
 
 
 def _quotes(with_text: pd.DataFrame, sentiment: str) -> list[str]:
