@@ -30,8 +30,8 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.config import load_parameters
 from mentortrack.reports import charts, takeaway
 from mentortrack.reports.context import ReportContext
