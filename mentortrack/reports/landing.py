@@ -29,7 +29,7 @@ from mentortrack.analytics.standing import AT_RISK
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
 from mentortrack.reports.notebook_run import page_title
 from mentortrack.reports.shared_tables import SharedTables
-from mentortrack.reports.tables import LEVEL_COLOURS, change_text, format_value
+from mentortrack.reports.tables import LEVEL_TEXT, change_text, format_value
 
 HEADLINE_KPIS = ("total_sessions", "completion_rate", "avg_rating")
 
@@ -55,7 +55,7 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
     for label, now, then in (("Red sessions", red_now, red_before), ("Mentors at risk", at_risk_now, at_risk_before)):
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
         if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:
-            colour = LEVEL_COLOURS["red"] if now > then else LEVEL_COLOURS["green"]
+            colour = LEVEL_TEXT["red"] if now > then else LEVEL_TEXT["green"]
         items.append({"label": label, "value": f"{now:,}", "change": change, "colour": colour})
     return items
 
