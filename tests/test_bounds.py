@@ -45,6 +45,11 @@ def test_timestamps_with_a_zone_are_read_in_the_programs_time_zone(tmp_path: Pat
     # 22:30 UTC is 04:00 the next day in Kolkata; 23:00 at -04:00 is 08:30 the next day
     assert days == {"S1": "2025-09-09", "S2": "2025-09-08", "S3": "2025-09-09", "S4": "2025-09-08"}
     assert any("converted to Asia/Kolkata" in note for note in loaded.notes)
+    from mentortrack.contract.stream import stream_sessions
+
+    _, chunks = stream_sessions(_csv(tmp_path, body), chunk_rows=2, stream_bytes=10)  # read in chunks: same days
+    streamed = pd.concat([chunk.sessions for chunk in chunks])
+    assert dict(zip(streamed["session_id"], streamed["session_date"].dt.strftime("%Y-%m-%d"))) == days
     in_utc = load_sessions(_csv(tmp_path, body), timezone="UTC").sessions
     assert in_utc["session_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-09-08", "2025-09-08", "2025-09-09",
                                                                        "2025-09-08"]

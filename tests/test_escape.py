@@ -71,4 +71,4 @@ def test_reports_from_the_bundled_sample_say_so_on_every_page() -> None:
         extra = {"counts": {}, "notebooks": [], "mentor_pages": {}, "exports": []} if template == "index.html.j2" else {}
         sample = env.get_template(template).render(**common, **extra, data_label="bundled sample")
         own = env.get_template(template).render(**common, **extra, data_label="export.csv")
-        assert "Sample data." in sample and "Sample data." not in own, template
+        assert "Sample data" in sample and "Sample data" not in own, template
