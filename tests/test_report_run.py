@@ -85,7 +85,7 @@ def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: 
     # the bottom names only the lower half, and a healthy mentor named there is explained
     assert values["bottom_mentors"] == ["Mentor D"]
     assert json.loads((september / "values" / "07_dashboard.json").read_text())["bottom_mentors"] == ["Mentor D"]
-    assert "Rank and health differ: Mentor D: rank 2 of 2" in dashboard
+    assert "Named though their health is good: Mentor D — the rank counts red sessions" in dashboard
 
 
 def test_intervals_in_the_kpis_report_stay_on_their_scale(runs: tuple[Path, dict[str, int], Path]) -> None:
