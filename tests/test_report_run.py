@@ -82,6 +82,10 @@ def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: 
     dashboard = _text(september / "07_dashboard.html")
     assert "2 of 15 mentors ranked over Sep 2025; 13 had fewer than 8 sessions there" in dashboard
     assert "the trend starts with a second month" in dashboard
+    # the bottom names only the lower half, and a healthy mentor named there is explained
+    assert values["bottom_mentors"] == ["Mentor D"]
+    assert json.loads((september / "values" / "07_dashboard.json").read_text())["bottom_mentors"] == ["Mentor D"]
+    assert "Named though their health is good: Mentor D — the rank counts red sessions" in dashboard
 
 
 def test_intervals_in_the_kpis_report_stay_on_their_scale(runs: tuple[Path, dict[str, int], Path]) -> None:
