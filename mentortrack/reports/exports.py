@@ -228,7 +228,7 @@ def workbook_sheets(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.Data
     """The workbook's sheets in order; the report month is the latest month of ``enriched``."""
     keys = mentor_keys(enriched["mentor_name"], mentors.index)
     sheets = [Sheet("Sessions", fact_table(enriched, keys, show_pii, iso_dates=False)),
-              Sheet("Mentors", mentor_dimension(mentors, keys), {"health_score": "score"})]
+              Sheet("Mentors", mentor_dimension(mentors, keys))]
     if health is not None:
         sheets.append(health_sheet(health, str(enriched["month"].max()), trend_months))
     sheets.append(kpi_sheet(kpis))
@@ -322,7 +322,8 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
                     fmt = book.add_format({"bg_color": fill, "font_color": LEVEL_TEXT[level], "bold": True})
                     sheet.conditional_format(1, 0, last_row, last_col, {
                         "type": "formula", "criteria": f'=${letter}2="{level}"', "format": fmt})
-            scores = [j for j, c in enumerate(columns) if kinds.get(str(c)) == "score"]
+            scores = [j for j, c in enumerate(columns)
+                      if (kinds.get(str(c)) or column_kind(str(c), frame[c])) == "score"]
             for j in scores:
                 cell = f"{_column_letter(j)}2"
                 bands = {"red": f"{cell}<{threshold:g}", "amber": f"AND({cell}>={threshold:g},{cell}<{threshold + 20:g})",
