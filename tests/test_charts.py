@@ -69,9 +69,11 @@ def test_count_axes_have_whole_ticks_and_long_titles_wrap() -> None:
     fig.canvas.draw()
     ticks = [t for t in fig.axes[0].get_yticks() if 0 <= t <= 2]
     assert ticks and all(float(t).is_integer() for t in ticks)
-    title = "Feedback sentiment (published method: TextBlob ±0.1, empty = Neutral) over every month of the program"
-    long = charts.sentiment_split(pd.DataFrame({"sentiment": ["Positive"]}), title=title)
-    charts.image_html(long)
-    fig_box = long.bbox
-    title_box = long.axes[0].title.get_window_extent(long._get_renderer())
-    assert "\n" in long.axes[0].get_title() and title_box.x0 >= fig_box.x0 and title_box.x1 <= fig_box.x1
+    title = "Share of sessions with an empty value (columns with gaps only, this period)"
+    table = pd.DataFrame({"missing_rate": [0.14, 0.5]}, index=["actual_duration_mins", "post_session_rating"])
+    for long in (charts.sentiment_split(pd.DataFrame({"sentiment": ["Positive"]}), title=title + " " + title),
+                 charts.kpi_by_group(table, "missing_rate", title)):  # centred over axes pushed right by labels
+        charts.image_html(long)
+        title_box = long.axes[0].title.get_window_extent(long._get_renderer())
+        assert "\n" in long.axes[0].get_title() and title_box.x0 >= 0 and title_box.x1 <= long.bbox.width
+    assert [t.get_text() for t in long.axes[0].get_yticklabels()] == ["Actual duration mins", "Rating"]

@@ -69,6 +69,8 @@ def test_workbook_cells_are_typed_and_formatted_by_the_writer(tmp_path: Path) ->
     counts = column("Mentors", "Sessions")
     assert {c.number_format for c in counts} == {"#,##0"} and [c.value for c in counts] == [3, 3]
     assert {c.value for c in column("Mentors", "Ranked (enough sessions)")} <= {"Yes", "No"}
+    scores = [c for c in column("Mentors", "Health") if c.value is not None]
+    assert scores and {c.number_format for c in scores} == {"0"}, "health scores whole"
     feedback = [c.value for c in column("Sessions", "Feedback")]
     assert "'=1+2" in feedback and not [c for row in book["Sessions"].iter_rows() for c in row if c.data_type == "f"]
 

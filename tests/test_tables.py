@@ -10,11 +10,11 @@ from mentortrack.reports import tables
 
 def test_styled_formats_each_column_by_the_rule_and_labels_headers() -> None:
     frame = pd.DataFrame({"mentor_name": ["A <b>", "B"], "sessions": [105, 3], "warning_rate": [0.527, 0.0],
-                          "avg_rating": [4.2, 3.928571], "duration_ratio": [0.91234, 1.0], "eligible": [True, False],
+                          "avg_rating": [4.2, 3.928571], "duration_ratio": [0.91234, 1.0], "eligible": [True, False], "health_score": [84.2, 61.5],
                           "at_risk": pd.Series([np.False_, None], dtype=object),
                           "session_date": pd.to_datetime(["2025-09-01", "2025-09-02"])})
     html = tables.styled(frame).to_html()
-    for expected in (">105<", ">3<", ">52.7%<", ">0.0%<", ">4.20<", ">3.93<", ">0.91<", ">Yes<", ">No<",
+    for expected in (">105<", ">3<", ">52.7%<", ">0.0%<", ">4.20<", ">3.93<", ">0.91<", ">Yes<", ">No<", ">84<", ">62<",
                      ">2025-09-01<", "A &lt;b&gt;", ">Mentor<", ">Warning rate<", ">Average rating<",
                      ">Ranked (enough sessions)<", ">Date<"):
         assert expected in html, expected

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import textwrap
 import weakref
 from dataclasses import dataclass
@@ -35,14 +36,14 @@ from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports import takeaway
-from mentortrack.reports.tables import HIGHER_IS_BETTER, side_by_side
+from mentortrack.reports.tables import HIGHER_IS_BETTER, label, side_by_side
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
 VALUE_SIZE = 10
 """Font size (points) of the values on bars and points: about 12 px on a laptop screen."""
-TITLE_CHARS_PER_INCH = 8.5
-"""A title longer than this many characters per inch of figure width is wrapped onto more lines."""
+TITLE_SHARE = 0.94
+"""A title is wrapped when wider than this share of the room it has, centred over its axes."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,31 @@ def _titles(fig: Figure) -> str:
 
 
 def _wrap_titles(fig: Figure) -> None:
-    """Wrap axes titles wider than the figure so constrained layout keeps them whole."""
-    limit = max(20, int(fig.get_size_inches()[0] * TITLE_CHARS_PER_INCH))
+    """Wrap axes titles that would not fit in the figure, centred over their axes as they are drawn
+    (measured with the Agg renderer the PNG is drawn with, after the layout), so none is cut at the edge."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()
     for ax in fig.axes:
         title = ax.get_title()
-        if len(title) > limit and "\n" not in title:
-            ax.set_title(textwrap.fill(title, limit))
+        if not title or "\n" in title:
+            continue
+        box = ax.get_window_extent(renderer)
+        centre = (box.x0 + box.x1) / 2
+        room = 2 * min(centre, fig.bbox.width - centre) * TITLE_SHARE
+        width = ax.title.get_window_extent(renderer).width
+        if width > room:
+            ax.set_title(textwrap.fill(title, max(16, int(len(title) * room / width) - 1)))
+
+
+IDENTIFIER = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
+
+
+def _category(value: object) -> str:
+    """A category as people read it: code names (``actual_duration_mins``) get their human label."""
+    text = str(value)
+    return label(text) if IDENTIFIER.match(text) else text
 
 
 def _wrapped(labels: list[str], width: int = 14) -> list[str]:
@@ -148,7 +168,7 @@ def _no_data(ax: Axes, title: str) -> None:
 def counts_bar(counts: pd.Series, title: str, xlabel: str, colour: str = "#f9a825") -> Figure:
     """Horizontal labelled bars of a count per category (index = category)."""
     fig, ax = _figure(7, 0.45 * len(counts) + 1.2)
-    sns.barplot(x=counts.values, y=_wrapped(list(counts.index.astype(str)), 30), color=colour, ax=ax)
+    sns.barplot(x=counts.values, y=_wrapped([_category(c) for c in counts.index], 30), color=colour, ax=ax)
     ax.bar_label(ax.containers[0], fontsize=VALUE_SIZE, padding=3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(0, max(float(counts.max()) * 1.15, 1) if len(counts) else 1)
@@ -470,7 +490,7 @@ def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
     if values.empty:
         _no_data(ax, title)
         return describe(fig, f"{title}: no values")
-    sns.barplot(x=values.values, y=values.index.astype(str), color="#5c6bc0", ax=ax)
+    sns.barplot(x=values.values, y=[_category(c) for c in values.index], color="#5c6bc0", ax=ax)
     is_rate = kpi.endswith(("_rate", "_coverage"))
     shown = (lambda v: f"{v:.1%}") if is_rate else (lambda v: f"{v:.2f}")
     ax.bar_label(ax.containers[0], labels=[shown(v) for v in values.values], padding=3, fontsize=VALUE_SIZE)

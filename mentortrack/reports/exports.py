@@ -20,7 +20,7 @@ flag, explanation and components), KPIs. Cells are typed and formatted by the wr
 percentages, two-decimal ratings, whole counts, real dates, Yes/No; human headers,
 frozen header row, filters, widths.
 
-Adding a table is one entry: a ``(name, frame)`` pair in :func:`workbook_sheets` or a
+Adding a table is one entry: a :class:`Sheet` in :func:`workbook_sheets` or a
 ``file name: frame`` entry in :func:`powerbi_tables`; the writers format any frame by
 :func:`mentortrack.reports.tables.column_kind`.
 """
@@ -31,6 +31,7 @@ import hashlib
 import logging
 import math
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -56,6 +57,16 @@ EXCEL_FORMATS = {"percent": "0.0%", "rating": "0.00", "count": "#,##0", "decimal
                  "change_count": "+#,##0;-#,##0;0", "change_rating": "+0.00;-0.00;0.00",
                  "change_minutes": "+0.0;-0.0;0.0"}
 """Excel number format of each cell kind (kinds of :func:`mentortrack.reports.tables.column_kind` and a few more)."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the workbook: its name, its table and the cell kinds of columns whose kind
+    :func:`mentortrack.reports.tables.column_kind` would not guess (a list: one kind per row)."""
+
+    name: str
+    frame: pd.DataFrame
+    kinds: dict[str, str | list[str]] = field(default_factory=dict)
 
 
 class ExportError(ValueError):
@@ -158,8 +169,8 @@ def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | P
     return written
 
 
-def health_sheet(health: pd.DataFrame, until: str, months: int = 6) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The Mentor health sheet and its cell kinds: one row per mentor with sessions in the ``months`` months
+def health_sheet(health: pd.DataFrame, until: str, months: int = 6) -> Sheet:
+    """The Mentor health sheet: one row per mentor with sessions in the ``months`` months
     ending with ``until`` (YYYY-MM; later months are left out), the score of each of those months, then
     ``until``'s sessions, at-risk flag, explanation and components (the rating component as the average
     rating, the others as shares, each with its n)."""
@@ -169,7 +180,7 @@ def health_sheet(health: pd.DataFrame, until: str, months: int = 6) -> tuple[pd.
     month_names = {m: pd.Period(m, freq="M").strftime("Score %b %Y") for m in trend.columns}
     sheet = trend.rename(columns=month_names)
     current = health[health["month"] == until].set_index("mentor_name").reindex(sheet.index)
-    kinds: dict[str, str] = dict.fromkeys(month_names.values(), "score")
+    kinds: dict[str, str | list[str]] = dict.fromkeys(month_names.values(), "score")
     sessions = f"Sessions {pd.Period(until, freq='M').strftime('%b %Y')}"
     sheet[sessions] = current["sessions"].astype("Int64")
     kinds[sessions] = "count"
@@ -185,7 +196,7 @@ def health_sheet(health: pd.DataFrame, until: str, months: int = 6) -> tuple[pd.
         kinds[f"{LABELS[c]}: n"] = "count"
     sheet = sheet.rename_axis("Mentor").reset_index()
     sheet.columns = [str(c) for c in sheet.columns]
-    return neutralize_formulas(sheet), kinds
+    return Sheet("Mentor health", neutralize_formulas(sheet), kinds)
 
 
 def kpi_kind(kpi: str) -> str:
@@ -199,8 +210,8 @@ def kpi_kind(kpi: str) -> str:
     return "minutes" if "mins" in kpi else "decimal"
 
 
-def kpi_sheet(kpis: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """The KPIs sheet (KPI label, this month, previous month, change) and its per-row cell kinds; a rate's
+def kpi_sheet(kpis: pd.DataFrame) -> Sheet:
+    """The KPIs sheet (KPI label, this month, previous month, change) with per-row cell kinds; a rate's
     change is in percentage points (stored ×100, shown "+1.2 pp")."""
     kinds = [kpi_kind(k) for k in kpis["kpi"]]
     change = [d * 100 if k == "percent" and pd.notna(d) else d for k, d in zip(kinds, kpis["delta"])]
@@ -208,22 +219,19 @@ def kpi_sheet(kpis: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
                     else "decimal" for k in kinds]
     sheet = pd.DataFrame({"KPI": kpis["kpi"].map(KPI_LABELS).fillna(kpis["kpi"]), "Value": kpis["value"],
                           "Previous month": kpis["previous"], "Change": change})
-    return neutralize_formulas(sheet), {"Value": kinds, "Previous month": kinds, "Change": change_kinds}
+    return Sheet("KPIs", neutralize_formulas(sheet), {"Value": kinds, "Previous month": kinds, "Change": change_kinds})
 
 
 def workbook_sheets(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame,
                     show_pii: bool | None = None, health: pd.DataFrame | None = None,
-                    trend_months: int = 6) -> list[tuple[str, pd.DataFrame, dict[str, str | list[str]]]]:
-    """The workbook's sheets in order: (name, frame, cell kinds beyond :func:`column_kind`); the report month
-    is the latest month of ``enriched``."""
+                    trend_months: int = 6) -> list[Sheet]:
+    """The workbook's sheets in order; the report month is the latest month of ``enriched``."""
     keys = mentor_keys(enriched["mentor_name"], mentors.index)
-    sheets: list[tuple[str, pd.DataFrame, dict[str, str | list[str]]]] = [
-        ("Sessions", fact_table(enriched, keys, show_pii, iso_dates=False), {}),
-        ("Mentors", mentor_dimension(mentors, keys), {"health_score": "score"}),
-    ]
+    sheets = [Sheet("Sessions", fact_table(enriched, keys, show_pii, iso_dates=False)),
+              Sheet("Mentors", mentor_dimension(mentors, keys))]
     if health is not None:
-        sheets.append(("Mentor health", *health_sheet(health, str(enriched["month"].max()), trend_months)))
-    sheets.append(("KPIs", *kpi_sheet(kpis)))
+        sheets.append(health_sheet(health, str(enriched["month"].max()), trend_months))
+    sheets.append(kpi_sheet(kpis))
     return sheets
 
 
@@ -304,7 +312,8 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                            "strings_to_numbers": False})
     try:
-        for name, frame, kinds in workbook_sheets(enriched, mentors, kpis, show_pii, health, trend_months):
+        for entry in workbook_sheets(enriched, mentors, kpis, show_pii, health, trend_months):
+            name, frame, kinds = entry.name, entry.frame, entry.kinds
             sheet, columns = write_sheet(book, name, frame, kinds)
             last_row, last_col = max(len(frame), 1), max(len(columns) - 1, 0)
             if name == "Sessions" and "level" in columns and len(frame):
@@ -313,7 +322,8 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
                     fmt = book.add_format({"bg_color": fill, "font_color": LEVEL_TEXT[level], "bold": True})
                     sheet.conditional_format(1, 0, last_row, last_col, {
                         "type": "formula", "criteria": f'=${letter}2="{level}"', "format": fmt})
-            scores = [j for j, c in enumerate(columns) if kinds.get(str(c)) == "score"]
+            scores = [j for j, c in enumerate(columns)
+                      if (kinds.get(str(c)) or column_kind(str(c), frame[c])) == "score"]
             for j in scores:
                 cell = f"{_column_letter(j)}2"
                 bands = {"red": f"{cell}<{threshold:g}", "amber": f"AND({cell}>={threshold:g},{cell}<{threshold + 20:g})",

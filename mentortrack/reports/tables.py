@@ -146,6 +146,8 @@ COLUMN_LABELS = {
 """Display label of a column; others get their snake_case name in sentence case."""
 
 RATE_SUFFIXES = ("_rate", "_coverage", "_share", "confidence")
+SCORE_COLUMNS = ("score", "health_score")
+"""Columns holding a 0–100 health score, shown whole."""
 RATING_WORDS = ("rating",)
 
 
@@ -172,7 +174,7 @@ def is_yes_no(values: pd.Series) -> bool:
 
 def column_kind(column: str, values: pd.Series, percent: list[str] | None = None) -> str | None:
     """How the suite shows a column: ``yesno``, ``date``, ``percent`` (shares 0–1), ``rating`` (two decimals),
-    ``count`` (whole numbers), ``decimal`` (two decimals), or None for text. HTML tables
+    ``score`` (a 0–100 health score, whole), ``count`` (whole numbers), ``decimal`` (two decimals), or None for text. HTML tables
     (:func:`column_format`) and the Excel workbook (:mod:`mentortrack.reports.exports`) share it."""
     if is_yes_no(values):
         return "yesno"
@@ -182,6 +184,8 @@ def column_kind(column: str, values: pd.Series, percent: list[str] | None = None
         return None
     if column in (percent or []) or _is_rate(column):
         return "percent"
+    if column in SCORE_COLUMNS:
+        return "score"
     if any(word in column for word in RATING_WORDS) and column not in COUNT_KPIS:
         return "rating"
     numbers = values.dropna().astype(float)
@@ -192,6 +196,7 @@ def column_kind(column: str, values: pd.Series, percent: list[str] | None = None
 
 CELL_FORMATS = {"yesno": lambda v: "Yes" if v else "No", "date": lambda v: v.strftime("%Y-%m-%d"),
                 "percent": lambda v: f"{v:.1%}", "rating": lambda v: f"{v:.2f}", "count": lambda v: f"{v:,.0f}",
+                "score": lambda v: f"{v:.0f}",
                 "decimal": lambda v: f"{v:,.2f}"}
 """Text of a present value of each :func:`column_kind` (missing values show as "–")."""
 
