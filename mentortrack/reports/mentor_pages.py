@@ -30,9 +30,9 @@ import pandas as pd
 
 from mentortrack.analytics.comparisons import COMPARED, compare
 from mentortrack.analytics.health import health_scores, health_trend, month_scores
-from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.analytics.open_followups import needing_followup
+from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.config import load_parameters
 from mentortrack.reports import charts
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
