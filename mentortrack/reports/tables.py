@@ -107,6 +107,7 @@ COLUMN_LABELS = {
     "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Repeat",
     "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",
     "last_session": "Last session", "last_mentor": "Last mentor", "days_since_last": "Days since",
+    "theme": "Theme", "role": "Complaint, praise or mention", "line": "Count and quote", "points": "Points",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
 
