@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     result = evaluate_themes(thresholds=(0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8), split=args.split)
     print(f"{result['split']} split: {result['n']} hand-labelled real sentences, threshold {result['threshold']}")
-    print(f"| theme | gold | predicted | right | precision | recall |\n|---|---|---|---|---|---|")
+    print("| theme | gold | predicted | right | precision | recall |\n|---|---|---|---|---|---|")
     for r in result["per_theme"].itertuples():
         print(f"| {r.theme} | {r.gold} | {r.predicted} | {r.right} | {_share(r.precision)} | {_share(r.recall)} |")
     m = result["micro"]

@@ -78,7 +78,7 @@ LINKING_VERBS = frozenset({"is", "was", "were", "are", "be", "been", "being", "f
                            "seem", "seems", "looked", "looks", "sounded", "sounds", "got", "gets", "became",
                            "becomes", "remained", "stayed"})
 INTENSIFIERS = frozenset({"very", "really", "so", "too", "quite", "extremely", "super", "pretty", "a", "bit",
-                          "little", "somewhat", "rather", "highly", "always", "often", "bit", "totally"})
+                          "little", "somewhat", "rather", "highly", "always", "often", "totally"})
 NEGATIONS = frozenset({"not", "no", "never", "nothing", "without"})
 QUANTITIES = frozenset({"enough", "more", "less", "much", "many", "few", "little"})
 """Words that make "time" or "steps" a point ("not enough time", "more concrete steps")."""

@@ -142,6 +142,7 @@ COLUMN_LABELS = {
     "macro_f1": "Macro F1", "accuracy": "Accuracy", "negative_precision": "Negative precision",
     "negative_recall": "Negative recall", "neutral_f1": "Neutral F1", "positive_f1": "Positive F1", "set": "Text set",
     "method": "Method",
+    "theme": "Theme", "role": "Complaint, praise or mention", "line": "Count and quote", "points": "Points",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
 
