@@ -523,29 +523,36 @@ def reminders(
     show_pii: Annotated[bool, typer.Option("--show-pii", envvar="SHOW_PII",
                                            help="Unmasked learner names and e-mails in the queue CSV.")] = False,
 ) -> None:
-    """Feedback reminders to learners of completed sessions without feedback, on the days in parameters/lifecycle.yaml."""
+    """Feedback reminders to learners of completed sessions without feedback, and inactivity nudges to learners
+    with no session booked for 30 and 90 days (days in parameters/lifecycle.yaml), in one queue."""
     from mentortrack.config import load_parameters
-    from mentortrack.lifecycle.reminders import compose_reminders, due_reminders
+    from mentortrack.lifecycle.reminders import compose_nudges, compose_reminders, due_nudges, due_reminders
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
     params = load_parameters("lifecycle")
     history, day = _enriched_history(file), _as_of(as_of)
     due = due_reminders(history, day, params["reminders"])
+    nudges = due_nudges(history, day, params["nudges"])
     stages = params["reminders"]
     reach = pd.Timedelta(days=max(stages["days"]) + stages["catch_up_days"])
     if history["session_date"].max() + reach < day:
         typer.echo(f"note: the data ends on {history['session_date'].max():%Y-%m-%d}: no session in it can have a "
                    f"reminder due on {day:%Y-%m-%d} (export a newer file?)", err=True)
     out.mkdir(parents=True, exist_ok=True)
-    queue = due.assign(session_date=due["session_date"].dt.strftime("%Y-%m-%d"),
-                       due_date=due["due_date"].dt.strftime("%Y-%m-%d"))
+    queue = pd.concat([due.assign(kind="feedback"), nudges.assign(kind="inactivity")], ignore_index=True)
+    queue = queue[["kind", *dict.fromkeys([*due.columns, *nudges.columns])]]
+    queue = queue.assign(session_date=queue["session_date"].dt.strftime("%Y-%m-%d"),
+                         due_date=queue["due_date"].dt.strftime("%Y-%m-%d"))
     with writing(out / "reminder_queue.csv"):
         neutralize_formulas(mask_pii(queue, show_pii)).to_csv(out / "reminder_queue.csv", index=False)
     counts = ", ".join(f"day {d}: {n}" for d, n in due["stage_day"].value_counts().sort_index().items())
+    steps = ", ".join(f"{d} days: {n}" for d, n in nudges["stage_day"].value_counts().sort_index().items())
     typer.echo(f"{len(due)} reminder(s) due on {day:%Y-%m-%d}" + (f" ({counts})" if counts else "")
+               + f"; {len(nudges)} inactivity nudge(s)" + (f" ({steps} without a booking)" if steps else "")
                + f"; queue: {out / 'reminder_queue.csv'}")
     mails, missing = compose_reminders(due, params["email"])
-    _deliver(mails, missing, params["email"], out, send)
+    nudge_mails, nudge_missing = compose_nudges(nudges, params["email"])
+    _deliver(mails + nudge_mails, pd.concat([missing, nudge_missing], ignore_index=True), params["email"], out, send)
 
 
 @app.command()
@@ -557,9 +564,13 @@ def digest(
     reports: Annotated[Path | None, typer.Option(help="Folder of the rendered reports (default: ./outputs).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the .eml file and the sent-log.")] = Path("outputs/digest"),
     send: SendOpt = False,
+    webhook: WebhookOpt = None,
+    webhook_service: WebhookServiceOpt = None,
 ) -> None:
-    """The program manager's digest for a week or a month: KPI changes, red sessions, mentors at risk,
-    open follow-ups and reminders, the report link (and, monthly, the dashboard PDF)."""
+    """The program manager's digest for a week or a month: safeguarding alerts, KPI changes, red sessions, mentors
+    at risk, open follow-ups, reminders and nudges, the report link (and, monthly, the dashboard PDF).
+
+    With --send (or --webhook) it is also posted to the Slack or Teams webhook when one is set."""
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.digest import Period, compose_digest, gather
     from mentortrack.lifecycle.mailer import MISSING_COLUMNS
@@ -585,32 +596,83 @@ def digest(
     mail = compose_digest(facts, to or lifecycle["digest"]["to"], lifecycle["email"])
     typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "
                f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups, "
-               f"{facts['reminder_count']} reminder(s) due" + (", dashboard PDF attached" if mail.attachments else ""))
+               f"{facts['reminder_count']} reminder(s) due, {facts['nudge_count']} inactivity nudge(s), "
+               f"{len(facts['safeguarding'])} safeguarding alert(s)" + (", dashboard PDF attached" if mail.attachments else ""))
     missing = pd.DataFrame(columns=MISSING_COLUMNS)
     _deliver([mail], missing, lifecycle["email"], out, send)
+    if send or webhook:
+        from mentortrack.lifecycle.digest import format_kpi
+        from mentortrack.lifecycle.webhooks import digest_notice, webhook_url
+
+        if not _post(webhook_url(webhook, lifecycle["webhooks"]), webhook_service, lifecycle["webhooks"],
+                     digest_notice(facts, format_kpi)):
+            raise typer.Exit(3)
+
+
+WebhookOpt = Annotated[str | None, typer.Option(
+    "--webhook", help="Slack or Teams incoming-webhook URL (a secret; default: $MENTORTRACK_WEBHOOK_URL or "
+                      "webhooks.url in parameters/lifecycle.yaml).", show_default=False)]
+WebhookServiceOpt = Annotated[str | None, typer.Option(
+    "--webhook-service", help="slack or teams (default: webhooks.service, auto from the URL's host).")]
+
+
+def _post(url: str | None, service: str | None, settings: dict, notice: object) -> bool:
+    """Post ``notice`` when a webhook URL is set; one line either way, never the URL. False when it failed."""
+    from mentortrack.lifecycle.webhooks import SERVICES, WebhookError, post, service_of
+
+    if url is None:
+        return True
+    if service is not None and service not in SERVICES:
+        raise typer.BadParameter("use slack or teams", param_hint="--webhook-service")
+    try:
+        posting = post(url, notice, service_of(url, service or settings["service"]), settings)  # type: ignore[arg-type]
+    except WebhookError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(posting.line(), err=not posting.ok)
+    return posting.ok
 
 
 @app.command()
 def alerts(
     file: FileArg = None,
     as_of: Annotated[str, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM).")] = "2025-10-31 23:59",
-    out: Annotated[Path | None, typer.Option(help="Also write alerts.md and alerts.csv to this folder.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write alerts.md, alerts.csv and safeguarding.csv to this folder.")] = None,
+    notes: Annotated[Path | None, typer.Option(help="Folder of transcript notes (mentortrack notes --out) to scan too.")] = None,
+    webhook: WebhookOpt = None,
+    webhook_service: WebhookServiceOpt = None,
 ) -> None:
-    """Red sessions whose feedback arrived in the last 24 hours, as a short digest."""
+    """Safeguarding alerts (first), then red sessions whose feedback arrived in the last 24 hours.
+
+    Posts to a Slack or Teams webhook when one is set and there is something to say; exit code 3
+    when that post failed (the local files are written first)."""
+    from mentortrack.analytics.safeguarding import in_window, read_transcript_notes, safeguarding_alerts
     from mentortrack.config import load_parameters
-    from mentortrack.lifecycle.alerts import digest, red_alerts
+    from mentortrack.lifecycle.alerts import digest, red_alerts, safeguarding_digest
+    from mentortrack.lifecycle.mailer import records
+    from mentortrack.lifecycle.webhooks import alerts_notice, webhook_url
     from mentortrack.reports.privacy import neutralize_formulas
 
-    hours = load_parameters("lifecycle")["alerts"]["window_hours"]
+    lifecycle = load_parameters("lifecycle")
+    hours = lifecycle["alerts"]["window_hours"]
     moment = _as_of(as_of)
-    found = red_alerts(_enriched_history(file), moment, hours)
-    text = digest(found, moment, hours)
+    history = _enriched_history(file)
+    found = red_alerts(history, moment, hours)
+    first = moment - pd.Timedelta(hours=hours)
+    concerns = in_window(safeguarding_alerts(history, read_transcript_notes(notes) if notes else None), first, moment)
+    text = safeguarding_digest(concerns, first, moment) + "\n" + digest(found, moment, hours)
     typer.echo(text)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         with writing(out):
             (out / "alerts.md").write_text(text, encoding="utf-8")
             neutralize_formulas(found).to_csv(out / "alerts.csv", index=False)
+            neutralize_formulas(concerns).to_csv(out / "safeguarding.csv", index=False)
+    url = webhook_url(webhook, lifecycle["webhooks"])
+    if len(concerns) or len(found):
+        window = f"{hours:g} h to {moment:%Y-%m-%d %H:%M}"
+        if not _post(url, webhook_service, lifecycle["webhooks"], alerts_notice(records(concerns), records(found), window)):
+            raise typer.Exit(3)
 
 
 def run() -> None:

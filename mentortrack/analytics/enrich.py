@@ -14,6 +14,7 @@ import pandas as pd
 from mentortrack.analytics.early_warnings import assess, no_show_counts
 from mentortrack.analytics.keywords import session_keywords
 from mentortrack.analytics.kpis import add_month
+from mentortrack.analytics.safeguarding import scan_sessions
 from mentortrack.analytics.sentiment import score_feedback
 from mentortrack.analytics.summaries import summarize_sessions
 from mentortrack.config import load_parameters
@@ -21,7 +22,8 @@ from mentortrack.config import load_parameters
 log = logging.getLogger(__name__)
 
 ENRICHED_COLUMNS = ["month", "textblob_polarity", "textblob_subjectivity", "sentiment_published", "sentiment",
-                    "sentiment_confidence", "sentiment_mixed", "keywords", "level", "rules", "reasons", "no_show_count", "summary"]
+                    "sentiment_confidence", "sentiment_mixed", "keywords", "level", "rules", "reasons", "no_show_count", "summary",
+                    "safeguarding", "safeguarding_terms"]
 """Columns :func:`enrich` adds to the canonical session table."""
 
 
@@ -46,4 +48,4 @@ def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = N
     frame["no_show_count"] = no_show_counts(frame)
     frame = frame.join(assess(frame, warning_parameters))
     frame["summary"] = summarize_sessions(frame)
-    return frame
+    return frame.join(scan_sessions(frame))

@@ -182,6 +182,23 @@ def flagged(enriched: pd.DataFrame) -> pd.Series:
     return with_safeguarding(enriched)["safeguarding"].astype("string").fillna("") != ""
 
 
+def withhold_from_mentor(enriched: pd.DataFrame) -> pd.DataFrame:
+    """``enriched`` as a mentor may see it: flagged sessions lose their feedback, issue flag and keywords,
+    and their summary is rebuilt without them (ratings and labels stay, so the KPIs do not change)."""
+    hits = flagged(enriched)
+    if not hits.any():
+        return enriched
+    from mentortrack.analytics.summaries import summarize_sessions
+
+    view = enriched.copy()
+    for column in ("learner_feedback", "issue_flag", "keywords", "safeguarding", "safeguarding_terms"):
+        if column in view:
+            view[column] = view[column].astype("object").where(~hits, None)
+    if "summary" in view:
+        view.loc[hits, "summary"] = summarize_sessions(view[hits])
+    return view
+
+
 def safeguarding_alerts(enriched: pd.DataFrame, notes: pd.DataFrame | None = None,
                         parameters: dict[str, Any] | None = None) -> pd.DataFrame:
     """One row per session and source (feedback, issue flag, transcript) with a concern, newest first.

@@ -1,10 +1,10 @@
 """The program manager's digest: one e-mail per week or month with what needs acting on.
 
 For a period (the Monday-to-Sunday week holding ``--week-of``, or a calendar month) it
-gathers: the period's KPIs against the previous period (not compared when either has fewer
+gathers: safeguarding alerts of the period's sessions (first), the period's KPIs against the previous period (not compared when either has fewer
 than ``compare_min_sessions`` sessions), red sessions, mentors below the health threshold
 in the period's last month (linked to their pages when the month's report is built), open
-follow-ups and feedback reminders due at the period's end, and the link to the month's
+follow-ups, feedback reminders and inactivity nudges due at the period's end, and the link to the month's
 report; a monthly digest attaches the dashboard PDF when the report run rendered one.
 Learners appear by ID only. Sending goes through :func:`mentortrack.lifecycle.mailer.send`;
 without ``--send`` it is an ``.eml`` file.
@@ -21,8 +21,9 @@ import pandas as pd
 from mentortrack.analytics.health import health_scores
 from mentortrack.analytics.kpis import KPI_LABELS, compute_kpis
 from mentortrack.analytics.open_followups import needing_followup
+from mentortrack.analytics.safeguarding import in_window, safeguarding_alerts
 from mentortrack.lifecycle.mailer import Mail, records, templates
-from mentortrack.lifecycle.reminders import due_reminders
+from mentortrack.lifecycle.reminders import due_nudges, due_reminders
 from mentortrack.reports.mentor_pages import page_links
 from mentortrack.reports.tables import format_delta, format_value
 
@@ -79,6 +80,8 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
     at_risk = latest[latest["at_risk"]].sort_values("score")
     open_followups = needing_followup(enriched, period.last, lifecycle["followups"])
     reminders = due_reminders(enriched, period.last, lifecycle["reminders"])
+    nudges = due_nudges(enriched, period.last, lifecycle["nudges"])
+    concerns = in_window(safeguarding_alerts(enriched), period.first, period.last)
     folder = reports_dir / period.report_month
     pdf = folder / "dashboard.pdf"
     pages = {name: (folder / link).resolve().as_uri() for name, link in page_links(folder).items()}
@@ -90,7 +93,8 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
                     records(at_risk[["mentor_name", "score", "explanation"]])],
         "threshold": warnings["health"]["threshold"],
         "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
-        "followup_count": len(open_followups), "reminder_count": len(reminders),
+        "followup_count": len(open_followups), "reminder_count": len(reminders), "nudge_count": len(nudges),
+        "safeguarding": records(concerns),
         "report_link": (folder / "index.html").resolve().as_uri() if (folder / "index.html").exists() else None,
         "report_month": period.report_month,
         "attachments": (str(pdf),) if period.kind == "month" and pdf.exists() else (),
@@ -101,7 +105,7 @@ def compose_digest(facts: dict[str, Any], recipient: str, settings: dict[str, An
     """The digest e-mail to ``recipient`` (plain text and escaped HTML)."""
     env = templates()
     period: Period = facts["period"]
-    context = {**facts, "fmt": _format}
+    context = {**facts, "fmt": format_kpi}
     return Mail(key=f"pm-digest:{period.kind}:{period.first:%Y-%m-%d}", recipient=recipient,
                 subject=f"{settings['subject_prefix']} Program digest, {period.label}",
                 text=env.get_template("email_pm_digest.txt.j2").render(context),
@@ -109,7 +113,8 @@ def compose_digest(facts: dict[str, Any], recipient: str, settings: dict[str, An
                 attachments=facts["attachments"])
 
 
-def _format(kpi: str, value: float | None, delta: bool = False) -> str:
+def format_kpi(kpi: str, value: float | None, delta: bool = False) -> str:
+    """A KPI value (or with ``delta``, a change) as the digest shows it; ``–`` when missing."""
     if value is None:
         return "–"
     return format_delta(kpi, value) if delta else format_value(kpi, value)

@@ -33,6 +33,7 @@ from mentortrack.analytics.health import health_scores, health_trend, month_scor
 from mentortrack.analytics.keywords import themes
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.analytics.open_followups import needing_followup
+from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.config import load_parameters
 from mentortrack.reports import charts
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
@@ -133,8 +134,8 @@ def _session(row: Any) -> dict[str, str]:
 def write_mentor_pages(folder: Path, month: str, data_label: str) -> list[Path]:
     """Write the page of every mentor listed in ``folder/mentors/pages.json`` (:func:`write_contents`)
     from ``folder/enriched.parquet``; returns the pages written."""
-    history = read_enriched(folder / "enriched.parquet").drop(columns=["learner_name", "learner_email"],
-                                                              errors="ignore")
+    history = withhold_from_mentor(read_enriched(folder / "enriched.parquet")).drop(
+        columns=["learner_name", "learner_email"], errors="ignore")
     scope = history if month == ALL_MONTHS else history[history["month"] == month]
     ctx = ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=folder)
     warnings = load_parameters("warnings")
