@@ -140,7 +140,7 @@ def kpis(
     month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
     by: Annotated[str | None, typer.Option(
         help="Group by mentor, program, batch, session_type, age_cohort, month, quarter or year; "
-             "learner: engagement per learner (by ID) and cohort.")] = None,
+             "learner: engagement per learner (by ID) and cohort; pair: status per mentor-learner pair.")] = None,
     definitions: Annotated[str, typer.Option(help="standard (the suite's) or published (the original analysis).")] = "standard",
     as_json: JsonOpt = False,
 ) -> None:
@@ -150,10 +150,13 @@ def kpis(
 
     if definitions not in ("standard", "published"):
         raise typer.BadParameter("use standard or published", param_hint="--definitions")
-    if by is not None and by not in (*k.GROUPINGS, "learner"):
-        raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}, learner", param_hint="--by")
+    if by is not None and by not in (*k.GROUPINGS, "learner", "pair"):
+        raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}, learner, pair", param_hint="--by")
     if by == "learner":
         _learner_engagement(file, month, as_json)
+        return
+    if by == "pair":
+        _pair_status(file, month, as_json)
         return
 
     scorer = score_feedback if definitions == "standard" else published_scores
@@ -249,6 +252,32 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> 
     typer.echo(shown.to_string(index=False))
     typer.echo("")
     typer.echo(learners.assign(attendance_rate=learners["attendance_rate"].round(3)).to_string(index=False))
+
+
+def _pair_status(file: Path | None, month: str | None, as_json: bool) -> None:
+    """``kpis --by pair``: the status of every active mentor–learner pair at the end of ``month`` (or of the data)."""
+    from mentortrack.analytics.pairs import pair_status, status_counts
+
+    history = _enriched_history(file)
+    if month:
+        try:
+            as_of = pd.Period(month, freq="M").end_time.normalize()
+        except ValueError as err:
+            raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
+    else:
+        as_of = history["session_date"].max()
+    pairs = pair_status(history, as_of)
+    counts = status_counts(pairs)
+    if as_json:
+        shown = pairs.assign(last_session=pairs["last_session"].dt.strftime("%Y-%m-%d"))
+        typer.echo(json.dumps({"as_of": f"{as_of:%Y-%m-%d}", "counts": dict(zip(counts["status"], counts["pairs"])),
+                               "pairs": json.loads(shown.to_json(orient="records"))}))
+        return
+    typer.echo(f"Mentor-learner pairs with a session booked lately, as of {as_of:%Y-%m-%d}: "
+               + ", ".join(f"{r.status} {r.pairs} ({r.share:.0%})" for r in counts.itertuples())
+               + f" of {len(pairs)}\n")
+    typer.echo(pairs.assign(last_session=pairs["last_session"].dt.strftime("%Y-%m-%d"),
+                            avg_rating=pairs["avg_rating"].round(2)).drop(columns="rating_trend").to_string(index=False))
 
 
 @app.command()
