@@ -29,7 +29,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-stt agendas notes followups reminders emails digest alerts test lab bench-nlp bench-scale bench-report bench-validate bench-analyze clean
+.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-safeguarding eval-stt agendas notes followups reminders emails digest alerts test lab bench-nlp bench-scale bench-report bench-validate bench-analyze clean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -103,6 +103,9 @@ lab: $(STAMP) ## Open JupyterLab on the suite's kernel (explore.ipynb has the wi
 
 eval-keywords: $(STAMP) ## Share of keyword phrases a reader would accept, before and after noun-phrase candidates
 	$(BIN)/python scripts/keyword_quality.py
+
+eval-safeguarding: $(STAMP) ## Recall and false alarms of the safeguarding alerts on labelled feedback and real text
+	$(BIN)/python scripts/eval_safeguarding.py
 
 bench-nlp: $(STAMP) ## NLP throughput on real-variety feedback: per-row pipeline vs forward pass vs analyze cold/warm [ROWS=4000]
 	$(BIN)/python scripts/bench_nlp.py --rows $(if $(filter 2000,$(ROWS)),4000,$(ROWS))

@@ -42,6 +42,7 @@ class Targets(_Strict):
 
     avg_rating: float = Field(ge=1, le=5)
     positive_feedback_rate: float = Field(ge=0, le=1)
+    min_n: int = Field(ge=1)
 
 
 class ReportSettings(_Strict):

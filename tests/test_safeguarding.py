@@ -9,8 +9,14 @@ import pytest
 from conftest import enriched, row
 from typer.testing import CliRunner
 
-from mentortrack.analytics.safeguarding import (concerns, rules, safeguarding_alerts, scan_sessions, words,
-                                                withhold_from_mentor)
+from mentortrack.analytics.safeguarding import (
+    concerns,
+    rules,
+    safeguarding_alerts,
+    scan_sessions,
+    withhold_from_mentor,
+    words,
+)
 from mentortrack.cli import app
 from mentortrack.lifecycle.alerts import markdown_text
 from mentortrack.lifecycle.mailer import compose

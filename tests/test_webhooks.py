@@ -14,8 +14,16 @@ from typer.testing import CliRunner
 
 from mentortrack.cli import app
 from mentortrack.config import load_parameters
-from mentortrack.lifecycle.webhooks import (Notice, WebhookError, post, service_of, slack_payload, slack_text,
-                                            teams_payload, webhook_url)
+from mentortrack.lifecycle.webhooks import (
+    Notice,
+    WebhookError,
+    post,
+    service_of,
+    slack_payload,
+    slack_text,
+    teams_payload,
+    webhook_url,
+)
 
 SETTINGS = {**load_parameters("lifecycle")["webhooks"], "retries": 2, "retry_wait": 0.0, "timeout": 2}
 

@@ -196,8 +196,10 @@ def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) 
     return fig
 
 
-def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = "Average rating by month") -> Figure:
-    """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM)."""
+def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = "Average rating by month",
+                 target: float | None = None) -> Figure:
+    """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``target``
+    (the satisfaction target of ``parameters/report.yaml``) as a dashed line."""
     fig, ax = _figure(8, 3.4)
     done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
     if until:
@@ -211,8 +213,11 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     for month, value in monthly.items():
         ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points", xytext=(0, 7), ha="center",
                     fontsize=7, color="#555")
+    if target is not None:
+        ax.axhline(target, linestyle="--", linewidth=1, color="#2e7d32", label=f"target {target:.2f}")
     if until in monthly.index:
         ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=until)
+    if target is not None or until in monthly.index:
         ax.legend(loc="lower left")
     ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.3))
     ax.tick_params(axis="x", rotation=60, labelsize=8)

@@ -33,12 +33,14 @@ from mentortrack.analytics.health import health_scores, health_trend, month_scor
 from mentortrack.analytics.keywords import themes
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.analytics.open_followups import needing_followup
+from mentortrack.analytics.pairs import report_pairs
 from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.config import load_parameters
 from mentortrack.reports import charts
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
 from mentortrack.reports.storage import read_enriched
 from mentortrack.reports.tables import format_value
+from mentortrack.reports.targets import target_lines
 from mentortrack.safe_paths import safe_name, writing
 
 PAGES_DIR = "mentors"
@@ -106,8 +108,9 @@ def mentor_facts(ctx: ReportContext, mentor: str, current: pd.DataFrame, trend: 
         "threshold": float(settings["threshold"]),
         "health_chart": charts.image_html(charts.health_trend(trend, float(settings["threshold"]),
                                                               "Health score by month"), "100%", PAGE_DPI),
-        "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month"), "100%",
-                                          PAGE_DPI),
+        "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month",
+                                                             load_parameters("report")["targets"]["avg_rating"]),
+                                          "100%", PAGE_DPI),
         "window_label": ctx.window_label(warnings["mentors"]["window_months"]),
         "praise": _themes(window, "Positive"), "complaints": _themes(window, "Negative"),
         "praise_quotes": _quotes(with_text, "Positive"), "complaint_quotes": _quotes(with_text, "Negative"),
@@ -150,8 +153,13 @@ def write_mentor_pages(folder: Path, month: str, data_label: str) -> list[Path]:
     template = env.get_template("mentor_page.html.j2")
     generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{history['session_date'].max():%Y-%m-%d}"
     written = []
+    pairs = report_pairs(folder, history, ctx.last_day)
+    targets = load_parameters("report")["targets"]
     for mentor, file in names.items():
         facts = mentor_facts(ctx, mentor, current, trend, compared, followups, warnings)
+        mine = pairs[pairs["mentor_name"] == mentor].assign(last_session=lambda t: t["last_session"].dt.strftime("%Y-%m-%d"))
+        facts["pairs"] = mine.astype(object).where(mine.notna(), None).to_dict("records")
+        facts["targets"] = target_lines(ctx.scope[ctx.scope["mentor_name"] == mentor], targets)
         page = template.render(**facts, period=ctx.period, generated=generated, data_through=data_through,
                                data_label=data_label, followups_as_of=f"{ctx.last_day:%Y-%m-%d}")
         with writing(out / file):

@@ -119,9 +119,10 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = 
     from mentortrack.analytics.enrich import enrich
     from mentortrack.analytics.health import health_scores, with_health
     from mentortrack.analytics.kpis import add_month
+    from mentortrack.analytics.pairs import PAIRS_FILE, pair_status
     from mentortrack.analytics.summaries import mentor_digest
     from mentortrack.config import load_parameters
-    from mentortrack.reports.exports import write_excel, write_powerbi
+    from mentortrack.reports.exports import write_excel, write_pairs, write_powerbi
     from mentortrack.reports.mentor_pages import write_contents
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
     from mentortrack.reports.storage import write_table
@@ -158,6 +159,9 @@ def prepare(data: Path, month: str, folder: Path, show_pii: bool, loaded: Any = 
     write_excel(scope, mentors, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, health,
                 warning_params["health"]["threshold"])
     write_powerbi(scope, mentors, exports / "powerbi", show_pii, health)
+    pairs = pair_status(enriched, ctx.last_day)
+    write_table(pairs, folder / PAIRS_FILE)
+    write_pairs(pairs, exports / f"mentortrack_{month}.xlsx", exports / "powerbi")
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
     return counts
