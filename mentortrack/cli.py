@@ -420,7 +420,8 @@ def agenda(
     history: Annotated[Path | None, typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for <session_id>.md and .html.")] = Path("outputs/agendas"),
 ) -> None:
-    """Write a Markdown and HTML agenda with checklists for every booked session."""
+    """Write a Markdown and HTML agenda with checklists for every booked session (safeguarding-flagged
+    feedback left out: agendas reach the mentor)."""
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.agenda import load_upcoming, write_agendas
     from mentortrack.paths import package_data
@@ -430,7 +431,10 @@ def agenda(
     except LoadError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
-    written = write_agendas(booked, _enriched_history(history), load_parameters("lifecycle")["agenda"], out)
+    from mentortrack.analytics.safeguarding import withhold_from_mentor
+
+    written = write_agendas(booked, withhold_from_mentor(_enriched_history(history)),
+                            load_parameters("lifecycle")["agenda"], out)
     typer.echo(f"wrote {len(written)} agendas to {out}")
 
 
@@ -481,8 +485,10 @@ def followups(
     from mentortrack.lifecycle.followups import load_directory, write_followups
     from mentortrack.paths import package_data
 
+    from mentortrack.analytics.safeguarding import withhold_from_mentor
+
     params = load_parameters("lifecycle")
-    queue = write_followups(_enriched_history(file), _as_of(as_of), params["followups"], out,
+    queue = write_followups(withhold_from_mentor(_enriched_history(file)), _as_of(as_of), params["followups"], out,
                             load_directory(directory or package_data("mentor_directory.csv")),
                             params["email"]["from_address"])
     typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "

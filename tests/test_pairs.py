@@ -1,4 +1,5 @@
-"""Pair status computed by hand on a small frame: every rule, the order of precedence, the window."""
+"""Pair status computed by hand on a small frame: every rule, the order of precedence, the window, a learner
+who moved on to another mentor."""
 
 from __future__ import annotations
 
@@ -34,18 +35,23 @@ def pairs(tmp_path: Path) -> pd.DataFrame:
         s("E1", "2025-08-21", "Tara", "D", "5"),                       # 40 days quiet
         s("F1", "2025-06-01", "Tara", "E", "5"),                       # 121 days: closed, not listed
         s("G1", "2025-09-25", "Mira", "F", "2", follow="No"),          # negative without follow-up, 1 session
+        s("H0", "2025-07-25", "Tara", "G", "4"),
+        s("H1", "2025-08-01", "Tara", "G", "4"),                       # G moved on to Ravi: not quiet, closed
+        s("H2", "2025-08-20", "Ravi", "G", "5"),                       # ... and G is quiet with Ravi (41 days)
     ]
     labels = ["Positive", "Positive", "Negative", "Positive", "No feedback", "No feedback", "Positive", "Positive",
-              "Positive", "Positive", "Positive", "Positive", "Negative"]
+              "Positive", "Positive", "Positive", "Positive", "Negative", "Positive", "Positive", "Positive"]
     return pair_status(enriched(tmp_path, rows, labels, [None] * len(rows)), AS_OF)
 
 
 def test_each_pair_gets_the_status_and_reason_worked_out_by_hand(pairs: pd.DataFrame) -> None:
     got = {(r.mentor_name, r.learner_id): (r.status, r.reason) for r in pairs.itertuples()}
     assert got == {
-        ("Mira", "A"): ("Needs check-in", "ratings falling: 5, 4, 2 (latest 2 vs 4.50 before)"),
+        ("Mira", "A"): ("Needs check-in", "ratings falling: 5, 4, 2 (latest 2 vs 4.50 before)"),   # A moved on
+                                                                                                  # to Ravi: kept
         ("Mira", "B"): ("Needs check-in", "2 no-shows in a row (last on 2025-09-15)"),
         ("Tara", "D"): ("Needs check-in", "no session booked for 40 days"),
+        ("Ravi", "G"): ("Needs check-in", "no session booked for 41 days"),
         ("Mira", "F"): ("Needs check-in", "negative session on 2025-09-25 (rated 2/5) without a follow-up"),
         ("Ravi", "A"): ("Too early to tell", "1 of 3 sessions needed to judge"),
         ("Ravi", "C"): ("On track", "3 of 3 sessions attended, last 14 days ago, no warning sign"),
@@ -63,7 +69,8 @@ def test_the_columns_of_a_pair(pairs: pd.DataFrame) -> None:
 
 
 def test_check_ins_come_first_and_counts_have_every_status(pairs: pd.DataFrame) -> None:
-    assert pairs["status"].tolist()[:4] == ["Needs check-in"] * 4
+    assert pairs["status"].tolist()[:5] == ["Needs check-in"] * 5
+    assert pairs["learner_id"].tolist()[:5] == ["G", "D", "A", "B", "F"]       # longest quiet first
     counts = status_counts(pairs)
-    assert counts["pairs"].tolist() == [4, 1, 1] and counts["share"].sum() == pytest.approx(1)
+    assert counts["pairs"].tolist() == [5, 1, 1] and counts["share"].sum() == pytest.approx(1)
     assert status_counts(pairs.iloc[0:0])["pairs"].tolist() == [0, 0, 0]

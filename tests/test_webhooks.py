@@ -78,7 +78,7 @@ def test_slack_json_escapes_data_text() -> None:
 def test_teams_json_is_a_message_card() -> None:
     body = teams_payload(NOTICE)
     assert body["@type"] == "MessageCard" and body["title"] == "Mentorship alerts"
-    assert body["sections"][0]["text"] == "- &lt;@channel&gt; &amp; *bold* \u201cquote\u201d"
+    assert body["sections"][0]["text"] == "- &lt;@channel\\> &amp; \\*bold\\* \u201cquote\u201d"
 
 
 def test_the_service_comes_from_the_host_or_the_settings() -> None:

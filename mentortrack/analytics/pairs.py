@@ -1,7 +1,9 @@
 """Pair status: how each mentor–learner pair is doing, as *On track*, *Needs check-in* or *Too early to tell*.
 
 Per pair (mentor, learner ID), over the sessions dated on or before ``as_of``, listed when
-the pair's last booking lies within ``window_days`` (older pairs are closed):
+the pair's last booking lies within ``window_days`` (older pairs are closed). A pair whose
+learner has booked another mentor since is not *quiet*, and is listed only when another
+rule below asks for a check-in (otherwise it is closed too):
 
 ==================  ========================================================================
 booked, attended    every session row of the pair; its completed sessions
@@ -41,8 +43,9 @@ PAIRS_FILE = "pairs.parquet"
 """The pair table a report run writes beside ``enriched.parquet`` (computed once; notebooks and pages read it)."""
 
 
-def _reasons(pair: pd.DataFrame, days_since: int, settings: dict[str, Any]) -> list[str]:
-    """Why the pair needs a check-in (empty: it does not); ``pair`` is date-sorted."""
+def _reasons(pair: pd.DataFrame, days_since: int, settings: dict[str, Any], moved_on: bool) -> list[str]:
+    """Why the pair needs a check-in (empty: it does not); ``pair`` is date-sorted. A learner who has
+    ``moved_on`` (booked another mentor since) is not quiet."""
     found = []
     met = pair[pair["session_status"].isin(["Completed", "No-show"])]
     run = int(settings["no_shows_in_a_row"])
@@ -63,7 +66,7 @@ def _reasons(pair: pd.DataFrame, days_since: int, settings: dict[str, Any]) -> l
         if negative and not followed and not booked_after:
             why = f"rated {last['post_session_rating']:.0f}/5" if rated_low else "negative feedback"
             found.append(f"negative session on {last['session_date']:%Y-%m-%d} ({why}) without a follow-up")
-    if days_since >= int(settings["quiet_days"]):
+    if days_since >= int(settings["quiet_days"]) and not moved_on:
         found.append(f"no session booked for {days_since} days")
     return found
 
@@ -82,15 +85,19 @@ def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, parameters: dict[st
     open_ids = set(followups["session_id"].astype(str))
     frame = enriched[enriched["session_date"] <= as_of].dropna(subset=["learner_id", "mentor_name"])
     frame = frame.sort_values(["session_date", "session_id"], kind="stable")
+    learner_last = frame.groupby(frame["learner_id"].astype(str))["session_date"].max()
     rows = []
     for (mentor, learner), pair in frame.groupby(["mentor_name", frame["learner_id"].astype(str)], sort=True,
                                                  observed=True):
         days_since = int((as_of.normalize() - pair["session_date"].max().normalize()).days)
         if days_since > int(settings["window_days"]):
             continue
+        moved_on = bool(learner_last[learner] > pair["session_date"].max())
         ratings = pair.loc[pair["session_status"] == "Completed", "post_session_rating"].dropna()
         labels = pair.loc[pair["learner_feedback"].astype("string").str.strip().fillna("") != "", "sentiment"]
-        reasons = _reasons(pair, days_since, settings)
+        reasons = _reasons(pair, days_since, settings, moved_on)
+        if moved_on and not reasons:
+            continue
         if reasons:
             status, reason = STATUSES[0], "; ".join(reasons)
         elif len(pair) < int(settings["min_sessions"]):

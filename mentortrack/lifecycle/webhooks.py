@@ -2,7 +2,8 @@
 
 A :class:`Notice` (a title and sections of lines, text from the data as it is) becomes the
 JSON each service takes: Slack ``{"text": ..., "blocks": [...]}`` with mrkdwn sections
-(``&``, ``<`` and ``>`` escaped, as Slack requires), Teams a MessageCard (text HTML-escaped).
+(``&``, ``<`` and ``>`` escaped, as Slack requires), Teams a MessageCard (Markdown and HTML
+escaped).
 The URL comes from ``--webhook``, else the environment variable ``webhooks.url_env``
 (``MENTORTRACK_WEBHOOK_URL``), else ``webhooks.url`` in ``parameters/lifecycle.yaml``. It is
 a secret: no message, log line or file of the suite contains it (messages name the service).
@@ -15,7 +16,6 @@ says what happened; the local files the command wrote stay as they are.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from mentortrack.lifecycle.alerts import markdown_text
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +122,15 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
 
 
 def teams_payload(notice: Notice) -> dict[str, Any]:
-    """A Teams MessageCard (accepted by Teams incoming webhooks and workflow connectors); text HTML-escaped."""
-    sections = [{"activityTitle": html.escape(heading),
-                 "text": "<br>".join(f"- {html.escape(line)}" for line in _shown(lines)) or "none"}
+    """A Teams MessageCard (accepted by Teams incoming webhooks and workflow connectors). Teams reads its
+    text as Markdown with HTML, so text goes through :func:`mentortrack.lifecycle.alerts.markdown_text`
+    (markup characters backslash-escaped, ``<`` and ``&`` as entities)."""
+    sections = [{"activityTitle": markdown_text(heading),
+                 "text": "\n\n".join(f"- {markdown_text(line)}" for line in _shown(lines)) or "none"}
                 for heading, lines in notice.sections]
     return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "themeColor": notice.colour,
-            "summary": html.escape(notice.title), "title": html.escape(notice.title),
-            "text": html.escape(notice.summary), "sections": sections}
+            "summary": notice.title, "title": markdown_text(notice.title), "text": markdown_text(notice.summary),
+            "sections": sections}
 
 
 def payload(notice: Notice, service: str) -> dict[str, Any]:
