@@ -91,6 +91,8 @@ class Rules:
     not_negating: frozenset[str]
     breaks: frozenset[str]
     after: tuple[tuple[str, ...], ...]
+    starting: dict[str, tuple[int, ...]]
+    """Positions in ``terms`` of the terms by their first stem (a text is scanned once, word by word)."""
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> Rules:
@@ -101,7 +103,10 @@ class Rules:
             for text in category["terms"]:
                 stems = tuple(words(text))
                 terms.setdefault(stems, Term(name, text, stems))
-        return cls(terms=tuple(terms.values()), labels={name: c["label"] for name, c in settings["categories"].items()},
+        starting: dict[str, list[int]] = {}
+        for index, term in enumerate(terms.values()):
+            starting.setdefault(term.stems[0], []).append(index)
+        return cls(terms=tuple(terms.values()), starting={k: tuple(v) for k, v in starting.items()}, labels={name: c["label"] for name, c in settings["categories"].items()},
                    max_gap=int(settings["max_gap"]), window=int(negation["window"]),
                    cues=frozenset(stem(c) for c in negation["cues"]),
                    not_negating=frozenset(stem(c) for c in negation["not_negating"]),
@@ -114,23 +119,16 @@ def rules(parameters: dict[str, Any] | None = None) -> Rules:
     return Rules.from_settings(parameters if parameters is not None else load_parameters("safeguarding"))
 
 
-def _find(tokens: list[str], term: tuple[str, ...], max_gap: int) -> list[tuple[int, int]]:
-    """(first, last) token positions of every match of ``term`` in ``tokens``."""
-    found = []
-    for start, token in enumerate(tokens):
-        if token != term[0]:
-            continue
-        position, ok = start, True
-        for part in term[1:]:
-            ahead = tokens[position + 1: position + 2 + max_gap]
-            step = next((i for i, t in enumerate(ahead) if t == part), None)
-            if step is None or any(t in _PUNCTUATION for t in ahead[:step]):
-                ok = False
-                break
-            position += step + 1
-        if ok:
-            found.append((start, position))
-    return found
+def _end(tokens: list[str], start: int, term: tuple[str, ...], max_gap: int) -> int | None:
+    """The last token position of ``term`` matched from ``tokens[start]`` (its first word), or None."""
+    position = start
+    for part in term[1:]:
+        ahead = tokens[position + 1: position + 2 + max_gap]
+        step = next((i for i, t in enumerate(ahead) if t == part), None)
+        if step is None or any(t in _PUNCTUATION for t in ahead[:step]):
+            return None
+        position += step + 1
+    return position
 
 
 def _negated(tokens: list[str], first: int, last: int, r: Rules) -> bool:
@@ -149,8 +147,13 @@ def concerns(text: object, r: Rules) -> list[tuple[str, str]]:
     if not isinstance(text, str) or not text.strip():
         return []
     tokens = words(text)
-    return [(t.category, t.text) for t in r.terms
-            if any(not _negated(tokens, a, b, r) for a, b in _find(tokens, t.stems, r.max_gap))]
+    hits: set[int] = set()
+    for start, token in enumerate(tokens):
+        for index in r.starting.get(token, ()):
+            end = _end(tokens, start, r.terms[index].stems, r.max_gap)
+            if end is not None and not _negated(tokens, start, end, r):
+                hits.add(index)
+    return [(r.terms[i].category, r.terms[i].text) for i in sorted(hits)]
 
 
 def describe(found: list[tuple[str, str]], r: Rules) -> tuple[str, str]:
