@@ -39,10 +39,9 @@ SOURCES = {"learner_feedback": "feedback", "issue_flag": "issue flag"}
 
 ALERT_COLUMNS = ["session_id", "session_date", "mentor_name", "learner_id", "source", "concern", "matched", "quote"]
 
-_CONTRACTIONS = [(re.compile(r"\bcan't\b|\bcannot\b"), "can not"), (re.compile(r"\bwon't\b"), "will not"),
-                 (re.compile(r"n't\b"), " not"), (re.compile(r"'m\b"), " am"), (re.compile(r"'re\b"), " are"),
-                 (re.compile(r"'ve\b"), " have"), (re.compile(r"'ll\b"), " will"), (re.compile(r"'d\b"), " would"),
-                 (re.compile(r"'s\b"), "")]
+_EXPANDED = {"can't": "can not", "cannot": "can not", "won't": "will not", "n't": " not", "'m": " am", "'re": " are",
+             "'ve": " have", "'ll": " will", "'d": " would", "'s": ""}
+_CONTRACTION = re.compile(r"\bcan't\b|\bcannot\b|\bwon't\b|n't\b|'m\b|'re\b|'ve\b|'ll\b|'d\b|'s\b")
 _TOKEN = re.compile(r"[a-z0-9]+|[.,!?;:]")
 _PUNCTUATION = frozenset(".,!?;:")
 
@@ -64,8 +63,7 @@ def words(text: str) -> list[str]:
     """Lower-case word stems of ``text``, contractions expanded (*didn't* -> ``did not``), sentence
     and clause punctuation (``. , ! ? ; :``) kept as tokens (clause breaks); hyphens and apostrophes join (*self-harm*)."""
     lowered = text.lower().replace("\u2019", "'")
-    for pattern, replacement in _CONTRACTIONS:
-        lowered = pattern.sub(replacement, lowered)
+    lowered = _CONTRACTION.sub(lambda m: _EXPANDED[m.group(0)], lowered)
     lowered = re.sub(r"(?<=[a-z])[-'](?=[a-z])", "", lowered)
     return [token if token in _PUNCTUATION else stem(token) for token in _TOKEN.findall(lowered)]
 
@@ -132,6 +130,7 @@ def _end(tokens: list[str], start: int, term: tuple[str, ...], max_gap: int) -> 
 
 
 def _negated(tokens: list[str], first: int, last: int, r: Rules) -> bool:
+    """True when a cue negates the match ``tokens[first:last + 1]`` (see the module docstring)."""
     for offset in range(1, r.window + 1):
         at = first - offset
         if at < 0 or tokens[at] in r.breaks:
@@ -139,6 +138,7 @@ def _negated(tokens: list[str], first: int, last: int, r: Rules) -> bool:
         if tokens[at] in r.cues and tokens[at + 1] not in r.not_negating:
             return True
     following = tokens[last + 1:]
+    following = following[:next((i for i, t in enumerate(following) if t in r.breaks), len(following))]
     return any(tuple(following[i:i + len(p)]) == p for p in r.after for i in range(0, r.window + 1))
 
 
