@@ -12,13 +12,16 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
 
 from mentortrack.contract.load import LoadError, LoadResult, load_sessions, quarantine_message
 from mentortrack.safe_paths import writing
+
+if TYPE_CHECKING:
+    from mentortrack.lifecycle.webhooks import Notice
 
 app = typer.Typer(help="Analytics and reports for 1:1 mentorship programs.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -481,11 +484,10 @@ def followups(
     out: Annotated[Path, typer.Option(help="Folder for followup_queue.csv and invites/*.ics.")] = Path("outputs/followups"),
 ) -> None:
     """Sessions needing a follow-up, with a proposed slot, an .ics invite each and a CSV queue."""
+    from mentortrack.analytics.safeguarding import withhold_from_mentor
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.followups import load_directory, write_followups
     from mentortrack.paths import package_data
-
-    from mentortrack.analytics.safeguarding import withhold_from_mentor
 
     params = load_parameters("lifecycle")
     queue = write_followups(withhold_from_mentor(_enriched_history(file)), _as_of(as_of), params["followups"], out,
@@ -651,7 +653,7 @@ WebhookServiceOpt = Annotated[str | None, typer.Option(
     "--webhook-service", help="slack or teams (default: webhooks.service, auto from the URL's host).")]
 
 
-def _post(url: str | None, service: str | None, settings: dict, notice: object) -> bool:
+def _post(url: str | None, service: str | None, settings: dict, notice: Notice) -> bool:
     """Post ``notice`` when a webhook URL is set; one line either way, never the URL. False when it failed."""
     from mentortrack.lifecycle.webhooks import SERVICES, WebhookError, post, service_of
 
@@ -660,7 +662,7 @@ def _post(url: str | None, service: str | None, settings: dict, notice: object) 
     if service is not None and service not in SERVICES:
         raise typer.BadParameter("use slack or teams", param_hint="--webhook-service")
     try:
-        posting = post(url, notice, service_of(url, service or settings["service"]), settings)  # type: ignore[arg-type]
+        posting = post(url, notice, service_of(url, service or settings["service"]), settings)
     except WebhookError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err

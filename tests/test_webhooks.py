@@ -75,10 +75,19 @@ def test_slack_json_escapes_data_text() -> None:
     assert slack_text("a<b>&c") == "a&lt;b&gt;&amp;c"
 
 
-def test_teams_json_is_a_message_card() -> None:
+def _card_texts(body: dict) -> list[str]:
+    card = body["attachments"][0]["content"]
+    return [run["text"] for block in card["body"] for run in block["inlines"]]
+
+
+def test_teams_json_is_an_adaptive_card_of_plain_text_runs() -> None:
     body = teams_payload(NOTICE)
-    assert body["@type"] == "MessageCard" and body["title"] == "Mentorship alerts"
-    assert body["sections"][0]["text"] == "- &lt;@channel\\> &amp; \\*bold\\* \u201cquote\u201d"
+    attachment = body["attachments"][0]
+    assert body["type"] == "message" and attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert attachment["content"]["type"] == "AdaptiveCard" and attachment["content"]["version"] == "1.4"
+    assert {b["type"] for b in attachment["content"]["body"]} == {"RichTextBlock"}      # TextRuns: no Markdown
+    assert _card_texts(body) == ["Mentorship alerts", "24 h", "Safeguarding alerts: 1",
+                                 "\u2022 <@channel> & *bold* \u201cquote\u201d"]
 
 
 def test_the_service_comes_from_the_host_or_the_settings() -> None:
@@ -105,7 +114,7 @@ def test_a_post_reaches_the_server(hook, service: str) -> None:  # noqa: ANN001
     server = hook(200)
     result = post(server.url, NOTICE, service, SETTINGS)
     assert (result.status, result.attempts) == ("posted", 1)
-    assert ("blocks" in server.bodies[0]) == (service == "slack")
+    assert ("blocks" in server.bodies[0]) == (service == "slack") != ("attachments" in server.bodies[0])
 
 
 def test_a_500_is_retried_until_it_succeeds(hook) -> None:  # noqa: ANN001
@@ -187,8 +196,16 @@ def test_the_digest_posts_with_send_or_webhook(hook, export: Path, tmp_path: Pat
                                       "--reports", str(tmp_path), "--webhook", server.url,
                                       "--webhook-service", "teams"])
     assert result.exit_code == 0, result.output
-    card = server.bodies[0]
-    assert card["@type"] == "MessageCard" and card["sections"][0]["activityTitle"].startswith("Safeguarding alerts: 1")
+    texts = _card_texts(server.bodies[0])
+    assert texts[0] == "Program digest, week of 2025-09-08" and texts[2].startswith("Safeguarding alerts: 1")
     eml = _everything_written(out)
     assert "SAFEGUARDING ALERTS: 1" in eml and "s3cr3t" not in eml + result.output
     assert len(server.bodies) == 1
+
+
+def test_a_quiet_window_posts_nothing(hook, export: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    server = hook(200)
+    result = CliRunner().invoke(app, ["alerts", str(export), "--as-of", "2025-08-01 23:00", "--webhook", server.url,
+                                      "--webhook-service", "slack"])
+    assert result.exit_code == 0, result.output
+    assert server.bodies == [] and "No feedback, issue flag or transcript" in result.output

@@ -2,8 +2,8 @@
 
 A :class:`Notice` (a title and sections of lines, text from the data as it is) becomes the
 JSON each service takes: Slack ``{"text": ..., "blocks": [...]}`` with mrkdwn sections
-(``&``, ``<`` and ``>`` escaped, as Slack requires), Teams a MessageCard (Markdown and HTML
-escaped).
+(``&``, ``<`` and ``>`` escaped, as Slack requires), Teams an Adaptive Card whose texts are
+plain ``TextRun`` elements (never read as Markdown or HTML).
 The URL comes from ``--webhook``, else the environment variable ``webhooks.url_env``
 (``MENTORTRACK_WEBHOOK_URL``), else ``webhooks.url`` in ``parameters/lifecycle.yaml``. It is
 a secret: no message, log line or file of the suite contains it (messages name the service).
@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from mentortrack.lifecycle.alerts import markdown_text
-
 log = logging.getLogger(__name__)
 
 SERVICES = ("slack", "teams")
@@ -48,7 +46,6 @@ class Notice:
     title: str
     summary: str = ""
     sections: list[tuple[str, list[str]]] = field(default_factory=list)
-    colour: str = "B71C1C"
 
 
 @dataclass
@@ -121,16 +118,27 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     return {"text": slack_text(fallback), "blocks": blocks[:50]}
 
 
+def _run(text: str, **style: object) -> dict[str, Any]:
+    return {"type": "TextRun", "text": text, **style}
+
+
 def teams_payload(notice: Notice) -> dict[str, Any]:
-    """A Teams MessageCard (accepted by Teams incoming webhooks and workflow connectors). Teams reads its
-    text as Markdown with HTML, so text goes through :func:`mentortrack.lifecycle.alerts.markdown_text`
-    (markup characters backslash-escaped, ``<`` and ``&`` as entities)."""
-    sections = [{"activityTitle": markdown_text(heading),
-                 "text": "\n\n".join(f"- {markdown_text(line)}" for line in _shown(lines)) or "none"}
-                for heading, lines in notice.sections]
-    return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "themeColor": notice.colour,
-            "summary": notice.title, "title": markdown_text(notice.title), "text": markdown_text(notice.summary),
-            "sections": sections}
+    """A Teams message holding an Adaptive Card (1.4), the format both Workflows webhooks and the older
+    incoming-webhook connectors take. Every text is a ``TextRun``, which Teams shows as plain text (no
+    Markdown, no HTML), so nothing from the data can format, link or mention."""
+    body = [{"type": "RichTextBlock", "inlines": [_run(notice.title, weight="Bolder", size="Medium")]}]
+    if notice.summary:
+        body.append({"type": "RichTextBlock", "inlines": [_run(notice.summary, isSubtle=True)]})
+    for heading, lines in notice.sections:
+        style: dict[str, object] = {"color": "Attention"} if heading.startswith("Safeguarding") else {}
+        body.append({"type": "RichTextBlock", "inlines": [_run(heading, weight="Bolder", **style)],
+                     "spacing": "Medium"})
+        body += [{"type": "RichTextBlock", "inlines": [_run(f"\u2022 {line}")], "spacing": "None"}
+                 for line in _shown(lines) or ["none"]]
+    card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
+            "version": "1.4", "body": body, "msteams": {"width": "Full"}}
+    return {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive",
+                                                "contentUrl": None, "content": card}]}
 
 
 def payload(notice: Notice, service: str) -> dict[str, Any]:
@@ -212,4 +220,4 @@ def digest_notice(facts: dict[str, Any], format_kpi: Callable[..., str]) -> Noti
                                 f"inactivity nudges due: {facts['nudge_count']}"]))
     return Notice(title=f"Program digest, {period.label}",
                   summary=f"{facts['sessions']} sessions ({facts['previous_sessions']} the {period.kind} before)",
-                  sections=sections, colour="37474F")
+                  sections=sections)
