@@ -89,3 +89,23 @@ def test_the_alert_reaches_a_local_webhook_and_the_url_is_written_nowhere(progra
     assert "SS9001" in posted and "WhatsApp" in posted and "I felt safe" not in posted
     written = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
     assert "s3cr3t" not in written + result.output
+
+
+@pytest.mark.slow
+def test_the_dashboard_shows_the_alert_first_and_escaped(program: pd.DataFrame, tmp_path: Path) -> None:
+    import nbformat
+    import papermill as pm
+
+    from mentortrack.paths import notebook_path
+
+    planted = program.assign(learner_feedback=program["learner_feedback"].where(
+        program["session_id"] != "SS9001", PLANTED + " <script>x</script>"))
+    path = write_table(planted, tmp_path / "enriched.parquet")
+    out = tmp_path / "07.ipynb"
+    pm.execute_notebook(str(notebook_path("07_dashboard")), str(out), kernel_name="mentortrack", progress_bar=False,
+                        parameters={"enriched_path": str(path), "month": "2025-10", "output_dir": str(tmp_path)})
+    html = " ".join(str(o.get("data", {}).get("text/html", "")) for c in nbformat.read(out, as_version=4).cells
+                    if c.cell_type == "code" for o in c.outputs)
+    assert html.index("Safeguarding alerts: 1") < html.index("kpi")            # above the KPI tiles
+    assert "SS9001" in html and "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x</script>" not in html
+    assert "I felt safe" not in html.split("Safeguarding alerts: 1")[1].split("</table>")[0]
