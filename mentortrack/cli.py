@@ -260,6 +260,7 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> 
 def _pair_status(file: Path | None, month: str | None, as_json: bool) -> None:
     """``kpis --by pair``: the status of every active mentor–learner pair at the end of ``month`` (or of the data)."""
     from mentortrack.analytics.pairs import pair_status, status_counts
+    from mentortrack.config import load_parameters
 
     history = _enriched_history(file)
     if month:
@@ -276,7 +277,8 @@ def _pair_status(file: Path | None, month: str | None, as_json: bool) -> None:
         typer.echo(json.dumps({"as_of": f"{as_of:%Y-%m-%d}", "counts": dict(zip(counts["status"], counts["pairs"])),
                                "pairs": json.loads(shown.to_json(orient="records"))}))
         return
-    typer.echo(f"Mentor-learner pairs with a session booked lately, as of {as_of:%Y-%m-%d}: "
+    window = load_parameters("warnings")["pairs"]["window_days"]
+    typer.echo(f"Mentor-learner pairs with a session in the {window} days to {as_of:%Y-%m-%d}: "
                + ", ".join(f"{r.status} {r.pairs} ({r.share:.0%})" for r in counts.itertuples())
                + f" of {len(pairs)}\n")
     typer.echo(pairs.assign(last_session=pairs["last_session"].dt.strftime("%Y-%m-%d"),
@@ -425,6 +427,7 @@ def agenda(
 ) -> None:
     """Write a Markdown and HTML agenda with checklists for every booked session (safeguarding-flagged
     feedback left out: agendas reach the mentor)."""
+    from mentortrack.analytics.safeguarding import withhold_from_mentor
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.agenda import load_upcoming, write_agendas
     from mentortrack.paths import package_data
@@ -434,8 +437,6 @@ def agenda(
     except LoadError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
-    from mentortrack.analytics.safeguarding import withhold_from_mentor
-
     written = write_agendas(booked, withhold_from_mentor(_enriched_history(history)),
                             load_parameters("lifecycle")["agenda"], out)
     typer.echo(f"wrote {len(written)} agendas to {out}")

@@ -23,7 +23,7 @@ def s(sid: str, day: str, mentor: str, learner: str, rating: str = "4", follow: 
 
 
 @pytest.fixture()
-def pairs(tmp_path: Path) -> pd.DataFrame:
+def sessions(tmp_path: Path) -> pd.DataFrame:
     rows = [
         s("A1", "2025-09-01", "Mira", "A", "5"), s("A2", "2025-09-08", "Mira", "A", "4"),
         s("A3", "2025-09-15", "Mira", "A", "2"),                      # falling: 2 <= 4.5 - 1 (follow-up scheduled)
@@ -41,7 +41,12 @@ def pairs(tmp_path: Path) -> pd.DataFrame:
     ]
     labels = ["Positive", "Positive", "Negative", "Positive", "No feedback", "No feedback", "Positive", "Positive",
               "Positive", "Positive", "Positive", "Positive", "Negative", "Positive", "Positive", "Positive"]
-    return pair_status(enriched(tmp_path, rows, labels, [None] * len(rows)), AS_OF)
+    return enriched(tmp_path, rows, labels, [None] * len(rows))
+
+
+@pytest.fixture()
+def pairs(sessions: pd.DataFrame) -> pd.DataFrame:
+    return pair_status(sessions, AS_OF)
 
 
 def test_each_pair_gets_the_status_and_reason_worked_out_by_hand(pairs: pd.DataFrame) -> None:
@@ -74,3 +79,22 @@ def test_check_ins_come_first_and_counts_have_every_status(pairs: pd.DataFrame) 
     counts = status_counts(pairs)
     assert counts["pairs"].tolist() == [5, 1, 1] and counts["share"].sum() == pytest.approx(1)
     assert status_counts(pairs.iloc[0:0])["pairs"].tolist() == [0, 0, 0]
+
+
+def test_kpis_by_pair_json(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from mentortrack.cli import app
+    from mentortrack.reports.storage import write_table
+
+    path = write_table(sessions, tmp_path / "enriched.parquet")
+    result = CliRunner().invoke(app, ["kpis", str(path), "--by", "pair", "--month", "2025-09", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["as_of"] == "2025-09-30" and data["counts"] == {"Needs check-in": 5, "Too early to tell": 1,
+                                                                "On track": 1}
+    first = data["pairs"][0]
+    assert (first["learner_id"], first["last_session"], first["reason"]) == ("G", "2025-08-20",
+                                                                            "no session booked for 41 days")
