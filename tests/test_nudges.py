@@ -59,3 +59,16 @@ def test_nudges_go_to_the_learner_once_per_step(table: pd.DataFrame, serve, tmp_
     assert send(mails, settings(port), log).sent == 1
     again = compose_nudges(due_nudges(table, pd.Timestamp("2025-08-05"), STEPS), settings(port))[0]
     assert send(again, settings(port), log).already_sent == 1 and server.received == ["nudge:A:2025-07-01:day30"]
+
+
+def test_the_digest_lists_the_nudges_due(table: pd.DataFrame, tmp_path: Path) -> None:
+    from mentortrack.config import load_parameters
+    from mentortrack.lifecycle.digest import Period, compose_digest, gather
+
+    lifecycle = {**load_parameters("lifecycle"), "nudges": STEPS}
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-08-01")), lifecycle, load_parameters("warnings"),
+                   load_parameters("report"), tmp_path)          # nudges due on the week's Sunday, 3 August
+    assert facts["nudge_count"] == 2 and [n["learner_id"] for n in facts["nudges"]] == ["A", "B"]
+    mail = compose_digest(facts, "pm@example.org", lifecycle["email"])
+    assert "learner A: no session booked for 33 days (last with Sneha Reddy; 30-day nudge)" in mail.text
+    assert "learner B: no session booked for 33 days" in mail.html

@@ -122,6 +122,7 @@ def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:
         assert len(emails) and not emails.str.contains(r"learner_\d+@", regex=True).any()
     dim = pd.read_csv(built / "exports" / "powerbi" / "dim_mentor.csv")
     assert set(fact["mentor_key"].astype(int)) <= set(dim["mentor_key"])  # every session joins to a mentor
+    assert set(pairs["mentor_key"].dropna().astype(int)) <= set(dim["mentor_key"])
     assert dim["mentor_key"].is_unique
 
 

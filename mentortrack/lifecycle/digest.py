@@ -94,6 +94,7 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
         "threshold": warnings["health"]["threshold"],
         "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
         "followup_count": len(open_followups), "reminder_count": len(reminders), "nudge_count": len(nudges),
+        "nudges": records(nudges[["learner_id", "mentor_name", "days_quiet", "stage_day"]].head(10)),
         "safeguarding": records(concerns),
         "report_link": (folder / "index.html").resolve().as_uri() if (folder / "index.html").exists() else None,
         "report_month": period.report_month,
