@@ -580,7 +580,7 @@ def reminders(
     queue = pd.concat([due.assign(kind="feedback"), nudges.assign(kind="inactivity")], ignore_index=True)
     queue = queue[["kind", *dict.fromkeys([*due.columns, *nudges.columns])]]
     queue = queue.assign(session_date=queue["session_date"].dt.strftime("%Y-%m-%d"),
-                         due_date=queue["due_date"].dt.strftime("%Y-%m-%d"))
+                         due_date=queue["due_date"].dt.strftime("%Y-%m-%d"), days_quiet=queue["days_quiet"].astype("Int64"))
     with writing(out / "reminder_queue.csv"):
         neutralize_formulas(mask_pii(queue, show_pii)).to_csv(out / "reminder_queue.csv", index=False)
     counts = ", ".join(f"day {d}: {n}" for d, n in due["stage_day"].value_counts().sort_index().items())

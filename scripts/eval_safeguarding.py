@@ -11,11 +11,13 @@ Two labelled sets (data card: ``mentortrack/data/safeguarding/DATACARD.md``):
   (reviews, editorials, tweets; MIT and CC BY 4.0), none of them mentoring feedback: every
   alert there is counted as a false alarm.
 
-The second signal: a text is also an alert when its static-encoder embedding lies within
+Also times the scan of the real sentences. The second signal: a text is also an alert when its static-encoder embedding lies within
 cosine ``t`` of a category's terms (the best-matching term), for several ``t``.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pandas as pd
@@ -49,8 +51,11 @@ def main() -> None:
         print(f"    missed [{row.category}] {row.text}")
     for row in domain[~concerning & domain["alert"]].itertuples():
         print(f"    false alarm {[t for _, t in row.found]} {row.text}")
+    started = time.perf_counter()
     real["alert"] = real["text"].map(lambda t: bool(concerns(t, r)))
-    print(f"real sentences, {len(real):,}: alerts (false alarms) {_rate(real['alert'])}")
+    seconds = time.perf_counter() - started
+    print(f"real sentences, {len(real):,}: alerts (false alarms) {_rate(real['alert'])}; scanned in {seconds:.1f} s "
+          f"({seconds / len(real) * 1000:.2f} ms a text)")
     for source, group in real.groupby("source"):
         print(f"    {source:<22} {_rate(group['alert'])}")
     _encoder(domain, real, r)
