@@ -209,3 +209,11 @@ def test_a_quiet_window_posts_nothing(hook, export: Path, tmp_path: Path) -> Non
                                       "--webhook-service", "slack"])
     assert result.exit_code == 0, result.output
     assert server.bodies == [] and "No feedback, issue flag or transcript" in result.output
+
+
+def test_a_malformed_url_is_refused_without_quoting_it() -> None:
+    result = post("http://127.0.0.1:9/hooks/s3cr3t token", NOTICE, "slack", SETTINGS, sleep=lambda s: None)
+    assert result.status == "refused" and "s3cr3t" not in result.line()
+    with pytest.raises(WebhookError) as err:
+        service_of("http://[s3cr3t", "slack")
+    assert "s3cr3t" not in str(err.value) and err.value.__cause__ is None

@@ -16,6 +16,7 @@ says what happened; the local files the command wrote stay as they are.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -81,12 +82,16 @@ def service_of(url: str, configured: str) -> str:
     Raises:
         WebhookError: the address is not http(s), or ``auto`` cannot tell the service from the host.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise WebhookError("the webhook address is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise WebhookError("the webhook address is not an http(s) URL")
     if configured != "auto":
         return configured
-    host = parts.hostname.lower()
+    host = host.lower()
     if host == "hooks.slack.com":
         return "slack"
     if host.endswith(_TEAMS_HOSTS):
@@ -172,6 +177,8 @@ def post(url: str, notice: Notice, service: str, settings: dict[str, Any], opene
         except (urllib.error.URLError, TimeoutError, OSError) as err:
             reason = getattr(err, "reason", err)
             answer = str(reason) or type(err).__name__
+        except (http.client.HTTPException, ValueError) as err:       # their messages may quote the URL
+            return Posting(service, "refused", attempt, f"{type(err).__name__} (malformed URL or answer)")
         log.info("the %s webhook failed (attempt %d): %s", service, attempt, answer)
     return Posting(service, "failed", attempts_allowed, answer)
 
