@@ -29,7 +29,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-themes eval-stt agendas notes followups reminders emails digest alerts test lab bench-nlp bench-scale bench-report bench-validate bench-analyze clean
+.PHONY: help setup setup-stt report report-all validate sample analyze kpis train eval eval-keywords eval-themes eval-safeguarding eval-stt agendas notes followups reminders emails digest alerts test lab bench-nlp bench-scale bench-report bench-validate bench-analyze clean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -108,6 +108,9 @@ eval-keywords: $(STAMP) ## Share of keyword phrases a reader would accept, befor
 
 eval-themes: $(STAMP) ## Precision/recall per theme of parameters/themes.yaml on hand-labelled real sentences (test split)
 	$(BIN)/python scripts/eval_themes.py
+
+eval-safeguarding: $(STAMP) ## Recall and false alarms of the safeguarding alerts on labelled feedback and real text
+	$(BIN)/python scripts/eval_safeguarding.py
 
 bench-nlp: $(STAMP) ## NLP throughput on real-variety feedback: per-row pipeline vs forward pass vs analyze cold/warm [ROWS=4000]
 	$(BIN)/python scripts/bench_nlp.py --rows $(if $(filter 2000,$(ROWS)),4000,$(ROWS))

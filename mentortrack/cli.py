@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import pandas as pd
@@ -22,6 +22,9 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 from mentortrack.contract.load import LoadResult, load_sessions, quarantine_message
 from mentortrack.errors import InputError, MentortrackError
 from mentortrack.safe_paths import writing
+
+if TYPE_CHECKING:
+    from mentortrack.lifecycle.webhooks import Notice
 
 
 def _flags_as_flags(params: list) -> list:  # type: ignore[type-arg]
@@ -186,7 +189,7 @@ def kpis(
     month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
     by: Annotated[str | None, typer.Option(
         help="Group by mentor, program, batch, session_type, age_cohort, month, quarter or year; "
-             "learner: engagement per learner (by ID) and cohort.")] = None,
+             "learner: engagement per learner (by ID) and cohort; pair: status per mentor-learner pair.")] = None,
     definitions: Annotated[str, typer.Option(help="standard (the suite's) or published (the original analysis).")] = "standard",
     as_json: JsonOpt = False,
 ) -> None:
@@ -197,10 +200,13 @@ def kpis(
 
     if definitions not in ("standard", "published"):
         raise typer.BadParameter("use standard or published", param_hint="--definitions")
-    if by is not None and by not in (*k.GROUPINGS, "learner"):
-        raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}, learner", param_hint="--by")
+    if by is not None and by not in (*k.GROUPINGS, "learner", "pair"):
+        raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}, learner, pair", param_hint="--by")
     if by == "learner":
         _learner_engagement(file, month, as_json)
+        return
+    if by == "pair":
+        _pair_status(file, month, as_json)
         return
 
     scorer = score_feedback if definitions == "standard" else published_scores
@@ -303,6 +309,34 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> 
     typer.echo(shown.to_string(index=False))
     typer.echo("")
     typer.echo(learners.assign(attendance_rate=learners["attendance_rate"].round(3)).to_string(index=False))
+
+
+def _pair_status(file: Path | None, month: str | None, as_json: bool) -> None:
+    """``kpis --by pair``: the status of every active mentor–learner pair at the end of ``month`` (or of the data)."""
+    from mentortrack.analytics.pairs import pair_status, status_counts
+    from mentortrack.config import load_parameters
+
+    history = _enriched_history(file)
+    if month:
+        try:
+            as_of = pd.Period(month, freq="M").end_time.normalize()
+        except ValueError as err:
+            raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
+    else:
+        as_of = history["session_date"].max()
+    pairs = pair_status(history, as_of)
+    counts = status_counts(pairs)
+    if as_json:
+        shown = pairs.assign(last_session=pairs["last_session"].dt.strftime("%Y-%m-%d"))
+        typer.echo(json.dumps({"as_of": f"{as_of:%Y-%m-%d}", "counts": dict(zip(counts["status"], counts["pairs"])),
+                               "pairs": json.loads(shown.to_json(orient="records"))}))
+        return
+    window = load_parameters("warnings")["pairs"]["window_days"]
+    typer.echo(f"Mentor-learner pairs with a session in the {window} days to {as_of:%Y-%m-%d}: "
+               + ", ".join(f"{r.status} {r.pairs} ({r.share:.0%})" for r in counts.itertuples())
+               + f" of {len(pairs)}\n")
+    typer.echo(pairs.assign(last_session=pairs["last_session"].dt.strftime("%Y-%m-%d"),
+                            avg_rating=pairs["avg_rating"].round(2)).drop(columns="rating_trend").to_string(index=False))
 
 
 @app.command(cls=FlagCommand)
@@ -433,13 +467,16 @@ def agenda(
     history: Annotated[Path | None, typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for <session_id>.md and .html.")] = Path("outputs/agendas"),
 ) -> None:
-    """Write a Markdown and HTML agenda with checklists for every booked session."""
+    """Write a Markdown and HTML agenda with checklists for every booked session (safeguarding-flagged
+    feedback left out: agendas reach the mentor)."""
+    from mentortrack.analytics.safeguarding import withhold_from_mentor
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.agenda import load_upcoming, write_agendas
     from mentortrack.paths import package_data
 
     booked = load_upcoming(upcoming or package_data("upcoming_sessions.csv"))
-    written = write_agendas(booked, _enriched_history(history), load_parameters("lifecycle")["agenda"], out)
+    written = write_agendas(booked, withhold_from_mentor(_enriched_history(history)),
+                            load_parameters("lifecycle")["agenda"], out)
     typer.echo(f"wrote {len(written)} agendas to {out}")
 
 
@@ -510,12 +547,13 @@ def followups(
     out: Annotated[Path, typer.Option(help="Folder for followup_queue.csv and invites/*.ics.")] = Path("outputs/followups"),
 ) -> None:
     """Sessions needing a follow-up, with a proposed slot, an .ics invite each and a CSV queue."""
+    from mentortrack.analytics.safeguarding import withhold_from_mentor
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.followups import write_followups
 
     params = load_parameters("lifecycle")
     history = _enriched_history(file)
-    queue = write_followups(history, _day_in_data(as_of, history), params["followups"], out,
+    queue = write_followups(withhold_from_mentor(history), _day_in_data(as_of, history), params["followups"], out,
                             _directory(directory, history), params["email"]["from_address"], params["timezone"])
     typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
@@ -615,30 +653,37 @@ def reminders(
     show_pii: Annotated[bool, typer.Option("--show-pii", envvar="SHOW_PII",
                                            help="Unmasked learner names and e-mails in the queue CSV.")] = False,
 ) -> None:
-    """Feedback reminders to learners of completed sessions without feedback, on the days in parameters/lifecycle.yaml."""
+    """Feedback reminders to learners of completed sessions without feedback, and inactivity nudges to learners
+    with no session booked for 30 and 90 days (days in parameters/lifecycle.yaml), in one queue."""
     from mentortrack.config import load_parameters
-    from mentortrack.lifecycle.reminders import compose_reminders, due_reminders
+    from mentortrack.lifecycle.reminders import compose_nudges, compose_reminders, due_nudges, due_reminders
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
     params = load_parameters("lifecycle")
     history = _enriched_history(file)
     day = _day_in_data(as_of, history)
     due = due_reminders(history, day, params["reminders"])
+    nudges = due_nudges(history, day, params["nudges"])
     stages = params["reminders"]
     reach = pd.Timedelta(days=max(stages["days"]) + stages["catch_up_days"])
     if history["session_date"].max() + reach < day:
         typer.echo(f"note: the data ends on {history['session_date'].max():%Y-%m-%d}: no session in it can have a "
                    f"reminder due on {day:%Y-%m-%d} (export a newer file?)", err=True)
     out.mkdir(parents=True, exist_ok=True)
-    queue = due.assign(session_date=due["session_date"].dt.strftime("%Y-%m-%d"),
-                       due_date=due["due_date"].dt.strftime("%Y-%m-%d"))
+    queue = pd.concat([due.assign(kind="feedback"), nudges.assign(kind="inactivity")], ignore_index=True)
+    queue = queue[["kind", *dict.fromkeys([*due.columns, *nudges.columns])]]
+    queue = queue.assign(session_date=queue["session_date"].dt.strftime("%Y-%m-%d"),
+                         due_date=queue["due_date"].dt.strftime("%Y-%m-%d"), days_quiet=queue["days_quiet"].astype("Int64"))
     with writing(out / "reminder_queue.csv"):
         neutralize_formulas(mask_pii(queue, show_pii)).to_csv(out / "reminder_queue.csv", index=False)
     counts = ", ".join(f"day {d}: {n}" for d, n in due["stage_day"].value_counts().sort_index().items())
+    steps = ", ".join(f"{d} days: {n}" for d, n in nudges["stage_day"].value_counts().sort_index().items())
     typer.echo(f"{len(due)} reminder(s) due on {day:%Y-%m-%d}" + (f" ({counts})" if counts else "")
+               + f"; {len(nudges)} inactivity nudge(s)" + (f" ({steps} without a booking)" if steps else "")
                + f"; queue: {out / 'reminder_queue.csv'}")
     mails, missing = compose_reminders(due, params["email"])
-    _deliver(mails, missing, params["email"], out, send)
+    nudge_mails, nudge_missing = compose_nudges(nudges, params["email"])
+    _deliver(mails + nudge_mails, pd.concat([missing, nudge_missing], ignore_index=True), params["email"], out, send)
 
 
 @app.command(cls=FlagCommand)
@@ -650,9 +695,13 @@ def digest(
     reports: Annotated[Path | None, typer.Option(help="Folder of the rendered reports (default: ./outputs).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the .eml file and the sent-log.")] = Path("outputs/digest"),
     send: SendOpt = False,
+    webhook: WebhookOpt = None,
+    webhook_service: WebhookServiceOpt = None,
 ) -> None:
-    """The program manager's digest for a week or a month: KPI changes, red sessions, mentors at risk,
-    open follow-ups and reminders, the report link (and, monthly, the dashboard PDF)."""
+    """The program manager's digest for a week or a month: safeguarding alerts, KPI changes, red sessions, mentors
+    at risk, open follow-ups, reminders and nudges, the report link (and, monthly, the dashboard PDF).
+
+    With --send (or --webhook) it is also posted to the Slack or Teams webhook when one is set."""
     from mentortrack.config import load_parameters
     from mentortrack.lifecycle.digest import Period, compose_digest, gather
     from mentortrack.lifecycle.mailer import MISSING_COLUMNS
@@ -679,9 +728,41 @@ def digest(
     mail = compose_digest(facts, to or lifecycle["digest"]["to"], lifecycle["email"])
     typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "
                f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups, "
-               f"{facts['reminder_count']} reminder(s) due" + (", dashboard PDF attached" if mail.attachments else ""))
+               f"{facts['reminder_count']} reminder(s) due, {facts['nudge_count']} inactivity nudge(s), "
+               f"{len(facts['safeguarding'])} safeguarding alert(s)" + (", dashboard PDF attached" if mail.attachments else ""))
     missing = pd.DataFrame(columns=MISSING_COLUMNS)
     _deliver([mail], missing, lifecycle["email"], out, send)
+    if send or webhook:
+        from mentortrack.lifecycle.digest import format_kpi
+        from mentortrack.lifecycle.webhooks import digest_notice, webhook_url
+
+        if not _post(webhook_url(webhook, lifecycle["webhooks"]), webhook_service, lifecycle["webhooks"],
+                     digest_notice(facts, format_kpi)):
+            raise typer.Exit(3)
+
+
+WebhookOpt = Annotated[str | None, typer.Option(
+    "--webhook", help="Slack or Teams incoming-webhook URL (a secret; default: $MENTORTRACK_WEBHOOK_URL or "
+                      "webhooks.url in parameters/lifecycle.yaml).", show_default=False)]
+WebhookServiceOpt = Annotated[str | None, typer.Option(
+    "--webhook-service", help="slack or teams (default: webhooks.service, auto from the URL's host).")]
+
+
+def _post(url: str | None, service: str | None, settings: dict, notice: Notice) -> bool:
+    """Post ``notice`` when a webhook URL is set; one line either way, never the URL. False when it failed."""
+    from mentortrack.lifecycle.webhooks import SERVICES, WebhookError, post, service_of
+
+    if url is None:
+        return True
+    if service is not None and service not in SERVICES:
+        raise typer.BadParameter("use slack or teams", param_hint="--webhook-service")
+    try:
+        posting = post(url, notice, service_of(url, service or settings["service"]), settings)
+    except WebhookError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(posting.line(), err=not posting.ok)
+    return posting.ok
 
 
 @app.command(cls=FlagCommand)
@@ -689,25 +770,43 @@ def alerts(
     file: FileArg = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM; "
                                                               "default: the end of the data's last day).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Also write alerts.md and alerts.csv to this folder.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write alerts.md, alerts.csv and safeguarding.csv to this folder.")] = None,
+    notes: Annotated[Path | None, typer.Option(help="Folder of transcript notes (mentortrack notes --out) to scan too.")] = None,
+    webhook: WebhookOpt = None,
+    webhook_service: WebhookServiceOpt = None,
 ) -> None:
-    """Red sessions whose feedback arrived in the last 24 hours, as a short digest."""
+    """Safeguarding alerts (first), then red sessions whose feedback arrived in the last 24 hours.
+
+    Posts to a Slack or Teams webhook when one is set and there is something to say; exit code 3
+    when that post failed (the local files are written first)."""
+    from mentortrack.analytics.safeguarding import in_window, read_transcript_notes, safeguarding_alerts
     from mentortrack.config import load_parameters
-    from mentortrack.lifecycle.alerts import digest, red_alerts
+    from mentortrack.lifecycle.alerts import digest, red_alerts, safeguarding_digest
+    from mentortrack.lifecycle.mailer import records
+    from mentortrack.lifecycle.webhooks import alerts_notice, webhook_url
     from mentortrack.reports.privacy import neutralize_formulas
 
-    hours = load_parameters("lifecycle")["alerts"]["window_hours"]
+    lifecycle = load_parameters("lifecycle")
+    hours = lifecycle["alerts"]["window_hours"]
     history = _enriched_history(file)
     moment = _day_in_data(as_of, history)
     moment = moment + pd.Timedelta(hours=23, minutes=59) if as_of is None else moment
     found = red_alerts(history, moment, hours)
-    text = digest(found, moment, hours)
+    first = moment - pd.Timedelta(hours=hours)
+    concerns = in_window(safeguarding_alerts(history, read_transcript_notes(notes) if notes else None), first, moment)
+    text = safeguarding_digest(concerns, first, moment) + "\n" + digest(found, moment, hours)
     typer.echo(text)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         with writing(out):
             (out / "alerts.md").write_text(text, encoding="utf-8")
             neutralize_formulas(found).to_csv(out / "alerts.csv", index=False)
+            neutralize_formulas(concerns).to_csv(out / "safeguarding.csv", index=False)
+    url = webhook_url(webhook, lifecycle["webhooks"])
+    if len(concerns) or len(found):
+        window = f"{hours:g} h to {moment:%Y-%m-%d %H:%M}"
+        if not _post(url, webhook_service, lifecycle["webhooks"], alerts_notice(records(concerns), records(found), window)):
+            raise typer.Exit(3)
 
 
 def run() -> None:

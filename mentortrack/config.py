@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_parameters_dir, user_parameters_dir
 
-PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle", "themes")
+PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle", "themes", "safeguarding")
 MAX_COUNT = 1_000_000
 """Largest session count, limit or batch any setting may ask for."""
 MAX_DAYS = 3660
@@ -61,6 +61,14 @@ class NotebookEntry(_Strict):
     description: str = ""
 
 
+class Targets(_Strict):
+    """Satisfaction targets judged on the tiles, charts and mentor pages."""
+
+    avg_rating: float = Field(ge=1, le=5)
+    positive_feedback_rate: float = Field(ge=0, le=1)
+    min_n: int = Field(ge=1)
+
+
 class ReportSettings(_Strict):
     title: str
     notebooks: list[NotebookEntry] = Field(min_length=1)
@@ -70,6 +78,7 @@ class ReportSettings(_Strict):
     compare_min_sessions: int = Field(default=30, ge=0, le=MAX_COUNT)
     workers: int = Field(gt=0, le=64)
     kernel: str
+    targets: Targets
 
 
 class Rule(BaseModel):
@@ -114,11 +123,21 @@ class EngagementSettings(_Strict):
     bad_rating_below: float = Field(gt=1, le=6)
 
 
+class PairSettings(_Strict):
+    min_sessions: int = Field(ge=1)
+    window_days: int = Field(ge=1)
+    no_shows_in_a_row: int = Field(ge=1)
+    rating_drop: float = Field(gt=0, le=4)
+    quiet_days: int = Field(ge=1)
+    bad_rating_below: float = Field(gt=1, le=6)
+
+
 class WarningSettings(_Strict):
     rules: dict[str, Rule]
     mentors: MentorRanking
     health: HealthSettings
     engagement: EngagementSettings
+    pairs: PairSettings
 
 
 class SentimentSettings(_Strict):
@@ -225,6 +244,20 @@ class AlertSettings(_Strict):
     window_hours: int = Field(gt=0, le=24 * 31)
 
 
+class NudgeSettings(_Strict):
+    days: list[int] = Field(min_length=1)
+    window_days: int = Field(ge=1)
+
+
+class WebhookSettings(_Strict):
+    url: str = ""
+    url_env: str
+    service: Literal["auto", "slack", "teams"]
+    timeout: float = Field(gt=0)
+    retries: int = Field(ge=0, le=20)
+    retry_wait: float = Field(ge=0)
+
+
 class SmtpSettings(_Strict):
     host: str
     port: int = Field(gt=0, lt=65536)
@@ -252,6 +285,27 @@ class LifecycleSettings(BaseModel):
     digest: DigestSettings
     alerts: AlertSettings
     email: EmailSettings
+    nudges: NudgeSettings
+    webhooks: WebhookSettings
+
+
+class SafeguardingNegation(_Strict):
+    window: int = Field(ge=0)
+    cues: list[str] = Field(min_length=1)
+    not_negating: list[str]
+    clause_breaks: list[str]
+    after: list[str]
+
+
+class SafeguardingCategory(_Strict):
+    label: str
+    terms: list[str] = Field(min_length=1)
+
+
+class SafeguardingSettings(_Strict):
+    max_gap: int = Field(ge=0)
+    negation: SafeguardingNegation
+    categories: dict[str, SafeguardingCategory] = Field(min_length=1)
 
     @field_validator("timezone")
     @classmethod
@@ -260,7 +314,8 @@ class LifecycleSettings(BaseModel):
 
 
 MODELS: dict[str, type[BaseModel]] = {"report": ReportSettings, "warnings": WarningSettings, "nlp": NlpSettings,
-                                      "lifecycle": LifecycleSettings, "themes": ThemeTaxonomy}
+                                      "lifecycle": LifecycleSettings, "themes": ThemeTaxonomy,
+                                      "safeguarding": SafeguardingSettings}
 
 _EXPECTED = {"int_parsing": "a whole number", "int_type": "a whole number", "float_parsing": "a number",
              "float_type": "a number", "bool_parsing": "true or false", "bool_type": "true or false",

@@ -61,10 +61,11 @@ def test_the_command_writes_a_masked_queue_and_eml_files(tmp_path: Path) -> None
     out = tmp_path / "reminders"
     result = CliRunner().invoke(app, ["reminders", "--as-of", "2025-10-06", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    queue = pd.read_csv(out / "reminder_queue.csv")
-    assert len(queue) and queue["learner_email"].str.match(r"^.\*\*\*@").all()
-    assert sorted(p.name for p in (out / "eml").iterdir()) == [f"reminder_{s}_day{d}.eml" for s, d in
-                                                              sorted(zip(queue["session_id"], queue["stage_day"]))]
+    table = pd.read_csv(out / "reminder_queue.csv")
+    queue = table[table["kind"] == "feedback"]
+    assert len(queue) and table["learner_email"].str.match(r"^.\*\*\*@").all()
+    assert sorted(p.name for p in (out / "eml").iterdir() if p.name.startswith("reminder")) == [
+        f"reminder_{s}_day{d}.eml" for s, d in sorted(zip(queue["session_id"], queue["stage_day"]))]
     assert f"{len(queue)} reminder(s) due on 2025-10-06" in result.stdout
 
 

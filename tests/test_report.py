@@ -106,7 +106,9 @@ def test_html_is_safe_to_share(built: Path) -> None:
 
 def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:
     book = openpyxl.load_workbook(built / "exports" / "mentortrack_2025-09.xlsx")
-    assert book.sheetnames == ["Sessions", "Mentors", "Mentor health", "KPIs"]
+    assert book.sheetnames == ["Sessions", "Mentors", "Mentor health", "KPIs", "Pairs"]
+    pairs = pd.read_csv(built / "exports" / "powerbi" / "fact_pairs.csv")
+    assert book["Pairs"].max_row == len(pairs) + 1 and "learner_name" not in pairs
     sheet = book["Sessions"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     cells = [c for row in sheet.iter_rows() for c in row]
@@ -120,6 +122,7 @@ def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:
         assert len(emails) and not emails.str.contains(r"learner_\d+@", regex=True).any()
     dim = pd.read_csv(built / "exports" / "powerbi" / "dim_mentor.csv", dtype={"mentor_key": str})
     assert set(fact["mentor_key"]) <= set(dim["mentor_key"])  # every session joins to a mentor
+    assert set(pairs["mentor_key"].dropna()) <= set(dim["mentor_key"])
     assert dim["mentor_key"].is_unique
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from mentortrack.analytics.early_warnings import assess, no_show_counts
 from mentortrack.analytics.keywords import session_keywords
 from mentortrack.analytics.kpis import add_month
+from mentortrack.analytics.safeguarding import scan_sessions
 from mentortrack.analytics.sentiment import score_feedback
 from mentortrack.analytics.summaries import summarize_sessions
 from mentortrack.analytics.themes import session_themes, taxonomy
@@ -27,7 +28,8 @@ word boundary before it, with a logged note. The full text stays in the table. 2
 about 400 words: ten times the longest feedback of the bundled sample; MiniLM reads 256 tokens anyway."""
 
 ENRICHED_COLUMNS = ["month", "textblob_polarity", "textblob_subjectivity", "sentiment_published", "sentiment",
-                    "sentiment_confidence", "sentiment_mixed", "keywords", "points", "themes", "level", "rules", "reasons", "no_show_count", "summary"]
+                    "sentiment_confidence", "sentiment_mixed", "keywords", "points", "themes", "level", "rules", "reasons", "no_show_count", "summary",
+                    "safeguarding", "safeguarding_terms"]
 """Columns :func:`enrich` adds to the canonical session table."""
 
 
@@ -72,4 +74,4 @@ def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = N
     frame["no_show_count"] = no_show_counts(frame)
     frame = frame.join(assess(frame, warning_parameters))
     frame["summary"] = summarize_sessions(frame)
-    return frame
+    return frame.join(scan_sessions(frame))

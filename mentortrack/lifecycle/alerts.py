@@ -42,3 +42,28 @@ def digest(alerts: pd.DataFrame, as_of: pd.Timestamp, window_hours: float = 24) 
                      f"{markdown_text(row.mentor_name)} ({markdown_text(row.session_type)}){rating}: "
                      f"{markdown_text(row.reasons)}. Feedback: \u201c{markdown_text(row.learner_feedback)}\u201d")
     return "\n".join(lines) + "\n"
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-!|>~"} | {"<": "&lt;", "&": "&amp;"})
+
+
+def markdown_text(value: object) -> str:
+    """Text from the data made inert in Markdown: markup characters backslash-escaped, ``<`` and ``&``
+    as entities (so neither a link, emphasis nor HTML can be injected), line breaks as spaces."""
+    return " ".join(str(value).split()).translate(_MARKDOWN_SPECIAL)
+
+
+def safeguarding_digest(alerts: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> str:
+    """The safeguarding alerts of sessions dated ``first`` to ``last`` as Markdown, for the program manager only
+    (mentor named, learner by ID, the text quoted as written and escaped)."""
+    head = f"# Safeguarding alerts, sessions of {first:%Y-%m-%d} to {last:%Y-%m-%d}\n"
+    if alerts.empty:
+        return head + "\nNo feedback, issue flag or transcript suggesting a safeguarding concern.\n"
+    lines = [head, f"{len(alerts)} text(s) suggest a safeguarding concern (whatever the rating); act today. "
+             "Not for forwarding to the mentor concerned.", ""]
+    for row in alerts.itertuples():
+        day = f"{row.session_date:%Y-%m-%d}" if pd.notna(row.session_date) else "date unknown"
+        lines.append(f"- **{markdown_text(row.concern)}**: session {markdown_text(row.session_id)} ({day}), mentor "
+                     f"{markdown_text(row.mentor_name)}, learner {markdown_text(row.learner_id)}, {row.source}: "
+                     f"\u201c{markdown_text(row.quote)}\u201d (matched: {markdown_text(row.matched)})")
+    return "\n".join(lines) + "\n"

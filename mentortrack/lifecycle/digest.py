@@ -1,14 +1,15 @@
 """The program manager's digest: one e-mail per week or month with what needs acting on.
 
 For a period (the Monday-to-Sunday week holding ``--week-of``, or a calendar month) it
-gathers: the period's KPIs against the previous period (not compared when either has fewer
-than ``compare_min_sessions`` sessions; a period the data ends inside is called partial,
-"data through 9 Oct 2025: partial month"), red sessions, mentors below the health threshold
-in the period's last month (linked to their pages when the month's report is built), open
-follow-ups and feedback reminders due at the period's end, the period's most frequent complaint themes
-with one quote each, and the link to the month's report where it is published (``digest.report_url`` in
-``parameters/lifecycle.yaml``; the digest says when there is none, never a ``file://`` path the reader cannot
-open); a monthly digest attaches the dashboard PDF when the report run rendered one.
+gathers: safeguarding alerts of the period's sessions (first), the period's KPIs against the previous
+period (not compared when either has fewer than ``compare_min_sessions`` sessions; a period the data ends
+inside is called partial, "data through 9 Oct 2025: partial month"), red sessions, mentors below the health
+threshold in the period's last month (linked to their pages when the month's report is built), open
+follow-ups, feedback reminders and inactivity nudges due at the period's end, the period's most frequent
+complaint themes with one quote each, and the link to the month's report where it is published
+(``digest.report_url`` in ``parameters/lifecycle.yaml``; the digest says when there is none, never a
+``file://`` path the reader cannot open); a monthly digest attaches the dashboard PDF when the report run
+rendered one.
 Learners appear by ID only. Sending goes through :func:`mentortrack.lifecycle.mailer.send`;
 without ``--send`` it is an ``.eml`` file.
 """
@@ -25,9 +26,10 @@ import pandas as pd
 from mentortrack.analytics.health import health_scores
 from mentortrack.analytics.kpis import KPI_LABELS, compute_kpis
 from mentortrack.analytics.open_followups import needing_followup
+from mentortrack.analytics.safeguarding import in_window, safeguarding_alerts
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.lifecycle.mailer import Mail, records, templates
-from mentortrack.lifecycle.reminders import due_reminders
+from mentortrack.lifecycle.reminders import due_nudges, due_reminders
 from mentortrack.reports.mentor_pages import page_links
 from mentortrack.reports.tables import format_delta, format_value
 
@@ -87,6 +89,8 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
     at_risk = latest[latest["at_risk"]].sort_values("score")
     open_followups = needing_followup(enriched, period.last, lifecycle["followups"])
     reminders = due_reminders(enriched, period.last, lifecycle["reminders"])
+    nudges = due_nudges(enriched, period.last, lifecycle["nudges"])
+    concerns = in_window(safeguarding_alerts(enriched), period.first, period.last)
     folder = reports_dir / period.report_month
     pdf = folder / "dashboard.pdf"
     base = lifecycle["digest"].get("report_url", "").rstrip("/")
@@ -103,7 +107,9 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
         "threshold": warnings["health"]["threshold"],
         "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
         "complaints": [describe(r) for _, r in theme_counts(now, sentiment="Negative").head(5).iterrows()],
-        "followup_count": len(open_followups), "reminder_count": len(reminders),
+        "followup_count": len(open_followups), "reminder_count": len(reminders), "nudge_count": len(nudges),
+        "nudges": records(nudges[["learner_id", "mentor_name", "days_quiet", "stage_day"]].head(10)),
+        "safeguarding": records(concerns),
         "report_link": f"{published}/index.html" if published and built else None,
         "report_built": built, "report_folder": str(folder),
         "report_month": period.report_month,
@@ -115,7 +121,7 @@ def compose_digest(facts: dict[str, Any], recipient: str, settings: dict[str, An
     """The digest e-mail to ``recipient`` (plain text and escaped HTML)."""
     env = templates()
     period: Period = facts["period"]
-    context = {**facts, "fmt": _format}
+    context = {**facts, "fmt": format_kpi}
     return Mail(key=f"pm-digest:{period.kind}:{period.first:%Y-%m-%d}", recipient=recipient,
                 subject=f"{settings['subject_prefix']} Program digest, {period.label}",
                 text=env.get_template("email_pm_digest.txt.j2").render(context),
@@ -123,7 +129,8 @@ def compose_digest(facts: dict[str, Any], recipient: str, settings: dict[str, An
                 attachments=facts["attachments"])
 
 
-def _format(kpi: str, value: float | None, delta: bool = False) -> str:
+def format_kpi(kpi: str, value: float | None, delta: bool = False) -> str:
+    """A KPI value (or with ``delta``, a change) as the digest shows it; ``–`` when missing."""
     if value is None:
         return "–"
     return format_delta(kpi, value) if delta else format_value(kpi, value)

@@ -30,6 +30,7 @@ import jinja2
 import pandas as pd
 from tqdm.auto import tqdm
 
+from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.analytics.summaries import mentor_digest
 from mentortrack.contract.addresses import address_problem, is_valid
 from mentortrack.reports.escape import body_text, header_text
@@ -94,35 +95,41 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
             ) -> tuple[list[Mail], pd.DataFrame]:
     """Session e-mails (mentor and learner) for completed and no-show sessions in the period, and mentor digests.
 
+    A session with a safeguarding concern reaches its mentor without its feedback, flag or keywords
+    (:func:`mentortrack.analytics.safeguarding.withhold_from_mentor`).
+
     Returns the messages and a table of messages that could not be addressed
     (``kind``, ``session_id``, ``mentor_name``, ``role``, ``reason``).
     """
     first, last, label = parse_period(period)
     scope = enriched[(enriched["session_date"] >= first) & (enriched["session_date"] <= last)]
+    mentor_view = withhold_from_mentor(scope)
     env = templates()
     prefix = settings["subject_prefix"]
     mails: list[Mail] = []
     missing: list[dict[str, str]] = []
-    for row in records(scope[scope["session_status"].isin(["Completed", "No-show"])]):
+    shown = scope["session_status"].isin(["Completed", "No-show"])
+    for row, withheld in zip(records(scope[shown]), records(mentor_view[shown])):
         recipients = {"mentor": directory.get(str(row["mentor_name"])), "learner": row.get("learner_email")}
         for role, address in recipients.items():
             if reason := unusable(address, role):
                 missing.append({"kind": "session", "session_id": row["session_id"], "mentor_name": row["mentor_name"],
                                 "role": role, "reason": reason})
                 continue
-            context = {"s": row, "role": role, "date": f"{row['session_date']:%Y-%m-%d}"}
+            context = {"s": withheld if role == "mentor" else row, "role": role,
+                       "date": f"{row['session_date']:%Y-%m-%d}"}
             mails.append(Mail(key=f"session:{row['session_id']}:{role}", recipient=address,
                               subject=f"{prefix} {row['session_type']} on {context['date']}: summary",
                               text=env.get_template("email_session.txt.j2").render(context),
                               html=env.get_template("email_session.html.j2").render(context)))
-    digests = mentor_digest(scope, label) if len(scope) else pd.DataFrame(columns=["mentor_name", "digest"])
+    digests = mentor_digest(mentor_view, label) if len(scope) else pd.DataFrame(columns=["mentor_name", "digest"])
     for row in digests.to_dict("records"):
         address = directory.get(str(row["mentor_name"]))
         if reason := unusable(address, "mentor"):
             missing.append({"kind": "digest", "session_id": "", "mentor_name": row["mentor_name"], "role": "mentor",
                             "reason": reason})
             continue
-        sessions = scope[scope["mentor_name"] == row["mentor_name"]].sort_values("session_date")
+        sessions = mentor_view[mentor_view["mentor_name"] == row["mentor_name"]].sort_values("session_date")
         context = {"d": row, "period": label, "sessions": records(sessions)}
         mails.append(Mail(key=f"digest:{period}:{row['mentor_name']}", recipient=address,
                           subject=f"{prefix} Your sessions, {label}",

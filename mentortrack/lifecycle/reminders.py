@@ -8,6 +8,10 @@ session goes out per run. After the last stage's window, or once feedback exists
 is no reminder. Messages go through :func:`mentortrack.lifecycle.mailer.send` (sent-log
 keyed ``reminder:<session>:day<d>``, so a stage is never sent twice) or are written as
 ``.eml`` files for review.
+
+Inactivity nudges (:func:`due_nudges`): a learner with no session booked for 30 days, and
+again at 90 (``nudges`` in ``parameters/lifecycle.yaml``), gets one e-mail per step through
+the same mailer and sent-log; they share the reminders' queue file.
 """
 
 from __future__ import annotations
@@ -54,4 +58,56 @@ def compose_reminders(due: pd.DataFrame, settings: dict[str, Any]) -> tuple[list
                                   f"{context['date']}?",
                           text=env.get_template("email_reminder.txt.j2").render(context),
                           html=env.get_template("email_reminder.html.j2").render(context)))
+    return mails, pd.DataFrame(missing, columns=MISSING_COLUMNS)
+
+
+NUDGE_COLUMNS = ["learner_id", "learner_name", "learner_email", "mentor_name", "session_id", "session_date",
+                 "session_type", "days_quiet", "stage_day", "final", "due_date"]
+"""``session_*`` and ``mentor_name`` describe the learner's last booked session (the pair to pick up again)."""
+
+
+def due_nudges(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any]) -> pd.DataFrame:
+    """Learners with no session booked for a nudge step's days on ``as_of``, longest quiet first.
+
+    A learner's *last booking* is their latest session row (any status) dated on or before
+    ``as_of``; a learner with a session dated after ``as_of`` has one booked and gets nothing.
+    ``days_quiet`` = ``as_of`` − last booking, in days. Step ``d`` of ``nudges.days`` (30, 90) is
+    due when ``d <= days_quiet < d + window_days`` and before the next step, so a missed daily
+    run still sends it and a learner gone for a year is not nudged. The sent-log key
+    ``nudge:<learner>:<last booking>:day<d>`` sends each step once per quiet spell.
+    """
+    days = sorted(int(d) for d in settings["days"])
+    window = int(settings["window_days"])
+    known = enriched.dropna(subset=["learner_id", "session_date"])
+    booked_later = set(known.loc[known["session_date"] > as_of, "learner_id"].astype(str))
+    past = known[known["session_date"] <= as_of].sort_values(["session_date", "session_id"], kind="stable")
+    last = past.drop_duplicates("learner_id", keep="last")
+    last = last[~last["learner_id"].astype(str).isin(booked_later)]
+    quiet = (as_of.normalize() - last["session_date"].dt.normalize()).dt.days
+    stage = pd.Series(pd.NA, index=last.index, dtype="Int64")
+    for position, day in enumerate(days):
+        until = min(day + window, days[position + 1]) if position + 1 < len(days) else day + window
+        stage = stage.mask((quiet >= day) & (quiet < until), day)
+    due = last[stage.notna()].assign(days_quiet=quiet[stage.notna()].astype(int),
+                                     stage_day=stage.dropna().astype(int), final=stage.dropna() == days[-1])
+    due = due.assign(due_date=due["session_date"].dt.normalize() + pd.to_timedelta(due["stage_day"], unit="D"))
+    return due.sort_values(["days_quiet", "learner_id"], ascending=[False, True])[NUDGE_COLUMNS].reset_index(drop=True)
+
+
+def compose_nudges(due: pd.DataFrame, settings: dict[str, Any]) -> tuple[list[Mail], pd.DataFrame]:
+    """One e-mail per due nudge, to the learner, and the nudges that have no usable address."""
+    env = templates()
+    mails, missing = [], []
+    for row in records(due):
+        address = row["learner_email"]
+        if reason := unusable(address, "learner"):
+            missing.append({"kind": "nudge", "session_id": row["session_id"], "mentor_name": row["mentor_name"],
+                            "role": "learner", "reason": reason})
+            continue
+        context = {"s": row, "date": f"{row['session_date']:%Y-%m-%d}", "final": row["final"]}
+        mails.append(Mail(key=f"nudge:{row['learner_id']}:{row['session_date']:%Y-%m-%d}:day{row['stage_day']}",
+                          recipient=address.strip(),
+                          subject=f"{settings['subject_prefix']} Time for your next session?",
+                          text=env.get_template("email_nudge.txt.j2").render(context),
+                          html=env.get_template("email_nudge.html.j2").render(context)))
     return mails, pd.DataFrame(missing, columns=MISSING_COLUMNS)

@@ -330,8 +330,9 @@ def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) 
 
 
 def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = "Average rating by month",
-                 size: tuple[float, float] = (8, 3.4)) -> Figure:
-    """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``size`` in inches."""
+                 size: tuple[float, float] = (8, 3.4), target: float | None = None) -> Figure:
+    """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``size`` in inches;
+    ``target`` (the satisfaction target of ``parameters/report.yaml``) as a dashed line."""
     fig, ax = _figure(*size)
     done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
     if until:
@@ -345,8 +346,11 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     for month, value in monthly.items():
         ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points", xytext=(0, 7), ha="center",
                     fontsize=8 if len(monthly) > 12 else 9, color="#444")
+    if target is not None:
+        ax.axhline(target, linestyle="--", linewidth=1, color="#2e7d32", label=f"target {target:.2f}")
     if until in monthly.index:
         ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=until)
+    if target is not None or until in monthly.index:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.4))
     ax.tick_params(axis="x", rotation=60, labelsize=8)

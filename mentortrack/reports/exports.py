@@ -344,3 +344,23 @@ def _column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def write_pairs(pairs: pd.DataFrame, workbook: str | Path, powerbi: str | Path) -> list[Path]:
+    """The pair status table (:func:`mentortrack.analytics.pairs.pair_status`) as a ``Pairs`` sheet added to
+    ``workbook`` and as ``powerbi/fact_pairs.csv`` with the ``mentor_key`` of the ``dim_mentor.csv`` already
+    there (empty for a mentor outside it); learners by ID, cells neutralised."""
+    table = neutralize_formulas(pairs.assign(last_session=pairs["last_session"].dt.strftime("%Y-%m-%d")))
+    dim = pd.read_csv(Path(powerbi) / "dim_mentor.csv", usecols=["mentor_key", "mentor_name"], encoding="utf-8-sig")
+    keys = dict(zip(dim["mentor_name"], dim["mentor_key"]))
+    with pd.ExcelWriter(workbook, engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
+        table.to_excel(writer, sheet_name="Pairs", index=False)
+        sheet = writer.sheets["Pairs"]
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        for i, column in enumerate(table.columns):
+            sheet.column_dimensions[_column_letter(i)].width = _width(table[column], str(column))
+    csv = Path(powerbi) / "fact_pairs.csv"
+    table.insert(0, "mentor_key", table["mentor_name"].map(keys))
+    table.to_csv(csv, index=False, encoding="utf-8-sig")
+    return [Path(workbook), csv]

@@ -31,12 +31,15 @@ import jinja2
 import pandas as pd
 
 from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.analytics.pairs import report_pairs
+from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.config import load_parameters
 from mentortrack.reports import charts, takeaway
 from mentortrack.reports.context import ReportContext
 from mentortrack.reports.shared_tables import SharedTables
 from mentortrack.reports.tables import HIGHER_IS_BETTER, format_value
+from mentortrack.reports.targets import target_lines
 from mentortrack.safe_paths import safe_name, writing
 
 PAGES_DIR = "mentors"
@@ -117,7 +120,8 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings
         "health_chart": charts.image_html(charts.health_trend(trend, float(settings["threshold"]),
                                                               "Health score by month", PAGE_CHART), "100%", PAGE_DPI)
         if trend.shape[1] > 1 else None,
-        "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month", PAGE_CHART),
+        "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month", PAGE_CHART,
+                                                             target=load_parameters("report")["targets"]["avg_rating"]),
                                           "100%", PAGE_DPI) if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(window, "Positive"), "complaints": _themes(window, "Negative"),
@@ -157,8 +161,9 @@ def _session(row: Any) -> dict[str, str]:
 def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -> list[Path]:
     """Write the page of every mentor listed in ``folder/mentors/pages.json`` (:func:`write_contents`) from the
     report's context and shared tables; returns the pages written."""
-    history = ctx.history.drop(columns=["learner_name", "learner_email"], errors="ignore")
-    ctx = ReportContext(history=history, scope=ctx.scope.drop(columns=["learner_name", "learner_email"], errors="ignore"),
+    hidden = ["learner_name", "learner_email"]
+    history = withhold_from_mentor(ctx.history).drop(columns=hidden, errors="ignore")
+    ctx = ReportContext(history=history, scope=withhold_from_mentor(ctx.scope).drop(columns=hidden, errors="ignore"),
                         month=ctx.month, data_label=ctx.data_label, output_dir=ctx.output_dir, shared=tables)
     warnings = load_parameters("warnings")
     out = folder / PAGES_DIR
@@ -168,8 +173,13 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -
     template = env.get_template("mentor_page.html.j2")
     generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{ctx.data_through:%Y-%m-%d}"
     written = []
+    pairs = report_pairs(folder, history, ctx.last_day)
+    targets = load_parameters("report")["targets"]
     for mentor, file in names.items():
         facts = mentor_facts(ctx, mentor, tables, warnings)
+        mine = pairs[pairs["mentor_name"] == mentor].assign(last_session=lambda t: t["last_session"].dt.strftime("%Y-%m-%d"))
+        facts["pairs"] = mine.astype(object).where(mine.notna(), None).to_dict("records")
+        facts["targets"] = target_lines(ctx.scope[ctx.scope["mentor_name"] == mentor], targets)
         page = template.render(**facts, period=ctx.period, generated=generated, data_through=data_through,
                                data_label=ctx.data_label, followups_as_of=f"{ctx.last_day:%Y-%m-%d}")
         with writing(out / file):

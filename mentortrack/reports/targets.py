@@ -1,0 +1,55 @@
+"""Satisfaction targets: the average rating and the positive-feedback share judged against
+``targets`` in ``parameters/report.yaml`` (4.0/5 and 50 % by default).
+
+``avg_rating`` is the mean rating of completed sessions with a rating (n = those sessions);
+``positive_feedback_rate`` is completed sessions whose feedback is labelled Positive / completed
+sessions with feedback (n = the latter), the KPIs of :mod:`mentortrack.analytics.kpis`. A value
+*meets* its target when it is at least the target; with n below ``min_n`` (10) there is no
+verdict ("too few to judge"), as there is none from a handful of sessions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from mentortrack.analytics.kpis import compute_kpis
+from mentortrack.reports.tables import format_value
+
+TARGET_KPIS = ("avg_rating", "positive_feedback_rate")
+
+
+def target_status(sessions: pd.DataFrame, targets: dict[str, Any]) -> pd.DataFrame:
+    """Per target KPI: ``value``, ``target``, ``n`` (its denominator) and ``met`` (None when n < ``min_n``)."""
+    values = compute_kpis(sessions) if len(sessions) else {}
+    completed = sessions[sessions["session_status"] == "Completed"] if len(sessions) else sessions
+    n = {"avg_rating": int(completed["post_session_rating"].notna().sum()) if len(completed) else 0,
+         "positive_feedback_rate": int((completed["learner_feedback"].astype("string").str.strip().fillna("") != ""
+                                        ).sum()) if len(completed) else 0}
+    rows = []
+    for kpi in TARGET_KPIS:
+        value = float(values[kpi]) if n[kpi] and kpi in values and pd.notna(values[kpi]) else None
+        judged = value is not None and n[kpi] >= int(targets["min_n"])
+        rows.append({"kpi": kpi, "value": value, "target": float(targets[kpi]), "n": n[kpi],
+                     "met": value >= float(targets[kpi]) if judged else None})
+    return pd.DataFrame(rows)
+
+
+def target_text(row: Any) -> str:
+    """"below target: 3.57 vs 4.00, n = 53" (or "meets target: …", "too few to judge: 3.75 vs 4.00, n = 4",
+    "no data: target 4.00, n = 0")."""
+    target = format_value(row["kpi"], row["target"])
+    if row["value"] is None:
+        return f"no data: target {target}, n = 0"
+    if row["met"] is None:
+        return f"too few to judge: {format_value(row['kpi'], row['value'])} vs {target}, n = {row['n']:,}"
+    word = "meets target" if row["met"] else "below target"
+    return f"{word}: {format_value(row['kpi'], row['value'])} vs {target}, n = {row['n']:,}"
+
+
+def target_lines(sessions: pd.DataFrame, targets: dict[str, Any]) -> list[str]:
+    """One line per target, naming the KPI: "Average rating below target: 3.57 vs 4.00, n = 53"."""
+    from mentortrack.analytics.kpis import KPI_LABELS
+
+    return [f"{KPI_LABELS[r['kpi']]} {target_text(r)}" for r in target_status(sessions, targets).to_dict("records")]
