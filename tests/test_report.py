@@ -66,7 +66,7 @@ def test_every_report_and_file_is_written_and_linked(built: Path) -> None:
     september = read_enriched(built / "enriched.parquet").query("month == @MONTH")
     assert sorted(pages) == sorted(september["mentor_name"].unique())
     ranking = (built / "06_early_warnings.html").read_text()
-    for name, file in pages.items():
+    for file in pages.values():
         assert (built / "mentors" / file).stat().st_size > 10_000
         assert f'href="mentors/{file}"' in index and f'href="mentors/{file}"' in ranking
 

@@ -44,15 +44,6 @@ def digest(alerts: pd.DataFrame, as_of: pd.Timestamp, window_hours: float = 24) 
     return "\n".join(lines) + "\n"
 
 
-_MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-!|>~"} | {"<": "&lt;", "&": "&amp;"})
-
-
-def markdown_text(value: object) -> str:
-    """Text from the data made inert in Markdown: markup characters backslash-escaped, ``<`` and ``&``
-    as entities (so neither a link, emphasis nor HTML can be injected), line breaks as spaces."""
-    return " ".join(str(value).split()).translate(_MARKDOWN_SPECIAL)
-
-
 def safeguarding_digest(alerts: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> str:
     """The safeguarding alerts of sessions dated ``first`` to ``last`` as Markdown, for the program manager only
     (mentor named, learner by ID, the text quoted as written and escaped)."""

@@ -33,10 +33,9 @@ from tqdm.auto import tqdm
 from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.analytics.summaries import mentor_digest
 from mentortrack.contract.addresses import address_problem, is_valid
+from mentortrack.errors import MentortrackError
 from mentortrack.reports.escape import body_text, header_text
 from mentortrack.reports.privacy import formula_safe, neutralize_formulas
-from mentortrack.errors import MentortrackError
-from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
 
 SENT_LOG_COLUMNS = ["key", "recipient", "subject", "sent_at"]

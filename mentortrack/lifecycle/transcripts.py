@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentortrack.errors import MentortrackError
 from mentortrack.reports.escape import html_text, markdown_text
 from mentortrack.reports.privacy import neutralize_formulas
-from mentortrack.errors import MentortrackError
 from mentortrack.safe_paths import inside, safe_name, writing
 
 GAP_SECONDS = 10.0

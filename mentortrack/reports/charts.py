@@ -34,8 +34,8 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS, LEVELS
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.contract.schema import PREP_LEVELS, STATUSES
-from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports import takeaway
+from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports.tables import HIGHER_IS_BETTER, label, side_by_side
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}

@@ -47,10 +47,10 @@ from mentortrack.reports.fingerprint import (
 )
 from mentortrack.reports.landing import write_index
 from mentortrack.reports.mentor_pages import write_mentor_pages
+from mentortrack.reports.model_card import write_model_card
 from mentortrack.reports.month_choice import check_month, latest_complete_month
 from mentortrack.reports.notebook_run import execute, page_title, resolve_kernel
 from mentortrack.reports.prepare import prepare
-from mentortrack.reports.model_card import write_model_card
 from mentortrack.reports.work_folder import output_root, remove_leftovers, work_folder
 
 __all__ = ["ReportError", "ReportRun", "build_report", "check_month", "latest_complete_month", "print_pdf"]

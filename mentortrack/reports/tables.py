@@ -23,9 +23,9 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
-from mentortrack.reports.escape import html_frame, html_text
 from mentortrack.analytics.standing import WATCH_MARGIN
 from mentortrack.reports import takeaway
+from mentortrack.reports.escape import html_frame, html_text
 from mentortrack.reports.privacy import mask_pii
 
 LEVEL_FILLS = {"green": "#e8f5e9", "amber": "#fff8e1", "red": "#ffebee"}
