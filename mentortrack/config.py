@@ -288,6 +288,11 @@ class LifecycleSettings(BaseModel):
     nudges: NudgeSettings
     webhooks: WebhookSettings
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return check_timezone(name)
+
 
 class SafeguardingNegation(_Strict):
     window: int = Field(ge=0)
@@ -306,11 +311,6 @@ class SafeguardingSettings(_Strict):
     max_gap: int = Field(ge=0)
     negation: SafeguardingNegation
     categories: dict[str, SafeguardingCategory] = Field(min_length=1)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, name: str) -> str:
-        return check_timezone(name)
 
 
 MODELS: dict[str, type[BaseModel]] = {"report": ReportSettings, "warnings": WarningSettings, "nlp": NlpSettings,
