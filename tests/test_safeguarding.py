@@ -18,7 +18,7 @@ from mentortrack.analytics.safeguarding import (
     words,
 )
 from mentortrack.cli import app
-from mentortrack.lifecycle.alerts import markdown_text
+from mentortrack.reports.escape import markdown_text
 from mentortrack.lifecycle.mailer import compose
 
 
@@ -117,7 +117,7 @@ def test_the_mentor_concerned_never_gets_the_text(table: pd.DataFrame) -> None:
 
 
 def test_markdown_output_is_escaped() -> None:
-    assert markdown_text("<script>*x*</script> [a](b)") == "&lt;script\\>\\*x\\*&lt;/script\\> \\[a\\]\\(b\\)"
+    assert markdown_text("<script>*x*</script> [a](b)") == "&lt;script&gt;\\*x\\*&lt;/script&gt; \\[a\\](b)"
 
 
 def test_the_alerts_command_puts_safeguarding_first(table: pd.DataFrame, tmp_path: Path) -> None:

@@ -205,7 +205,7 @@ def test_the_digest_posts_with_send_or_webhook(hook, export: Path, tmp_path: Pat
 
 def test_a_quiet_window_posts_nothing(hook, export: Path, tmp_path: Path) -> None:  # noqa: ANN001
     server = hook(200)
-    result = CliRunner().invoke(app, ["alerts", str(export), "--as-of", "2025-08-01 23:00", "--webhook", server.url,
+    result = CliRunner().invoke(app, ["alerts", str(export), "--as-of", "2025-09-14 23:00", "--webhook", server.url,
                                       "--webhook-service", "slack"])
     assert result.exit_code == 0, result.output
     assert server.bodies == [] and "No feedback, issue flag or transcript" in result.output

@@ -268,7 +268,7 @@ def _check_sheet_sizes(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             big = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and
                    i.file_size > MAX_SHEET_BYTES]
-        book = openpyxl.load_workbook(path, read_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True)  # by content, whatever the name
     except Exception as exc:
         raise LoadError(f"{path}: not a readable Excel workbook ({exc}).") from exc
     if big:

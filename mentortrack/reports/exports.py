@@ -141,10 +141,21 @@ def health_fact(health: pd.DataFrame, keys: dict[str, str], months: list[str] | 
     return neutralize_formulas(table[["mentor_key", *[c for c in columns if c in table]]].reset_index(drop=True))
 
 
+def pairs_fact(pairs: pd.DataFrame, keys: dict[str, str], iso_dates: bool = True) -> pd.DataFrame:
+    """The pair status table (:func:`mentortrack.analytics.pairs.pair_status`) keyed by ``mentor_key``: learners
+    by ID only, cells neutralised; ``last_session`` as ISO text for CSV or a date for Excel."""
+    table = pairs.assign(mentor_key=pairs["mentor_name"].astype("string").map(keys))
+    if iso_dates:
+        table = table.assign(last_session=table["last_session"].dt.strftime("%Y-%m-%d"))
+    return neutralize_formulas(table[["mentor_key", *[c for c in pairs.columns]]].reset_index(drop=True))
+
+
 def powerbi_tables(enriched: pd.DataFrame, mentors: pd.DataFrame, show_pii: bool | None = None,
-                   health: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """The Power BI files by name (see the module docstring); health rows only for the sessions' months."""
-    names = [enriched["mentor_name"], mentors.index] + ([health["mentor_name"]] if health is not None else [])
+                   health: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The Power BI files by name (see the module docstring); health rows only for the sessions' months;
+    ``fact_pairs.csv`` with ``pairs`` (the pair status)."""
+    names = [enriched["mentor_name"], mentors.index] + ([health["mentor_name"]] if health is not None else []) \
+        + ([pairs["mentor_name"]] if pairs is not None else [])
     keys = mentor_keys(*names)
     facts = fact_table(enriched, keys, show_pii)
     missing = sorted(set(enriched["mentor_name"].dropna().astype(str)) - set(mentors.index.astype(str)))
@@ -154,16 +165,19 @@ def powerbi_tables(enriched: pd.DataFrame, mentors: pd.DataFrame, show_pii: bool
     if health is not None:
         months = sorted(enriched["month"].dropna().astype(str).unique())
         tables["fact_mentor_health.csv"] = health_fact(health, keys, months)
+    if pairs is not None:
+        tables["fact_pairs.csv"] = pairs_fact(pairs, keys)
     return tables
 
 
 def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | Path,
-                  show_pii: bool | None = None, health: pd.DataFrame | None = None) -> list[Path]:
+                  show_pii: bool | None = None, health: pd.DataFrame | None = None,
+                  pairs: pd.DataFrame | None = None) -> list[Path]:
     """Write :func:`powerbi_tables` into ``folder`` (UTF-8 with BOM so Excel reads accents)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in powerbi_tables(enriched, mentors, show_pii, health).items():
+    for name, frame in powerbi_tables(enriched, mentors, show_pii, health, pairs).items():
         frame.to_csv(folder / name, index=False, encoding="utf-8-sig")
         written.append(folder / name)
     return written
@@ -224,14 +238,18 @@ def kpi_sheet(kpis: pd.DataFrame) -> Sheet:
 
 def workbook_sheets(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame,
                     show_pii: bool | None = None, health: pd.DataFrame | None = None,
-                    trend_months: int = 6) -> list[Sheet]:
-    """The workbook's sheets in order; the report month is the latest month of ``enriched``."""
-    keys = mentor_keys(enriched["mentor_name"], mentors.index)
+                    trend_months: int = 6, pairs: pd.DataFrame | None = None) -> list[Sheet]:
+    """The workbook's sheets in order; the report month is the latest month of ``enriched``; a Pairs sheet
+    with ``pairs`` (the pair status)."""
+    keys = mentor_keys(enriched["mentor_name"], mentors.index, *([pairs["mentor_name"]] if pairs is not None else []))
     sheets = [Sheet("Sessions", fact_table(enriched, keys, show_pii, iso_dates=False)),
               Sheet("Mentors", mentor_dimension(mentors, keys))]
     if health is not None:
         sheets.append(health_sheet(health, str(enriched["month"].max()), trend_months))
     sheets.append(kpi_sheet(kpis))
+    if pairs is not None:
+        sheets.append(Sheet("Pairs", pairs_fact(pairs, keys,
+                                                iso_dates=False)))
     return sheets
 
 
@@ -302,7 +320,7 @@ def _write_cell(sheet, row: int, col: int, value: object, kind: str | None, form
 
 def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame, path: str | Path,
                 show_pii: bool | None = None, health: pd.DataFrame | None = None, threshold: float = 40,
-                trend_months: int = 6) -> Path:
+                trend_months: int = 6, pairs: pd.DataFrame | None = None) -> Path:
     """Write :func:`workbook_sheets` to ``path`` (``trend_months`` of health scores); Sessions rows filled by level, health scores filled by band
     (red below ``threshold``, amber within 20 points above it, green above that), the level also as a word."""
     import xlsxwriter
@@ -312,7 +330,7 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                            "strings_to_numbers": False})
     try:
-        for entry in workbook_sheets(enriched, mentors, kpis, show_pii, health, trend_months):
+        for entry in workbook_sheets(enriched, mentors, kpis, show_pii, health, trend_months, pairs):
             name, frame, kinds = entry.name, entry.frame, entry.kinds
             sheet, columns = write_sheet(book, name, frame, kinds)
             last_row, last_col = max(len(frame), 1), max(len(columns) - 1, 0)
@@ -344,23 +362,3 @@ def _column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def write_pairs(pairs: pd.DataFrame, workbook: str | Path, powerbi: str | Path) -> list[Path]:
-    """The pair status table (:func:`mentortrack.analytics.pairs.pair_status`) as a ``Pairs`` sheet added to
-    ``workbook`` and as ``powerbi/fact_pairs.csv`` with the ``mentor_key`` of the ``dim_mentor.csv`` already
-    there (empty for a mentor outside it); learners by ID, cells neutralised."""
-    table = neutralize_formulas(pairs.assign(last_session=pairs["last_session"].dt.strftime("%Y-%m-%d")))
-    dim = pd.read_csv(Path(powerbi) / "dim_mentor.csv", usecols=["mentor_key", "mentor_name"], encoding="utf-8-sig")
-    keys = dict(zip(dim["mentor_name"], dim["mentor_key"]))
-    with pd.ExcelWriter(workbook, engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
-        table.to_excel(writer, sheet_name="Pairs", index=False)
-        sheet = writer.sheets["Pairs"]
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for i, column in enumerate(table.columns):
-            sheet.column_dimensions[_column_letter(i)].width = _width(table[column], str(column))
-    csv = Path(powerbi) / "fact_pairs.csv"
-    table.insert(0, "mentor_key", table["mentor_name"].map(keys))
-    table.to_csv(csv, index=False, encoding="utf-8-sig")
-    return [Path(workbook), csv]

@@ -44,7 +44,7 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     from mentortrack.analytics.pairs import PAIRS_FILE, pair_status
     from mentortrack.analytics.summaries import mentor_digest
     from mentortrack.config import load_parameters
-    from mentortrack.reports.exports import write_excel, write_pairs, write_powerbi
+    from mentortrack.reports.exports import write_excel, write_powerbi
     from mentortrack.reports.mentor_pages import write_contents
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
     from mentortrack.reports.storage import write_table
@@ -70,12 +70,11 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     write_contents(folder, scope)
     exports = folder / "exports"
     standing = tables.standing[EXPORTED_STANDING]
-    write_excel(scope, standing, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, tables.health,
-                warnings["health"]["threshold"], warnings["health"]["trend_months"])
-    write_powerbi(scope, standing, exports / "powerbi", show_pii, tables.health)
     pairs = pair_status(enriched, ctx.last_day)
     write_table(pairs, folder / PAIRS_FILE)
-    write_pairs(pairs, exports / f"mentortrack_{month}.xlsx", exports / "powerbi")
+    write_excel(scope, standing, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, tables.health,
+                warnings["health"]["threshold"], warnings["health"]["trend_months"], pairs)
+    write_powerbi(scope, standing, exports / "powerbi", show_pii, tables.health, pairs)
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
     return Prepared(counts, ctx, tables)

@@ -226,6 +226,8 @@ def styled(frame: pd.DataFrame, show_pii: bool | None = None, percent: list[str]
     ``links`` maps a column to {cell value: relative URL}: those cells become links (text and URL escaped).
     """
     masked = mask_pii(frame, show_pii)
+    if not masked.index.is_unique:  # a concatenation of tables: the index is hidden, cell styles need it unique
+        masked = masked.reset_index(drop=True)
     formats = {c: f for c in masked.columns if (f := column_format(str(c), masked[c], percent)) is not None}
     for column, targets in (links or {}).items():
         formats[column] = _linker(targets)
