@@ -18,8 +18,8 @@ from mentortrack.analytics.safeguarding import (
     words,
 )
 from mentortrack.cli import app
-from mentortrack.reports.escape import markdown_text
 from mentortrack.lifecycle.mailer import compose
+from mentortrack.reports.escape import markdown_text
 
 
 @pytest.mark.parametrize(("text", "category"), [
