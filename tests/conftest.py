@@ -146,3 +146,14 @@ def first_months(tmp_path: Path) -> pd.DataFrame:
     """:func:`first_months_rows` enriched by hand (sentiment fixed, levels and summaries computed)."""
     rows = first_months_rows()
     return enriched(tmp_path, rows, first_months_sentiment(rows), [[] for _ in rows])
+
+
+@pytest.fixture(autouse=True)
+def _no_data_folder_between_tests():
+    """Each test starts with no data (CSV) folder set (:func:`mentortrack.reports.takeaway.use_folder`):
+    a test that opened a report in this process must not make the next one write CSVs."""
+    from mentortrack.reports import takeaway
+
+    takeaway.use_folder(None)
+    yield
+    takeaway.use_folder(None)

@@ -169,15 +169,17 @@ def test_long_tables_are_interactive_and_complete_without_javascript(report_fold
 
     page = report_folder / "06_early_warnings.html"
     static_rows = len(re.findall(r'class="data row\d+ col0" id="T_mt', page.read_text()))
+    interactive = page.read_text().count('class="mt-interactive"')
     driver = _driver()
     try:
         driver.get(page.as_uri())
         from selenium.webdriver.support.ui import WebDriverWait
 
-        WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.querySelectorAll('table.dataTable').length") == 2)
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.querySelectorAll('table.dataTable').length")
+                                        == interactive)
         visible = driver.execute_script("return document.querySelector('.mt-interactive tbody').rows.length")
         search = driver.find_elements("css selector", ".dt-search input, .dataTables_filter input")
     finally:
         driver.quit()
     assert static_rows > 25, "without JavaScript every row is in the page"
-    assert visible == 25 and len(search) == 2, "with JavaScript the tables page and search"
+    assert interactive >= 2 and visible == 25 and len(search) == interactive, "with JavaScript the tables page and search"

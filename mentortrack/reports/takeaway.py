@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from mentortrack.reports.escape import html_text
 from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
 LINK_TEXT = "data (CSV)"
@@ -52,7 +52,7 @@ def _slug(title: str) -> str:
 def write_csv(frame: pd.DataFrame, title: str, show_pii: bool | None = None) -> str | None:
     """Write ``frame`` (masked, formula-safe) to the current folder; the href to it, or None without a folder."""
     target = _CURRENT.get()
-    if target is None:
+    if target is None or frame.shape[1] == 0:  # no folder, or nothing a spreadsheet could open
         return None
     safe = neutralize_formulas(mask_pii(frame, show_pii))
     data = safe.to_csv(index=False).encode("utf-8-sig")
@@ -67,6 +67,6 @@ def link(frame: pd.DataFrame, title: str, show_pii: bool | None = None) -> str:
     href = write_csv(frame, title, show_pii)
     if href is None:
         return ""
-    label = html.escape(f"{LINK_TEXT}: {title}", quote=True)
-    return (f'<a class="mt-data" href="{html.escape(href, quote=True)}" download aria-label="{label}">'
+    label = html_text(f"{LINK_TEXT}: {title}")
+    return (f'<a class="mt-data" href="{html_text(href)}" download aria-label="{label}">'
             f"{LINK_TEXT}</a>")
