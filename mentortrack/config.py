@@ -166,12 +166,17 @@ class ThemeEntry(_Strict):
     label: str = Field(min_length=1)
     description: str = Field(min_length=1)
     examples: list[str] = Field(min_length=1)
+    cues: list[str] = []
+    exceptions: list[str] = []
+    threshold: float | None = Field(default=None, gt=0, lt=1)
 
 
 class ThemeTaxonomy(_Strict):
     threshold: float = Field(gt=0, lt=1)
     max_themes: int = Field(gt=0)
     margin: float = Field(ge=0, le=1)
+    cue_bonus: float = Field(default=0.0, ge=0, le=1)
+    other_examples: list[str] = []
     themes: dict[str, ThemeEntry] = Field(min_length=1)
 
     @field_validator("themes")

@@ -50,7 +50,7 @@ import pandas as pd
 
 from mentortrack.analytics import cache as nlp_cache
 from mentortrack.analytics.embeddings import embed, encoder_id
-from mentortrack.config import load_parameters
+from mentortrack.config import ThemeTaxonomy, load_parameters
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +100,27 @@ MAX_PHRASE_WORDS = 4
 
 @dataclass(frozen=True)
 class Theme:
-    """One theme of the taxonomy: its key, the label reports show, a description and example phrases."""
+    """One theme of the taxonomy.
+
+    Attributes:
+        key: its name in the YAML.
+        label: what reports show.
+        description: one line for the PM.
+        examples: phrases a feedback about the theme resembles (compared by embedding).
+        cues: words or phrases that, present in a piece of feedback, add the taxonomy's ``cue_bonus`` to
+            the piece's similarity to the theme.
+        exceptions: phrases that, present in a piece, make it count 0 for the theme ("be prepared to",
+            "late work": the learner's preparation or lateness, not the mentor's).
+        threshold: this theme's own threshold, or None for the taxonomy's.
+    """
 
     key: str
     label: str
     description: str
     examples: tuple[str, ...]
+    cues: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    threshold: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,21 +129,27 @@ class Taxonomy:
 
     Attributes:
         themes: in file order.
-        threshold: cosine similarity (0..1) a feedback needs to a theme's closest example.
+        threshold: score (cosine similarity 0..1, plus a cue bonus) a feedback needs for a theme.
         max_themes: themes per feedback at most.
-        margin: a further theme counts only within this similarity of the best one.
+        margin: a further theme counts only within this score of the best one.
+        cue_bonus: what a cue of a theme in a piece adds to the piece's similarity to that theme.
+        other_examples: phrases about none of the themes; a piece (or point) closer to one of them than
+            to a theme's closest example has similarity 0 to that theme.
     """
 
     themes: tuple[Theme, ...]
     threshold: float
     max_themes: int
     margin: float
+    cue_bonus: float = 0.0
+    other_examples: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         """Cache namespace: encoder weights + a hash of everything in the taxonomy."""
-        content = json.dumps([self.threshold, self.max_themes, self.margin,
-                              [(t.key, t.label, t.description, t.examples) for t in self.themes]])
+        content = json.dumps([self.threshold, self.max_themes, self.margin, self.cue_bonus, self.other_examples,
+                              [(t.key, t.label, t.description, t.examples, t.cues, t.exceptions, t.threshold)
+                               for t in self.themes]])
         digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
         return f"themes:{encoder_id(ENCODER)}:{digest}"
 
@@ -138,13 +159,19 @@ class Taxonomy:
         return [t.label for t in self.themes] + [OTHER]
 
 
+def _phrases(values: list[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for v in values if v.strip())
+
+
 def taxonomy(settings: dict[str, Any] | None = None) -> Taxonomy:
     """The taxonomy from ``settings`` (default: the validated ``parameters/themes.yaml``)."""
     settings = settings if settings is not None else load_parameters("themes")
-    themes = tuple(Theme(key, str(t["label"]).strip(), str(t["description"]).strip(),
-                         tuple(str(e).strip() for e in t["examples"] if str(e).strip()))
-                   for key, t in settings["themes"].items())
-    return Taxonomy(themes, float(settings["threshold"]), int(settings["max_themes"]), float(settings["margin"]))
+    model = ThemeTaxonomy.model_validate(settings)
+    themes = tuple(Theme(key, t.label.strip(), t.description.strip(), _phrases(t.examples), _phrases(t.cues),
+                         _phrases(t.exceptions), t.threshold)
+                   for key, t in model.themes.items())
+    return Taxonomy(themes, model.threshold, model.max_themes, model.margin, model.cue_bonus,
+                    _phrases(model.other_examples))
 
 
 @cache
@@ -268,10 +295,16 @@ def pieces(text: str) -> list[str]:
     return [p.strip() for p in PIECE_SPLIT.split(text) if p and len(p.strip()) > 2]
 
 
-def points(text: str) -> list[str]:
-    """Aspect + opinion phrases of a text, in order of appearance, each once (see the module docstring)."""
-    found = [p for piece in pieces(text) for p in _points_of_piece(_tags(piece))]
-    return list(dict.fromkeys(found))
+def piece_points(text: str) -> list[tuple[str, list[str]]]:
+    """Each piece of a text (:func:`pieces`) with its aspect + opinion phrases."""
+    return [(piece, _points_of_piece(_tags(piece))) for piece in pieces(text)]
+
+
+def points(text: str, found: list[tuple[str, list[str]]] | None = None) -> list[str]:
+    """Aspect + opinion phrases of a text, in order of appearance, each once (see the module docstring);
+    ``found``: its :func:`piece_points`, when already computed."""
+    found = found if found is not None else piece_points(text)
+    return list(dict.fromkeys(p for _, piece in found for p in piece))
 
 
 @cache
@@ -302,42 +335,97 @@ def _example_matrix(tax: Taxonomy) -> tuple[np.ndarray, np.ndarray]:
     return embed([e for _, e in phrases], ENCODER), owner
 
 
-def similarities(texts: list[str], tax: Taxonomy, found_points: list[list[str]] | None = None) -> np.ndarray:
-    """Cosine similarity (one row per text, one column per theme) of each text's closest piece or point
-    to the theme's closest example phrase."""
-    found_points = found_points if found_points is not None else [points(t) for t in texts]
-    units = [(i, c) for i, t in enumerate(texts)
-             for c in dict.fromkeys(content(u) for u in [*pieces(t), *found_points[i]]) if c]
+@cache
+def _other_matrix(tax: Taxonomy) -> np.ndarray:
+    """Unit embeddings of the taxonomy's ``other_examples`` (their :func:`content`); no rows when none."""
+    phrases = [c for c in (content(e) for e in tax.other_examples) if c]
+    return embed(phrases, ENCODER) if phrases else np.zeros((0, 0), dtype=np.float32)
+
+
+def _spaced(text: str) -> str:
+    """Lower-cased words (contractions spelt out, "-" a space) between single spaces: " mentor was not late "."""
+    text = CONTRACTION.sub(lambda m: {"ca": "can", "wo": "will"}.get(m.group(1).lower(), m.group(1)) + " not",
+                           text.lower())
+    return " " + " ".join(re.findall(r"[a-z0-9']+", text.replace("-", " "))) + " "
+
+
+def cue_hits(pieces_: list[str], tax: Taxonomy) -> tuple[np.ndarray, np.ndarray]:
+    """Per piece of feedback (rows) and theme (columns): whether the piece holds a cue of the theme, and
+    whether it holds one of the theme's exceptions (whole words; case and "-" ignored)."""
+    spaced = [_spaced(p) for p in pieces_]
+    cues = np.zeros((len(pieces_), len(tax.themes)), dtype=bool)
+    exceptions = np.zeros_like(cues)
+    for k, theme in enumerate(tax.themes):
+        theme_cues, theme_exceptions = [_spaced(c) for c in theme.cues], [_spaced(c) for c in theme.exceptions]
+        for i, piece in enumerate(spaced):
+            cues[i, k] = any(c in piece for c in theme_cues)
+            exceptions[i, k] = any(e in piece for e in theme_exceptions)
+    return cues, exceptions
+
+
+def scores(texts: list[str], tax: Taxonomy, found: list[list[tuple[str, list[str]]]] | None = None) -> np.ndarray:
+    """Each text's score for each theme (one row per text, one column per theme); ``found``: the texts'
+    :func:`piece_points`, when already computed.
+
+    A piece's similarity to a theme is the best, over the piece and its points, of the cosine similarity (of
+    their :func:`content`) to the theme's closest example phrase. Its score is that plus ``cue_bonus`` when the
+    piece holds a cue of the theme; without a cue, a piece or point closer to an ``other_examples`` phrase than
+    to the theme counts 0. A piece holding one of the theme's exceptions scores 0. A text's score is its best
+    piece's.
+    """
+    found = found if found is not None else [piece_points(t) for t in texts]
+    owners = [(i, piece) for i, text_pieces in enumerate(found) for piece, _ in text_pieces]
     result = np.zeros((len(texts), len(tax.themes)), dtype=np.float32)
-    if not units:
+    if not owners:
         return result
-    examples, owner = _example_matrix(tax)
-    scores = embed([u for _, u in units], ENCODER) @ examples.T
-    per_theme = np.full((len(units), len(tax.themes)), -1.0, dtype=np.float32)
-    for theme in range(len(tax.themes)):
-        per_theme[:, theme] = scores[:, owner == theme].max(axis=1)
-    rows = np.array([i for i, _ in units])
-    np.maximum.at(result, rows, per_theme)
+    units = [(j, u) for j, (piece, piece_points_) in enumerate(p for t in found for p in t)
+             for u in dict.fromkeys([piece, *piece_points_])]
+    contents = [content(u) for _, u in units]
+    embedded = [k for k, c in enumerate(contents) if c]
+    similarity = np.zeros((len(units), len(tax.themes)), dtype=np.float32)
+    other = np.zeros(len(units), dtype=np.float32)
+    if embedded:
+        vectors = embed([contents[k] for k in embedded], ENCODER)
+        examples, owner = _example_matrix(tax)
+        pairwise = vectors @ examples.T
+        for theme in range(len(tax.themes)):
+            similarity[embedded, theme] = pairwise[:, owner == theme].max(axis=1)
+        others = _other_matrix(tax)
+        if len(others):
+            other[embedded] = (vectors @ others.T).max(axis=1)
+    rows = np.array([j for j, _ in units])
+    similar, closer_to_theme = (np.zeros((len(owners), len(tax.themes)), dtype=np.float32) for _ in range(2))
+    np.maximum.at(similar, rows, similarity)
+    np.maximum.at(closer_to_theme, rows, np.where(similarity > other[:, None], similarity, 0.0))
+    cues, exceptions = cue_hits([piece for _, piece in owners], tax)
+    per_piece = np.where(exceptions, 0.0, np.where(cues, similar + tax.cue_bonus, closer_to_theme))
+    np.maximum.at(result, np.array([i for i, _ in owners]), per_piece.astype(np.float32))
     return result
 
 
 def choose(row: np.ndarray, tax: Taxonomy, threshold: float | None = None) -> list[int]:
-    """Indices of the themes a text gets from its similarities ``row``: at least ``threshold`` (default the
-    taxonomy's) and within ``margin`` of the best, most similar first, at most ``max_themes``."""
-    threshold = tax.threshold if threshold is None else threshold
-    floor = max(threshold, float(row.max(initial=0.0)) - tax.margin)
-    return [int(k) for k in np.argsort(-row, kind="stable") if row[k] >= floor][:tax.max_themes]
+    """Indices of the themes a text gets from its scores ``row``: at least the theme's threshold (``threshold``
+    when given, else the theme's own or the taxonomy's) and within ``margin`` of the best, most similar first,
+    at most ``max_themes``."""
+    floors = np.array([threshold if threshold is not None else t.threshold if t.threshold is not None
+                       else tax.threshold for t in tax.themes], dtype=np.float32)
+    passing = row >= floors
+    if not passing.any():
+        return []
+    best = float(row[passing].max())
+    return [int(k) for k in np.argsort(-row, kind="stable") if passing[k] and row[k] >= best - tax.margin][
+        :tax.max_themes]
 
 
 def assign(texts: list[str], tax: Taxonomy) -> list[dict[str, Any]]:
-    """Points, themes (labels, most similar first, or ``[OTHER]``) and their similarities per text (no cache)."""
-    found_points = [points(t) for t in texts]
-    sims = similarities(texts, tax, found_points)
+    """Points, themes (labels, highest score first, or ``[OTHER]``) and their :func:`scores` per text (no cache)."""
+    found = [piece_points(t) for t in texts]
+    sims = scores(texts, tax, found)
     result = []
-    for text_points, row in zip(found_points, sims):
+    for text_points, row in zip([points(t, f) for t, f in zip(texts, found)], sims):
         order = choose(row, tax)
         result.append({"points": text_points, "themes": [tax.themes[k].label for k in order] or [OTHER],
-                       "similarity": [round(float(row[k]), 4) for k in order]})
+                       "score": [round(float(row[k]), 4) for k in order]})
     return result
 
 
