@@ -106,7 +106,7 @@ lab: $(STAMP) ## Open JupyterLab on the suite's kernel (explore.ipynb has the wi
 eval-keywords: $(STAMP) ## Share of keyword phrases a reader would accept, before and after noun-phrase candidates
 	$(BIN)/python scripts/keyword_quality.py
 
-eval-themes: $(STAMP) ## Precision/recall per theme of parameters/themes.yaml on hand-labelled real sentences (test split)
+eval-themes: $(STAMP) ## Precision/recall/F1 per theme of parameters/themes.yaml, before and after, on hand-labelled real sentences (test split)
 	$(BIN)/python scripts/eval_themes.py
 
 eval-safeguarding: $(STAMP) ## Recall and false alarms of the safeguarding alerts on labelled feedback and real text

@@ -84,8 +84,9 @@ QUANTITIES = frozenset({"enough", "more", "less", "much", "many", "few", "little
 """Words that make "time" or "steps" a point ("not enough time", "more concrete steps")."""
 NON_OPINION_VERBS = frozenset({"think", "thought", "guess", "know", "knew", "want", "wanted", "hope", "wish",
                                "say", "said", "tell", "told", "let", "try", "tried", "go", "went", "come",
-                               "came", "take", "took", "see", "saw", "use", "used", "bought", "buy", "ordered"})
-"""Verbs that report rather than judge: never the opinion of a point."""
+                               "came", "take", "took", "see", "saw", "use", "used", "bought", "buy", "ordered",
+                               "do", "does", "did", "have", "has", "had", "can", "could", "will", "would", "should"})
+"""Verbs that report rather than judge, and auxiliaries: never the opinion of a point."""
 DETERMINERS = ("DT", "PRP$", "CD")
 DOMAIN_NOUNS = frozenset({"resume", "resumes", "interview", "interviews", "review", "reviews", "plan", "plans",
                           "code", "feedback", "schedule", "audio", "video", "follow-up", "mock"})
