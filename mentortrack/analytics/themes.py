@@ -18,13 +18,17 @@ Two columns of the enriched table come from here:
   discussion, topic; :data:`GENERIC_NOUNS`) is never a point.
 
 - ``themes``: the themes of ``parameters/themes.yaml`` (the PM's taxonomy) the
-  feedback is about, ``; ``-joined, most similar first, or ``Other``. The feedback is
-  cut into pieces (sentence ends, commas, semicolons, "and", contrast words); each
-  piece and each point is embedded with the static encoder and compared (cosine) with
-  every example phrase of every theme. A theme's similarity to the feedback is its
-  best example's best match; the feedback gets the themes at or above ``threshold``
-  and within ``margin`` of the best one (at most ``max_themes``), and ``Other`` when
-  none reaches it.
+  feedback is about, ``; ``-joined, highest score first, or ``Other``. The feedback is
+  cut into pieces (sentence ends, commas, semicolons, "and", contrast words). A piece's
+  score for a theme (:func:`scores`) is the cosine similarity, with the static encoder,
+  of the piece or one of its points to the theme's closest example phrase, plus the
+  taxonomy's ``cue_bonus`` when the piece holds one of the theme's cues ("late to",
+  "office hours"); without a cue, a piece closer to one of the taxonomy's
+  ``other_examples`` than to the theme counts 0, and a piece holding one of the theme's
+  exceptions ("be prepared to": the learner's preparation) scores 0. The feedback gets
+  the themes whose best piece reaches the threshold (the theme's own or the taxonomy's)
+  and is within ``margin`` of the best one (at most ``max_themes``), and ``Other`` when
+  none does.
 
 Each theme of a session carries the session's sentiment: in a Negative feedback it
 is a complaint, in a Positive one praise, otherwise a mention (:data:`SENTIMENT_ROLES`).
@@ -61,6 +65,10 @@ OTHER = "Other"
 """The theme of feedback that is similar enough to no theme of the taxonomy."""
 
 ENCODER = "static"
+
+METHOD = 2
+"""Version of the points and scoring code, part of the cache key: raised when they change, so that cached
+themes are recomputed (the taxonomy's hash covers changes to the YAML)."""
 
 SENTIMENT_ROLES = {"Negative": "complaint", "Positive": "praise", "Neutral": "mention"}
 """What a theme of a session is, by the session's sentiment label."""
@@ -148,7 +156,7 @@ class Taxonomy:
     @property
     def key(self) -> str:
         """Cache namespace: encoder weights + a hash of everything in the taxonomy."""
-        content = json.dumps([self.threshold, self.max_themes, self.margin, self.cue_bonus, self.other_examples,
+        content = json.dumps([METHOD, self.threshold, self.max_themes, self.margin, self.cue_bonus, self.other_examples,
                               [(t.key, t.label, t.description, t.examples, t.cues, t.exceptions, t.threshold)
                                for t in self.themes]])
         digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
@@ -390,7 +398,8 @@ def scores(texts: list[str], tax: Taxonomy, found: list[list[tuple[str, list[str
         examples, owner = _example_matrix(tax)
         pairwise = vectors @ examples.T
         for theme in range(len(tax.themes)):
-            similarity[embedded, theme] = pairwise[:, owner == theme].max(axis=1)
+            if (owner == theme).any():
+                similarity[embedded, theme] = pairwise[:, owner == theme].max(axis=1)
         others = _other_matrix(tax)
         if len(others):
             other[embedded] = (vectors @ others.T).max(axis=1)
