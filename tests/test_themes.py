@@ -88,6 +88,16 @@ def test_a_cue_adds_its_bonus_and_an_exception_cancels_the_theme() -> None:
     assert "Punctuality" not in themes.assign(["Late work is not accepted"], tax)[0]["themes"]
 
 
+def test_cues_match_whole_words_case_hyphens_and_contractions_aside() -> None:
+    tax = themes.taxonomy()
+    column = {t.key: k for k, t in enumerate(tax.themes)}
+    cues, exceptions = themes.cue_hits(["Unclear prompts", "He DIDN'T show up", "A fast-paced session",
+                                        "Be prepared to read"], tax)
+    assert not cues[0, column["punctuality"]]  # "prompts" is not the cue "prompt"
+    assert cues[1, column["punctuality"]] and cues[2, column["session_length"]]
+    assert cues[3, column["preparation"]] and exceptions[3, column["preparation"]]
+
+
 def test_a_piece_closer_to_the_other_examples_counts_for_no_theme() -> None:
     text = "Recommend the class"
     assert themes.assign([text], themes.taxonomy())[0]["themes"] == [themes.OTHER]
