@@ -382,21 +382,22 @@ def evaluate_sentiment(
         "--cross-source", help="Also refit the static-linear model without each source family in turn.")] = False,
 ) -> None:
     """Score TextBlob, VADER and the suite's label on held-out real text and on domain sentences."""
-    from mentortrack.analytics.evaluation import HEADLINE_SET, evaluate
+    from mentortrack.analytics.evaluation import DOMAIN_SET, DYNASENT_SET, HEADLINE_SET, evaluate
 
     chosen = _sentiment_model(model)
     result = evaluate(chosen, cross_source=cross_source)
     columns = ["method", "n", "accuracy", "macro_f1", "negative_precision", "negative_recall", "negative_f1",
-               "neutral_f1", "positive_f1"]
+               "neutral_precision", "neutral_recall", "neutral_f1", "positive_f1"]
     typer.echo(f"Sentiment evaluation of the {chosen} model against TextBlob and VADER.\n")
     for name, table in result.scores.groupby("set", sort=False):
         typer.echo(f"{name}  (n = {int(table['n'].iloc[0])})")
         shown = table.reindex(columns=columns).drop(columns="n")
         typer.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="–") + "\n")
-    typer.echo(f"Confusion matrix, {HEADLINE_SET} (rows: true, columns: mentortrack):")
-    typer.echo(result.confusion(HEADLINE_SET).to_string() + "\n")
+    for name in (HEADLINE_SET, DYNASENT_SET):
+        typer.echo(f"Confusion matrix, {name} (rows: true, columns: mentortrack):")
+        typer.echo(result.confusion(name).to_string() + "\n")
     typer.echo("Errors it still makes (most confident first):")
-    for name in (HEADLINE_SET, "domain sentences (written for the project)"):
+    for name in (HEADLINE_SET, DYNASENT_SET, DOMAIN_SET):
         for row in result.errors(name, limit=5).itertuples():
             typer.echo(f"  [{row.label} -> {row.mentortrack}, {row.confidence:.2f}] {row.text[:110]}")
 

@@ -52,12 +52,18 @@ def test_data_card_names_every_source_with_licence_and_size() -> None:
     assert "MIT" in card and "CC BY 4.0" in card and "Label mapping" in card
     assert set(real["label"]) == {"Positive", "Neutral", "Negative"}
     assert real["text"].is_unique
+    crowd = corpus.dynasent()
+    assert f"({len(crowd):,} sentences)" in card
+    for source, rows in crowd.groupby("source"):
+        assert f"`{source}`" in card and f"{len(rows):,} (" in card, source
+    assert set(crowd["split"]) == {"dev", "test"} and set(crowd["label"]) == {"Positive", "Neutral", "Negative"}
+    assert crowd["text"].is_unique and not set(crowd["text"]) & set(real["text"])
 
 
 def test_reserved_texts_are_fingerprinted_and_none_is_in_the_repository() -> None:
     reserved = corpus.reserved_fingerprints()
     assert len(reserved) == 566 and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in reserved)
-    every_text = pd.concat([corpus.real_corpus()["text"], corpus.domain_training()["text"],
+    every_text = pd.concat([corpus.real_corpus()["text"], corpus.dynasent()["text"], corpus.domain_training()["text"],
                             corpus.domain_evaluation()["text"]])
     assert corpus.leaked(every_text) == []
 
@@ -84,6 +90,19 @@ def test_training_never_sees_the_domain_evaluation_sentences() -> None:
     held = corpus.real_corpus()[corpus.real_corpus()["source"].map(corpus.FAMILIES) == corpus.HEADLINE_FAMILY]
     assert len(held) > 1000 and not set(frame["text"]) & set(held["text"])
     assert (frame["source"] == corpus.DOMAIN_SOURCE).sum() > 500
+
+
+def test_training_refuses_a_dynasent_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mentortrack.analytics import training
+
+    frame = training.training_frame()
+    assert not set(frame["text"]) & set(corpus.dynasent()["text"])
+    shared = frame["text"].iloc[0]
+    monkeypatch.setattr(training, "dynasent", lambda: pd.DataFrame(
+        {"source": ["dynasent_r1_yelp"], "source_id": ["r1-1"], "split": ["test"], "text": [shared],
+         "label": ["Neutral"]}))
+    with pytest.raises(ValueError, match="1 DynaSent sentences are in the training data"):
+        training.training_frame()
 
 
 def test_clauses_split_at_sentence_ends_and_contrast_words() -> None:
@@ -208,7 +227,7 @@ def test_analyze_writes_enriched_table_and_a_cached_rerun_is_identical(tiny_expo
 
 
 def test_the_shipped_evaluation_belongs_to_the_shipped_model_and_beats_the_baselines() -> None:
-    from mentortrack.analytics.evaluation import HEADLINE_SET, load_summary
+    from mentortrack.analytics.evaluation import DYNASENT_SET, HEADLINE_SET, load_summary
 
     summary = load_summary("minilm-finetuned")
     assert summary is not None and summary["model"] == "minilm-finetuned"
@@ -218,6 +237,11 @@ def test_the_shipped_evaluation_belongs_to_the_shipped_model_and_beats_the_basel
     assert ours["n"] > 4000
     assert ours["macro_f1"] > vader["macro_f1"] + 0.05 and ours["macro_f1"] > textblob["macro_f1"] + 0.1
     assert ours["negative_recall"] > vader["negative_recall"]
+    crowd = scores.loc[(DYNASENT_SET, "mentortrack")]
+    assert crowd["n"] == (corpus.dynasent()["split"] == "test").sum()
+    assert {"neutral_precision", "neutral_recall", "neutral_f1"} <= set(crowd.index)
+    assert crowd["macro_f1"] > scores.loc[(DYNASENT_SET, "VADER ±0.05"), "macro_f1"]
+    assert DYNASENT_SET in summary["errors"]
 
 
 @pytest.mark.slow

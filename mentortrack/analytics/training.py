@@ -4,7 +4,8 @@ Training data: the real labelled sentences of :func:`mentortrack.analytics.corpu
 *except the headline family* (:data:`mentortrack.analytics.corpus.HEADLINE_FAMILY`, product
 reviews), plus the project's domain pool. The product reviews are never trained on
 by a shipped model: they are the held-out real text ``make eval`` scores them on.
-Never the domain evaluation sentences, never a reserved text (both checked).
+Never the domain evaluation sentences, never a DynaSent sentence (the second held-out
+set, :func:`mentortrack.analytics.corpus.dynasent`), never a reserved text (all checked).
 
 Two models, both shipped in ``mentortrack/data/models``:
 
@@ -35,6 +36,7 @@ from mentortrack.analytics.corpus import (
     HEADLINE_FAMILY,
     domain_evaluation,
     domain_training,
+    dynasent,
     leaked,
     real_corpus,
 )
@@ -64,17 +66,17 @@ def training_frame(hold_out: Iterable[str] = (HEADLINE_FAMILY,)) -> pd.DataFrame
     """Labelled sentences to train on (``text``, ``label``, ``source``), without the held-out families.
 
     Raises:
-        ValueError: a training text is a domain evaluation sentence or a reserved text.
+        ValueError: a training text is a domain evaluation sentence, a DynaSent sentence or a reserved text.
     """
     held = set(hold_out)
     real = real_corpus()
     real = real[~real["source"].map(FAMILIES).isin(held)]
     frame = pd.concat([real[["source", "text", "label"]], domain_training()], ignore_index=True)
     frame = frame.drop_duplicates("text", ignore_index=True)
-    overlap = set(frame["text"]) & set(domain_evaluation()["text"])
-    if overlap:
-        raise ValueError(f"{len(overlap)} domain evaluation sentences are in the training data, "
-                         f"e.g. {next(iter(overlap))!r}")
+    for name, held_out in (("domain evaluation", domain_evaluation()), ("DynaSent", dynasent())):
+        overlap = set(frame["text"]) & set(held_out["text"])
+        if overlap:
+            raise ValueError(f"{len(overlap)} {name} sentences are in the training data, e.g. {next(iter(overlap))!r}")
     reserved = leaked(frame["text"])
     if reserved:
         raise ValueError(f"{len(reserved)} training texts are reserved evaluation comments")

@@ -27,7 +27,7 @@ from mentortrack.safe_paths import writing
 
 PAGE = "model.html"
 SCORE_COLUMNS = ["set", "method", "n", "accuracy", "macro_f1", "negative_precision", "negative_recall",
-                 "neutral_f1", "positive_f1"]
+                 "neutral_precision", "neutral_recall", "neutral_f1", "positive_f1"]
 """Columns of the scores table, in order (others in the evaluation are left to the CSV)."""
 ERROR_COLUMNS = {"text": "text", "label": "true label", "mentortrack": "suite label", "confidence": "confidence"}
 """Column names of the known-errors tables as the card shows them."""
