@@ -15,6 +15,7 @@ import argparse
 import pandas as pd
 
 from mentortrack.analytics.evaluation import evaluate_themes
+from mentortrack.config import load_settings
 
 
 def _share(value: object) -> str:
@@ -26,7 +27,7 @@ def main() -> None:
     parser.add_argument("--errors", type=int, default=15, help="misassigned texts to print")
     parser.add_argument("--split", choices=("test", "dev"), default="test")
     args = parser.parse_args()
-    result = evaluate_themes(thresholds=(0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8), split=args.split)
+    result = evaluate_themes(load_settings().themes, thresholds=(0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8), split=args.split)
     print(f"{result['split']} split: {result['n']} hand-labelled real sentences, threshold {result['threshold']}")
     print("| theme | gold | predicted | right | precision | recall |\n|---|---|---|---|---|---|")
     for r in result["per_theme"].itertuples():

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SETTINGS
 
 from mentortrack.analytics import corpus, evaluation, themes
-from mentortrack.config import ParameterError, load_parameters
+from mentortrack.config import ParameterError, ThemeTaxonomy, load_parameters
 
 EXPORT = {"Mentor was late, shortened our discussion time": ({"Punctuality", "Session length"}, "mentor late"),
           "Session felt rushed, didn't get enough time": ({"Session length"}, "session rushed"),
@@ -18,11 +19,15 @@ EXPORT = {"Mentor was late, shortened our discussion time": ({"Punctuality", "Se
 
 
 def _settings() -> dict:
-    return copy.deepcopy(load_parameters("themes"))
+    return copy.deepcopy(SETTINGS.themes.model_dump())
+
+
+def _shipped() -> themes.Taxonomy:
+    return themes.taxonomy(SETTINGS.themes)
 
 
 def test_the_shipped_taxonomy_has_a_dozen_described_themes_with_examples() -> None:
-    tax = themes.taxonomy()
+    tax = _shipped()
     assert len(tax.themes) == 12 and 0 < tax.threshold < 1
     assert all(t.description and len(t.examples) >= 3 for t in tax.themes)
     assert tax.labels[-1] == themes.OTHER and len(set(tax.labels)) == 13
@@ -43,7 +48,7 @@ def test_a_wrong_taxonomy_names_the_file_and_the_key(tmp_path: Path, yaml_text: 
 
 
 def test_the_real_export_complaints_each_get_a_theme_naming_their_point() -> None:
-    found = themes.analyse(list(EXPORT))
+    found = themes.analyse(list(EXPORT), _shipped())
     for text, (expected, point) in EXPORT.items():
         assert set(found[text]["themes"]) == expected, text
         assert point in found[text]["points"], text
@@ -55,38 +60,39 @@ def test_points_carry_an_opinion_and_a_generic_noun_is_never_one() -> None:
     assert themes.points("Didn't get enough time") == ["not enough time"]
     for text in ("Mentor", "The session", "We had a discussion about the topic", "Mentor and session, topics"):
         assert themes.points(text) == [], text
-    many = themes.analyse(["Great discussion about topics", "The mentor and the session", "Session about topics"])
+    many = themes.analyse(["Great discussion about topics", "The mentor and the session", "Session about topics"],
+                          _shipped())
     assert all(p not in themes.GENERIC_NOUNS for r in many.values() for p in r["points"])
 
 
 def test_below_the_threshold_is_other_and_a_neutral_report_of_advice_is_no_complaint() -> None:
-    tax = themes.taxonomy()
+    tax = _shipped()
     text = "Had to reschedule twice"
     similarity = themes.similarities([text], tax).max()
     assert tax.threshold <= similarity < 0.99
     assert themes.assign([text], tax)[0]["themes"] == ["Scheduling"]
     strict = _settings() | {"threshold": round(float(similarity) + 0.005, 3)}
-    assert themes.assign([text], themes.taxonomy(strict))[0]["themes"] == [themes.OTHER]
+    assert themes.assign([text], themes.taxonomy(ThemeTaxonomy.model_validate(strict)))[0]["themes"] == [themes.OTHER]
     assert themes.assign(["Mentor suggested I try Udemy for some topics"], tax)[0]["themes"] == [themes.OTHER]
 
 
 def test_a_theme_added_to_the_yaml_appears_in_the_next_run() -> None:
     text = "Helped me negotiate my salary offer"
-    before = themes.analyse([text])[text]["themes"]
+    before = themes.analyse([text], _shipped())[text]["themes"]
     settings = _settings()
     settings["themes"]["negotiation"] = {"label": "Offer negotiation", "description": "negotiating a job offer",
                                          "examples": ["negotiate the salary offer", "offer negotiation tips"]}
-    tax = themes.taxonomy(settings)
-    assert tax.key != themes.taxonomy().key
+    tax = themes.taxonomy(ThemeTaxonomy.model_validate(settings))
+    assert tax.key != _shipped().key
     assert before == [themes.OTHER] and themes.analyse([text], tax)[text]["themes"] == ["Offer negotiation"]
 
 
 def test_a_cached_rerun_gives_identical_themes(monkeypatch: pytest.MonkeyPatch) -> None:
     feedback = pd.Series(["Mentor was late, shortened our discussion time", None, "  ", "Audio kept cutting out",
                           "Mentor was late, shortened our discussion time"])
-    first = themes.session_themes(feedback)
+    first = themes.session_themes(feedback, _shipped())
     monkeypatch.setattr(themes, "assign", lambda *a: pytest.fail("recomputed a cached text"))
-    again = themes.session_themes(feedback)
+    again = themes.session_themes(feedback, _shipped())
     pd.testing.assert_frame_equal(first, again)
     assert first["themes"].isna().tolist() == [False, True, True, False, False]
     assert first.loc[3, "themes"] == "Audio/video problems"
@@ -125,13 +131,13 @@ def test_the_theme_evaluation_refuses_reserved_texts(monkeypatch: pytest.MonkeyP
     first = evaluation.theme_gold()["text"].iloc[0]
     monkeypatch.setattr(corpus, "reserved_fingerprints", lambda: frozenset({corpus.fingerprint(first)}))
     with pytest.raises(ValueError, match="reserved evaluation comments"):
-        evaluation.evaluate_themes(split=evaluation.theme_gold()["split"].iloc[0])
+        evaluation.evaluate_themes(SETTINGS.themes, split=evaluation.theme_gold()["split"].iloc[0])
 
 
 def test_the_theme_evaluation_scores_every_theme_on_the_test_split() -> None:
-    result = evaluation.evaluate_themes()
+    result = evaluation.evaluate_themes(SETTINGS.themes)
     table = result["per_theme"].set_index("theme")
     assert result["n"] == (evaluation.theme_gold()["split"] == "test").sum() > 100
-    assert list(table.index) == themes.taxonomy().labels
+    assert list(table.index) == _shipped().labels
     assert (table["right"] <= table[["gold", "predicted"]].min(axis=1)).all()
     assert result["micro"]["recall"] > 0.5

@@ -50,6 +50,7 @@ from mentortrack.analytics.sentiment import (
     textblob_scores,
     vader_compound,
 )
+from mentortrack.config import ThemeTaxonomy
 
 METHODS = ("TextBlob ±0.1 (published)", "VADER ±0.05", "mentortrack")
 HEADLINE_SET = f"held out: {HEADLINE_FAMILY}"
@@ -214,9 +215,10 @@ def theme_gold() -> pd.DataFrame:
     return pd.read_csv(package_data(THEME_EVAL_FILE), dtype=str, keep_default_na=False)
 
 
-def evaluate_themes(settings: dict[str, Any] | None = None, thresholds: tuple[float, ...] = (),
+def evaluate_themes(settings: ThemeTaxonomy, thresholds: tuple[float, ...] = (),
                     split: str = "test") -> dict[str, Any]:
-    """Precision and recall of the theme assignment per theme on one ``split`` of :func:`theme_gold`.
+    """Precision and recall of the theme assignment of ``settings`` (``parameters/themes.yaml``) per theme
+    on one ``split`` of :func:`theme_gold`.
 
     ``dev`` is what the taxonomy's general example phrases and threshold were chosen on;
     ``test`` was only scored.

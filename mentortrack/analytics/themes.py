@@ -50,7 +50,7 @@ import pandas as pd
 
 from mentortrack.analytics import cache as nlp_cache
 from mentortrack.analytics.embeddings import embed, encoder_id
-from mentortrack.config import load_parameters
+from mentortrack.config import ThemeTaxonomy
 
 log = logging.getLogger(__name__)
 
@@ -138,13 +138,12 @@ class Taxonomy:
         return [t.label for t in self.themes] + [OTHER]
 
 
-def taxonomy(settings: dict[str, Any] | None = None) -> Taxonomy:
-    """The taxonomy from ``settings`` (default: the validated ``parameters/themes.yaml``)."""
-    settings = settings if settings is not None else load_parameters("themes")
-    themes = tuple(Theme(key, str(t["label"]).strip(), str(t["description"]).strip(),
-                         tuple(str(e).strip() for e in t["examples"] if str(e).strip()))
-                   for key, t in settings["themes"].items())
-    return Taxonomy(themes, float(settings["threshold"]), int(settings["max_themes"]), float(settings["margin"]))
+def taxonomy(settings: ThemeTaxonomy) -> Taxonomy:
+    """The taxonomy of ``settings`` (the validated ``parameters/themes.yaml``)."""
+    themes = tuple(Theme(key, t.label.strip(), t.description.strip(),
+                         tuple(e.strip() for e in t.examples if e.strip()))
+                   for key, t in settings.themes.items())
+    return Taxonomy(themes, settings.threshold, settings.max_themes, settings.margin)
 
 
 @cache
@@ -341,9 +340,8 @@ def assign(texts: list[str], tax: Taxonomy) -> list[dict[str, Any]]:
     return result
 
 
-def analyse(texts: list[str], tax: Taxonomy | None = None) -> dict[str, dict[str, Any]]:
+def analyse(texts: list[str], tax: Taxonomy) -> dict[str, dict[str, Any]]:
     """:func:`assign` for each distinct non-empty text, through the on-disk cache keyed by the taxonomy."""
-    tax = tax or taxonomy()
     unique = [t for t in dict.fromkeys(texts) if t]
     found = {t: json.loads(v) for t, v in nlp_cache.get_many(tax.key, unique).items()}
     todo = [t for t in unique if t not in found]
@@ -355,7 +353,7 @@ def analyse(texts: list[str], tax: Taxonomy | None = None) -> dict[str, dict[str
     return found
 
 
-def session_themes(feedback: pd.Series, tax: Taxonomy | None = None) -> pd.DataFrame:
+def session_themes(feedback: pd.Series, tax: Taxonomy) -> pd.DataFrame:
     """The ``points`` and ``themes`` columns (``; ``-joined; missing without feedback, ``points`` also
     when the feedback has none)."""
     text = feedback.astype("string").str.strip().fillna("")
