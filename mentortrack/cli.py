@@ -236,7 +236,8 @@ def kpis(
     settings = _settings(ctx)
     scorer = functools.partial(score_feedback, model=settings.nlp.sentiment.model) \
         if definitions == "standard" else published_scores
-    parts = (k.monthly_sums(scored, definitions, by) for scored in _scored_chunks(file, scorer, settings.lifecycle.timezone))
+    chunks = _scored_chunks(file, scorer, settings.lifecycle.timezone)
+    parts = (k.monthly_sums(scored, definitions, by) for scored in chunks)
     sums = functools.reduce(lambda total, part: total.add(part, fill_value=0), parts)
     months = sums.index.get_level_values(0)
     if month and month not in set(months):
@@ -526,7 +527,8 @@ def notes(
     from mentortrack.lifecycle.speech import AUDIO_SUFFIXES, transcribe
     from mentortrack.lifecycle.transcripts import read_transcript, write_notes
 
-    table = _load(sessions, _settings(ctx)).sessions
+    settings = _settings(ctx)
+    table = _load(sessions, settings).sessions
     for path in transcripts:
         try:
             utterances = transcribe(path, engine) if path.suffix.lower() in AUDIO_SUFFIXES else read_transcript(path)  # type: ignore[arg-type]
@@ -534,8 +536,8 @@ def notes(
             if isinstance(err, MentortrackError):
                 raise
             raise InputError(str(err)) from err
-        written = write_notes(utterances, path, out, table, session_id if len(transcripts) == 1 else None,
-                              recording_start)
+        written = write_notes(utterances, path, out, table, settings.nlp.keywords,
+                              session_id if len(transcripts) == 1 else None, recording_start)
         typer.echo(f"wrote {written}")
 
 

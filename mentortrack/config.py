@@ -338,9 +338,10 @@ class Settings(_Strict):
     safeguarding: SafeguardingSettings
 
 
-MODELS: dict[str, type[BaseModel]] = {name: Settings.model_fields[name].annotation  # type: ignore[misc]
-                                      for name in PARAMETER_FILES}
-"""The model of each parameter file, by file name (``report`` -> :class:`ReportSettings`)."""
+MODELS: dict[str, type[BaseModel]] = {"report": ReportSettings, "warnings": WarningSettings, "nlp": NlpSettings,
+                                      "lifecycle": LifecycleSettings, "themes": ThemeTaxonomy,
+                                      "safeguarding": SafeguardingSettings}
+"""The model of each parameter file, by file name (the fields of :class:`Settings`)."""
 
 _EXPECTED = {"int_parsing": "a whole number", "int_type": "a whole number", "float_parsing": "a number",
              "float_type": "a number", "bool_parsing": "true or false", "bool_type": "true or false",

@@ -89,7 +89,8 @@ def main() -> None:
         print(f"make report MONTH={args.month} on {args.data or 'the bundled sample'}, {os.cpu_count()} cores, "
               f"{len(names)} notebooks in {workers} kernels", flush=True)
         _timed("cold", lambda: build_report(args.data, args.month, root, settings=loaded))
-        rebuild = _timed("forced rebuild (warm NLP cache)", lambda: build_report(args.data, args.month, root, settings=loaded, force=True))
+        rebuild = _timed("forced rebuild (warm NLP cache)",
+                         lambda: build_report(args.data, args.month, root, settings=loaded, force=True))
         _timed("re-run, inputs unchanged", lambda: build_report(args.data, args.month, root, settings=loaded))
     bare = _timed(f"bare machinery ({len(names)} trivial notebooks)", lambda: machinery(names, workers, kernel))
     print(f"forced rebuild / bare machinery    {rebuild / bare:6.2f}x (goal <= 1.5x)")

@@ -16,7 +16,7 @@ from conftest import SETTINGS, enriched, row
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.config import ParameterError, Rule, Settings, load_parameters, load_settings
+from mentortrack.config import MODELS, PARAMETER_FILES, ParameterError, Rule, Settings, load_parameters, load_settings
 from mentortrack.paths import default_parameters_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,6 +50,8 @@ def test_every_setting_is_required_so_its_default_lives_in_the_shipped_files_onl
 
 
 def test_the_shipped_files_are_the_settings_and_the_record_is_frozen() -> None:
+    assert list(Settings.model_fields) == list(PARAMETER_FILES)
+    assert all(MODELS[name] is Settings.model_fields[name].annotation for name in PARAMETER_FILES)
     loaded = load_settings(default_parameters_dir())
     assert loaded == SETTINGS and loaded.lifecycle.timezone == "Asia/Kolkata"
     assert loaded.report == load_parameters("report", default_parameters_dir())
