@@ -139,7 +139,7 @@ def test_text_reaches_the_table_normalised_and_whole(hostile: Path) -> None:
 def test_every_report_page_and_export_is_inert(hostile: Path, tmp_path: Path) -> None:
     from mentortrack.reports.report import build_report
 
-    run = build_report(hostile, MONTH, tmp_path / "outputs")  # a mathtext name would raise while drawing
+    run = build_report(hostile, MONTH, tmp_path / "outputs", settings=SETTINGS)  # a mathtext name would raise while drawing
     folder = run.folder
     pages = [*folder.glob("*.html"), *folder.glob("mentors/*.html")]
     assert len(pages) >= 9
