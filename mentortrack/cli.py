@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +20,7 @@ import pandas as pd
 import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from mentortrack.config import EmailSettings, Settings, WebhookSettings, load_settings
 from mentortrack.contract.load import LoadResult, load_sessions, quarantine_message
 from mentortrack.errors import InputError, MentortrackError
 from mentortrack.safe_paths import writing
@@ -70,8 +72,30 @@ SendOpt = Annotated[bool, typer.Option("--send", help="Send through SMTP (settin
                                                       "without it the messages are written as .eml files.")]
 
 
-def _load(file: Path | None) -> LoadResult:
-    return load_sessions(file)
+@dataclass(frozen=True)
+class CommandSettings:
+    """What the command group loaded once for the command it runs (:func:`main`): the validated settings and
+    the folder they came from (``--parameters``, else the project's ``parameters/``; None: the shipped defaults)."""
+
+    settings: Settings
+    folder: Path | None
+
+
+def _command_settings(ctx: typer.Context) -> CommandSettings:
+    """The :class:`CommandSettings` :func:`main` loaded for the command of ``ctx``."""
+    found = ctx.find_object(CommandSettings)
+    if found is None:
+        raise RuntimeError("a command ran outside the mentortrack command group")
+    return found
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    """The settings of the command of ``ctx``, loaded once by :func:`main`."""
+    return _command_settings(ctx).settings
+
+
+def _load(file: Path | None, settings: Settings) -> LoadResult:
+    return load_sessions(file, timezone=settings.lifecycle.timezone)
 
 
 def _version(value: bool) -> None:
@@ -84,28 +108,27 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
     parameters: Annotated[Path | None, typer.Option(
-        "--parameters", envvar="MENTORTRACK_PARAMETERS", file_okay=False,
+        "--parameters", file_okay=False,
         help="Folder whose YAML files override the shipped defaults key by key (default: ./parameters if any).")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Analytics and reports for 1:1 mentorship programs."""
-    import os
+    from mentortrack.paths import user_parameters_dir
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if parameters is not None:
-        if not parameters.is_dir():
-            raise InputError(f"--parameters {parameters}: no such folder.")
-        os.environ["MENTORTRACK_PARAMETERS"] = str(parameters.resolve())
-    from mentortrack.config import check_all
-
-    check_all()
+    if parameters is not None and not parameters.is_dir():
+        raise InputError(f"--parameters {parameters}: no such folder.")
+    folder = parameters.resolve() if parameters is not None else user_parameters_dir()
+    ctx.obj = CommandSettings(load_settings(folder), folder)
 
 
 @app.command(cls=FlagCommand)
 def validate(
+    ctx: typer.Context,
     file: FileArg = None,
     quarantine: Annotated[Path | None, typer.Option(help="Where to write quarantined rows (CSV).")] = None,
     as_json: JsonOpt = False,
@@ -127,7 +150,7 @@ def validate(
     months = pd.Series(dtype="int64")
     first_day, last_day = pd.NaT, pd.NaT
     written = False
-    totals, chunks = stream_sessions(file)
+    totals, chunks = stream_sessions(file, timezone=_settings(ctx).lifecycle.timezone)
     for chunk in chunks:
         dates = chunk.sessions["session_date"].dropna()
         if len(dates):
@@ -185,6 +208,7 @@ def sample(
 
 @app.command(cls=FlagCommand)
 def kpis(
+    ctx: typer.Context,
     file: FileArg = None,
     month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
     by: Annotated[str | None, typer.Option(
@@ -203,14 +227,17 @@ def kpis(
     if by is not None and by not in (*k.GROUPINGS, "learner", "pair"):
         raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}, learner, pair", param_hint="--by")
     if by == "learner":
-        _learner_engagement(file, month, as_json)
+        _learner_engagement(file, month, as_json, _settings(ctx))
         return
     if by == "pair":
-        _pair_status(file, month, as_json)
+        _pair_status(file, month, as_json, _settings(ctx))
         return
 
-    scorer = score_feedback if definitions == "standard" else published_scores
-    parts = (k.monthly_sums(scored, definitions, by) for scored in _scored_chunks(file, scorer))
+    settings = _settings(ctx)
+    scorer = functools.partial(score_feedback, model=settings.nlp.sentiment.model) \
+        if definitions == "standard" else published_scores
+    chunks = _scored_chunks(file, scorer, settings.lifecycle.timezone)
+    parts = (k.monthly_sums(scored, definitions, by) for scored in chunks)
     sums = functools.reduce(lambda total, part: total.add(part, fill_value=0), parts)
     months = sums.index.get_level_values(0)
     if month and month not in set(months):
@@ -267,17 +294,29 @@ SchedulerOpt = Annotated[str | None, typer.Option(
     help="Run the NLP on a Dask cluster: tcp://HOST:PORT of a running scheduler, or local:N for N local workers.")]
 
 
-def _scored_chunks(file: Path | None, scorer: Callable[[pd.Series], pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """The export's valid sessions chunk by chunk (streamed when large), each joined with ``scorer``'s
-    feedback columns; a file that cannot be used ends the command with one line and exit code 2."""
+def _scored_chunks(file: Path | None, scorer: Callable[[pd.Series], pd.DataFrame], timezone: str
+                   ) -> Iterator[pd.DataFrame]:
+    """The export's valid sessions chunk by chunk (streamed when large, dates in the program's ``timezone``), each
+    joined with ``scorer``'s feedback columns; a file that cannot be used ends the command with one line and exit
+    code 2."""
     from mentortrack.contract.stream import stream_sessions
 
-    _, chunks = stream_sessions(file)
+    _, chunks = stream_sessions(file, timezone=timezone)
     for chunk in chunks:
         yield chunk.sessions.join(scorer(chunk.sessions["learner_feedback"]))
 
 
-def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> None:
+def _month_end(month: str | None, sessions: pd.DataFrame) -> pd.Timestamp:
+    """The day ``kpis --by learner/pair`` looks from: the last day of ``--month``, else the data's last session day."""
+    if not month:
+        return sessions["session_date"].max()
+    try:
+        return pd.Period(month, freq="M").end_time.normalize()
+    except ValueError as err:
+        raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
+
+
+def _learner_engagement(file: Path | None, month: str | None, as_json: bool, settings: Settings) -> None:
     """``kpis --by learner``: engagement per learner and cohort up to the end of ``month`` (or of the data).
 
     The export is streamed; only the columns engagement reads are kept. Learners appear by ID only.
@@ -285,15 +324,11 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> 
     from mentortrack.analytics.engagement import NEEDED, cohort_engagement, learner_engagement
     from mentortrack.analytics.sentiment import score_feedback
 
-    sessions = pd.concat([scored[NEEDED] for scored in _scored_chunks(file, score_feedback)], ignore_index=True)
-    if month:
-        try:
-            as_of = pd.Period(month, freq="M").end_time.normalize()
-        except ValueError as err:
-            raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
-    else:
-        as_of = sessions["session_date"].max()
-    learners = learner_engagement(sessions, as_of)
+    scorer = functools.partial(score_feedback, model=settings.nlp.sentiment.model)
+    sessions = pd.concat([scored[NEEDED] for scored in _scored_chunks(file, scorer, settings.lifecycle.timezone)],
+                         ignore_index=True)
+    as_of = _month_end(month, sessions)
+    learners = learner_engagement(sessions, as_of, settings.warnings.engagement)
     cohorts = cohort_engagement(learners)
     learners = learners.assign(last_session=learners["last_session"].dt.strftime("%Y-%m-%d"))
     if as_json:
@@ -311,27 +346,20 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool) -> 
     typer.echo(learners.assign(attendance_rate=learners["attendance_rate"].round(3)).to_string(index=False))
 
 
-def _pair_status(file: Path | None, month: str | None, as_json: bool) -> None:
+def _pair_status(file: Path | None, month: str | None, as_json: bool, settings: Settings) -> None:
     """``kpis --by pair``: the status of every active mentor–learner pair at the end of ``month`` (or of the data)."""
     from mentortrack.analytics.pairs import pair_status, status_counts
-    from mentortrack.config import load_parameters
 
-    history = _enriched_history(file)
-    if month:
-        try:
-            as_of = pd.Period(month, freq="M").end_time.normalize()
-        except ValueError as err:
-            raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
-    else:
-        as_of = history["session_date"].max()
-    pairs = pair_status(history, as_of)
+    history = _enriched_history(file, settings)
+    as_of = _month_end(month, history)
+    pairs = pair_status(history, as_of, settings.warnings.pairs, settings.lifecycle.followups)
     counts = status_counts(pairs)
     if as_json:
         shown = pairs.assign(last_session=pairs["last_session"].dt.strftime("%Y-%m-%d"))
         typer.echo(json.dumps({"as_of": f"{as_of:%Y-%m-%d}", "counts": dict(zip(counts["status"], counts["pairs"])),
                                "pairs": json.loads(shown.to_json(orient="records"))}))
         return
-    window = load_parameters("warnings")["pairs"]["window_days"]
+    window = settings.warnings.pairs.window_days
     typer.echo(f"Mentor-learner pairs with a session in the {window} days to {as_of:%Y-%m-%d}: "
                + ", ".join(f"{r.status} {r.pairs} ({r.share:.0%})" for r in counts.itertuples())
                + f" of {len(pairs)}\n")
@@ -341,6 +369,7 @@ def _pair_status(file: Path | None, month: str | None, as_json: bool) -> None:
 
 @app.command(cls=FlagCommand)
 def analyze(
+    ctx: typer.Context,
     file: FileArg = None,
     out: Annotated[Path, typer.Option(help="Enriched table to write (.parquet or .csv).")] = Path("outputs/enriched.parquet"),
     scheduler: SchedulerOpt = None,
@@ -350,14 +379,15 @@ def analyze(
     from mentortrack.analytics.enrich import enrich
     from mentortrack.reports.storage import write_table
 
-    result = _load(file)
+    settings = _settings(ctx)
+    result = _load(file, settings)
     if scheduler:
         with cluster_client(scheduler) as client:
             typer.echo(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers, "
                        f"dashboard {client.dashboard_link}")
-            enriched = enrich(result.sessions, client=client)
+            enriched = enrich(result.sessions, settings, client=client)
     else:
-        enriched = enrich(result.sessions)
+        enriched = enrich(result.sessions, settings)
     path = write_table(enriched, out)
     typer.echo(f"wrote {path} ({len(result.sessions)} sessions; {len(result.quarantine)} quarantined)")
 
@@ -365,11 +395,10 @@ def analyze(
 ModelOpt = Annotated[str | None, typer.Option(help="minilm-finetuned or static-linear; default: parameters/nlp.yaml.")]
 
 
-def _sentiment_model(model: str | None) -> str:
+def _sentiment_model(model: str | None, settings: Settings) -> str:
     from mentortrack.analytics.sentiment import SENTIMENT_MODELS
-    from mentortrack.config import load_parameters
 
-    chosen = model or load_parameters("nlp")["sentiment"]["model"]
+    chosen = model or settings.nlp.sentiment.model
     if chosen not in SENTIMENT_MODELS:
         raise typer.BadParameter(f"use one of {', '.join(SENTIMENT_MODELS)}", param_hint="--model")
     return chosen
@@ -377,6 +406,7 @@ def _sentiment_model(model: str | None) -> str:
 
 @app.command("eval", cls=FlagCommand)
 def evaluate_sentiment(
+    ctx: typer.Context,
     model: ModelOpt = None,
     cross_source: Annotated[bool, typer.Option(
         "--cross-source", help="Also refit the static-linear model without each source family in turn.")] = False,
@@ -384,7 +414,7 @@ def evaluate_sentiment(
     """Score TextBlob, VADER and the suite's label on held-out real text and on domain sentences."""
     from mentortrack.analytics.evaluation import DOMAIN_SET, DYNASENT_SET, HEADLINE_SET, evaluate
 
-    chosen = _sentiment_model(model)
+    chosen = _sentiment_model(model, _settings(ctx))
     result = evaluate(chosen, cross_source=cross_source)
     columns = ["method", "n", "accuracy", "macro_f1", "negative_precision", "negative_recall", "negative_f1",
                "neutral_precision", "neutral_recall", "neutral_f1", "positive_f1"]
@@ -403,19 +433,20 @@ def evaluate_sentiment(
 
 
 @app.command(cls=FlagCommand)
-def train(model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
+def train(ctx: typer.Context, model: ModelOpt = None, all_models: Annotated[bool, typer.Option(
         "--all", help="Distil the static encoder and build every sentiment model.")] = False) -> None:
     """Build the sentiment model(s) from the labelled real text (``--all``: about 15 minutes)."""
     from mentortrack.analytics.sentiment import SENTIMENT_MODELS
     from mentortrack.analytics.training import train as build
 
-    models = list(SENTIMENT_MODELS) if all_models else [_sentiment_model(model)]
+    models = list(SENTIMENT_MODELS) if all_models else [_sentiment_model(model, _settings(ctx))]
     for path in build(models, distil=all_models):
         typer.echo(f"wrote {path}")
 
 
 @app.command(cls=FlagCommand)
 def report(
+    ctx: typer.Context,
     file: FileArg = None,
     month: Annotated[str | None, typer.Option(
         help="Month to report (YYYY-MM) or 'all'; default: the latest complete month in the data.")] = None,
@@ -428,8 +459,9 @@ def report(
     """Build the month's HTML reports, Excel workbook and Power BI CSVs into OUT/MONTH/."""
     from mentortrack.reports.report import build_report
 
-    run = build_report(file, month, out, show_pii=show_pii, force=force,
-                       progress=lambda step, seconds: typer.echo(f"  {seconds:5.1f} s  {step}"), pdf=pdf,
+    loaded = _command_settings(ctx)
+    run = build_report(file, month, out, settings=loaded.settings, parameters_dir=loaded.folder, show_pii=show_pii,
+                       force=force, progress=lambda step, seconds: typer.echo(f"  {seconds:5.1f} s  {step}"), pdf=pdf,
                        scheduler=scheduler)
     state = "built" if run.rebuilt else "up to date (inputs unchanged; --force rebuilds)"
     if run.note and not run.rebuilt:
@@ -450,8 +482,8 @@ def init(
                f"Next: cd {folder} && make report")
 
 
-def _enriched_history(history: Path | None) -> pd.DataFrame:
-    """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched."""
+def _enriched_history(history: Path | None, settings: Settings) -> pd.DataFrame:
+    """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched with ``settings``."""
     from mentortrack.analytics.enrich import enrich
     from mentortrack.reports.storage import read_enriched
 
@@ -459,11 +491,12 @@ def _enriched_history(history: Path | None) -> pd.DataFrame:
         frame = read_enriched(history)
         if "summary" in frame:
             return frame
-    return enrich(_load(history).sessions)
+    return enrich(_load(history, settings).sessions, settings)
 
 
 @app.command(cls=FlagCommand)
 def agenda(
+    ctx: typer.Context,
     upcoming: Annotated[Path | None, typer.Option(help="Booked sessions CSV (export column names); default: bundled example.")] = None,
     history: Annotated[Path | None, typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for <session_id>.md and .html.")] = Path("outputs/agendas"),
@@ -471,18 +504,19 @@ def agenda(
     """Write a Markdown and HTML agenda with checklists for every booked session (safeguarding-flagged
     feedback left out: agendas reach the mentor)."""
     from mentortrack.analytics.safeguarding import withhold_from_mentor
-    from mentortrack.config import load_parameters
     from mentortrack.lifecycle.agenda import load_upcoming, write_agendas
     from mentortrack.paths import package_data
 
+    settings = _settings(ctx)
     booked = load_upcoming(upcoming or package_data("upcoming_sessions.csv"))
-    written = write_agendas(booked, withhold_from_mentor(_enriched_history(history)),
-                            load_parameters("lifecycle")["agenda"], out)
+    written = write_agendas(booked, withhold_from_mentor(_enriched_history(history, settings), settings.safeguarding),
+                            settings.lifecycle.agenda, out)
     typer.echo(f"wrote {len(written)} agendas to {out}")
 
 
 @app.command(cls=FlagCommand)
 def notes(
+    ctx: typer.Context,
     transcripts: Annotated[list[Path], typer.Argument(help=".vtt/.srt/.txt transcripts or audio recordings (.wav, .mp3, …).")],
     session_id: Annotated[str | None, typer.Option(help="Session_ID (default: the file name before the first '_').")] = None,
     sessions: Annotated[Path | None, typer.Option(help="Export to look the session up in (learner, booked time).")] = None,
@@ -494,7 +528,8 @@ def notes(
     from mentortrack.lifecycle.speech import AUDIO_SUFFIXES, transcribe
     from mentortrack.lifecycle.transcripts import read_transcript, write_notes
 
-    table = _load(sessions).sessions
+    settings = _settings(ctx)
+    table = _load(sessions, settings).sessions
     for path in transcripts:
         try:
             utterances = transcribe(path, engine) if path.suffix.lower() in AUDIO_SUFFIXES else read_transcript(path)  # type: ignore[arg-type]
@@ -502,8 +537,8 @@ def notes(
             if isinstance(err, MentortrackError):
                 raise
             raise InputError(str(err)) from err
-        written = write_notes(utterances, path, out, table, session_id if len(transcripts) == 1 else None,
-                              recording_start)
+        written = write_notes(utterances, path, out, table, settings.nlp.keywords,
+                              session_id if len(transcripts) == 1 else None, recording_start)
         typer.echo(f"wrote {written}")
 
 
@@ -541,6 +576,7 @@ def _day_in_data(value: str | None, history: pd.DataFrame, option: str = "--as-o
 
 @app.command(cls=FlagCommand)
 def followups(
+    ctx: typer.Context,
     file: FileArg = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD) the queue is made on "
                                                               "(default: the data's last day).")] = None,
@@ -549,19 +585,21 @@ def followups(
 ) -> None:
     """Sessions needing a follow-up, with a proposed slot, an .ics invite each and a CSV queue."""
     from mentortrack.analytics.safeguarding import withhold_from_mentor
-    from mentortrack.config import load_parameters
     from mentortrack.lifecycle.followups import write_followups
 
-    params = load_parameters("lifecycle")
-    history = _enriched_history(file)
-    queue = write_followups(withhold_from_mentor(history), _day_in_data(as_of, history), params["followups"], out,
-                            _directory(directory, history), params["email"]["from_address"], params["timezone"])
+    settings = _settings(ctx)
+    lifecycle = settings.lifecycle
+    history = _enriched_history(file, settings)
+    queue = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history),
+                            lifecycle.followups, out, _directory(directory, history), lifecycle.email.from_address,
+                            lifecycle.timezone)
     typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
 
 
 @app.command(cls=FlagCommand)
 def email(
+    ctx: typer.Context,
     file: FileArg = None,
     period: Annotated[str | None, typer.Option(help="YYYY-MM or YYYY-MM-DD:YYYY-MM-DD (default: the month of the "
                                                     "data's last day).")] = None,
@@ -574,11 +612,10 @@ def email(
     With --send the exit code is 0 when every message was sent (now or before), 3 when some
     were refused or deferred (listed in undeliverable.csv), 2 when nothing could be tried.
     """
-    from mentortrack.config import load_parameters
     from mentortrack.lifecycle.mailer import compose, parse_period
 
-    settings = load_parameters("lifecycle")["email"]
-    history = _enriched_history(file)
+    settings = _settings(ctx)
+    history = _enriched_history(file, settings)
     if period is None:
         period = f"{history['session_date'].max():%Y-%m}"
         typer.echo(f"note: no --period given: using the month of the data's last day, {period}", err=True)
@@ -590,8 +627,9 @@ def email(
         typer.echo(f"error: --period {period}: the data covers {history['session_date'].min():%Y-%m-%d} to "
                    f"{history['session_date'].max():%Y-%m-%d}, not {label}", err=True)
         raise typer.Exit(2)
-    mails, missing = compose(history, period, _directory(directory, history), settings)
-    _deliver(mails, missing, settings, out, send)
+    mails, missing = compose(history, period, _directory(directory, history), settings.lifecycle.email,
+                             settings.safeguarding)
+    _deliver(mails, missing, settings.lifecycle.email, out, send)
 
 
 def _directory(directory: Path | None, history: pd.DataFrame) -> dict[str, str]:
@@ -617,7 +655,7 @@ def _directory(directory: Path | None, history: pd.DataFrame) -> dict[str, str]:
     return known
 
 
-def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send: bool) -> None:
+def _deliver(mails: list, missing: pd.DataFrame, settings: EmailSettings, out: Path, send: bool) -> None:
     """Every command that mails: list unaddressable messages, then write .eml files (dry run) or send.
 
     Exit code 3 when a sending run left messages refused or deferred, 2 when nothing could be tried.
@@ -632,7 +670,7 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send
     if missing.shape[0]:
         typer.echo(f"{len(missing)} messages have no address (listed in {out / 'missing_addresses.csv'})")
     if not send:
-        paths = write_eml(mails, settings["from_address"], out / "eml")
+        paths = write_eml(mails, settings.from_address, out / "eml")
         typer.echo(f"wrote {len(paths)} messages to {out / 'eml'} (review them; --send sends)")
         return
     delivery = send_mail(mails, settings, out / "sent_log.csv")
@@ -645,6 +683,7 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: dict, out: Path, send
 
 @app.command(cls=FlagCommand)
 def reminders(
+    ctx: typer.Context,
     file: FileArg = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Day the reminders are for (YYYY-MM-DD; default: the "
                                                               "data's last day).")] = None,
@@ -656,17 +695,16 @@ def reminders(
 ) -> None:
     """Feedback reminders to learners of completed sessions without feedback, and inactivity nudges to learners
     with no session booked for 30 and 90 days (days in parameters/lifecycle.yaml), in one queue."""
-    from mentortrack.config import load_parameters
     from mentortrack.lifecycle.reminders import compose_nudges, compose_reminders, due_nudges, due_reminders
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
-    params = load_parameters("lifecycle")
-    history = _enriched_history(file)
+    settings = _settings(ctx)
+    lifecycle = settings.lifecycle
+    history = _enriched_history(file, settings)
     day = _day_in_data(as_of, history)
-    due = due_reminders(history, day, params["reminders"])
-    nudges = due_nudges(history, day, params["nudges"])
-    stages = params["reminders"]
-    reach = pd.Timedelta(days=max(stages["days"]) + stages["catch_up_days"])
+    due = due_reminders(history, day, lifecycle.reminders)
+    nudges = due_nudges(history, day, lifecycle.nudges)
+    reach = pd.Timedelta(days=max(lifecycle.reminders.days) + lifecycle.reminders.catch_up_days)
     if history["session_date"].max() + reach < day:
         typer.echo(f"note: the data ends on {history['session_date'].max():%Y-%m-%d}: no session in it can have a "
                    f"reminder due on {day:%Y-%m-%d} (export a newer file?)", err=True)
@@ -682,13 +720,14 @@ def reminders(
     typer.echo(f"{len(due)} reminder(s) due on {day:%Y-%m-%d}" + (f" ({counts})" if counts else "")
                + f"; {len(nudges)} inactivity nudge(s)" + (f" ({steps} without a booking)" if steps else "")
                + f"; queue: {out / 'reminder_queue.csv'}")
-    mails, missing = compose_reminders(due, params["email"])
-    nudge_mails, nudge_missing = compose_nudges(nudges, params["email"])
-    _deliver(mails + nudge_mails, pd.concat([missing, nudge_missing], ignore_index=True), params["email"], out, send)
+    mails, missing = compose_reminders(due, lifecycle.email)
+    nudge_mails, nudge_missing = compose_nudges(nudges, lifecycle.email)
+    _deliver(mails + nudge_mails, pd.concat([missing, nudge_missing], ignore_index=True), lifecycle.email, out, send)
 
 
 @app.command(cls=FlagCommand)
 def digest(
+    ctx: typer.Context,
     file: FileArg = None,
     week_of: Annotated[str | None, typer.Option("--week-of", help="Any day of the week (Monday to Sunday) to digest.")] = None,
     month: Annotated[str | None, typer.Option(help="The month (YYYY-MM) to digest, instead of a week.")] = None,
@@ -703,7 +742,6 @@ def digest(
     at risk, open follow-ups, reminders and nudges, the report link (and, monthly, the dashboard PDF).
 
     With --send (or --webhook) it is also posted to the Slack or Teams webhook when one is set."""
-    from mentortrack.config import load_parameters
     from mentortrack.lifecycle.digest import Period, compose_digest, gather
     from mentortrack.lifecycle.mailer import MISSING_COLUMNS
     from mentortrack.paths import outputs_dir
@@ -717,27 +755,27 @@ def digest(
             raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
     else:
         period = Period.week_of(_as_of(str(week_of), "--week-of"))
-    lifecycle = load_parameters("lifecycle")
-    history = _enriched_history(file)
+    settings = _settings(ctx)
+    lifecycle = settings.lifecycle
+    history = _enriched_history(file, settings)
     first, last = history["session_date"].min(), history["session_date"].max()
     if period.first > last:
         raise InputError(f"the data ends on {last:%Y-%m-%d}, before the {period.label} (export a newer file?)")
     if period.last < first:
         raise InputError(f"the data starts on {first:%Y-%m-%d}, after the {period.label}")
-    facts = gather(history, period, lifecycle, load_parameters("warnings"), load_parameters("report"),
-                   reports or outputs_dir())
-    mail = compose_digest(facts, to or lifecycle["digest"]["to"], lifecycle["email"])
+    facts = gather(history, period, settings, reports or outputs_dir())
+    mail = compose_digest(facts, to or lifecycle.digest.to, lifecycle.email)
     typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "
                f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups, "
                f"{facts['reminder_count']} reminder(s) due, {facts['nudge_count']} inactivity nudge(s), "
                f"{len(facts['safeguarding'])} safeguarding alert(s)" + (", dashboard PDF attached" if mail.attachments else ""))
     missing = pd.DataFrame(columns=MISSING_COLUMNS)
-    _deliver([mail], missing, lifecycle["email"], out, send)
+    _deliver([mail], missing, lifecycle.email, out, send)
     if send or webhook:
         from mentortrack.lifecycle.digest import format_kpi
         from mentortrack.lifecycle.webhooks import digest_notice, webhook_url
 
-        if not _post(webhook_url(webhook, lifecycle["webhooks"]), webhook_service, lifecycle["webhooks"],
+        if not _post(webhook_url(webhook, lifecycle.webhooks), webhook_service, lifecycle.webhooks,
                      digest_notice(facts, format_kpi)):
             raise typer.Exit(3)
 
@@ -749,7 +787,7 @@ WebhookServiceOpt = Annotated[str | None, typer.Option(
     "--webhook-service", help="slack or teams (default: webhooks.service, auto from the URL's host).")]
 
 
-def _post(url: str | None, service: str | None, settings: dict, notice: Notice) -> bool:
+def _post(url: str | None, service: str | None, settings: WebhookSettings, notice: Notice) -> bool:
     """Post ``notice`` when a webhook URL is set; one line either way, never the URL. False when it failed."""
     from mentortrack.lifecycle.webhooks import SERVICES, WebhookError, post, service_of
 
@@ -758,7 +796,7 @@ def _post(url: str | None, service: str | None, settings: dict, notice: Notice) 
     if service is not None and service not in SERVICES:
         raise typer.BadParameter("use slack or teams", param_hint="--webhook-service")
     try:
-        posting = post(url, notice, service_of(url, service or settings["service"]), settings)
+        posting = post(url, notice, service_of(url, service or settings.service), settings)
     except WebhookError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
@@ -768,6 +806,7 @@ def _post(url: str | None, service: str | None, settings: dict, notice: Notice) 
 
 @app.command(cls=FlagCommand)
 def alerts(
+    ctx: typer.Context,
     file: FileArg = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM; "
                                                               "default: the end of the data's last day).")] = None,
@@ -781,20 +820,21 @@ def alerts(
     Posts to a Slack or Teams webhook when one is set and there is something to say; exit code 3
     when that post failed (the local files are written first)."""
     from mentortrack.analytics.safeguarding import in_window, read_transcript_notes, safeguarding_alerts
-    from mentortrack.config import load_parameters
     from mentortrack.lifecycle.alerts import digest, red_alerts, safeguarding_digest
     from mentortrack.lifecycle.mailer import records
     from mentortrack.lifecycle.webhooks import alerts_notice, webhook_url
     from mentortrack.reports.privacy import neutralize_formulas
 
-    lifecycle = load_parameters("lifecycle")
-    hours = lifecycle["alerts"]["window_hours"]
-    history = _enriched_history(file)
+    settings = _settings(ctx)
+    lifecycle = settings.lifecycle
+    hours = lifecycle.alerts.window_hours
+    history = _enriched_history(file, settings)
     moment = _day_in_data(as_of, history)
     moment = moment + pd.Timedelta(hours=23, minutes=59) if as_of is None else moment
     found = red_alerts(history, moment, hours)
     first = moment - pd.Timedelta(hours=hours)
-    concerns = in_window(safeguarding_alerts(history, read_transcript_notes(notes) if notes else None), first, moment)
+    concerns = in_window(safeguarding_alerts(history, settings.safeguarding,
+                                              read_transcript_notes(notes) if notes else None), first, moment)
     text = safeguarding_digest(concerns, first, moment) + "\n" + digest(found, moment, hours)
     typer.echo(text)
     if out is not None:
@@ -803,10 +843,10 @@ def alerts(
             (out / "alerts.md").write_text(text, encoding="utf-8")
             neutralize_formulas(found).to_csv(out / "alerts.csv", index=False)
             neutralize_formulas(concerns).to_csv(out / "safeguarding.csv", index=False)
-    url = webhook_url(webhook, lifecycle["webhooks"])
+    url = webhook_url(webhook, lifecycle.webhooks)
     if len(concerns) or len(found):
         window = f"{hours:g} h to {moment:%Y-%m-%d %H:%M}"
-        if not _post(url, webhook_service, lifecycle["webhooks"], alerts_notice(records(concerns), records(found), window)):
+        if not _post(url, webhook_service, lifecycle.webhooks, alerts_notice(records(concerns), records(found), window)):
             raise typer.Exit(3)
 
 

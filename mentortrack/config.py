@@ -1,13 +1,27 @@
-"""Read and validate the YAML parameter files (thresholds, rules, report settings).
+"""Read and validate the YAML parameter files into one typed, frozen :class:`Settings` record.
 
 The defaults ship with the package; a project's own ``parameters/<name>.yaml`` (or
 the folder given with ``--parameters``) overrides them key by key: a file holding only
-``workers: 2`` changes that one setting (:func:`mentortrack.paths.user_parameters_dir`).
-Each file has a pydantic model below; a wrong type or an unknown key ends in a
-:class:`ParameterError` naming the file, the key and what was expected
-("parameters/report.yaml: workers: expected a whole number, got 'four'"). The CLI
-checks every file before it loads any data. Files are read when a function asks for
-them, never at import time.
+``workers: 2`` changes that one setting. Each file has a pydantic model below; a wrong
+type or an unknown key ends in a :class:`ParameterError` naming the file, the key and
+what was expected ("parameters/report.yaml: workers: expected a whole number, got
+'four'").
+
+Where the defaults live: in the shipped YAML files only (``parameters/`` of a checkout,
+``mentortrack/resources/parameters`` of the wheel). The models declare types and bounds
+and give no default of their own: every field is required, so a setting missing from
+the shipped files is an error, not a second, silent default (the exceptions say what a
+rule or theme does not use: a rule's thresholds in :class:`Rule` are None where unused, and
+a theme's ``cues``, ``exceptions`` and own ``threshold`` in :class:`ThemeEntry` are empty
+or None, so a program manager adds a theme with a label, a description and examples).
+
+How settings flow: a command calls :func:`load_settings` once (the CLI before it loads
+any data, from ``--parameters DIR`` or the project's ``parameters/``) and passes the
+:class:`Settings`, or the part a function needs (``settings.warnings.health``), down as
+an argument. A report run passes the parameters folder to its notebooks as the
+papermill parameter ``parameters_dir``; each notebook builds its settings from it with
+the same call. No library function reads a file of settings itself, and no environment
+variable carries them. Files are read when asked for, never at import time.
 """
 
 from __future__ import annotations
@@ -52,13 +66,15 @@ class ParameterError(MentortrackError, ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A settings model: unknown keys refused, values frozen once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class NotebookEntry(_Strict):
     name: str
     title: str
-    description: str = ""
+    description: str
 
 
 class Targets(_Strict):
@@ -75,14 +91,15 @@ class ReportSettings(_Strict):
     dashboard_kpis: list[str]
     kpi_tiles: list[str]
     red_list_limit: int = Field(gt=0, le=MAX_COUNT)
-    compare_min_sessions: int = Field(default=30, ge=0, le=MAX_COUNT)
+    compare_min_sessions: int = Field(ge=0, le=MAX_COUNT)
     workers: int = Field(gt=0, le=64)
     kernel: str
     targets: Targets
 
 
-class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Rule(_Strict):
+    """One early-warning rule; the thresholds a rule does not use are None."""
+
     level: Literal["amber", "red"]
     statuses: list[Literal["Completed", "No-show", "Cancelled", "Rescheduled"]] = Field(min_length=1)
     reason: str
@@ -145,7 +162,7 @@ class SentimentSettings(_Strict):
 
 
 class KeywordSettings(_Strict):
-    encoder: Literal["static", "minilm"] = "static"
+    encoder: Literal["static", "minilm"]
     top_n: int = Field(gt=0, le=100)
     use_mmr: bool
     diversity: float = Field(ge=0, le=1)
@@ -175,8 +192,8 @@ class ThemeTaxonomy(_Strict):
     threshold: float = Field(gt=0, lt=1)
     max_themes: int = Field(gt=0)
     margin: float = Field(ge=0, le=1)
-    cue_bonus: float = Field(default=0.0, ge=0, le=1)
-    other_examples: list[str] = []
+    cue_bonus: float = Field(ge=0, le=1)
+    other_examples: list[str]
     themes: dict[str, ThemeEntry] = Field(min_length=1)
 
     @field_validator("themes")
@@ -233,7 +250,7 @@ class ReminderSettings(_Strict):
 
 class DigestSettings(_Strict):
     to: str
-    report_url: str = ""
+    report_url: str
     """Where the reports are published for the program manager (``https://…/reports``); the digest
     links ``<report_url>/<YYYY-MM>/index.html`` and says there is no link when it is empty."""
 
@@ -255,7 +272,7 @@ class NudgeSettings(_Strict):
 
 
 class WebhookSettings(_Strict):
-    url: str = ""
+    url: str
     url_env: str
     service: Literal["auto", "slack", "teams"]
     timeout: float = Field(gt=0)
@@ -268,10 +285,10 @@ class SmtpSettings(_Strict):
     port: int = Field(gt=0, lt=65536)
     starttls: bool
     timeout: float = Field(gt=0, le=600)
-    user: str = ""
+    user: str
     password_env: str
-    retries: int = Field(default=3, ge=0, le=20)
-    retry_wait: float = Field(default=10, ge=0, le=3600)
+    retries: int = Field(ge=0, le=20)
+    retry_wait: float = Field(ge=0, le=3600)
 
 
 class EmailSettings(_Strict):
@@ -280,8 +297,7 @@ class EmailSettings(_Strict):
     smtp: SmtpSettings
 
 
-class LifecycleSettings(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class LifecycleSettings(_Strict):
     timezone: str
     """The program's time zone: export timestamps with a zone are converted to it; invites are in it."""
     agenda: AgendaSettings
@@ -318,9 +334,21 @@ class SafeguardingSettings(_Strict):
     categories: dict[str, SafeguardingCategory] = Field(min_length=1)
 
 
+class Settings(_Strict):
+    """Every parameter file, validated: what a command loads once (:func:`load_settings`) and passes down."""
+
+    report: ReportSettings
+    warnings: WarningSettings
+    nlp: NlpSettings
+    lifecycle: LifecycleSettings
+    themes: ThemeTaxonomy
+    safeguarding: SafeguardingSettings
+
+
 MODELS: dict[str, type[BaseModel]] = {"report": ReportSettings, "warnings": WarningSettings, "nlp": NlpSettings,
                                       "lifecycle": LifecycleSettings, "themes": ThemeTaxonomy,
                                       "safeguarding": SafeguardingSettings}
+"""The model of each parameter file, by file name (the fields of :class:`Settings`)."""
 
 _EXPECTED = {"int_parsing": "a whole number", "int_type": "a whole number", "float_parsing": "a number",
              "float_type": "a number", "bool_parsing": "true or false", "bool_type": "true or false",
@@ -401,15 +429,18 @@ def parameter_file(name: str, folder: str | Path | None = None) -> Path | None:
     return candidate if candidate is not None and candidate.is_file() else None
 
 
-def load_parameters(name: str, folder: str | Path | None = None) -> dict[str, Any]:
-    """The validated settings ``<name>``: shipped defaults overridden key by key by the user's file.
+def load_parameters(name: str, folder: str | Path | None = None) -> BaseModel:
+    """The validated settings of one file ``<name>``: shipped defaults overridden key by key by the user's file.
 
-    ``folder`` names the overriding folder (or file) explicitly; by default it is the
-    ``--parameters`` folder or the project's ``parameters/``.
+    ``folder`` names the overriding folder (or file); None means the project's ``parameters/``
+    folder when there is one (:func:`mentortrack.paths.user_parameters_dir`).
 
     Raises:
         ParameterError: a file is missing, not YAML, or the merged settings break the model.
     """
+    model = MODELS.get(name)
+    if model is None:
+        raise ParameterError(f"no parameter file {name!r}; the files are {', '.join(PARAMETER_FILES)}")
     default = default_parameters_dir() / f"{name}.yaml"
     if not default.is_file():
         raise ParameterError(f"default parameter file {default} is missing from the installed package")
@@ -420,22 +451,16 @@ def load_parameters(name: str, folder: str | Path | None = None) -> dict[str, An
     source = default
     if override is not None and override.resolve() != default.resolve():
         data, source = merge(data, _read(override)), override
-    model = MODELS.get(name)
-    if model is None:
-        return data
     try:
-        model.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
         raise ParameterError(f"{source}: {_describe(err)}") from err
-    return data
 
 
-def program_timezone(folder: str | Path | None = None) -> str:
-    """The program's time zone (``timezone`` in ``parameters/lifecycle.yaml``, checked by zoneinfo)."""
-    return str(load_parameters("lifecycle", folder)["timezone"])
+def load_settings(folder: str | Path | None = None) -> Settings:
+    """Every parameter file validated into one :class:`Settings` (see :func:`load_parameters` for ``folder``).
 
-
-def check_all() -> None:
-    """Validate every parameter file (raises :class:`ParameterError` on the first problem)."""
-    for name in PARAMETER_FILES:
-        load_parameters(name)
+    Raises:
+        ParameterError: the first file that is missing, not YAML, or breaks its model.
+    """
+    return Settings.model_validate({name: load_parameters(name, folder) for name in PARAMETER_FILES})

@@ -4,8 +4,8 @@ The suite runs from any folder, installed or from a source checkout:
 
 - the *project folder* is the working folder (``MENTORTRACK_ROOT`` overrides it);
 - parameters are the defaults shipped in the package, overridden key by key by the
-  YAML files of the project's ``parameters/`` folder, or of the folder given with
-  ``--parameters DIR`` (``MENTORTRACK_PARAMETERS``);
+  YAML files of the project's ``parameters/`` folder, or of the folder the CLI's
+  ``--parameters DIR`` names (passed as an argument, see :mod:`mentortrack.config`);
 - a report notebook is the project's ``notebooks/<name>.ipynb`` when there is one
   (``mentortrack init`` writes editable copies), else the one shipped in the package;
 - reports go to the project's ``outputs/`` unless ``--out`` says otherwise.
@@ -55,10 +55,8 @@ def default_parameters_dir() -> Path:
 
 
 def user_parameters_dir() -> Path | None:
-    """The folder whose YAML files override the defaults: ``--parameters`` / ``MENTORTRACK_PARAMETERS``,
-    else the project's ``parameters/`` when it exists, else None."""
-    if os.environ.get("MENTORTRACK_PARAMETERS"):
-        return Path(os.environ["MENTORTRACK_PARAMETERS"])
+    """The folder whose YAML files override the defaults when no other is given: the project's
+    ``parameters/`` when it exists, else None."""
     local = project_dir() / "parameters"
     return local if local.is_dir() else None
 

@@ -77,19 +77,21 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["MENTORTRACK_CACHE_DIR"] = tempfile.mkdtemp(prefix="mentortrack-bench-cache-")
 
-    from mentortrack.reports.context import report_settings
+    from mentortrack.config import load_settings
     from mentortrack.reports.notebook_run import resolve_kernel
     from mentortrack.reports.report import build_report
 
-    settings = report_settings()
-    names = [nb["name"] for nb in settings["notebooks"]]
-    workers, kernel = int(settings["workers"]), resolve_kernel(settings["kernel"])
+    loaded = load_settings()
+    settings = loaded.report
+    names = [nb.name for nb in settings.notebooks]
+    workers, kernel = settings.workers, resolve_kernel(settings.kernel)
     with tempfile.TemporaryDirectory(prefix="mentortrack-bench-out-") as root:
         print(f"make report MONTH={args.month} on {args.data or 'the bundled sample'}, {os.cpu_count()} cores, "
               f"{len(names)} notebooks in {workers} kernels", flush=True)
-        _timed("cold", lambda: build_report(args.data, args.month, root))
-        rebuild = _timed("forced rebuild (warm NLP cache)", lambda: build_report(args.data, args.month, root, force=True))
-        _timed("re-run, inputs unchanged", lambda: build_report(args.data, args.month, root))
+        _timed("cold", lambda: build_report(args.data, args.month, root, settings=loaded))
+        rebuild = _timed("forced rebuild (warm NLP cache)",
+                         lambda: build_report(args.data, args.month, root, settings=loaded, force=True))
+        _timed("re-run, inputs unchanged", lambda: build_report(args.data, args.month, root, settings=loaded))
     bare = _timed(f"bare machinery ({len(names)} trivial notebooks)", lambda: machinery(names, workers, kernel))
     print(f"forced rebuild / bare machinery    {rebuild / bare:6.2f}x (goal <= 1.5x)")
 

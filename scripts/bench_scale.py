@@ -29,17 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_nlp import real_variety_export  # noqa: E402
 
 from mentortrack.analytics import distributed  # noqa: E402
-from mentortrack.config import load_parameters  # noqa: E402
+from mentortrack.config import load_settings  # noqa: E402
 
 
 def run(texts: list[str], workers: int, cache: Path) -> dict[str, float]:
     """Start-up and NLP seconds on ``workers`` local worker processes, with an empty cache."""
     os.environ["MENTORTRACK_CACHE_DIR"] = str(cache)
-    settings = load_parameters("nlp")
-    model, keyword_settings = settings["sentiment"]["model"], settings["keywords"]
+    settings = load_settings().nlp
+    model, keyword_settings = settings.sentiment.model, settings.keywords
     start = time.perf_counter()
     with distributed.cluster_client(f"local:{workers}") as client:
-        client.register_plugin(distributed.NlpModels(model, keyword_settings.get("encoder", "static")),
+        client.register_plugin(distributed.NlpModels(model, keyword_settings.encoder),
                                name=distributed.NlpModels.name)
         ready = time.perf_counter()
         done = distributed.precompute(client, texts, model, keyword_settings)

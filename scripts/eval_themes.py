@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from mentortrack.analytics.theme_evaluation import SETS, before_settings, evaluate_themes
+from mentortrack.config import load_settings
 
 
 def _share(value: object) -> str:
@@ -46,15 +47,15 @@ def main() -> None:
     parser.add_argument("--errors", type=int, default=15, help="misassigned learner-feedback texts to print")
     parser.add_argument("--split", choices=("test", "dev"), default="test")
     args = parser.parse_args()
-    old = before_settings()
+    old, new = before_settings(), load_settings().themes
     for group in SETS:
-        _table(evaluate_themes(old, split=args.split, group=group), evaluate_themes(split=args.split, group=group))
+        _table(evaluate_themes(old, split=args.split, group=group), evaluate_themes(new, split=args.split, group=group))
     group = next(iter(SETS))
-    before, after = (evaluate_themes(s, split=args.split, group=group, drawn="random") for s in (old, None))
+    before, after = (evaluate_themes(s, split=args.split, group=group, drawn="random") for s in (old, new))
     print(f"\n{group}, only the {after['n']} rows drawn at random (not by keyword), micro P / R / F1: "
           f"before {_scores(before['micro'])}, after {_scores(after['micro'])}; "
           f"Other P / R: before {_scores(before['per_theme'].iloc[-1])}, after {_scores(after['per_theme'].iloc[-1])}")
-    result = evaluate_themes(thresholds=(0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9), split=args.split, group=group)
+    result = evaluate_themes(new, thresholds=(0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9), split=args.split, group=group)
     print(f"\n{group}, every threshold replaced by (micro precision / recall / F1):")
     for r in result["sweep"].itertuples():
         print(f"  {r.threshold:.2f}: {r.precision:.2f} / {r.recall:.2f} / {r.f1:.2f}")

@@ -22,6 +22,7 @@ import argparse
 
 from mentortrack.analytics.corpus import real_corpus
 from mentortrack.analytics.keywords import acceptable, extract
+from mentortrack.config import load_settings
 
 
 def before(texts: list[str]) -> list[list[str]]:
@@ -42,7 +43,7 @@ def main() -> None:
     corpus = real_corpus()
     texts = corpus[corpus["text"].str.len().between(60, 400)]["text"].sample(args.sample, random_state=11).tolist()
     results = {"before (KeyBERT 1–2-grams, MiniLM)": before(texts),
-               "after (noun phrases, configured encoder)": [[p for p, _ in found] for found in extract(texts)]}
+               "after (noun phrases, configured encoder)": [[p for p, _ in found] for found in extract(texts, load_settings().nlp.keywords)]}
     print(f"{len(texts)} real sentences, 3 phrases each at most")
     for name, phrases in results.items():
         flat = [p for found in phrases for p in found]

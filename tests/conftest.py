@@ -7,8 +7,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from mentortrack.config import Settings, load_settings
 from mentortrack.contract.load import LoadResult, check_reconciliation, load_sessions
 from mentortrack.contract.schema import COLUMNS
+from mentortrack.paths import default_parameters_dir
+
+SETTINGS: Settings = load_settings(default_parameters_dir())
+"""The shipped settings, validated: what tests pass to the library (a test changes one with ``model_copy``)."""
+TZ = SETTINGS.lifecycle.timezone
+"""The program's time zone of the shipped settings."""
 
 HEADER = [c.export_name for c in COLUMNS]
 
@@ -36,7 +43,7 @@ def write_csv(path: Path, rows: list[dict[str, str]], sep: str = ",", encoding: 
 
 def load_checked(path: Path) -> LoadResult:
     """Load and assert the row accounting identity."""
-    result = load_sessions(path)
+    result = load_sessions(path, timezone=TZ)
     check_reconciliation(result)
     assert result.rows_read == len(result.sessions) + len(result.quarantine) + len(result.duplicates) + len(result.skipped)
     return result
@@ -48,14 +55,14 @@ def enriched(tmp_path: Path, rows: list[dict[str, str]], sentiment: list[str], k
     from mentortrack.analytics.early_warnings import assess, no_show_counts
     from mentortrack.analytics.kpis import add_month
     from mentortrack.analytics.summaries import summarize_sessions
-    from mentortrack.analytics.themes import session_themes
+    from mentortrack.analytics.themes import session_themes, taxonomy
 
     sessions = add_month(load_checked(write_csv(tmp_path / "s.csv", rows)).sessions)
     sessions["sentiment"] = sentiment
     sessions["keywords"] = pd.Series(keywords, dtype="string")
-    sessions = sessions.join(session_themes(sessions["learner_feedback"]))
+    sessions = sessions.join(session_themes(sessions["learner_feedback"], taxonomy(SETTINGS.themes)))
     sessions["no_show_count"] = no_show_counts(sessions)
-    sessions = sessions.join(assess(sessions))
+    sessions = sessions.join(assess(sessions, SETTINGS.warnings.rules))
     sessions["summary"] = summarize_sessions(sessions)
     return sessions
 
@@ -83,7 +90,8 @@ def bundled_enriched(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mentortrack.analytics.enrich import enrich
     from mentortrack.reports.storage import write_table
 
-    return write_table(enrich(load_sessions().sessions), tmp_path_factory.mktemp("bundled") / "enriched.parquet")
+    return write_table(enrich(load_sessions(timezone=TZ).sessions, SETTINGS),
+                       tmp_path_factory.mktemp("bundled") / "enriched.parquet")
 
 
 FIRST_MONTHS_SESSIONS = [10, 10, 9, 10, 7, 7, 6, 6, 5, 5, 4, 3, 3, 2, 2]

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 
-from mentortrack.config import load_parameters
 from mentortrack.contract.load import LoadError
 from mentortrack.lifecycle.agenda import build_agenda, load_upcoming, render, write_agendas
 
-SETTINGS = load_parameters("lifecycle")["agenda"]
+AGENDA = SETTINGS.lifecycle.agenda
 
 
 @pytest.fixture()
@@ -44,9 +43,9 @@ def booked(**changes: object) -> dict[str, object]:
 
 
 def test_agenda_from_history(history: pd.DataFrame) -> None:
-    agenda = build_agenda(booked(), history, SETTINGS, {"Mock Interview": ["rushed", "time management"]})
+    agenda = build_agenda(booked(), history, AGENDA, {"Mock Interview": ["rushed", "time management"]})
     assert agenda.has_history
-    assert agenda.goal == SETTINGS["types"]["Mock Interview"]["goal"]
+    assert agenda.goal == AGENDA.types["Mock Interview"].goal
     assert [p["date"] for p in agenda.previous] == ["2025-09-10", "2025-09-20", "2025-10-01"]  # H6 is in the future
     assert agenda.open_points == [
         "No action items were documented on 2025-10-01: agree on them and write them down today.",
@@ -57,32 +56,32 @@ def test_agenda_from_history(history: pd.DataFrame) -> None:
                                       "mostly about: rushed, questions.")
     assert agenda.mentor_notes[1] == "Average rating of this mentor's last 90 days: 3.0 from 2 ratings."
     assert agenda.topics == ["fine session", "vague advice", "resume", "rushed", "time management"]
-    assert agenda.mentor_checklist == SETTINGS["types"]["Mock Interview"]["mentor_checklist"]
+    assert agenda.mentor_checklist == AGENDA.types["Mock Interview"].mentor_checklist
 
 
 def test_learner_without_history_gets_the_default_agenda(history: pd.DataFrame) -> None:
-    agenda = build_agenda(booked(learner_id="L9", session_type="Career Guidance"), history, SETTINGS, {})
+    agenda = build_agenda(booked(learner_id="L9", session_type="Career Guidance"), history, AGENDA, {})
     markdown, page = render(agenda)
     assert not agenda.has_history and agenda.previous == [] and agenda.topics == []
     assert "No earlier sessions with this learner are on record: this is the default agenda for a Career Guidance." in markdown
-    assert "- [ ] " + SETTINGS["types"]["Career Guidance"]["learner_checklist"][0] in markdown
+    assert "- [ ] " + AGENDA.types["Career Guidance"].learner_checklist[0] in markdown
     assert "default agenda" in page
 
 
 def test_unknown_session_type_uses_default_settings(history: pd.DataFrame) -> None:
-    agenda = build_agenda(booked(learner_id="L9", session_type="Salary Negotiation"), history, SETTINGS, {})
-    assert agenda.goal == SETTINGS["default"]["goal"]
+    agenda = build_agenda(booked(learner_id="L9", session_type="Salary Negotiation"), history, AGENDA, {})
+    assert agenda.goal == AGENDA.default.goal
 
 
 def test_html_is_escaped(history: pd.DataFrame) -> None:
-    _, page = render(build_agenda(booked(learner_name="<b>x</b>"), history, SETTINGS, {}))
+    _, page = render(build_agenda(booked(learner_name="<b>x</b>"), history, AGENDA, {}))
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
 
 
 def test_write_agendas_is_deterministic(history: pd.DataFrame, tmp_path: Path) -> None:
     upcoming = pd.DataFrame([booked(), booked(session_id="UP2", learner_id="L9")])
-    first = write_agendas(upcoming, history, SETTINGS, tmp_path / "a")
-    second = write_agendas(upcoming, history, SETTINGS, tmp_path / "b")
+    first = write_agendas(upcoming, history, AGENDA, tmp_path / "a")
+    second = write_agendas(upcoming, history, AGENDA, tmp_path / "b")
     assert [p.name for p, _ in first] == ["UP1.md", "UP2.md"]
     assert [a.has_history for _, a in first] == [True, False]
     for (a, _), (b, _) in zip(first, second):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xlsxwriter
-from conftest import row, write_csv
+from conftest import TZ, row, write_csv
 from typer.testing import CliRunner
 
 from mentortrack.analytics.enrich import NLP_TEXT_LIMIT, nlp_text
@@ -31,7 +31,7 @@ def _csv(tmp_path: Path, body: str, name: str = "export.csv") -> Path:
 
 
 def test_one_bad_year_quarantines_its_row_only(tmp_path: Path) -> None:
-    loaded = load_sessions(_csv(tmp_path, "S1,2025-09-08,Ann,Completed,ok\nS2,2925-09-08,Ann,Completed,ok\n"))
+    loaded = load_sessions(_csv(tmp_path, "S1,2025-09-08,Ann,Completed,ok\nS2,2925-09-08,Ann,Completed,ok\n"), timezone=TZ)
     assert loaded.sessions["session_id"].tolist() == ["S1"]
     assert loaded.quarantine[["source_row", "column"]].values.tolist() == [[3, "Session_Date"]]
     assert "date outside 1900–2100" in loaded.quarantine["reason"].iloc[0]
@@ -47,7 +47,7 @@ def test_timestamps_with_a_zone_are_read_in_the_programs_time_zone(tmp_path: Pat
     assert any("converted to Asia/Kolkata" in note for note in loaded.notes)
     from mentortrack.contract.stream import stream_sessions
 
-    _, chunks = stream_sessions(_csv(tmp_path, body), chunk_rows=2, stream_bytes=10)  # read in chunks: same days
+    _, chunks = stream_sessions(_csv(tmp_path, body), chunk_rows=2, stream_bytes=10, timezone="Asia/Kolkata")  # read in chunks: same days
     streamed = pd.concat([chunk.sessions for chunk in chunks])
     assert dict(zip(streamed["session_id"], streamed["session_date"].dt.strftime("%Y-%m-%d"))) == days
     in_utc = load_sessions(_csv(tmp_path, body), timezone="UTC").sessions
@@ -58,7 +58,7 @@ def test_timestamps_with_a_zone_are_read_in_the_programs_time_zone(tmp_path: Pat
 def test_implausible_dates_warn(tmp_path: Path) -> None:
     late = f"{plausible_until().year + 1}-01-05"
     loaded = load_sessions(_csv(tmp_path, f"S1,1999-12-31,Ann,Completed,ok\nS2,{late},Ann,Completed,ok\n"
-                                          "S3,2025-09-08,Ann,Completed,ok\n"))
+                                          "S3,2025-09-08,Ann,Completed,ok\n"), timezone=TZ)
     assert len(loaded.sessions) == 3
     flagged = loaded.warnings[loaded.warnings["kind"] == "implausible_date"]
     assert flagged["session_id"].tolist() == ["S1", "S2"]
@@ -67,18 +67,18 @@ def test_implausible_dates_warn(tmp_path: Path) -> None:
 def test_nfc_and_nfd_names_are_one_mentor_and_line_breaks_are_spaces(tmp_path: Path) -> None:
     rows = [row(Session_ID="N1", Mentor_Name="Jos\u00e9 Kumar"), row(Session_ID="N2", Mentor_Name="Jose\u0301 Kumar"),
             row(Session_ID="N3", Mentor_Name="Ann", Session_Type="Mock\u2028Interview\x85")]
-    sessions = load_sessions(write_csv(tmp_path / "n.csv", rows)).sessions
+    sessions = load_sessions(write_csv(tmp_path / "n.csv", rows), timezone=TZ).sessions
     assert sessions["mentor_name"].tolist() == ["Jos\u00e9 Kumar", "Jos\u00e9 Kumar", "Ann"]
     assert sessions["session_type"].iloc[2] == "Mock Interview"
 
 
 def test_a_cell_over_128_kb_is_read_and_one_over_the_limit_is_one_line(tmp_path: Path) -> None:
     long = "good " * 40_000  # 200 KB: beyond the csv module's default field limit
-    loaded = load_sessions(_csv(tmp_path, f"S1,2025-09-08,Ann,Completed,{long}\nS2,2025-09-08,Ann,Completed,ok\n"))
+    loaded = load_sessions(_csv(tmp_path, f"S1,2025-09-08,Ann,Completed,{long}\nS2,2025-09-08,Ann,Completed,ok\n"), timezone=TZ)
     assert len(loaded.sessions) == 2 and len(loaded.sessions["learner_feedback"].iloc[0]) > 190_000
     huge = "x" * (CELL_LIMIT + 10)
     with pytest.raises(LoadError, match=r"row 2, column Learner_Feedback: a cell of 1,048,586 characters"):
-        load_sessions(_csv(tmp_path, f"S1,2025-09-08,Ann,Completed,{huge}\n", "huge.csv"))
+        load_sessions(_csv(tmp_path, f"S1,2025-09-08,Ann,Completed,{huge}\n", "huge.csv"), timezone=TZ)
 
 
 def test_a_200000_column_header_is_one_line(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_a_200000_column_header_is_one_line(tmp_path: Path) -> None:
     path.write_text(HEADER.strip() + "," + ",".join(f"x{i}" for i in range(200_000)) + "\n"
                     + "S1,2025-09-08,Ann,Completed,ok" + "," * 200_000 + "\n", encoding="utf-8")
     with pytest.raises(LoadError, match=r"the header has 200,005 columns"):
-        load_sessions(path)
+        load_sessions(path, timezone=TZ)
 
 
 def test_a_workbook_with_one_cell_at_xfd1048576_is_refused_before_reading(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_a_workbook_with_one_cell_at_xfd1048576_is_refused_before_reading(tmp_pa
     book.close()
     assert path.stat().st_size < 10_000
     with pytest.raises(LoadError, match=r"sheet 'Sessions' spans A1:XFD1048576 \(1,048,576 rows x 16,384 columns\)"):
-        load_sessions(path)
+        load_sessions(path, timezone=TZ)
     undeclared = tmp_path / "undeclared.xlsx"  # the same without its <dimension> tag: the cells are measured
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(undeclared, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
@@ -110,7 +110,7 @@ def test_a_workbook_with_one_cell_at_xfd1048576_is_refused_before_reading(tmp_pa
                 data = re.sub(rb"<dimension[^>]*/>", b"", data)
             target.writestr(item, data)
     with pytest.raises(LoadError, match=r"spans A1:XFD1048576"):
-        load_sessions(undeclared)
+        load_sessions(undeclared, timezone=TZ)
 
 
 def test_long_feedback_is_cut_for_nlp_with_a_note(caplog: pytest.LogCaptureFixture) -> None:
@@ -152,9 +152,8 @@ def test_a_yaml_alias_bomb_is_one_error(tmp_path: Path) -> None:
         load_parameters("report", _override(tmp_path, "report", "\n".join(lines) + "\n"))
 
 
-def test_bad_settings_stop_the_cli_before_any_data_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_settings_stop_the_cli_before_any_data_is_read(tmp_path: Path) -> None:
     folder = tmp_path / "parameters"
-    monkeypatch.setenv("MENTORTRACK_PARAMETERS", str(folder))  # restored after the test (the CLI sets it)
     shutil.copytree(REPO / "parameters", folder)
     lifecycle = folder / "lifecycle.yaml"
     lifecycle.write_text(lifecycle.read_text().replace("timezone: Asia/Kolkata", "timezone: Mars/Olympus_Mons"))

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SETTINGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not (shutil.which("chromium") and shutil.which("chromedriver")),
@@ -57,7 +58,7 @@ def _driver(width: int = 1366, height: int = 768):  # type: ignore[no-untyped-de
 def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mentortrack.reports.report import build_report
 
-    return build_report(None, "2025-09", tmp_path_factory.mktemp("browser"), pdf=True).folder
+    return build_report(None, "2025-09", tmp_path_factory.mktemp("browser"), settings=SETTINGS, pdf=True).folder
 
 
 def test_dashboard_fits_a_laptop_screen(report_folder: Path) -> None:

@@ -7,16 +7,29 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 from test_mail_faults import serve, settings  # noqa: F401 (the fixture)
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.config import load_parameters
+from mentortrack.config import DigestSettings, Settings
 from mentortrack.lifecycle.digest import Period, compose_digest, gather
 from mentortrack.lifecycle.mailer import send, to_message
 
 REPORT = {"compare_min_sessions": 1, "dashboard_kpis": ["total_sessions", "completion_rate"]}
+
+
+def changed(report: dict | None = None, report_url: str | None = None, threshold: float | None = None) -> Settings:
+    """The shipped settings with the report settings :data:`REPORT` (and ``report``), the digest's ``report_url``
+    and the health ``threshold`` changed."""
+    lifecycle, warnings = SETTINGS.lifecycle, SETTINGS.warnings
+    if report_url is not None:
+        digest = DigestSettings.model_validate({**lifecycle.digest.model_dump(), "report_url": report_url})
+        lifecycle = lifecycle.model_copy(update={"digest": digest})
+    if threshold is not None:
+        warnings = warnings.model_copy(update={"health": warnings.health.model_copy(update={"threshold": threshold})})
+    return SETTINGS.model_copy(update={"report": SETTINGS.report.model_copy(update={**REPORT, **(report or {})}),
+                                       "lifecycle": lifecycle, "warnings": warnings})
 
 
 @pytest.fixture()
@@ -44,9 +57,7 @@ def test_a_week_runs_monday_to_sunday_and_compares_with_the_week_before() -> Non
 
 
 def test_the_facts_of_a_week_by_hand(table: pd.DataFrame, tmp_path: Path) -> None:
-    lifecycle = load_parameters("lifecycle")
-    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), lifecycle, load_parameters("warnings"),
-                   REPORT, tmp_path / "reports")
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), changed(), tmp_path / "reports")
     assert (facts["sessions"], facts["previous_sessions"]) == (3, 1)
     kpis = {k["kpi"]: k for k in facts["kpis"]}
     # resolved this week: W1, W2 completed, W3 no-show -> 2/3; the week before: 1/1
@@ -60,17 +71,15 @@ def test_the_facts_of_a_week_by_hand(table: pd.DataFrame, tmp_path: Path) -> Non
 
 
 def test_too_few_sessions_are_not_compared(table: pd.DataFrame, tmp_path: Path) -> None:
-    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), load_parameters("lifecycle"),
-                   load_parameters("warnings"), {**REPORT, "compare_min_sessions": 2}, tmp_path)
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), changed({"compare_min_sessions": 2}), tmp_path)
     assert not facts["comparable"] and all(k["delta"] is None for k in facts["kpis"])
     mail = compose_digest(facts, "pm@school.org", settings(25))
     assert "Too few sessions to compare with the week before." in mail.text
     assert "(+" not in mail.text and "(-" not in mail.text
 
 
-def published(lifecycle: dict) -> dict:
-    """Lifecycle settings with the reports published at a web address."""
-    return {**lifecycle, "digest": {**lifecycle["digest"], "report_url": "https://reports.school.org/mentoring/"}}
+PUBLISHED = "https://reports.school.org/mentoring/"
+"""Where the reports of the digest tests are published."""
 
 
 def test_a_monthly_digest_links_the_report_and_attaches_its_pdf(table: pd.DataFrame, tmp_path: Path) -> None:
@@ -78,14 +87,12 @@ def test_a_monthly_digest_links_the_report_and_attaches_its_pdf(table: pd.DataFr
     folder.mkdir(parents=True)
     (folder / "index.html").write_text("<html></html>", encoding="utf-8")
     (folder / "dashboard.pdf").write_bytes(b"%PDF-1.4 tiny")
-    unpublished = gather(table, Period.month("2025-09"), load_parameters("lifecycle"), load_parameters("warnings"),
-                         REPORT, tmp_path / "reports")
+    unpublished = gather(table, Period.month("2025-09"), changed(), tmp_path / "reports")
     assert unpublished["report_link"] is None and "file://" not in compose_digest(unpublished, "pm@school.org",
                                                                                  settings(25)).text
     assert "has no web address to link: set digest.report_url" in compose_digest(unpublished, "pm@school.org",
                                                                                  settings(25)).text
-    lifecycle = published(load_parameters("lifecycle"))
-    facts = gather(table, Period.month("2025-09"), lifecycle, load_parameters("warnings"), REPORT, tmp_path / "reports")
+    facts = gather(table, Period.month("2025-09"), changed(report_url=PUBLISHED), tmp_path / "reports")
     mail = compose_digest(facts, "pm@school.org", settings(25))
     assert mail.key == "pm-digest:month:2025-09-01" and mail.subject.endswith("Program digest, September 2025")
     assert facts["report_link"] == "https://reports.school.org/mentoring/2025-09/index.html"
@@ -96,30 +103,26 @@ def test_a_monthly_digest_links_the_report_and_attaches_its_pdf(table: pd.DataFr
         ("dashboard.pdf", "application/pdf", b"%PDF-1.4 tiny")]
     (folder / "mentors").mkdir()
     (folder / "mentors" / "pages.json").write_text('{"Sneha Reddy": "Sneha_Reddy.html"}')
-    warnings = load_parameters("warnings")
-    everyone = {**warnings, "health": {**warnings["health"], "threshold": 101}}  # every scored mentor at risk
-    linked = gather(table, Period.month("2025-09"), lifecycle, everyone, REPORT, tmp_path / "reports")
+    everyone = changed(report_url=PUBLISHED, threshold=100)  # every scored mentor below 100 is at risk
+    linked = gather(table, Period.month("2025-09"), everyone, tmp_path / "reports")
     page = "https://reports.school.org/mentoring/2025-09/mentors/Sneha_Reddy.html"
     assert [(m["mentor_name"], m["page"]) for m in linked["at_risk"]] == [("Sneha Reddy", page)]
     assert f'<a href="{page}">Sneha Reddy</a>' in compose_digest(linked, "pm@school.org", settings(25)).html
-    weekly = gather(table, Period.week_of(pd.Timestamp("2025-09-30")), load_parameters("lifecycle"),
-                    load_parameters("warnings"), REPORT, tmp_path / "reports")
+    weekly = gather(table, Period.week_of(pd.Timestamp("2025-09-30")), changed(), tmp_path / "reports")
     assert weekly["attachments"] == ()
 
 
 def test_feedback_in_the_digest_is_escaped(table: pd.DataFrame, tmp_path: Path) -> None:
     table = table.copy()
     table.loc[table["session_id"] == "W2", "reasons"] = "<script>alert(1)</script>"
-    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), load_parameters("lifecycle"),
-                   load_parameters("warnings"), REPORT, tmp_path)
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), changed(), tmp_path)
     html = compose_digest(facts, "pm@school.org", settings(25)).html
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
 def test_the_digest_is_sent_once(table: pd.DataFrame, serve, tmp_path: Path) -> None:  # noqa: ANN001, F811
     server, port = serve()
-    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), load_parameters("lifecycle"),
-                   load_parameters("warnings"), REPORT, tmp_path)
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), changed(), tmp_path)
     mail = compose_digest(facts, "pm@school.org", settings(port))
     log = tmp_path / "sent_log.csv"
     assert send([mail], settings(port), log).sent == 1

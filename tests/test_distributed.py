@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SETTINGS
 
 from mentortrack.analytics import cache as nlp_cache
 from mentortrack.analytics import distributed
 from mentortrack.analytics.corpus import real_corpus
-from mentortrack.config import load_parameters
 
 pytestmark = pytest.mark.slow
 
@@ -43,8 +43,8 @@ def _results(texts: list[str], folder: Path, client: object | None, monkeypatch:
     frame["Session_Status"], frame["Learner_Feedback"], frame["Post_Session_Rating"] = "Completed", texts, "4"
     path = folder / "export.csv"
     frame.to_csv(path, index=False)
-    sessions = load_sessions(path).sessions
-    enriched = enrich(sessions, client=client)
+    sessions = load_sessions(path, timezone=SETTINGS.lifecycle.timezone).sessions
+    enriched = enrich(sessions, SETTINGS, client=client)
     return enriched[["learner_feedback", "textblob_polarity", "sentiment", "sentiment_confidence", "sentiment_mixed",
                      "keywords"]]
 
@@ -62,11 +62,11 @@ def test_cluster_output_equals_the_single_process_run(texts: list[str], client: 
 def test_workers_load_the_models_once_and_only_the_client_writes_the_cache(texts: list[str], client: object,
                                                                              tmp_path: Path,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = load_parameters("nlp")
+    settings = SETTINGS.nlp
     monkeypatch.setenv("MENTORTRACK_CACHE_DIR", str(tmp_path))
-    assert distributed.precompute(client, texts, settings["sentiment"]["model"], settings["keywords"],
+    assert distributed.precompute(client, texts, settings.sentiment.model, settings.keywords,
                                   partition_size=10) == len(set(texts))
-    assert distributed.missing_texts(texts, settings["sentiment"]["model"], settings["keywords"]) == []
+    assert distributed.missing_texts(texts, settings.sentiment.model, settings.keywords) == []
     plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))  # type: ignore[attr-defined]
     assert all(distributed.NlpModels.name in names for names in plugins.values())
     flags = client.run(lambda: os.environ.get(nlp_cache.DISABLE_ENV))  # type: ignore[attr-defined]
@@ -81,14 +81,14 @@ def test_static_embeddings_on_a_worker_equal_the_local_ones(texts: list[str], cl
 
 
 def test_a_killed_worker_costs_time_not_data(texts: list[str], client: object) -> None:
-    settings = load_parameters("nlp")
-    model = settings["sentiment"]["model"]
+    settings = SETTINGS.nlp
+    model = settings.sentiment.model
     partitions = [[text] for text in texts]
     expected: dict[str, dict] = {}
     for part in partitions:
-        expected.update(distributed.analyse_partition(part, model, settings["keywords"]))
+        expected.update(distributed.analyse_partition(part, model, settings.keywords))
     futures = client.map(distributed.analyse_partition, partitions, sentiment_model=model,  # type: ignore[attr-defined]
-                         keyword_settings=settings["keywords"], retries=3, pure=False)
+                         keyword_settings=settings.keywords, retries=3, pure=False)
     futures[0].result()
     busy = {worker: keys for worker, keys in client.processing().items() if keys}  # type: ignore[attr-defined]
     assert busy, "the test must kill a worker while it holds partitions"

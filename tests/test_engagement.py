@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from mentortrack.analytics.engagement import cohort_engagement, learner_engagement, quiet_after_bad
 from mentortrack.cli import app
+from mentortrack.config import EngagementSettings
 
-SETTINGS = {"engagement": {"quiet_days": 30, "lookback_days": 180, "bad_rating_below": 3}}
+SETTINGS = EngagementSettings(quiet_days=30, lookback_days=180, bad_rating_below=3)
 AS_OF = pd.Timestamp("2025-09-30")
 SESSIONS = [
     # learner, date, status, mentor, rating, sentiment, cohort

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 
 from mentortrack.analytics.early_warnings import mentor_table
 from mentortrack.analytics.health import health_scores, with_health
@@ -33,9 +33,9 @@ def _history(tmp_path: Path) -> pd.DataFrame:
 
 
 def _exports(history: pd.DataFrame, month: str = "2025-09"):  # type: ignore[no-untyped-def]
-    health = health_scores(history)
+    health = health_scores(history, SETTINGS.warnings.health)
     scope = history[history["month"] == month]
-    mentors = with_health(mentor_table(scope), health, month)
+    mentors = with_health(mentor_table(scope, SETTINGS.warnings.mentors), health, month)
     return scope, mentors, health
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FIRST_MONTHS_SESSIONS, FLAT_BATCH, RED_MENTOR, first_months_rows
+from conftest import FIRST_MONTHS_SESSIONS, FLAT_BATCH, RED_MENTOR, SETTINGS, first_months_rows
 
 from mentortrack.analytics.comparisons import NO_SPREAD, RATING_SCALE, TOO_FEW, compare
 from mentortrack.analytics.kpis import month_over_month
@@ -28,7 +28,7 @@ def _rows(month: str) -> list[dict[str, str]]:
 
 def _ctx(first_months: pd.DataFrame, month: str) -> ReportContext:
     return ReportContext(history=first_months, scope=first_months[first_months["month"] == month], month=month,
-                         data_label="first months", output_dir=Path("."))
+                         data_label="first months", output_dir=Path("."), settings=SETTINGS)
 
 
 def test_the_fixture_has_the_shape_of_a_first_export() -> None:
@@ -152,7 +152,7 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
 
 def test_all_months_compare_with_nothing(first_months: pd.DataFrame) -> None:
     everything = ReportContext(history=first_months, scope=first_months, month="all", data_label="first months",
-                               output_dir=Path("."))
+                               output_dir=Path("."), settings=SETTINGS)
     figures = headline(everything, everything.tables, 30)
     assert figures[0]["value"] == f"{len(ROWS)}"
     assert {f["change"] for f in figures} == {"no earlier period to compare"}

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 from test_webhooks import Hook
 from typer.testing import CliRunner
 
 from mentortrack.analytics.pairs import STATUSES, pair_status
 from mentortrack.analytics.safeguarding import safeguarding_alerts
 from mentortrack.cli import app
+from mentortrack.config import NudgeSettings
 from mentortrack.lifecycle.reminders import due_nudges
 from mentortrack.reports.storage import write_table
 
@@ -50,13 +51,13 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 
 def test_only_the_planted_comment_alerts(program: pd.DataFrame) -> None:
-    alerts = safeguarding_alerts(program)
+    alerts = safeguarding_alerts(program, SETTINGS.safeguarding)
     assert alerts[["session_id", "mentor_name", "learner_id", "quote"]].values.tolist() == [
         ["SS9001", "Mentor 03", "L900", PLANTED]]
 
 
 def test_pair_statuses_are_complete_and_explained(program: pd.DataFrame) -> None:
-    pairs = pair_status(program, pd.Timestamp("2025-10-05"))
+    pairs = pair_status(program, pd.Timestamp("2025-10-05"), SETTINGS.warnings.pairs, SETTINGS.lifecycle.followups)
     assert set(pairs["status"]) <= set(STATUSES) and (pairs["reason"].str.len() > 0).all()
     assert not pairs.duplicated(["mentor_name", "learner_id"]).any()
     assert pairs["booked"].sum() == len(program)                      # every session is in one listed pair
@@ -65,7 +66,7 @@ def test_pair_statuses_are_complete_and_explained(program: pd.DataFrame) -> None
 
 
 def test_nudges_go_to_the_learners_quiet_for_thirty_days(program: pd.DataFrame) -> None:
-    steps = {"days": [30, 90], "window_days": 14}
+    steps = NudgeSettings(days=[30, 90], window_days=14)
     last = program.groupby("learner_id")["session_date"].max()
     quiet = sorted(last[last <= pd.Timestamp("2025-09-05")].index)     # 30+ days before 5 October
     due = due_nudges(program, pd.Timestamp("2025-10-05"), steps)

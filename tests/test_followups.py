@@ -10,13 +10,14 @@ from conftest import enriched, row
 from icalendar import Calendar
 
 from mentortrack.analytics.open_followups import needing_followup
-from mentortrack.config import load_parameters
+from mentortrack.config import load_settings
 from mentortrack.lifecycle.alerts import digest, red_alerts
 from mentortrack.lifecycle.followups import propose_slots, write_followups
+from mentortrack.paths import default_parameters_dir
 
-LIFECYCLE = load_parameters("lifecycle")
-SETTINGS = LIFECYCLE["followups"]
-ZONE = LIFECYCLE["timezone"]
+LIFECYCLE = load_settings(default_parameters_dir()).lifecycle
+SETTINGS = LIFECYCLE.followups
+ZONE = LIFECYCLE.timezone
 GOOD = dict(Post_Session_Rating="5", Mentor_Prep_Done="Yes", Follow_Up_Scheduled="Yes", Action_Items_Documented="Yes",
             Learner_Feedback="Great")
 
@@ -110,7 +111,7 @@ def test_slots_in_a_daylight_saving_gap_or_overlap_are_resolved() -> None:
     assert local_time(pd.Timestamp("2023-04-28 00:30"), "Africa/Cairo").isoformat() == "2023-04-28T01:00:00+03:00"
     assert local_time(pd.Timestamp("2023-10-26 23:30"), "Africa/Cairo").isoformat() == "2023-10-26T23:30:00+03:00"
     queue = pd.DataFrame({"mentor_name": ["M1", "M1"]})
-    settings = {**SETTINGS, "slot_hour": 0, "slot_minutes": 30, "first_slot_after_days": 0}
+    settings = SETTINGS.model_copy(update={"slot_hour": 0, "slot_minutes": 30, "first_slot_after_days": 0})
     slots = propose_slots(queue, pd.Timestamp("2023-04-28"), settings, "Africa/Cairo")
     assert slots["proposed_start"].map(lambda t: t.isoformat()).tolist() == [
         "2023-04-28T01:00:00+03:00", "2023-04-28T01:30:00+03:00"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import HEADER, load_checked, row, write_csv
+from conftest import HEADER, SETTINGS, TZ, load_checked, row, write_csv
 
 from mentortrack.analytics import cache
 from mentortrack.contract.addresses import address_problem, is_valid
@@ -65,7 +65,7 @@ def test_a_workbook_without_session_columns_names_its_sheets(tmp_path: Path) -> 
         pd.DataFrame({"a": [1]}).to_excel(book, sheet_name="Info", index=False)
         pd.DataFrame({"b": [2]}).to_excel(book, sheet_name="Budget", index=False)
     with pytest.raises(LoadError, match=r"no sheet has session columns.*'Info', 'Budget'"):
-        load_sessions(path)
+        load_sessions(path, timezone=TZ)
 
 
 def test_excel_serial_dates_and_day_fractions_are_read_with_a_note(tmp_path: Path) -> None:
@@ -148,8 +148,9 @@ def test_invalid_addresses_are_listed_with_the_messages_they_would_have_had(tmp_
     table = enriched(tmp_path, [row(Session_ID="SS1", Learner_Email="x@y.com Bcc: other@z.com"),
                                 row(Session_ID="SS2", Learner_Email="ok@example.org")],
                      ["Positive", "Positive"], ["helpful session", None])
-    settings = {"subject_prefix": "[M]", "from_address": "team@example.org"}
-    mails, missing = compose(table, "2025-09", {"Sneha Reddy": "mentor@example.org"}, settings)
+    settings = SETTINGS.lifecycle.email.model_copy(update={"subject_prefix": "[M]", "from_address": "team@example.org"})
+    mails, missing = compose(table, "2025-09", {"Sneha Reddy": "mentor@example.org"}, settings,
+                             SETTINGS.safeguarding)
     recipients = {m.recipient for m in mails}
     assert "ok@example.org" in recipients and not any("Bcc" in r for r in recipients)
     bad = missing[missing["role"] == "learner"]

@@ -6,13 +6,16 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import SETTINGS
 
 from mentortrack.analytics.health import health_scores, health_trend
+from mentortrack.config import HealthSettings
 
-ONLY_RATING_AND_FOLLOW_UP = {"health": {
+HEALTH = {
     "threshold": 40, "min_sessions": 3, "prior_sessions": 2, "trend_months": 3,
     "weights": {"rating": 1, "positive_feedback": 0, "follow_up": 1, "action_items": 0, "prep": 0,
-                "kept_sessions": 0, "learner_attendance": 0}}}
+                "kept_sessions": 0, "learner_attendance": 0}}
+ONLY_RATING_AND_FOLLOW_UP = HealthSettings.model_validate(HEALTH)
 
 
 def sessions(rows: list[tuple]) -> pd.DataFrame:
@@ -48,17 +51,16 @@ def test_scores_are_shrunk_towards_the_program_and_explained() -> None:
 
 
 def test_threshold_marks_mentors_at_risk_and_weights_come_from_parameters() -> None:
-    stricter = {"health": {**ONLY_RATING_AND_FOLLOW_UP["health"], "threshold": 50}}
+    stricter = HealthSettings.model_validate({**HEALTH, "threshold": 50})
     assert health_scores(SEPTEMBER, stricter).set_index("mentor_name").loc["A", "at_risk"]
-    only_rating = {"health": {**ONLY_RATING_AND_FOLLOW_UP["health"],
-                              "weights": {**ONLY_RATING_AND_FOLLOW_UP["health"]["weights"], "follow_up": 0}}}
+    only_rating = HealthSettings.model_validate({**HEALTH, "weights": {**HEALTH["weights"], "follow_up": 0}})
     assert health_scores(SEPTEMBER, only_rating).set_index("mentor_name").loc["A", "score"] == pytest.approx(54.0)
 
 
 def test_no_prior_weight_gives_the_raw_record_and_negative_comments_are_counted() -> None:
-    raw = {"health": {**ONLY_RATING_AND_FOLLOW_UP["health"], "prior_sessions": 0,
-                      "weights": {**ONLY_RATING_AND_FOLLOW_UP["health"]["weights"], "follow_up": 0,
-                                  "rating": 0, "positive_feedback": 1}}}
+    raw = HealthSettings.model_validate({**HEALTH, "prior_sessions": 0,
+                                         "weights": {**HEALTH["weights"], "follow_up": 0, "rating": 0,
+                                                     "positive_feedback": 1}})
     table = health_scores(SEPTEMBER, raw).set_index("mentor_name")
     # A: 3 completed with feedback, 1 negative -> 2/3; program 5 with feedback, 1 negative -> 0.8
     assert table.loc["A", "score"] == pytest.approx(66.7, abs=0.05)
@@ -80,6 +82,6 @@ def test_the_bundled_sample_has_a_score_for_every_busy_mentor(bundled_enriched) 
     from mentortrack.analytics.kpis import add_month
     from mentortrack.reports.storage import read_enriched
 
-    scores = health_scores(add_month(read_enriched(bundled_enriched)))
+    scores = health_scores(add_month(read_enriched(bundled_enriched)), SETTINGS.warnings.health)
     busy = scores[scores["sessions"] >= 3]
     assert busy["score"].between(0, 100).all() and busy["explanation"].str.match(r"^\d+: ").all()

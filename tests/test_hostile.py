@@ -14,10 +14,10 @@ import mistune
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import SETTINGS, TZ
 from icalendar import Calendar
 
 from mentortrack.analytics.enrich import enrich
-from mentortrack.config import load_parameters
 from mentortrack.contract.load import load_sessions
 from mentortrack.contract.sample import generate
 from mentortrack.contract.text import LINE_BREAKS
@@ -122,11 +122,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def history(hostile: Path) -> pd.DataFrame:
-    return enrich(load_sessions(hostile).sessions)
+    return enrich(load_sessions(hostile, timezone=TZ).sessions, SETTINGS)
 
 
 def test_text_reaches_the_table_normalised_and_whole(hostile: Path) -> None:
-    loaded = load_sessions(hostile)
+    loaded = load_sessions(hostile, timezone=TZ)
     names = set(loaded.sessions["mentor_name"])
     assert f"{SCRIPT} M0" in names and f"{MATH} M4" in names
     assert not any(ch in name for name in names for ch in LINE_BREAKS)
@@ -139,7 +139,7 @@ def test_text_reaches_the_table_normalised_and_whole(hostile: Path) -> None:
 def test_every_report_page_and_export_is_inert(hostile: Path, tmp_path: Path) -> None:
     from mentortrack.reports.report import build_report
 
-    run = build_report(hostile, MONTH, tmp_path / "outputs")  # a mathtext name would raise while drawing
+    run = build_report(hostile, MONTH, tmp_path / "outputs", settings=SETTINGS)  # a mathtext name would raise while drawing
     folder = run.folder
     pages = [*folder.glob("*.html"), *folder.glob("mentors/*.html")]
     assert len(pages) >= 9
@@ -180,10 +180,10 @@ def _check_mail(messages: list[email.message.EmailMessage]) -> None:
 
 
 def test_session_emails_and_mentor_digests_are_inert(history: pd.DataFrame, tmp_path: Path) -> None:
-    settings = load_parameters("lifecycle")["email"]
+    settings = SETTINGS.lifecycle.email
     directory = {name: f"m{i}@mentors.example.org" for i, name in enumerate(sorted(history["mentor_name"].unique()))}
-    mails, _ = compose(history, MONTH, directory, settings)
-    written = write_eml(mails, settings["from_address"], tmp_path / "eml")
+    mails, _ = compose(history, MONTH, directory, settings, SETTINGS.safeguarding)
+    written = write_eml(mails, settings.from_address, tmp_path / "eml")
     assert len(written) == len(mails) > 20  # one hostile message never stops the others
     messages = _messages(written)
     _check_mail(messages)
@@ -191,26 +191,25 @@ def test_session_emails_and_mentor_digests_are_inert(history: pd.DataFrame, tmp_
 
 
 def test_reminders_and_the_pm_digest_are_inert(history: pd.DataFrame, tmp_path: Path) -> None:
-    lifecycle = load_parameters("lifecycle")
-    settings = lifecycle["email"]
+    lifecycle = SETTINGS.lifecycle
+    settings = lifecycle.email
     table = history.copy()
     hostile_rows = table["learner_feedback"].isin(PAYLOADS)
     table.loc[hostile_rows, "learner_feedback"] = pd.NA  # completed without feedback: reminders due
     day = table.loc[hostile_rows, "session_date"].max() + pd.Timedelta(days=1)
-    mails, _ = compose_reminders(due_reminders(table, day, lifecycle["reminders"]), settings)
-    facts = gather(history, Period.month(MONTH), lifecycle, load_parameters("warnings"), load_parameters("report"),
-                   tmp_path / "reports")
+    mails, _ = compose_reminders(due_reminders(table, day, lifecycle.reminders), settings)
+    facts = gather(history, Period.month(MONTH), SETTINGS, tmp_path / "reports")
     mails.append(compose_digest(facts, "pm@school.org", settings))
-    messages = _messages(write_eml(mails, settings["from_address"], tmp_path / "eml"))
+    messages = _messages(write_eml(mails, settings.from_address, tmp_path / "eml"))
     assert len(messages) >= 2
     _check_mail(messages)
 
 
 def test_invites_are_plain_text_and_learners_see_nothing_internal(history: pd.DataFrame, tmp_path: Path) -> None:
-    lifecycle = load_parameters("lifecycle")
+    lifecycle = SETTINGS.lifecycle
     as_of = history.loc[history["learner_feedback"].isin(PAYLOADS), "session_date"].max()
-    queue = write_followups(history, as_of, lifecycle["followups"], tmp_path, {}, "team@example.org",
-                            lifecycle["timezone"], show_pii=False)
+    queue = write_followups(history, as_of, lifecycle.followups, tmp_path, {}, "team@example.org",
+                            lifecycle.timezone, show_pii=False)
     assert len(queue) > 5
     for invite in (tmp_path / "invites").rglob("*.ics"):
         calendar = Calendar.from_ical(invite.read_bytes())
@@ -237,7 +236,7 @@ def test_agendas_and_alerts_render_nothing_live(history: pd.DataFrame, tmp_path:
                   "Learner_Name": [LINK, TITLE], "Learner_Email": ["a@x.org", "b@x.org"],
                   "Mentor_Name": [f"{SCRIPT} M0", f"{HANDLER} M1"], "Session_Type": [MATH, BREAKS],
                   "Scheduled_Duration_mins": ["30", "45"]}).to_csv(upcoming_csv, index=False)
-    settings = load_parameters("lifecycle")["agenda"]
+    settings = SETTINGS.lifecycle.agenda
     written = write_agendas(load_upcoming(upcoming_csv), history, settings, tmp_path / "agendas")
     assert len(written) == 2
     for markdown_path, _ in written:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import GOOD_ROW, HEADER, load_checked, row, write_csv
+from conftest import GOOD_ROW, HEADER, TZ, load_checked, row, write_csv
 
 from mentortrack.contract.load import LoadError, load_sessions
 from mentortrack.contract.sample import write_sample
@@ -126,13 +126,13 @@ def test_whole_file_problems_raise_one_clear_error(tmp_path: Path, content: byte
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
     with pytest.raises(LoadError, match=re.escape(message)) as err:
-        load_sessions(path)
+        load_sessions(path, timezone=TZ)
     assert str(path) in str(err.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="no such file"):
-        load_sessions(tmp_path / "nope.csv")
+        load_sessions(tmp_path / "nope.csv", timezone=TZ)
 
 
 def test_ambiguous_dates_follow_file_evidence_and_are_reported(tmp_path: Path) -> None:
@@ -209,7 +209,7 @@ def test_round_trip_generated_sample(tmp_path: Path, suffix: str) -> None:
 def test_excel_wrong_sheet(tmp_path: Path) -> None:
     path = write_sample(tmp_path / "s.xlsx", rows=20, seed=1, mentors=15)
     with pytest.raises(LoadError, match="no sheet 'Sessions'"):
-        load_sessions(path, sheet="Sessions")
+        load_sessions(path, sheet="Sessions", timezone=TZ)
 
 
 def test_messy_generated_sample_reconciles(tmp_path: Path) -> None:

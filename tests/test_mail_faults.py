@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from conftest import SETTINGS
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.config import load_parameters
+from mentortrack.config import EmailSettings
 from mentortrack.lifecycle.mailer import Mail, MailError, send
 from mentortrack.paths import default_parameters_dir
 
@@ -79,10 +80,11 @@ def serve() -> Iterator[Callable[..., tuple[Server, int]]]:
         controller.stop()
 
 
-def settings(port: int, retries: int = 3) -> dict:
-    base = load_parameters("lifecycle")["email"]
-    return {**base, "smtp": {**base["smtp"], "host": "127.0.0.1", "port": port, "starttls": False, "user": "",
-                             "timeout": 2, "retries": retries, "retry_wait": 0.01}}
+def settings(port: int, retries: int = 3) -> EmailSettings:
+    base = SETTINGS.lifecycle.email
+    return base.model_copy(update={"smtp": base.smtp.model_copy(update={
+        "host": "127.0.0.1", "port": port, "starttls": False, "user": "", "timeout": 2, "retries": retries,
+        "retry_wait": 0.01})})
 
 
 MAILS = [Mail(f"session:S{i}:mentor", f"mentor{i % 4}@mentors.org", f"Summary {i}", "text", "<p>html</p>")
@@ -179,9 +181,8 @@ def test_the_bundled_month_from_the_command_line(serve, tmp_path: Path, bundled_
     lifecycle = yaml.safe_load((params / "lifecycle.yaml").read_text())
     lifecycle["email"]["smtp"].update(host="127.0.0.1", port=port, starttls=False, timeout=2, retry_wait=0.01)
     (params / "lifecycle.yaml").write_text(yaml.safe_dump(lifecycle))
-    monkeypatch.setenv("MENTORTRACK_PARAMETERS", str(params))
     out = tmp_path / "mail"
-    command = ["email", str(bundled_enriched), "--period", "2025-09", "--send", "--out", str(out)]
+    command = ["--parameters", str(params), "email", str(bundled_enriched), "--period", "2025-09", "--send", "--out", str(out)]
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 3, result.output
     listed = undeliverable(out / "sent_log.csv")

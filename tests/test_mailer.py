@@ -16,11 +16,11 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.config import load_parameters
+from mentortrack.config import EmailSettings, ParameterError
 from mentortrack.lifecycle.mailer import MailError, compose, parse_period, send, write_eml
 from mentortrack.paths import default_parameters_dir
 
@@ -79,16 +79,17 @@ def table(tmp_path: Path) -> pd.DataFrame:
     return enriched(tmp_path, rows, ["Negative", "No feedback", "Positive", "Positive"], ["rushed", None, None, None])
 
 
-def settings(port: int, user: str = USER) -> dict:
-    base = load_parameters("lifecycle")["email"]
-    return {**base, "smtp": {**base["smtp"], "host": "127.0.0.1", "port": port, "user": user, "timeout": 3}}
+def settings(port: int, user: str = USER) -> EmailSettings:
+    base = SETTINGS.lifecycle.email
+    return base.model_copy(update={"smtp": base.smtp.model_copy(update={"host": "127.0.0.1", "port": port, "user": user,
+                                                                         "timeout": 3})})
 
 
 DIRECTORY = {"Sneha Reddy": "sneha@mentors.org"}
 
 
 def test_compose_addresses_and_reports_missing(table: pd.DataFrame) -> None:
-    mails, missing = compose(table, "2025-09", DIRECTORY, load_parameters("lifecycle")["email"])
+    mails, missing = compose(table, "2025-09", DIRECTORY, SETTINGS.lifecycle.email, SETTINGS.safeguarding)
     assert sorted(m.key for m in mails) == ["digest:2025-09:Sneha Reddy", "session:E1:learner", "session:E1:mentor",
                                             "session:E2:mentor", "session:E3:learner"]
     assert missing[["session_id", "role"]].values.tolist() == [["E2", "learner"], ["E3", "mentor"], ["", "mentor"]]
@@ -102,7 +103,7 @@ def test_send_over_starttls_with_auth(server: tuple[Inbox, int, ssl.SSLContext],
                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, port, context = server
     monkeypatch.setenv("MENTORTRACK_SMTP_PASSWORD", PASSWORD)
-    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port))
+    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding)
     log = tmp_path / "sent_log.csv"
     first = send(mails, settings(port), log, context)
     assert (first.sent, first.already_sent, first.complete) == (5, 0, True)
@@ -126,7 +127,7 @@ def test_refuses_without_password(server: tuple[Inbox, int, ssl.SSLContext], tab
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, port, context = server
     monkeypatch.delenv("MENTORTRACK_SMTP_PASSWORD", raising=False)
-    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port))
+    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding)
     with pytest.raises(MailError, match=r"refusing to send: .*\$MENTORTRACK_SMTP_PASSWORD is empty"):
         send(mails, settings(port), tmp_path / "log.csv", context)
     assert inbox.messages == [] and not (tmp_path / "log.csv").exists()
@@ -136,14 +137,14 @@ def test_wrong_password_is_a_clear_error(server: tuple[Inbox, int, ssl.SSLContex
                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, port, context = server
     monkeypatch.setenv("MENTORTRACK_SMTP_PASSWORD", "wrong")
-    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port))
+    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding)
     with pytest.raises(MailError, match=f"SMTP 127.0.0.1:{port}"):
         send(mails, settings(port), tmp_path / "log.csv", context)
     assert inbox.messages == []
 
 
 def test_eml_files_for_review(table: pd.DataFrame, tmp_path: Path) -> None:
-    mails, _ = compose(table, "2025-09-01:2025-09-08", DIRECTORY, load_parameters("lifecycle")["email"])
+    mails, _ = compose(table, "2025-09-01:2025-09-08", DIRECTORY, SETTINGS.lifecycle.email, SETTINGS.safeguarding)
     paths = write_eml(mails, "team@example.org", tmp_path)
     assert sorted(p.name for p in paths) == ["digest_2025-09-01_2025-09-08_Sneha_Reddy.eml", "session_E1_learner.eml",
                                              "session_E1_mentor.eml"]
@@ -170,10 +171,13 @@ def test_cli_send_refuses_without_password(monkeypatch: pytest.MonkeyPatch, tmp_
 def test_smtp_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from mentortrack.lifecycle.mailer import smtp_settings
 
-    base = load_parameters("lifecycle")["email"]
-    assert smtp_settings(base)["host"] == "localhost"
+    base = SETTINGS.lifecycle.email
+    assert smtp_settings(base).host == "localhost"
     monkeypatch.setenv("MENTORTRACK_SMTP_HOST", "smtp.example.org")
     monkeypatch.setenv("MENTORTRACK_SMTP_USER", "pm")
     smtp = smtp_settings(base)
-    assert (smtp["host"], smtp["user"], smtp["port"]) == ("smtp.example.org", "pm", 587)
-    assert "password" not in smtp
+    assert (smtp.host, smtp.user, smtp.port) == ("smtp.example.org", "pm", 587)
+    assert "password" not in smtp.model_dump()
+    monkeypatch.setenv("MENTORTRACK_SMTP_PORT", "twenty-five")
+    with pytest.raises(ParameterError, match="MENTORTRACK_SMTP_PORT"):
+        smtp_settings(base)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 
 from mentortrack.analytics.health import health_scores
-from mentortrack.config import load_parameters
 from mentortrack.reports.context import open_report
 from mentortrack.reports.mentor_pages import page_links, page_names, write_contents, write_mentor_pages
 from mentortrack.reports.storage import write_table
@@ -42,7 +41,7 @@ def folder(tmp_path: Path) -> Path:
     out.mkdir()
     write_table(table, out / "enriched.parquet")
     write_contents(out, table[table["month"] == "2025-09"])
-    ctx = open_report(out / "enriched.parquet", "2025-09", out, "hand-built")
+    ctx = open_report(out / "enriched.parquet", "2025-09", out, "hand-built", False, SETTINGS)
     write_mentor_pages(out, ctx, ctx.tables)
     return out
 
@@ -67,7 +66,7 @@ def test_the_page_by_hand(folder: Path) -> None:
     assert "<td>Completion rate</td><td><b>66.7%</b></td><td>3</td>" in page and "<td>75.0%</td>" in page
     # average rating (5 + 1) / 2 = 3.00 over 2 rated; the program (5 + 1 + 3) / 3 = 3.00
     assert "<td>Average rating</td><td><b>3.00</b></td><td>2</td>" in page
-    score = health_scores(pd.read_parquet(folder / "enriched.parquet"), load_parameters("warnings"))
+    score = health_scores(pd.read_parquet(folder / "enriched.parquet"), SETTINGS.warnings.health)
     mine = score[(score["mentor_name"] == MENTOR) & (score["month"] == "2025-09")]["score"].iloc[0]
     assert f">{mine:.0f}</span>" in page
     # red: A2 only (rated 1, negative); open on 25 September (14-day window): A2 and A3 (no-show: rebook)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SETTINGS
 from typer.testing import CliRunner
 
 from mentortrack.analytics import corpus, embeddings, keywords, sentiment
@@ -170,7 +171,7 @@ def test_noun_phrase_candidates_follow_the_stated_rule() -> None:
 
 def test_keywords_are_cached_by_text(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = ["Vague advice, expected more concrete steps", "Mock interview questions were realistic", ""]
-    first = keywords.extract(texts)
+    first = keywords.extract(texts, SETTINGS.nlp.keywords)
     assert first[2] == [] and first[0] and first[1]
     assert "vague advice" in [p for p, _ in first[0]]
 
@@ -178,7 +179,7 @@ def test_keywords_are_cached_by_text(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("KeyBERT must not run for cached texts")
 
     monkeypatch.setattr(keywords, "_rank", fail)
-    assert keywords.extract(texts[:2] + texts[:1]) == first[:2] + first[:1]
+    assert keywords.extract(texts[:2] + texts[:1], SETTINGS.nlp.keywords) == first[:2] + first[:1]
 
 
 def test_themes_count_phrases_per_group() -> None:

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 from test_mail_faults import serve, settings  # noqa: F401 (the fixture)
 
+from mentortrack.config import NudgeSettings
 from mentortrack.lifecycle.mailer import send
 from mentortrack.lifecycle.reminders import compose_nudges, due_nudges
 
-STEPS = {"days": [30, 90], "window_days": 14}
+STEPS = NudgeSettings(days=[30, 90], window_days=14)
 
 
 @pytest.fixture()
@@ -62,13 +63,12 @@ def test_nudges_go_to_the_learner_once_per_step(table: pd.DataFrame, serve, tmp_
 
 
 def test_the_digest_lists_the_nudges_due(table: pd.DataFrame, tmp_path: Path) -> None:
-    from mentortrack.config import load_parameters
     from mentortrack.lifecycle.digest import Period, compose_digest, gather
 
-    lifecycle = {**load_parameters("lifecycle"), "nudges": STEPS}
-    facts = gather(table, Period.week_of(pd.Timestamp("2025-08-01")), lifecycle, load_parameters("warnings"),
-                   load_parameters("report"), tmp_path)          # nudges due on the week's Sunday, 3 August
+    lifecycle = SETTINGS.lifecycle.model_copy(update={"nudges": STEPS})
+    settings = SETTINGS.model_copy(update={"lifecycle": lifecycle})
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-08-01")), settings, tmp_path)  # nudges due Sunday 3 August
     assert facts["nudge_count"] == 2 and [n["learner_id"] for n in facts["nudges"]] == ["A", "B"]
-    mail = compose_digest(facts, "pm@example.org", lifecycle["email"])
+    mail = compose_digest(facts, "pm@example.org", lifecycle.email)
     assert "learner A: no session booked for 33 days (last with Sneha Reddy; 30-day nudge)" in mail.text
     assert "learner B: no session booked for 33 days" in mail.html

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SETTINGS
 
 from mentortrack.contract.sample import generate
 
@@ -73,7 +74,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mentortrack.reports.report import build_report
 
     root = tmp_path_factory.mktemp("first-month")
-    return build_report(first_month_export(root / "export.csv"), "2025-09", root / "out").folder
+    return build_report(first_month_export(root / "export.csv"), "2025-09", root / "out", settings=SETTINGS).folder
 
 
 def _pages(folder: Path) -> list[Path]:
@@ -175,12 +176,11 @@ def test_every_chart_and_table_links_its_data_and_charts_state_their_finding(rep
 
 def test_the_sentiment_page_links_the_model_card_whose_figures_come_from_the_evaluation(report: Path) -> None:
     from mentortrack.analytics.evaluation import load_summary
-    from mentortrack.config import load_parameters
 
     sentiment = (report / "03_sentiment.html").read_text(encoding="utf-8")
     assert 'href="model.html"' in sentiment and "held out" not in sentiment.lower()
     card = (report / "model.html").read_text(encoding="utf-8")
-    summary = load_summary(load_parameters("nlp")["sentiment"]["model"])
+    summary = load_summary(SETTINGS.nlp.sentiment.model)
     suite = [s for s in summary["scores"] if s["method"] == "mentortrack"]
     for score in suite:
         assert f"{score['accuracy']:.1%}" in card and f"{score['n']:,}" in card

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 
 from mentortrack.analytics.pairs import PAIR_COLUMNS, pair_status, status_counts
 
@@ -46,7 +46,7 @@ def sessions(tmp_path: Path) -> pd.DataFrame:
 
 @pytest.fixture()
 def pairs(sessions: pd.DataFrame) -> pd.DataFrame:
-    return pair_status(sessions, AS_OF)
+    return pair_status(sessions, AS_OF, SETTINGS.warnings.pairs, SETTINGS.lifecycle.followups)
 
 
 def test_each_pair_gets_the_status_and_reason_worked_out_by_hand(pairs: pd.DataFrame) -> None:

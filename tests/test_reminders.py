@@ -11,10 +11,11 @@ from test_mail_faults import serve, settings  # noqa: F401 (the fixture)
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
+from mentortrack.config import ReminderSettings
 from mentortrack.lifecycle.mailer import send
 from mentortrack.lifecycle.reminders import compose_reminders, due_reminders
 
-STAGES = {"days": [1, 5], "catch_up_days": 2}
+STAGES = ReminderSettings(days=[1, 5], catch_up_days=2)
 
 
 @pytest.fixture()

@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import SETTINGS
 
 from mentortrack.analytics.kpis import compute_kpis
 from mentortrack.contract.sample import generate
@@ -44,7 +45,7 @@ def hostile_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(hostile_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("outputs")
-    run = build_report(hostile_export, MONTH, root)
+    run = build_report(hostile_export, MONTH, root, settings=SETTINGS)
     assert run.rebuilt and run.folder == root / MONTH
     return run.folder
 
@@ -129,7 +130,7 @@ def test_exports_neutralise_formulas_and_mask_pii(built: Path) -> None:
 def test_health_scores_reach_the_reports_and_exports(built: Path) -> None:
     from mentortrack.analytics.health import health_scores
 
-    expected = health_scores(read_enriched(built / "enriched.parquet"))
+    expected = health_scores(read_enriched(built / "enriched.parquet"), SETTINGS.warnings.health)
     september = expected[expected["month"] == MONTH].set_index("mentor_name")
     shown = {k: v for k, v in _values(built, "06_early_warnings")["health"].items() if v is not None}
     assert shown == pytest.approx(september["score"].dropna().to_dict())
@@ -146,7 +147,7 @@ def test_health_scores_reach_the_reports_and_exports(built: Path) -> None:
 
 
 def test_unchanged_rerun_is_not_rebuilt(built: Path, hostile_export: Path) -> None:
-    run = build_report(hostile_export, MONTH, built.parent)
+    run = build_report(hostile_export, MONTH, built.parent, settings=SETTINGS)
     assert not run.rebuilt and run.seconds < 5
 
 
@@ -161,7 +162,7 @@ def test_failing_notebook_names_cell_and_keeps_previous_output(built: Path, host
     monkeypatch.setenv("MENTORTRACK_ROOT", str(checkout))
     before = (built / "index.html").read_text()
     with pytest.raises(ReportError, match=r"notebook 05_kpis.ipynb failed in cell In \[4\] \(raise RuntimeError.*\): RuntimeError: boom"):
-        build_report(hostile_export, MONTH, built.parent, force=True)
+        build_report(hostile_export, MONTH, built.parent, settings=SETTINGS, force=True)
     assert (built / "index.html").read_text() == before
     assert (built.parent / f"{MONTH}.failed" / "notebooks").exists()
 
@@ -177,7 +178,7 @@ def test_unusable_input_is_a_clear_error(hostile_export: Path, tmp_path: Path, c
         data = tmp_path / "bad.csv"
         data.write_bytes(content)
     with pytest.raises(ReportError, match=message):
-        build_report(data, month, tmp_path / "out")
+        build_report(data, month, tmp_path / "out", settings=SETTINGS)
     assert not (tmp_path / "out" / month).exists()
     assert not [p for p in (tmp_path / "out").iterdir() if p.is_dir()], "nothing may be left behind"
 
@@ -186,9 +187,9 @@ def test_unusable_input_is_a_clear_error(hostile_export: Path, tmp_path: Path, c
 def test_a_bad_month_or_missing_file_is_refused_before_anything_is_written(tmp_path: Path, month: str,
                                                                           message: str) -> None:
     with pytest.raises(ReportError, match=message):
-        build_report(None, month, tmp_path / "out")
+        build_report(None, month, tmp_path / "out", settings=SETTINGS)
     with pytest.raises(ReportError, match="no such file"):
-        build_report(tmp_path / "missing.csv", MONTH, tmp_path / "out")
+        build_report(tmp_path / "missing.csv", MONTH, tmp_path / "out", settings=SETTINGS)
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
@@ -232,11 +233,11 @@ def test_cut_tables_say_how_many_rows_they_show(built: Path) -> None:
 def test_all_months_scope(built: Path) -> None:
     from mentortrack.reports.context import open_report
 
-    ctx = open_report(built / "enriched.parquet", "all", built / "scratch", "test")
+    ctx = open_report(built / "enriched.parquet", "all", built / "scratch", "test", False, SETTINGS)
     assert len(ctx.scope) == len(ctx.history) and ctx.period.startswith("all months (2024-04 to ")
     table = ctx.kpi_table().set_index("kpi")
     assert table.loc["total_sessions", "value"] == len(ctx.history) and table["delta"].isna().all()
     assert len(ctx.window(3)) == len(ctx.history)
-    september = open_report(built / "enriched.parquet", MONTH, built / "scratch", "test")
+    september = open_report(built / "enriched.parquet", MONTH, built / "scratch", "test", False, SETTINGS)
     assert set(september.window(3)["month"]) == {"2025-07", "2025-08", "2025-09"}
     assert september.window_label(3) == "Jul 2025 – Sep 2025"

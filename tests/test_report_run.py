@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import first_months_rows, write_csv
+from conftest import SETTINGS, TZ, first_months_rows, write_csv
 from typer.testing import CliRunner
 
 from mentortrack.analytics import comparisons, health, standing
@@ -53,9 +53,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]
         for module, name in ((health, "health_scores"), (standing, "mentor_standing"), (comparisons, "compare"),
                              (standing, "mentor_table")):
             _counting(patch, calls, module, name)
-        september = report.build_report(export, None, root)
+        september = report.build_report(export, None, root, settings=SETTINGS)
     assert september.folder == root / "2025-09" and "latest complete month" in september.note
-    october = report.build_report(export, "2025-10", root)
+    october = report.build_report(export, "2025-10", root, settings=SETTINGS)
     return september.folder, calls, october.folder
 
 
@@ -175,17 +175,17 @@ def test_out_that_is_a_file_is_one_line(tmp_path: Path) -> None:
 def test_the_fingerprint_is_of_the_bytes_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = first_months_rows()
     path = write_csv(tmp_path / "export.csv", rows[:40])
-    stale = load_fingerprinted(path)
+    stale = load_fingerprinted(path, TZ)
     write_csv(path, rows)  # the export changes while this run waits for another run's lock
     seen: dict[str, object] = {}
     monkeypatch.setattr(report, "execute", lambda name, folder, *args: folder / f"{name}.html")
     monkeypatch.setattr(report, "write_mentor_pages", lambda *args: [])
     monkeypatch.setattr(report, "write_index", lambda work, ctx, *args: seen.update(valid=len(ctx.history)))
     (tmp_path / "out").mkdir()
-    run = report._build_locked(path, "export.csv", "2025-09", tmp_path / "out", False, False, 1, time.perf_counter(),
-                               None, stale)
+    inputs = report._Inputs(path, "export.csv", "2025-09", False, SETTINGS, None)
+    run = report._build_locked(inputs, tmp_path / "out", False, 1, time.perf_counter(), None, stale)
     assert seen["valid"] == len(rows)
-    assert (run.folder / FINGERPRINT_FILE).read_text() == fingerprint(file_digest(path), path, "2025-09", False)
+    assert (run.folder / FINGERPRINT_FILE).read_text() == fingerprint(file_digest(path), path, "2025-09", False, SETTINGS)
 
 
 def test_a_file_changing_while_it_is_read_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,8 +195,8 @@ def test_a_file_changing_while_it_is_read_is_read_again(tmp_path: Path, monkeypa
     path = write_csv(tmp_path / "export.csv", rows[:40])
     original, loads = load.load_sessions, []
 
-    def changing(file: Path, *args: object) -> object:
-        result = original(file)
+    def changing(file: Path, *args: object, **kwargs: object) -> object:
+        result = original(file, *args, **kwargs)  # type: ignore[arg-type]
         loads.append(len(result.sessions))
         if len(loads) == 1:
             write_csv(path, rows)
@@ -204,7 +204,7 @@ def test_a_file_changing_while_it_is_read_is_read_again(tmp_path: Path, monkeypa
         return result
 
     monkeypatch.setattr(load, "load_sessions", changing)
-    loaded, digest = load_fingerprinted(path)
+    loaded, digest = load_fingerprinted(path, TZ)
     assert loads == [40, len(rows)] and len(loaded.sessions) == len(rows) and digest == file_digest(path)
 
 

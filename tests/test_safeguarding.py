@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import enriched, row
+from conftest import SETTINGS, enriched, row
 from typer.testing import CliRunner
 
 from mentortrack.analytics.safeguarding import (
@@ -18,6 +18,7 @@ from mentortrack.analytics.safeguarding import (
     words,
 )
 from mentortrack.cli import app
+from mentortrack.config import SafeguardingSettings
 from mentortrack.lifecycle.mailer import compose
 from mentortrack.reports.escape import markdown_text
 
@@ -36,7 +37,7 @@ from mentortrack.reports.escape import markdown_text
     ("No feedback on my CV and he harassed me", "harassment"),      # "and" closes it too
 ])
 def test_concerning_text_raises_its_category(text: str, category: str) -> None:
-    assert category in {c for c, _ in concerns(text, rules())}
+    assert category in {c for c, _ in concerns(text, rules(SETTINGS.safeguarding))}
 
 
 @pytest.mark.parametrize("text", [
@@ -46,7 +47,7 @@ def test_concerning_text_raises_its_category(text: str, category: str) -> None:
     "Mentioned external resources (Udemy, etc.)", "Dismissive tone noted", "", None,
 ])
 def test_harmless_or_negated_text_raises_nothing(text: str | None) -> None:
-    assert concerns(text, rules()) == []
+    assert concerns(text, rules(SETTINGS.safeguarding)) == []
 
 
 def test_words_are_stems_with_contractions_expanded() -> None:
@@ -55,9 +56,9 @@ def test_words_are_stems_with_contractions_expanded() -> None:
 
 
 def test_terms_come_from_the_parameters() -> None:
-    settings = {"max_gap": 0, "negation": {"window": 2, "cues": ["no"], "not_negating": [], "clause_breaks": [],
-                                           "after": []},
-                "categories": {"custom": {"label": "Custom", "terms": ["pineapple pizza"]}}}
+    settings = SafeguardingSettings.model_validate({
+        "max_gap": 0, "negation": {"window": 2, "cues": ["no"], "not_negating": [], "clause_breaks": [], "after": []},
+        "categories": {"custom": {"label": "Custom", "terms": ["pineapple pizza"]}}})
     assert concerns("He ordered pineapple pizzas", rules(settings)) == [("custom", "pineapple pizza")]
     assert concerns("no pineapple pizza", rules(settings)) == []
     assert concerns("he harassed me", rules(settings)) == []
@@ -79,13 +80,13 @@ def table(tmp_path: Path) -> pd.DataFrame:
 
 
 def test_a_planted_comment_alerts_whatever_its_rating_and_a_harmless_one_does_not(table: pd.DataFrame) -> None:
-    alerts = safeguarding_alerts(table)
+    alerts = safeguarding_alerts(table, SETTINGS.safeguarding)
     assert alerts[["session_id", "source", "concern"]].values.tolist() == [
         ["G3", "issue flag", "Inappropriate conduct"], ["G1", "feedback", "Contact outside the platform"]]
     first = alerts[alerts["session_id"] == "G1"].iloc[0]
     assert (first["mentor_name"], first["learner_id"]) == ("Asha Rao", "L1")
     assert first["quote"] == "Great tips, but he asked for my WhatsApp number <b>"
-    assert scan_sessions(table)["safeguarding"].tolist() == ["Contact outside the platform", "",
+    assert scan_sessions(table, SETTINGS.safeguarding)["safeguarding"].tolist() == ["Contact outside the platform", "",
                                                             "Inappropriate conduct", ""]
 
 
@@ -97,18 +98,18 @@ def test_transcript_notes_are_scanned(table: pd.DataFrame, tmp_path: Path) -> No
     (tmp_path / "G2.json").write_text(json.dumps({"session_id": "G2", "transcript_text": [
         {"speaker": "Mentor", "text": "Add me on Instagram, it is easier."},
         {"speaker": "Learner", "text": "Thanks, that helps."}]}), encoding="utf-8")
-    alerts = safeguarding_alerts(table, read_transcript_notes(tmp_path))
+    alerts = safeguarding_alerts(table, SETTINGS.safeguarding, read_transcript_notes(tmp_path))
     hit = alerts[alerts["source"] == "transcript"].iloc[0]
     assert (hit["session_id"], hit["learner_id"], hit["quote"]) == ("G2", "L2", "Mentor: Add me on Instagram, it is easier.")
 
 
 def test_the_mentor_concerned_never_gets_the_text(table: pd.DataFrame) -> None:
-    view = withhold_from_mentor(table)
+    view = withhold_from_mentor(table, SETTINGS.safeguarding)
     assert view.loc[table["session_id"] == "G1", "learner_feedback"].isna().all()
     assert view.loc[table["session_id"] == "G2", "learner_feedback"].tolist() == ["I felt safe and heard"]
     assert "whatsapp" not in " ".join(view["summary"].str.lower())
     directory = {"Sneha Reddy": "sneha@mentors.org", "Asha Rao": "asha@mentors.org"}
-    mails, _ = compose(table, "2025-09", directory, {"subject_prefix": "[M]"})
+    mails, _ = compose(table, "2025-09", directory, SETTINGS.lifecycle.email, SETTINGS.safeguarding)
     to_mentor = [m for m in mails if m.recipient.endswith("@mentors.org")]
     assert to_mentor and not any("whatsapp" in (m.text + m.html).lower() or "inappropriate remark" in
                                  (m.text + m.html).lower() for m in to_mentor)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import HEADER, row
+from conftest import HEADER, TZ, row
 
 from mentortrack.contract.load import LoadError, load_sessions
 from mentortrack.contract.stream import RowHashes, stream_sessions, streamable
@@ -39,7 +39,7 @@ def write_messy(path: Path, sep: str = ",", title: bool = False, header_inside: 
 
 
 def streamed(path: Path, chunk_rows: int) -> tuple[object, dict[str, pd.DataFrame]]:
-    totals, chunks = stream_sessions(path, chunk_rows=chunk_rows, stream_bytes=0)
+    totals, chunks = stream_sessions(path, chunk_rows=chunk_rows, stream_bytes=0, timezone=TZ)
     parts = list(chunks)
     tables = {name: pd.concat([getattr(p, name) for p in parts], ignore_index=True)
               for name in ("sessions", "quarantine", "duplicates", "skipped")}
@@ -59,7 +59,7 @@ def test_chunks_add_up_to_the_in_memory_load(tmp_path: Path, sep: str, title: bo
                                              chunk_rows: int) -> None:
     path = write_messy(tmp_path / "export.csv", sep, title, header_inside)
     assert streamable(path) is not None
-    whole = load_sessions(path)
+    whole = load_sessions(path, timezone=TZ)
     totals, tables = streamed(path, chunk_rows)
     same(whole.sessions, tables["sessions"])
     same(whole.quarantine, tables["quarantine"])
@@ -88,20 +88,20 @@ def test_files_the_streaming_reader_cannot_take_are_loaded_whole(tmp_path: Path)
     path = write_messy(tmp_path / "export.csv")
     text = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join([*text[:10], "", "a,b", *text[10:]]) + "\n", encoding="utf-8")
-    whole = load_sessions(path)
+    whole = load_sessions(path, timezone=TZ)
     totals, tables = streamed(path, 6)
     same(whole.quarantine, tables["quarantine"])
     assert totals.counts == whole.counts | {"warnings": totals.counts["warnings"]}
     latin = tmp_path / "latin.csv"
     latin.write_bytes(write_messy(tmp_path / "plain.csv").read_text().replace("Ana Lima", "Ana Lé").encode("cp1252"))
     totals, tables = streamed(latin, 6)
-    assert totals.valid == len(load_sessions(latin).sessions) and "Ana Lé" in set(tables["sessions"]["mentor_name"])
+    assert totals.valid == len(load_sessions(latin, timezone=TZ).sessions) and "Ana Lé" in set(tables["sessions"]["mentor_name"])
 
 
 def test_a_header_without_rows_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text(",".join(HEADER) + "\n", encoding="utf-8")
-    totals, chunks = stream_sessions(path, chunk_rows=5, stream_bytes=0)
+    totals, chunks = stream_sessions(path, chunk_rows=5, stream_bytes=0, timezone=TZ)
     with pytest.raises(LoadError, match="header but no session rows"):
         list(chunks)
 
@@ -135,7 +135,7 @@ def test_validate_and_kpis_give_the_same_answers_streamed(tmp_path: Path, monkey
     whole = run_all("whole")
     monkeypatch.setenv("MENTORTRACK_STREAM_BYTES", "0")
     monkeypatch.setattr(stream, "CHUNK_ROWS", 7)
-    assert len(list(stream.stream_sessions(path)[1])) == 6
+    assert len(list(stream.stream_sessions(path, timezone=TZ)[1])) == 6
     assert run_all("chunks") == whole
     assert (tmp_path / "quarantine-chunks.csv").read_text() == (tmp_path / "quarantine-whole.csv").read_text()
     assert json.loads(whole[0])["rows_read"] == 41

@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 from conftest import enriched, row
 
+from mentortrack.config import Targets
 from mentortrack.reports.targets import target_lines, target_status
 
-TARGETS = {"avg_rating": 4.0, "positive_feedback_rate": 0.5, "min_n": 2}
+TARGETS = Targets(avg_rating=4.0, positive_feedback_rate=0.5, min_n=2)
 
 
 def test_targets_are_judged_with_their_denominators(tmp_path: Path) -> None:
@@ -33,6 +34,6 @@ def test_no_sessions_give_no_verdict() -> None:
 
 def test_a_handful_of_sessions_gets_no_verdict(tmp_path: Path) -> None:
     table = enriched(tmp_path, [row(Session_ID="T1", Post_Session_Rating="5")], ["Positive"], [None])
-    assert target_lines(table, {**TARGETS, "min_n": 10}) == [
+    assert target_lines(table, TARGETS.model_copy(update={"min_n": 10})) == [
         "Average rating too few to judge: 5.00 vs 4.00, n = 1",
         "Positive feedback rate too few to judge: 100.0% vs 50.0%, n = 1"]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SETTINGS
 
 from mentortrack.analytics import corpus, theme_evaluation, themes
-from mentortrack.config import ParameterError, load_parameters
+from mentortrack.config import ParameterError, ThemeTaxonomy, load_parameters
 
 EXPORT = {"Mentor was late, shortened our discussion time": ({"Punctuality", "Session length"}, "mentor late"),
           "Session felt rushed, didn't get enough time": ({"Session length"}, "session rushed"),
@@ -19,11 +20,19 @@ EXPORT = {"Mentor was late, shortened our discussion time": ({"Punctuality", "Se
 
 
 def _settings() -> dict:
-    return copy.deepcopy(load_parameters("themes"))
+    return copy.deepcopy(SETTINGS.themes.model_dump())
+
+
+def _shipped() -> themes.Taxonomy:
+    return themes.taxonomy(SETTINGS.themes)
+
+
+def _custom(settings: dict) -> themes.Taxonomy:
+    return themes.taxonomy(ThemeTaxonomy.model_validate(settings))
 
 
 def test_the_shipped_taxonomy_has_a_dozen_described_themes_with_examples() -> None:
-    tax = themes.taxonomy()
+    tax = _shipped()
     assert len(tax.themes) == 12 and 0 < tax.threshold < 1
     assert all(t.description and len(t.examples) >= 3 for t in tax.themes)
     assert tax.labels[-1] == themes.OTHER and len(set(tax.labels)) == 13
@@ -44,7 +53,7 @@ def test_a_wrong_taxonomy_names_the_file_and_the_key(tmp_path: Path, yaml_text: 
 
 
 def test_the_real_export_complaints_each_get_a_theme_naming_their_point() -> None:
-    found = themes.analyse(list(EXPORT))
+    found = themes.analyse(list(EXPORT), _shipped())
     for text, (expected, point) in EXPORT.items():
         assert set(found[text]["themes"]) == expected, text
         assert point in found[text]["points"], text
@@ -56,27 +65,28 @@ def test_points_carry_an_opinion_and_a_generic_noun_is_never_one() -> None:
     assert themes.points("Didn't get enough time") == ["not enough time"]
     for text in ("Mentor", "The session", "We had a discussion about the topic", "Mentor and session, topics"):
         assert themes.points(text) == [], text
-    many = themes.analyse(["Great discussion about topics", "The mentor and the session", "Session about topics"])
+    many = themes.analyse(["Great discussion about topics", "The mentor and the session", "Session about topics"],
+                          _shipped())
     assert all(p not in themes.GENERIC_NOUNS for r in many.values() for p in r["points"])
 
 
 def test_below_the_threshold_is_other() -> None:
-    tax = themes.taxonomy()
+    tax = _shipped()
     text = "Mentor joined after the start"  # no cue: the similarity alone decides
     assert not themes.cue_hits(themes.pieces(text), tax)[0].any()
     score = themes.scores([text], tax).max()
     assert tax.threshold <= score < 0.99
     assert themes.assign([text], tax)[0]["themes"] == ["Punctuality"]
     strict = _settings() | {"threshold": round(float(score) + 0.005, 3)}
-    assert themes.assign([text], themes.taxonomy(strict))[0]["themes"] == [themes.OTHER]
+    assert themes.assign([text], _custom(strict))[0]["themes"] == [themes.OTHER]
     own = _settings()
     own["themes"]["punctuality"]["threshold"] = round(float(score) + 0.005, 3)
-    assert themes.assign([text], themes.taxonomy(own))[0]["themes"] == [themes.OTHER]
+    assert themes.assign([text], _custom(own))[0]["themes"] == [themes.OTHER]
 
 
 def test_a_cue_adds_its_bonus_and_an_exception_cancels_the_theme() -> None:
-    tax = themes.taxonomy()
-    without_bonus = themes.taxonomy(_settings() | {"cue_bonus": 0.0})
+    tax = _shipped()
+    without_bonus = _custom(_settings() | {"cue_bonus": 0.0})
     text = "Had to reschedule twice"
     column = [t.key for t in tax.themes].index("scheduling")
     gain = themes.scores([text], tax)[0, column] - themes.scores([text], without_bonus)[0, column]
@@ -89,7 +99,7 @@ def test_a_cue_adds_its_bonus_and_an_exception_cancels_the_theme() -> None:
 
 
 def test_cues_match_whole_words_case_hyphens_and_contractions_aside() -> None:
-    tax = themes.taxonomy()
+    tax = _shipped()
     column = {t.key: k for k, t in enumerate(tax.themes)}
     cues, exceptions = themes.cue_hits(["Unclear prompts", "He DIDN'T show up", "A fast-paced session",
                                         "Be prepared to read"], tax)
@@ -100,35 +110,35 @@ def test_cues_match_whole_words_case_hyphens_and_contractions_aside() -> None:
 
 def test_a_piece_closer_to_the_other_examples_counts_for_no_theme() -> None:
     text = "Recommend the class"
-    assert themes.assign([text], themes.taxonomy())[0]["themes"] == [themes.OTHER]
-    assert themes.assign([text], themes.taxonomy(_settings() | {"other_examples": []}))[0]["themes"] != [
+    assert themes.assign([text], _shipped())[0]["themes"] == [themes.OTHER]
+    assert themes.assign([text], _custom(_settings() | {"other_examples": []}))[0]["themes"] != [
         themes.OTHER]
 
 
 def test_a_neutral_report_of_advice_is_a_mention_not_a_complaint() -> None:
     text = "Mentor suggested I try Udemy for some topics"
-    assert themes.analyse([text])[text]["themes"] == ["Actionable advice"]
+    assert themes.analyse([text], _shipped())[text]["themes"] == ["Actionable advice"]
     frame = pd.DataFrame({"learner_feedback": [text], "sentiment": ["Neutral"], "themes": ["Actionable advice"]})
     assert themes.theme_counts(frame)["role"].tolist() == ["mention"]
 
 
 def test_a_theme_added_to_the_yaml_appears_in_the_next_run() -> None:
     text = "Helped me negotiate my salary offer"
-    before = themes.analyse([text])[text]["themes"]
+    before = themes.analyse([text], _shipped())[text]["themes"]
     settings = _settings()
     settings["themes"]["negotiation"] = {"label": "Offer negotiation", "description": "negotiating a job offer",
                                          "examples": ["negotiate the salary offer", "offer negotiation tips"]}
-    tax = themes.taxonomy(settings)
-    assert tax.key != themes.taxonomy().key
+    tax = themes.taxonomy(ThemeTaxonomy.model_validate(settings))
+    assert tax.key != _shipped().key
     assert before == [themes.OTHER] and themes.analyse([text], tax)[text]["themes"] == ["Offer negotiation"]
 
 
 def test_a_cached_rerun_gives_identical_themes(monkeypatch: pytest.MonkeyPatch) -> None:
     feedback = pd.Series(["Mentor was late, shortened our discussion time", None, "  ", "Audio kept cutting out",
                           "Mentor was late, shortened our discussion time"])
-    first = themes.session_themes(feedback)
+    first = themes.session_themes(feedback, _shipped())
     monkeypatch.setattr(themes, "assign", lambda *a: pytest.fail("recomputed a cached text"))
-    again = themes.session_themes(feedback)
+    again = themes.session_themes(feedback, _shipped())
     pd.testing.assert_frame_equal(first, again)
     assert first["themes"].isna().tolist() == [False, True, True, False, False]
     assert first.loc[3, "themes"] == "Audio/video problems"
@@ -168,12 +178,12 @@ def test_the_theme_evaluation_refuses_reserved_texts(monkeypatch: pytest.MonkeyP
     first = gold["text"].iloc[0]
     monkeypatch.setattr(corpus, "reserved_fingerprints", lambda: frozenset({corpus.fingerprint(first)}))
     with pytest.raises(ValueError, match="reserved evaluation comments"):
-        theme_evaluation.evaluate_themes(split=gold["split"].iloc[0], group=None)
+        theme_evaluation.evaluate_themes(SETTINGS.themes, split=gold["split"].iloc[0], group=None)
 
 
 def test_the_theme_evaluation_data_is_labelled_with_the_taxonomy_and_split_by_hash() -> None:
     gold = theme_evaluation.theme_gold()
-    keys = {t.key for t in themes.taxonomy().themes} | {"other"}
+    keys = {t.key for t in _shipped().themes} | {"other"}
     assert all(set(cell.split(";")) <= keys for cell in gold["themes"])
     assert not gold["text"].duplicated().any() and not corpus.leaked(gold["text"])
     parity = gold["text"].map(lambda t: "dev" if int(hashlib.sha256(t.encode()).hexdigest(), 16) % 2 == 0 else "test")
@@ -184,12 +194,12 @@ def test_the_theme_evaluation_data_is_labelled_with_the_taxonomy_and_split_by_ha
 
 
 def test_the_theme_evaluation_scores_every_theme_on_the_test_split() -> None:
-    result = theme_evaluation.evaluate_themes()
+    result = theme_evaluation.evaluate_themes(SETTINGS.themes)
     table = result["per_theme"].set_index("theme")
     gold = theme_evaluation.theme_gold()
     test = gold[(gold["split"] == "test") & gold["source"].isin(theme_evaluation.SETS["learner feedback"])]
     assert result["n"] == len(test) > 150
-    assert list(table.index) == themes.taxonomy().labels
+    assert list(table.index) == _shipped().labels
     assert (table["right"] <= table[["support", "predicted"]].min(axis=1)).all()
     assert table.loc[themes.OTHER, "support"] == (test["themes"] == "other").sum()
     assert result["macro"]["themes"] == ((table["support"] > 0) & (table.index != themes.OTHER)).sum()

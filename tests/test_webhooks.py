@@ -9,11 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import SETTINGS as SHIPPED
 from conftest import enriched, row
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.config import load_parameters
 from mentortrack.lifecycle.webhooks import (
     Notice,
     WebhookError,
@@ -25,7 +25,7 @@ from mentortrack.lifecycle.webhooks import (
     webhook_url,
 )
 
-SETTINGS = {**load_parameters("lifecycle")["webhooks"], "retries": 2, "retry_wait": 0.0, "timeout": 2}
+HOOKS = SHIPPED.lifecycle.webhooks.model_copy(update={"retries": 2, "retry_wait": 0.0, "timeout": 2})
 
 
 class Hook:
@@ -102,17 +102,17 @@ def test_the_service_comes_from_the_host_or_the_settings() -> None:
 
 def test_the_url_comes_from_the_option_then_the_environment_then_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MENTORTRACK_WEBHOOK_URL", raising=False)
-    assert webhook_url(None, {**SETTINGS, "url": ""}) is None
-    assert webhook_url(None, {**SETTINGS, "url": "http://file"}) == "http://file"
+    assert webhook_url(None, HOOKS.model_copy(update={"url": ""})) is None
+    assert webhook_url(None, HOOKS.model_copy(update={"url": "http://file"})) == "http://file"
     monkeypatch.setenv("MENTORTRACK_WEBHOOK_URL", "http://env")
-    assert webhook_url(None, {**SETTINGS, "url": "http://file"}) == "http://env"
-    assert webhook_url("http://option", SETTINGS) == "http://option"
+    assert webhook_url(None, HOOKS.model_copy(update={"url": "http://file"})) == "http://env"
+    assert webhook_url("http://option", HOOKS) == "http://option"
 
 
 @pytest.mark.parametrize("service", ["slack", "teams"])
 def test_a_post_reaches_the_server(hook, service: str) -> None:  # noqa: ANN001
     server = hook(200)
-    result = post(server.url, NOTICE, service, SETTINGS)
+    result = post(server.url, NOTICE, service, HOOKS)
     assert (result.status, result.attempts) == ("posted", 1)
     assert ("blocks" in server.bodies[0]) == (service == "slack") != ("attachments" in server.bodies[0])
 
@@ -120,20 +120,20 @@ def test_a_post_reaches_the_server(hook, service: str) -> None:  # noqa: ANN001
 def test_a_500_is_retried_until_it_succeeds(hook) -> None:  # noqa: ANN001
     server = hook(500, 200)
     waits: list[float] = []
-    result = post(server.url, NOTICE, "slack", {**SETTINGS, "retry_wait": 1.5}, sleep=waits.append)
+    result = post(server.url, NOTICE, "slack", HOOKS.model_copy(update={"retry_wait": 1.5}), sleep=waits.append)
     assert (result.status, result.attempts, len(server.bodies), waits) == ("posted", 2, 2, [1.5])
 
 
 def test_a_server_that_always_fails_is_reported_after_the_retries(hook) -> None:  # noqa: ANN001
     server = hook(500)
-    result = post(server.url, NOTICE, "slack", SETTINGS, sleep=lambda s: None)
+    result = post(server.url, NOTICE, "slack", HOOKS, sleep=lambda s: None)
     assert (result.status, result.attempts, len(server.bodies)) == ("failed", 3, 3)
     assert "HTTP 500" in result.line() and "s3cr3t" not in result.line()
 
 
 def test_a_permanent_refusal_is_not_retried(hook) -> None:  # noqa: ANN001
     server = hook(404)
-    result = post(server.url, NOTICE, "teams", SETTINGS, sleep=lambda s: None)
+    result = post(server.url, NOTICE, "teams", HOOKS, sleep=lambda s: None)
     assert (result.status, result.attempts, len(server.bodies)) == ("refused", 1, 1)
 
 
@@ -143,7 +143,7 @@ def test_nobody_listening_is_a_failure_not_a_crash() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = post(f"http://127.0.0.1:{port}/x", NOTICE, "slack", SETTINGS, sleep=lambda s: None)
+    result = post(f"http://127.0.0.1:{port}/x", NOTICE, "slack", HOOKS, sleep=lambda s: None)
     assert result.status == "failed" and result.attempts == 3
 
 
@@ -212,7 +212,7 @@ def test_a_quiet_window_posts_nothing(hook, export: Path, tmp_path: Path) -> Non
 
 
 def test_a_malformed_url_is_refused_without_quoting_it() -> None:
-    result = post("http://127.0.0.1:9/hooks/s3cr3t token", NOTICE, "slack", SETTINGS, sleep=lambda s: None)
+    result = post("http://127.0.0.1:9/hooks/s3cr3t token", NOTICE, "slack", HOOKS, sleep=lambda s: None)
     assert result.status == "refused" and "s3cr3t" not in result.line()
     with pytest.raises(WebhookError) as err:
         service_of("http://[s3cr3t", "slack")

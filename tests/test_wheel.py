@@ -31,7 +31,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(bin_dir: Path, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MENTORTRACK_ROOT", "MENTORTRACK_PARAMETERS")}
+    env = {k: v for k, v in os.environ.items() if k != "MENTORTRACK_ROOT"}
     # the reused dependencies keep their data files (nbconvert's templates) under this environment's prefix
     env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     return subprocess.run([str(bin_dir / "mentortrack"), *args], cwd=folder, capture_output=True, text=True,

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mentortrack.analytics import cache as nlp_cache
+from mentortrack.config import KeywordSettings
 from mentortrack.errors import MentortrackError
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class NlpModels(WorkerPlugin):  # type: ignore[misc,valid-type]
         """Nothing to release: the models live as long as the worker process."""
 
 
-def analyse_partition(texts: list[str], sentiment_model: str, keyword_settings: dict[str, Any]
+def analyse_partition(texts: list[str], sentiment_model: str, keyword_settings: KeywordSettings
                       ) -> dict[str, dict[str, Any]]:
     """Every NLP result of ``texts``, computed without touching the cache: TextBlob scores, label and
     keywords per text."""
@@ -129,7 +130,7 @@ def analyse_partition(texts: list[str], sentiment_model: str, keyword_settings: 
                 "keywords": ranked[t]} for t, r in zip(texts, labels.itertuples())}
 
 
-def missing_texts(texts: list[str], sentiment_model: str, keyword_settings: dict[str, Any]) -> list[str]:
+def missing_texts(texts: list[str], sentiment_model: str, keyword_settings: KeywordSettings) -> list[str]:
     """The distinct texts lacking any of their cached results."""
     from mentortrack.analytics import keywords, sentiment
 
@@ -140,7 +141,7 @@ def missing_texts(texts: list[str], sentiment_model: str, keyword_settings: dict
     return [t for t in unique if t not in have_scores or t not in have_label or t not in have_keywords]
 
 
-def precompute(client: Any, texts: list[str], sentiment_model: str, keyword_settings: dict[str, Any],
+def precompute(client: Any, texts: list[str], sentiment_model: str, keyword_settings: KeywordSettings,
                partition_size: int = TEXTS_PER_PARTITION) -> int:
     """Compute on the cluster every NLP result missing from the cache and store it; returns how many texts."""
     from distributed import as_completed
@@ -151,7 +152,7 @@ def precompute(client: Any, texts: list[str], sentiment_model: str, keyword_sett
     todo = missing_texts(texts, sentiment_model, keyword_settings)
     if not todo:
         return 0
-    encoder = keyword_settings.get("encoder", "static")
+    encoder = keyword_settings.encoder
     client.register_plugin(NlpModels(sentiment_model, encoder), name=NlpModels.name)
     log.info("Dask: %d texts in %d partitions", len(todo), len(range(0, len(todo), partition_size)))
     partitions = [todo[i:i + partition_size] for i in range(0, len(todo), partition_size)]

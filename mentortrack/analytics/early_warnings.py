@@ -9,58 +9,58 @@ rules that fire on it; no rule firing means green.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mentortrack.config import load_parameters
+from mentortrack.config import MentorRanking, Rule
 
 LEVELS = ("green", "amber", "red")
 LEVEL_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828"}
 """Display colour of each level (hex), used by charts, tables and Excel fills."""
 
-Rule = Callable[[pd.DataFrame, dict[str, Any]], pd.Series]
+Check = Callable[[pd.DataFrame, Rule], pd.Series]
+"""A rule's vectorised condition: which sessions of the frame it fires on, given its settings."""
 
 
-def _low_rating(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
-    return s["post_session_rating"] < rule["below"]
+def _low_rating(s: pd.DataFrame, rule: Rule) -> pd.Series:
+    return s["post_session_rating"] < rule.below
 
 
-def _negative_feedback(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
+def _negative_feedback(s: pd.DataFrame, rule: Rule) -> pd.Series:
     return s["sentiment"].astype("string") == "Negative"
 
 
-def _mixed_feedback(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
+def _mixed_feedback(s: pd.DataFrame, rule: Rule) -> pd.Series:
     mixed = s["sentiment_mixed"] if "sentiment_mixed" in s else pd.Series(False, index=s.index)
     return mixed.fillna(False).astype(bool)
 
 
-def _prep_is(level: str) -> Rule:
+def _prep_is(level: str) -> Check:
     return lambda s, rule: s["mentor_prep_done"].astype("string") == level
 
 
-def _no_follow_up(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
+def _no_follow_up(s: pd.DataFrame, rule: Rule) -> pd.Series:
     return s["follow_up_scheduled"] == False  # noqa: E712  (missing is not "no")
 
 
-def _no_action_items(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
+def _no_action_items(s: pd.DataFrame, rule: Rule) -> pd.Series:
     return s["action_items_documented"] == False  # noqa: E712
 
 
-def _serious_issue_flag(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
-    return s["issue_flag"].isin(rule["flags"])
+def _serious_issue_flag(s: pd.DataFrame, rule: Rule) -> pd.Series:
+    return s["issue_flag"].isin(rule.flags or [])
 
 
-def _repeated_learner_no_show(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
-    return s["no_show_count"] >= rule["min_no_shows"]
+def _repeated_learner_no_show(s: pd.DataFrame, rule: Rule) -> pd.Series:
+    return s["no_show_count"] >= rule.min_no_shows
 
 
-def _mentor_cancellations(s: pd.DataFrame, rule: dict[str, Any]) -> pd.Series:
-    return (s["mentor_cancel_rate"] >= rule["min_rate"]) & (s["mentor_resolved"] >= rule["min_sessions"])
+def _mentor_cancellations(s: pd.DataFrame, rule: Rule) -> pd.Series:
+    return (s["mentor_cancel_rate"] >= rule.min_rate) & (s["mentor_resolved"] >= rule.min_sessions)
 
 
-RULES: dict[str, Rule] = {
+RULES: dict[str, Check] = {
     "low_rating": _low_rating,
     "negative_feedback": _negative_feedback,
     "mixed_feedback": _mixed_feedback,
@@ -96,36 +96,35 @@ def _context(sessions: pd.DataFrame) -> pd.DataFrame:
     return sessions.assign(no_show_count=no_show_count, mentor_resolved=mentor_resolved, mentor_cancel_rate=rate)
 
 
-def _reason_text(template: str, rule: dict[str, Any], rows: pd.DataFrame) -> pd.Series:
+def _reason_text(template: str, rule: Rule, rows: pd.DataFrame) -> pd.Series:
     fields = [name for name in ("rating", "issue_flag", "no_show_count", "mentor_cancel_rate") if "{" + name in template]
     if not fields:
         return pd.Series(template, index=rows.index)
     values = rows.rename(columns={"post_session_rating": "rating"})
-    return pd.Series([template.format(**{f: values.at[i, f] for f in fields}, **rule) for i in rows.index],
+    return pd.Series([template.format(**{f: values.at[i, f] for f in fields}, **rule.model_dump()) for i in rows.index],
                      index=rows.index)
 
 
-def assess(sessions: pd.DataFrame, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+def assess(sessions: pd.DataFrame, rules: dict[str, Rule]) -> pd.DataFrame:
     """Level (green/amber/red), fired rule names and reasons for every session.
 
-    Needs the canonical columns plus ``sentiment``. Returns a frame with the
-    session's index and columns ``level``, ``rules`` and ``reasons`` (``; ``-joined).
+    Needs the canonical columns plus ``sentiment``; ``rules`` is ``rules`` of ``parameters/warnings.yaml``.
+    Returns a frame with the session's index and columns ``level``, ``rules`` and ``reasons`` (``; ``-joined).
     """
-    params = parameters if parameters is not None else load_parameters("warnings")
     frame = _context(sessions)
     status = frame["session_status"].astype("string")
     rank = pd.Series(0, index=frame.index)
     fired: dict[str, list[str]] = {i: [] for i in frame.index}
     reasons: dict[str, list[str]] = {i: [] for i in frame.index}
-    for name, rule in params["rules"].items():
+    for name, rule in rules.items():
         if name not in RULES:
             raise ValueError(f"warnings.yaml: unknown rule {name!r}; known rules: {', '.join(RULES)}")
-        applies = status.isin(rule["statuses"])
+        applies = status.isin(rule.statuses)
         hit = (RULES[name](frame, rule).fillna(False).astype(bool) & applies)
         if not hit.any():
             continue
-        rank[hit] = np.maximum(rank[hit], LEVELS.index(rule["level"]))
-        for i, text in _reason_text(rule["reason"], rule, frame[hit]).items():
+        rank[hit] = np.maximum(rank[hit], LEVELS.index(rule.level))
+        for i, text in _reason_text(rule.reason, rule, frame[hit]).items():
             fired[i].append(name)
             reasons[i].append(text)
     return pd.DataFrame({
@@ -135,16 +134,15 @@ def assess(sessions: pd.DataFrame, parameters: dict[str, Any] | None = None) -> 
     }, index=frame.index)
 
 
-def mentor_table(enriched: pd.DataFrame, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+def mentor_table(enriched: pd.DataFrame, settings: MentorRanking) -> pd.DataFrame:
     """Per-mentor warning summary and rank (1 = best).
 
     Columns: sessions, completed, warning_rate (amber or red sessions / sessions),
     red_count, red_rate (red / sessions), avg_rating (completed with rating),
     follow_up_rate (completed with follow-up / completed), negative_feedback,
-    eligible (sessions >= ``mentors.min_sessions``) and rank. Eligible mentors are
-    ranked by red_rate ascending, then avg_rating descending; others get no rank.
+    eligible (sessions >= ``settings.min_sessions``, ``mentors`` of ``parameters/warnings.yaml``) and rank.
+    Eligible mentors are ranked by red_rate ascending, then avg_rating descending; others get no rank.
     """
-    params = parameters if parameters is not None else load_parameters("warnings")
     completed = enriched["session_status"].astype("string") == "Completed"
     level = enriched["level"].astype("string")
     frame = pd.DataFrame({
@@ -168,13 +166,12 @@ def mentor_table(enriched: pd.DataFrame, parameters: dict[str, Any] | None = Non
         "follow_up_rate": g["follow_up"].sum() / g["completed"].sum().replace(0, np.nan),
         "negative_feedback": g["negative"].sum(),
     })
-    table["eligible"] = table["sessions"] >= params["mentors"]["min_sessions"]
+    table["eligible"] = table["sessions"] >= settings.min_sessions
     ranked = table[table["eligible"]].sort_values(["red_rate", "avg_rating"], ascending=[True, False])
     table["rank"] = pd.Series(np.arange(1, len(ranked) + 1), index=ranked.index).reindex(table.index).astype("Int64")
     return table.sort_values(["rank", "sessions"], ascending=[True, False], na_position="last")
 
 
-def bottom_mentors(table: pd.DataFrame, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
-    """The worst-ranked eligible mentors (``mentors.bottom_n`` of them), worst last."""
-    params = parameters if parameters is not None else load_parameters("warnings")
-    return table[table["eligible"]].sort_values("rank").tail(params["mentors"]["bottom_n"])
+def bottom_mentors(table: pd.DataFrame, settings: MentorRanking) -> pd.DataFrame:
+    """The worst-ranked eligible mentors (``settings.bottom_n`` of them), worst last."""
+    return table[table["eligible"]].sort_values("rank").tail(settings.bottom_n)

@@ -28,12 +28,10 @@ number who went quiet after a bad session. Settings: ``engagement`` in
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from mentortrack.config import load_parameters
+from mentortrack.config import EngagementSettings
 
 LEARNER_COLUMNS = ["learner_id", "cohort", "program", "booked", "attended", "no_shows", "attendance_rate", "mentors",
                    "repeat_sessions", "last_session", "days_since_last", "last_mentor", "last_was_bad",
@@ -49,10 +47,9 @@ def _last_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return last.set_index(last["learner_id"].astype("string"))
 
 
-def learner_engagement(sessions: pd.DataFrame, as_of: pd.Timestamp, parameters: dict[str, Any] | None = None
-                       ) -> pd.DataFrame:
-    """One row per learner with a session on or before ``as_of`` (columns :data:`LEARNER_COLUMNS`)."""
-    settings = (parameters if parameters is not None else load_parameters("warnings"))["engagement"]
+def learner_engagement(sessions: pd.DataFrame, as_of: pd.Timestamp, settings: EngagementSettings) -> pd.DataFrame:
+    """One row per learner with a session on or before ``as_of`` (columns :data:`LEARNER_COLUMNS`);
+    ``settings`` is ``engagement`` of ``parameters/warnings.yaml``."""
     frame = sessions[sessions["session_date"] <= as_of].dropna(subset=["learner_id"])
     if frame.empty:
         return pd.DataFrame(columns=LEARNER_COLUMNS)
@@ -74,11 +71,11 @@ def learner_engagement(sessions: pd.DataFrame, as_of: pd.Timestamp, parameters: 
     table["last_session"] = last["session_date"]
     table["days_since_last"] = (as_of.normalize() - table["last_session"]).dt.days.astype("Int64")
     table["last_mentor"] = last["mentor_name"].astype("string")
-    bad = (last["post_session_rating"] < float(settings["bad_rating_below"])).fillna(False).astype(bool) | (
+    bad = (last["post_session_rating"] < settings.bad_rating_below).fillna(False).astype(bool) | (
         last["sentiment"].astype("string") == "Negative").fillna(False).astype(bool)
     table["last_was_bad"] = bad
     booked_last = frame.groupby("learner_id")["session_date"].max()
-    quiet_for = table["days_since_last"].between(int(settings["quiet_days"]), int(settings["lookback_days"]))
+    quiet_for = table["days_since_last"].between(settings.quiet_days, settings.lookback_days)
     table["quiet_after_bad"] = (bad & (booked_last <= table["last_session"]).fillna(False).astype(bool)
                                 & quiet_for.fillna(False).astype(bool))
     return table.reset_index()[LEARNER_COLUMNS]

@@ -18,7 +18,7 @@ from mentortrack.analytics.safeguarding import scan_sessions
 from mentortrack.analytics.sentiment import score_feedback
 from mentortrack.analytics.summaries import summarize_sessions
 from mentortrack.analytics.themes import session_themes, taxonomy
-from mentortrack.config import load_parameters
+from mentortrack.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,31 +47,29 @@ def nlp_text(feedback: pd.Series, limit: int = NLP_TEXT_LIMIT) -> pd.Series:
     return text.where(~long.fillna(False), cut)
 
 
-def enrich(sessions: pd.DataFrame, warning_parameters: dict[str, Any] | None = None,
-           nlp_parameters: dict[str, Any] | None = None, client: Any = None,
-           theme_parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+def enrich(sessions: pd.DataFrame, settings: Settings, client: Any = None) -> pd.DataFrame:
     """Add sentiment, keywords, points and themes, early-warning level and reasons, and a summary to every session.
 
-    ``theme_parameters``: the taxonomy (default ``parameters/themes.yaml``).
+    ``settings`` gives the NLP settings, the theme taxonomy, the warning rules and the safeguarding terms.
 
     With a Dask ``client``, the NLP of texts not yet cached runs on the cluster first
     (:func:`mentortrack.analytics.distributed.precompute`); the result is the same.
     """
-    nlp = nlp_parameters if nlp_parameters is not None else load_parameters("nlp")
+    nlp = settings.nlp
     read = nlp_text(sessions["learner_feedback"])
     if client is not None:
         from mentortrack.analytics.distributed import precompute
 
         texts = read.astype("string").str.strip().dropna()
-        precompute(client, texts[texts != ""].tolist(), nlp["sentiment"]["model"], nlp["keywords"])
+        precompute(client, texts[texts != ""].tolist(), nlp.sentiment.model, nlp.keywords)
     frame = add_month(sessions).copy()
     log.info("sentiment for %d sessions", len(frame))
-    frame = frame.join(score_feedback(read, nlp["sentiment"]["model"]))
+    frame = frame.join(score_feedback(read, nlp.sentiment.model))
     log.info("keywords")
-    frame["keywords"] = session_keywords(read, nlp["keywords"])
+    frame["keywords"] = session_keywords(read, nlp.keywords)
     log.info("themes")
-    frame = frame.join(session_themes(read, taxonomy(theme_parameters)))
+    frame = frame.join(session_themes(read, taxonomy(settings.themes)))
     frame["no_show_count"] = no_show_counts(frame)
-    frame = frame.join(assess(frame, warning_parameters))
+    frame = frame.join(assess(frame, settings.warnings.rules))
     frame["summary"] = summarize_sessions(frame)
-    return frame.join(scan_sessions(frame))
+    return frame.join(scan_sessions(frame, settings.safeguarding))

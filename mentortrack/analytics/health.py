@@ -30,12 +30,10 @@ mentor's raw figures ("follow-ups 40 %, 2 negative comments").
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from mentortrack.config import load_parameters
+from mentortrack.config import HealthSettings
 
 COMPONENTS = ("rating", "positive_feedback", "follow_up", "action_items", "prep", "kept_sessions",
               "learner_attendance")
@@ -76,15 +74,15 @@ def _parts(sessions: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def health_scores(sessions: pd.DataFrame, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFrame:
     """One row per mentor and month (``YYYY-MM``): score, at-risk flag, explanation, raw components and their n.
 
-    ``sessions`` needs the enriched columns (``sentiment``) and ``month``. Scores are NaN for
-    mentors with fewer than ``health.min_sessions`` sessions in the month.
+    ``sessions`` needs the enriched columns (``sentiment``) and ``month``; ``settings`` is
+    ``health`` of ``parameters/warnings.yaml``. Scores are NaN for mentors with fewer than
+    ``settings.min_sessions`` sessions in the month.
     """
-    settings = (parameters if parameters is not None else load_parameters("warnings"))["health"]
-    weights = {c: float(settings["weights"].get(c, 0)) for c in COMPONENTS}
-    k = float(settings["prior_sessions"])
+    weights = {c: float(getattr(settings.weights, c)) for c in COMPONENTS}
+    k = float(settings.prior_sessions)
     if sessions.empty:
         return pd.DataFrame(columns=HEALTH_COLUMNS)
     parts = _parts(sessions)
@@ -106,8 +104,8 @@ def health_scores(sessions: pd.DataFrame, parameters: dict[str, Any] | None = No
         weighted += np.where(usable, weights[c] * np.nan_to_num(shrunk), 0.0)
         total_weight += np.where(usable, weights[c], 0.0)
     score = 100 * weighted / total_weight.replace(0, np.nan)
-    table["score"] = score.where(table["sessions"] >= int(settings["min_sessions"])).round(1)
-    table["at_risk"] = (table["score"] < float(settings["threshold"])).astype(bool)
+    table["score"] = score.where(table["sessions"] >= settings.min_sessions).round(1)
+    table["at_risk"] = (table["score"] < settings.threshold).astype(bool)
     table["explanation"] = [_explain(row, weights) for _, row in table.iterrows()]
     return table.reset_index()
 

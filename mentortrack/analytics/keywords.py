@@ -32,8 +32,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from mentortrack.analytics import cache as nlp_cache
-from mentortrack.analytics.embeddings import DEFAULT_ENCODER, embed, encoder_id, keybert_model
-from mentortrack.config import load_parameters
+from mentortrack.analytics.embeddings import embed, encoder_id, keybert_model
+from mentortrack.config import KeywordSettings
 
 log = logging.getLogger(__name__)
 
@@ -113,19 +113,20 @@ def acceptable(phrase: str) -> bool:
     return len(tags) == len(words) and tags[-1] in NOUN_TAGS and all(t in NOUN_TAGS + MODIFIER_TAGS for t in tags)
 
 
-def namespace(settings: dict[str, Any], encoder: str | None = None) -> str:
+def namespace(settings: KeywordSettings, encoder: str | None = None) -> str:
     """The cache namespace of keywords made with ``settings`` (and ``encoder``, default the settings')."""
-    encoder = encoder or settings.get("encoder", DEFAULT_ENCODER)
-    params = ",".join(f"{k}={settings[k]}" for k in sorted(settings) if k not in ("batch_size", "encoder"))
+    encoder = encoder or settings.encoder
+    values = settings.model_dump(exclude={"batch_size", "encoder"})
+    params = ",".join(f"{k}={values[k]}" for k in sorted(values))
     return f"keybert-np:{encoder_id(encoder)}:{params}"
 
 
-def rank_texts(texts: list[str], settings: dict[str, Any], encoder: str | None = None,
+def rank_texts(texts: list[str], settings: KeywordSettings, encoder: str | None = None,
                progress: bool = False) -> dict[str, list[tuple[str, float]]]:
-    """Top phrases of each distinct non-empty text, ranked in batches of ``settings["batch_size"]`` (no cache)."""
-    encoder = encoder or settings.get("encoder", DEFAULT_ENCODER)
+    """Top phrases of each distinct non-empty text, ranked in batches of ``settings.batch_size`` (no cache)."""
+    encoder = encoder or settings.encoder
     todo = [t for t in dict.fromkeys(texts) if t]
-    size = int(settings["batch_size"])
+    size = settings.batch_size
     batches = range(0, len(todo), size)
     found: dict[str, list[tuple[str, float]]] = {}
     for start in tqdm(batches, desc="keywords", unit="batch", disable=not progress or len(batches) < 2):
@@ -174,7 +175,7 @@ def _keybert(encoder: str) -> Any:
     return _import_keybert()(model=model)
 
 
-def _rank(texts: list[str], settings: dict[str, Any], encoder: str) -> dict[str, list[tuple[str, float]]]:
+def _rank(texts: list[str], settings: KeywordSettings, encoder: str) -> dict[str, list[tuple[str, float]]]:
     """KeyBERT over one vocabulary of all the texts' candidate phrases."""
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -194,8 +195,8 @@ def _rank(texts: list[str], settings: dict[str, Any], encoder: str) -> dict[str,
 
     with config_context(assume_finite=True, skip_parameter_validation=True):  # per-text checks cost more than the maths
         result = model.extract_keywords(with_phrases, vectorizer=vectorizer, doc_embeddings=embed(with_phrases, encoder),
-                                        word_embeddings=word_embeddings, use_mmr=settings["use_mmr"],
-                                        diversity=settings["diversity"], top_n=settings["top_n"])
+                                        word_embeddings=word_embeddings, use_mmr=settings.use_mmr,
+                                        diversity=settings.diversity, top_n=settings.top_n)
     if len(with_phrases) == 1:
         result = [result]
     for text, phrases in zip(with_phrases, result):
@@ -203,21 +204,20 @@ def _rank(texts: list[str], settings: dict[str, Any], encoder: str) -> dict[str,
     return ranked
 
 
-def extract(texts: list[str], settings: dict[str, Any] | None = None,
+def extract(texts: list[str], settings: KeywordSettings,
             encoder: str | None = None) -> list[list[tuple[str, float]]]:
     """Top phrases with scores for each text (in input order; empty text -> no phrases).
 
-    ``encoder`` defaults to ``settings["encoder"]``.
+    ``settings`` is ``keywords`` of ``parameters/nlp.yaml``; ``encoder`` defaults to ``settings.encoder``.
     """
-    settings = settings if settings is not None else load_parameters("nlp")["keywords"]
-    encoder = encoder or settings.get("encoder", DEFAULT_ENCODER)
+    encoder = encoder or settings.encoder
     unique = [t for t in dict.fromkeys(texts) if t]
     key = namespace(settings, encoder)
     found = {t: json.loads(v) for t, v in nlp_cache.get_many(key, unique).items()}
     todo = [t for t in unique if t not in found]
     if todo:
         log.info("extracting keywords for %d new texts (%d cached)", len(todo), len(found))
-        size = int(settings["batch_size"])
+        size = settings.batch_size
         for start in tqdm(range(0, len(todo), size), desc="keywords", unit="batch", disable=len(todo) <= size):
             new = _rank(todo[start:start + size], settings, encoder)
             nlp_cache.put_many(key, {t: json.dumps(v).encode() for t, v in new.items()})
@@ -225,7 +225,7 @@ def extract(texts: list[str], settings: dict[str, Any] | None = None,
     return [[tuple(p) for p in found[t]] if t else [] for t in texts]  # type: ignore[misc]
 
 
-def session_keywords(feedback: pd.Series, settings: dict[str, Any] | None = None,
+def session_keywords(feedback: pd.Series, settings: KeywordSettings,
                      encoder: str | None = None) -> pd.Series:
     """The ``keywords`` column: a session's phrases joined with ``; `` (missing without feedback)."""
     text = feedback.astype("string").str.strip().fillna("")
@@ -234,13 +234,13 @@ def session_keywords(feedback: pd.Series, settings: dict[str, Any] | None = None
     return pd.Series(joined, index=feedback.index, dtype="string").replace("", pd.NA)
 
 
-def themes(enriched: pd.DataFrame, by: str, top_n: int | None = None, sentiment: str | None = None) -> pd.DataFrame:
-    """The most frequent phrases per group, optionally among one sentiment label only.
+def themes(enriched: pd.DataFrame, by: str, top_n: int, sentiment: str | None = None) -> pd.DataFrame:
+    """The ``top_n`` most frequent phrases per group (``themes.top_n`` of ``parameters/nlp.yaml``),
+    optionally among one sentiment label only.
 
     Returns columns ``by``, ``sessions`` (with keywords), ``themes`` (``; ``-joined),
     one row per group with at least one keyword.
     """
-    top_n = top_n if top_n is not None else load_parameters("nlp")["themes"]["top_n"]
     frame = enriched
     if sentiment is not None:
         frame = frame[frame["sentiment"].astype("string") == sentiment]

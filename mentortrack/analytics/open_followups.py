@@ -10,18 +10,18 @@ section of ``parameters/lifecycle.yaml``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
+from mentortrack.config import FollowupSettings
 
-def needing_followup(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any]) -> pd.DataFrame:
+
+def needing_followup(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: FollowupSettings) -> pd.DataFrame:
     """Sessions in the window that need a follow-up, with ``reasons`` and ``priority`` (1 = red)."""
-    start = as_of.normalize() - pd.Timedelta(days=settings["window_days"])
+    start = as_of.normalize() - pd.Timedelta(days=settings.window_days)
     recent = enriched[(enriched["session_date"] > start) & (enriched["session_date"] <= as_of)]
     completed = recent["session_status"] == "Completed"
     checks = {
-        "rated below {}".format(settings["low_rating_below"]): completed & (recent["post_session_rating"] < settings["low_rating_below"]),
+        f"rated below {settings.low_rating_below:g}": completed & (recent["post_session_rating"] < settings.low_rating_below),
         "negative feedback": completed & (recent["sentiment"] == "Negative"),
         "red level": completed & (recent["level"] == "red"),
         "unresolved action items": completed & (recent["action_items_documented"] == False),  # noqa: E712

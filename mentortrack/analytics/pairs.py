@@ -28,13 +28,12 @@ the pair has. Otherwise *Too early to tell* with fewer than ``min_sessions`` boo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mentortrack.analytics.open_followups import needing_followup
-from mentortrack.config import load_parameters
+from mentortrack.config import FollowupSettings, PairSettings, Settings
 
 PAIR_COLUMNS = ["mentor_name", "learner_id", "status", "reason", "booked", "attended", "no_shows", "last_session",
                 "days_since_last", "ratings", "avg_rating", "rating_trend", "sentiment_trend", "open_followups"]
@@ -43,30 +42,29 @@ PAIRS_FILE = "pairs.parquet"
 """The pair table a report run writes beside ``enriched.parquet`` (computed once; notebooks and pages read it)."""
 
 
-def _reasons(pair: pd.DataFrame, days_since: int, settings: dict[str, Any], moved_on: bool) -> list[str]:
+def _reasons(pair: pd.DataFrame, days_since: int, settings: PairSettings, moved_on: bool) -> list[str]:
     """Why the pair needs a check-in (empty: it does not); ``pair`` is date-sorted. A learner who has
     ``moved_on`` (booked another mentor since) is not quiet."""
     found = []
     met = pair[pair["session_status"].isin(["Completed", "No-show"])]
-    run = int(settings["no_shows_in_a_row"])
+    run = settings.no_shows_in_a_row
     if len(met) >= run and (met["session_status"].tail(run) == "No-show").all():
         found.append(f"{run} no-shows in a row (last on {met['session_date'].iloc[-1]:%Y-%m-%d})")
     done = pair[pair["session_status"] == "Completed"]
     ratings = done["post_session_rating"].dropna()
-    if len(ratings) >= 3 and ratings.iloc[-1] <= ratings.iloc[:-1].mean() - float(settings["rating_drop"]):
+    if len(ratings) >= 3 and ratings.iloc[-1] <= ratings.iloc[:-1].mean() - settings.rating_drop:
         found.append(f"ratings falling: {_listed(ratings)} (latest {ratings.iloc[-1]:.0f} vs "
                      f"{ratings.iloc[:-1].mean():.2f} before)")
     if len(done):
         last = done.iloc[-1]
-        rated_low = pd.notna(last["post_session_rating"]) and last["post_session_rating"] < float(
-            settings["bad_rating_below"])
+        rated_low = pd.notna(last["post_session_rating"]) and last["post_session_rating"] < settings.bad_rating_below
         negative = rated_low or str(last.get("sentiment")) == "Negative"
         booked_after = (pair["session_date"] > last["session_date"]).any()
         followed = pd.notna(last["follow_up_scheduled"]) and bool(last["follow_up_scheduled"])
         if negative and not followed and not booked_after:
             why = f"rated {last['post_session_rating']:.0f}/5" if rated_low else "negative feedback"
             found.append(f"negative session on {last['session_date']:%Y-%m-%d} ({why}) without a follow-up")
-    if days_since >= int(settings["quiet_days"]) and not moved_on:
+    if days_since >= settings.quiet_days and not moved_on:
         found.append(f"no session booked for {days_since} days")
     return found
 
@@ -76,12 +74,13 @@ def _listed(ratings: pd.Series) -> str:
     return ("…, " if len(ratings) > 5 else "") + shown
 
 
-def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, parameters: dict[str, Any] | None = None,
-                followup_settings: dict[str, Any] | None = None) -> pd.DataFrame:
-    """One row per active mentor–learner pair (columns :data:`PAIR_COLUMNS`), check-ins first."""
-    settings = (parameters if parameters is not None else load_parameters("warnings"))["pairs"]
-    followups = needing_followup(enriched, as_of, followup_settings if followup_settings is not None
-                                 else load_parameters("lifecycle")["followups"])
+def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: PairSettings,
+                followup_settings: FollowupSettings) -> pd.DataFrame:
+    """One row per active mentor–learner pair (columns :data:`PAIR_COLUMNS`), check-ins first.
+
+    ``settings`` is ``pairs`` of ``parameters/warnings.yaml``; ``followup_settings`` is ``followups``
+    of ``parameters/lifecycle.yaml`` (which sessions count as open follow-ups)."""
+    followups = needing_followup(enriched, as_of, followup_settings)
     open_ids = set(followups["session_id"].astype(str))
     frame = enriched[enriched["session_date"] <= as_of].dropna(subset=["learner_id", "mentor_name"])
     frame = frame.sort_values(["session_date", "session_id"], kind="stable")
@@ -90,7 +89,7 @@ def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, parameters: dict[st
     for (mentor, learner), pair in frame.groupby(["mentor_name", frame["learner_id"].astype(str)], sort=True,
                                                  observed=True):
         days_since = int((as_of.normalize() - pair["session_date"].max().normalize()).days)
-        if days_since > int(settings["window_days"]):
+        if days_since > settings.window_days:
             continue
         moved_on = bool(learner_last[learner] > pair["session_date"].max())
         ratings = pair.loc[pair["session_status"] == "Completed", "post_session_rating"].dropna()
@@ -100,8 +99,8 @@ def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, parameters: dict[st
             continue
         if reasons:
             status, reason = STATUSES[0], "; ".join(reasons)
-        elif len(pair) < int(settings["min_sessions"]):
-            status, reason = STATUSES[1], f"{len(pair)} of {settings['min_sessions']} sessions needed to judge"
+        elif len(pair) < settings.min_sessions:
+            status, reason = STATUSES[1], f"{len(pair)} of {settings.min_sessions} sessions needed to judge"
         else:
             status, reason = STATUSES[2], (f"{int((pair['session_status'] == 'Completed').sum())} of {len(pair)} "
                                            f"sessions attended, last {days_since} days ago, no warning sign")
@@ -129,8 +128,9 @@ def status_counts(pairs: pd.DataFrame) -> pd.DataFrame:
                          "share": counts.values / max(len(pairs), 1)})
 
 
-def report_pairs(folder: str | Path, history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def report_pairs(folder: str | Path, history: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
     """The pair table a report run wrote to ``folder`` (:data:`PAIRS_FILE`), or computed from ``history``
-    when the folder has none (a notebook opened on its own)."""
+    with ``settings`` when the folder has none (a notebook opened on its own)."""
     path = Path(folder) / PAIRS_FILE
-    return pd.read_parquet(path) if path.is_file() else pair_status(history, as_of)
+    return pd.read_parquet(path) if path.is_file() else pair_status(history, as_of, settings.warnings.pairs,
+                                                                   settings.lifecycle.followups)

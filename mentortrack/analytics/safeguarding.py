@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from mentortrack.config import load_parameters
+from mentortrack.config import SafeguardingSettings
 
 SOURCES = {"learner_feedback": "feedback", "issue_flag": "issue flag"}
 """Session columns scanned, and how an alert names them."""
@@ -93,28 +93,28 @@ class Rules:
     """Positions in ``terms`` of the terms by their first stem (a text is scanned once, word by word)."""
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Rules:
-        """Rules from the parsed ``safeguarding.yaml``."""
-        negation = settings["negation"]
+    def from_settings(cls, settings: SafeguardingSettings) -> Rules:
+        """Rules from the validated ``safeguarding.yaml``."""
+        negation = settings.negation
         terms = {}
-        for name, category in settings["categories"].items():
-            for text in category["terms"]:
+        for name, category in settings.categories.items():
+            for text in category.terms:
                 stems = tuple(words(text))
                 terms.setdefault(stems, Term(name, text, stems))
         starting: dict[str, list[int]] = {}
         for index, term in enumerate(terms.values()):
             starting.setdefault(term.stems[0], []).append(index)
-        return cls(terms=tuple(terms.values()), starting={k: tuple(v) for k, v in starting.items()}, labels={name: c["label"] for name, c in settings["categories"].items()},
-                   max_gap=int(settings["max_gap"]), window=int(negation["window"]),
-                   cues=frozenset(stem(c) for c in negation["cues"]),
-                   not_negating=frozenset(stem(c) for c in negation["not_negating"]),
-                   breaks=frozenset(stem(c) for c in negation["clause_breaks"]) | _PUNCTUATION,
-                   after=tuple(tuple(words(p)) for p in negation["after"]))
+        return cls(terms=tuple(terms.values()), starting={k: tuple(v) for k, v in starting.items()}, labels={name: c.label for name, c in settings.categories.items()},
+                   max_gap=settings.max_gap, window=negation.window,
+                   cues=frozenset(stem(c) for c in negation.cues),
+                   not_negating=frozenset(stem(c) for c in negation.not_negating),
+                   breaks=frozenset(stem(c) for c in negation.clause_breaks) | _PUNCTUATION,
+                   after=tuple(tuple(words(p)) for p in negation.after))
 
 
-def rules(parameters: dict[str, Any] | None = None) -> Rules:
-    """The rules of ``parameters/safeguarding.yaml`` (or of ``parameters``)."""
-    return Rules.from_settings(parameters if parameters is not None else load_parameters("safeguarding"))
+def rules(settings: SafeguardingSettings) -> Rules:
+    """The rules of ``settings`` (``parameters/safeguarding.yaml``)."""
+    return Rules.from_settings(settings)
 
 
 def _end(tokens: list[str], start: int, term: tuple[str, ...], max_gap: int) -> int | None:
@@ -162,10 +162,10 @@ def describe(found: list[tuple[str, str]], r: Rules) -> tuple[str, str]:
     return "; ".join(labels), "; ".join(dict.fromkeys(t for _, t in found))
 
 
-def scan_sessions(sessions: pd.DataFrame, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+def scan_sessions(sessions: pd.DataFrame, settings: SafeguardingSettings) -> pd.DataFrame:
     """``safeguarding`` (category labels, empty when none) and ``safeguarding_terms`` of every session,
     from its feedback and issue flag (each distinct text scanned once)."""
-    r = rules(parameters)
+    r = rules(settings)
     text = sessions["learner_feedback"].astype("string").fillna("") + " . " + sessions["issue_flag"].astype(
         "string").fillna("")
     found = {value: describe(concerns(value, r), r) for value in text.unique()}
@@ -173,22 +173,23 @@ def scan_sessions(sessions: pd.DataFrame, parameters: dict[str, Any] | None = No
                          "safeguarding_terms": text.map(lambda v: found[v][1])}, index=sessions.index)
 
 
-def with_safeguarding(enriched: pd.DataFrame, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+def with_safeguarding(enriched: pd.DataFrame, settings: SafeguardingSettings) -> pd.DataFrame:
     """``enriched`` with the columns of :func:`scan_sessions` (computed only when absent)."""
     if "safeguarding" in enriched:
         return enriched
-    return enriched.join(scan_sessions(enriched, parameters))
+    return enriched.join(scan_sessions(enriched, settings))
 
 
-def flagged(enriched: pd.DataFrame) -> pd.Series:
+def flagged(enriched: pd.DataFrame, settings: SafeguardingSettings) -> pd.Series:
     """True for sessions with a safeguarding concern (their feedback must not reach their mentor)."""
-    return with_safeguarding(enriched)["safeguarding"].astype("string").fillna("") != ""
+    return with_safeguarding(enriched, settings)["safeguarding"].astype("string").fillna("") != ""
 
 
-def withhold_from_mentor(enriched: pd.DataFrame) -> pd.DataFrame:
+def withhold_from_mentor(enriched: pd.DataFrame, settings: SafeguardingSettings) -> pd.DataFrame:
     """``enriched`` as a mentor may see it: flagged sessions lose their feedback, issue flag and keywords,
-    and their summary is rebuilt without them (ratings and labels stay, so the KPIs do not change)."""
-    hits = flagged(enriched)
+    and their summary is rebuilt without them (ratings and labels stay, so the KPIs do not change).
+    ``settings`` (``parameters/safeguarding.yaml``) scans a table that has no ``safeguarding`` column yet."""
+    hits = flagged(enriched, settings)
     if not hits.any():
         return enriched
     from mentortrack.analytics.summaries import summarize_sessions
@@ -202,14 +203,14 @@ def withhold_from_mentor(enriched: pd.DataFrame) -> pd.DataFrame:
     return view
 
 
-def safeguarding_alerts(enriched: pd.DataFrame, notes: pd.DataFrame | None = None,
-                        parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+def safeguarding_alerts(enriched: pd.DataFrame, settings: SafeguardingSettings,
+                        notes: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per session and source (feedback, issue flag, transcript) with a concern, newest first.
 
     ``notes`` (from :func:`read_transcript_notes`) adds what was said in transcribed sessions.
     Columns: :data:`ALERT_COLUMNS`; ``quote`` is the text as written.
     """
-    r = rules(parameters)
+    r = rules(settings)
     rows = []
     for column, source in SOURCES.items():
         texts = enriched[column].astype("string")

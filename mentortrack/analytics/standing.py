@@ -28,13 +28,12 @@ read this table, so they cannot disagree.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from mentortrack.analytics.early_warnings import mentor_table
 from mentortrack.analytics.health import month_scores
+from mentortrack.config import WarningSettings
 
 AT_RISK, WATCH, HEALTHY, NO_SCORE = "at risk", "watch", "healthy", "no score"
 WATCH_MARGIN = 20.0
@@ -44,28 +43,28 @@ STANDING_COLUMNS = ["sessions", "completed", "warning_rate", "red_count", "red_r
                     "health_sessions", "health_score", "health_at_risk", "health_explanation", "band", "note"]
 
 
-def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, parameters: dict[str, Any],
+def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, settings: WarningSettings,
                     window_label: str) -> pd.DataFrame:
     """The standing of every mentor with sessions in ``window`` (indexed by mentor, best rank first).
 
     ``scores`` is :func:`mentortrack.analytics.health.health_scores` output, ``month`` the report
-    month (or ``all``), ``window_label`` how the window is named in the reasons.
+    month (or ``all``), ``settings`` ``parameters/warnings.yaml`` (``mentors`` and ``health.threshold``),
+    ``window_label`` how the window is named in the reasons.
     """
-    mentors = mentor_table(window, parameters)
-    settings = parameters["mentors"]
+    mentors = mentor_table(window, settings.mentors)
     ranked = int(mentors["rank"].notna().sum())
     rank = mentors["rank"].astype("float64")
     lower = (rank > (ranked + 1) / 2).fillna(False).astype(bool)
-    worst = rank[lower].sort_values().tail(int(settings["bottom_n"])).index
+    worst = rank[lower].sort_values().tail(settings.mentors.bottom_n).index
     current = month_scores(scores, month)
     score = current["score"].reindex(mentors.index) if len(current) else pd.Series(np.nan, index=mentors.index)
-    threshold = float(parameters["health"]["threshold"])
+    threshold = settings.health.threshold
     at_risk = (score < threshold).fillna(False).astype(bool)
     band = np.select([score.isna(), at_risk, score < threshold + WATCH_MARGIN], [NO_SCORE, AT_RISK, WATCH], HEALTHY)
     month_sessions = current["sessions"].reindex(mentors.index) if len(current) else pd.Series(0, index=mentors.index)
     table = mentors.assign(
         ranked=ranked, lower_part=lower, bottom=mentors.index.isin(worst),
-        unranked_reason=[_unranked(row, settings["min_sessions"], window_label) for _, row in mentors.iterrows()],
+        unranked_reason=[_unranked(row, settings.mentors.min_sessions, window_label) for _, row in mentors.iterrows()],
         health_sessions=month_sessions.fillna(0).astype(int), health_score=score, health_at_risk=at_risk,
         health_explanation=(current["explanation"].reindex(mentors.index) if len(current) else ""), band=band)
     table["note"] = [_note(row, window_label) for _, row in table.iterrows()]

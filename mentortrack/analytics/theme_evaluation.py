@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from mentortrack.analytics.corpus import leaked
+from mentortrack.config import ThemeTaxonomy
 
 THEME_EVAL_FILE = "themes/theme_eval.csv"
 """Real sentences hand-labelled with the taxonomy's themes (see ``data/themes/DATACARD.md``)."""
@@ -38,13 +39,13 @@ def theme_gold() -> pd.DataFrame:
     return pd.read_csv(package_data(THEME_EVAL_FILE), dtype=str, keep_default_na=False)
 
 
-def before_settings() -> dict[str, Any]:
-    """The settings of :data:`BEFORE_FILE`, for :func:`evaluate_themes`."""
+def before_settings() -> ThemeTaxonomy:
+    """The validated settings of :data:`BEFORE_FILE`, for :func:`evaluate_themes`."""
     import yaml
 
     from mentortrack.paths import package_data
 
-    return yaml.safe_load(package_data(BEFORE_FILE).read_text(encoding="utf-8"))
+    return ThemeTaxonomy.model_validate(yaml.safe_load(package_data(BEFORE_FILE).read_text(encoding="utf-8")))
 
 
 def _checked(gold: pd.DataFrame, tax: Any) -> list[set[str]]:
@@ -103,7 +104,7 @@ def macro(table: pd.DataFrame, other: str) -> dict[str, float]:
             "f1": float(rows["f1"].fillna(0.0).mean()), "themes": len(rows)}
 
 
-def evaluate_themes(settings: dict[str, Any] | None = None, thresholds: tuple[float, ...] = (),
+def evaluate_themes(settings: ThemeTaxonomy, thresholds: tuple[float, ...] = (),
                     split: str = "test", group: str | None = "learner feedback",
                     drawn: str | None = None) -> dict[str, Any]:
     """Per-theme and pooled scores of the theme assignment on one ``split`` of one ``group`` of :data:`SETS`

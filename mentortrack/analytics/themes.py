@@ -54,7 +54,7 @@ import pandas as pd
 
 from mentortrack.analytics import cache as nlp_cache
 from mentortrack.analytics.embeddings import embed, encoder_id
-from mentortrack.config import ThemeTaxonomy, load_parameters
+from mentortrack.config import ThemeTaxonomy
 
 log = logging.getLogger(__name__)
 
@@ -172,15 +172,13 @@ def _phrases(values: list[str]) -> tuple[str, ...]:
     return tuple(v.strip() for v in values if v.strip())
 
 
-def taxonomy(settings: dict[str, Any] | None = None) -> Taxonomy:
-    """The taxonomy from ``settings`` (default: the validated ``parameters/themes.yaml``)."""
-    settings = settings if settings is not None else load_parameters("themes")
-    model = ThemeTaxonomy.model_validate(settings)
+def taxonomy(settings: ThemeTaxonomy) -> Taxonomy:
+    """The taxonomy of ``settings`` (the validated ``parameters/themes.yaml``)."""
     themes = tuple(Theme(key, t.label.strip(), t.description.strip(), _phrases(t.examples), _phrases(t.cues),
                          _phrases(t.exceptions), t.threshold)
-                   for key, t in model.themes.items())
-    return Taxonomy(themes, model.threshold, model.max_themes, model.margin, model.cue_bonus,
-                    _phrases(model.other_examples))
+                   for key, t in settings.themes.items())
+    return Taxonomy(themes, settings.threshold, settings.max_themes, settings.margin, settings.cue_bonus,
+                    _phrases(settings.other_examples))
 
 
 @cache
@@ -439,9 +437,8 @@ def assign(texts: list[str], tax: Taxonomy) -> list[dict[str, Any]]:
     return result
 
 
-def analyse(texts: list[str], tax: Taxonomy | None = None) -> dict[str, dict[str, Any]]:
+def analyse(texts: list[str], tax: Taxonomy) -> dict[str, dict[str, Any]]:
     """:func:`assign` for each distinct non-empty text, through the on-disk cache keyed by the taxonomy."""
-    tax = tax or taxonomy()
     unique = [t for t in dict.fromkeys(texts) if t]
     found = {t: json.loads(v) for t, v in nlp_cache.get_many(tax.key, unique).items()}
     todo = [t for t in unique if t not in found]
@@ -453,7 +450,7 @@ def analyse(texts: list[str], tax: Taxonomy | None = None) -> dict[str, dict[str
     return found
 
 
-def session_themes(feedback: pd.Series, tax: Taxonomy | None = None) -> pd.DataFrame:
+def session_themes(feedback: pd.Series, tax: Taxonomy) -> pd.DataFrame:
     """The ``points`` and ``themes`` columns (``; ``-joined; missing without feedback, ``points`` also
     when the feedback has none)."""
     text = feedback.astype("string").str.strip().fillna("")

@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from mentortrack.config import program_timezone
 from mentortrack.contract import quality
 from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
 from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
@@ -460,7 +459,7 @@ class FileWide:
     notes: list[str]
     case: dict[str, dict[str, str]]
     conflicting: dict[int, str]
-    timezone: str = "UTC"
+    timezone: str
 
 
 def id_hashes(ids: pd.Series) -> np.ndarray:
@@ -505,15 +504,13 @@ class FileWideCounts:
             self.id_hashes.append(id_hashes(ids[present]))
             self.id_rows.append(rows[present].astype(np.int64))
 
-    def settle(self, dayfirst: bool, timezone: str | None = None) -> FileWide:
-        """The file-wide decisions from everything counted; ``timezone`` defaults to the program's
-        (:func:`mentortrack.config.program_timezone`)."""
-        zone = timezone or program_timezone()
+    def settle(self, dayfirst: bool, timezone: str) -> FileWide:
+        """The file-wide decisions from everything counted; ``timezone`` is the program's (an IANA name)."""
         notes: list[str] = []
         decided = dayfirst
         if len(self.dates):
             dates = parse_date(pd.Series(self.dates.index, dtype="str"), dayfirst,
-                               pd.Series(self.dates.to_numpy()), timezone=zone)
+                               pd.Series(self.dates.to_numpy()), timezone=timezone)
             notes += dates.notes
             decided = dates.dayfirst if dates.dayfirst is not None else dayfirst
         if len(self.times):
@@ -533,7 +530,7 @@ class FileWideCounts:
         repeated[:-1] |= same
         conflicting = pd.Series(rows[repeated]).astype(str).groupby(hashes[repeated], sort=False).agg(
             ", ".join).to_dict()
-        return FileWide(decided, notes, case, conflicting, zone)
+        return FileWide(decided, notes, case, conflicting, timezone)
 
 
 def parse_settled(raw: pd.DataFrame) -> dict[str, Parsed]:
@@ -638,8 +635,8 @@ def case_notes(changes: dict[str, int]) -> list[str]:
             for name, n in changes.items() if n]
 
 
-def load_sessions(path: str | Path | None = None, sheet: str | int | None = None, dayfirst: bool = True,
-                  timezone: str | None = None) -> LoadResult:
+def load_sessions(path: str | Path | None = None, sheet: str | int | None = None, dayfirst: bool = True, *,
+                  timezone: str) -> LoadResult:
     """Load an export and split it into sessions, quarantine and duplicates.
 
     Args:
@@ -647,8 +644,8 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
             ``.xlsx`` or ``.parquet``. ``None`` loads the bundled sample.
         sheet: Excel sheet name or position (first sheet by default).
         dayfirst: how to read ambiguous numeric dates the file does not settle.
-        timezone: the zone timestamps with a zone are converted to (default: the program's,
-            ``timezone`` in ``parameters/lifecycle.yaml``).
+        timezone: the zone timestamps with a zone are converted to: the program's, ``timezone``
+            of ``parameters/lifecycle.yaml`` (``settings.lifecycle.timezone``).
 
     Raises:
         LoadError: the file is missing, empty, not a table, or lacks a required column.

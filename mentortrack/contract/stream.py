@@ -164,8 +164,10 @@ def _batches(path: Path, layout: CsvLayout, chunk_rows: int) -> Iterator[pd.Data
 
 
 def stream_sessions(path: str | Path | None = None, chunk_rows: int | None = None, stream_bytes: int | None = None,
-                    dayfirst: bool = True) -> tuple[StreamedLoad, Iterator[LoadResult]]:
+                    dayfirst: bool = True, *, timezone: str) -> tuple[StreamedLoad, Iterator[LoadResult]]:
     """The totals of a load and its chunks (consume the iterator; the totals fill in as it goes).
+
+    ``timezone`` is the program's (``settings.lifecycle.timezone``): timestamps with a zone are converted to it.
 
     CSV files larger than ``stream_bytes`` (default :data:`STREAM_BYTES`, or the
     ``MENTORTRACK_STREAM_BYTES`` environment variable) are streamed in chunks of about
@@ -180,25 +182,25 @@ def stream_sessions(path: str | Path | None = None, chunk_rows: int | None = Non
     layout = streamable(path) if path.is_file() and path.stat().st_size > stream_bytes else None
 
     def in_memory() -> Iterator[LoadResult]:
-        whole = load_sessions(path, dayfirst=dayfirst)
+        whole = load_sessions(path, dayfirst=dayfirst, timezone=timezone)
         totals.notes = whole.notes
         totals.add(whole)
         yield whole
 
     if layout is None:
         return totals, in_memory()
-    return totals, _stream(path, layout, chunk_rows, dayfirst, totals)
+    return totals, _stream(path, layout, chunk_rows, dayfirst, timezone, totals)
 
 
-def _stream(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, totals: StreamedLoad
+def _stream(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, timezone: str, totals: StreamedLoad
             ) -> Iterator[LoadResult]:
     import pyarrow as pa
 
     try:
-        wide, duplicate_of, notes, skipped = _settle(path, layout, chunk_rows, dayfirst)
+        wide, duplicate_of, notes, skipped = _settle(path, layout, chunk_rows, dayfirst, timezone)
     except pa.ArrowInvalid:
         log.info("%s: the streaming reader cannot take this file; loading it in memory", path)
-        whole = load_sessions(path, dayfirst=dayfirst)
+        whole = load_sessions(path, dayfirst=dayfirst, timezone=timezone)
         totals.notes = whole.notes
         totals.add(whole)
         yield whole
@@ -221,7 +223,7 @@ def _stream(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, tota
     totals.notes += case_notes(changes)
 
 
-def _settle(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool
+def _settle(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, timezone: str
             ) -> tuple[FileWide, np.ndarray, list[str], pd.DataFrame]:
     """First pass: file-wide decisions, exact duplicates by row hash, notes and skipped rows.
 
@@ -239,7 +241,7 @@ def _settle(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool
         counts.add(raw, source_row, first == 0)
     if not duplicate_of or not (sum(map(len, duplicate_of)) + sum(map(len, skipped))):
         raise LoadError(f"{path}: the file has a header but no session rows.")
-    return counts.settle(dayfirst), np.concatenate(duplicate_of), notes, pd.concat(skipped, ignore_index=True)
+    return counts.settle(dayfirst, timezone), np.concatenate(duplicate_of), notes, pd.concat(skipped, ignore_index=True)
 
 
 class RowHashes:

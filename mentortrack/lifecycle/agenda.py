@@ -20,6 +20,7 @@ import jinja2
 import pandas as pd
 
 from mentortrack.analytics.keywords import SEPARATOR, themes
+from mentortrack.config import AgendaSettings, AgendaType
 from mentortrack.contract.load import LoadError, map_headers, read_raw
 from mentortrack.contract.parse import parse_column
 from mentortrack.contract.schema import COLUMN_BY_NAME
@@ -78,8 +79,9 @@ class Agenda:
     learner_checklist: list[str] = field(default_factory=list)
 
 
-def _type_settings(settings: dict[str, Any], session_type: str) -> dict[str, Any]:
-    return {**settings["default"], **settings["types"].get(session_type, {})}
+def _type_settings(settings: AgendaSettings, session_type: str) -> AgendaType:
+    """The goal and checklists of ``session_type`` (those of ``default`` for a type not listed)."""
+    return settings.types.get(session_type, settings.default)
 
 
 def _is_no(value: object) -> bool:
@@ -91,18 +93,18 @@ def _phrases(keywords: pd.Series) -> list[str]:
     return [p for text in keywords.dropna() for p in str(text).split(SEPARATOR) if p]
 
 
-def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: dict[str, Any],
+def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: AgendaSettings,
                  lacking_by_type: dict[str, list[str]]) -> Agenda:
     """The agenda of one booked session from the enriched history before its date."""
     kind = _type_settings(settings, str(session["session_type"]))
     before = history[history["session_date"] < session["session_date"]]
     learner = before[before["learner_id"] == session["learner_id"]] if pd.notna(session["learner_id"]) else before.iloc[0:0]
     learner = learner.sort_values(["session_date", "session_id"])
-    agenda = Agenda(session=session, goal=kind["goal"], has_history=not learner.empty,
-                    mentor_checklist=list(kind["mentor_checklist"]), learner_checklist=list(kind["learner_checklist"]))
+    agenda = Agenda(session=session, goal=kind.goal, has_history=not learner.empty,
+                    mentor_checklist=list(kind.mentor_checklist), learner_checklist=list(kind.learner_checklist))
 
     completed = learner[learner["session_status"] == "Completed"]
-    for row in learner.tail(settings["recent_sessions"]).itertuples():
+    for row in learner.tail(settings.recent_sessions).itertuples():
         agenda.previous.append({"date": row.session_date.strftime("%Y-%m-%d"), "summary": row.summary})
     if not completed.empty:
         last = completed.iloc[-1]
@@ -121,22 +123,22 @@ def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: dict[
     if no_shows >= 2:
         agenda.concerns.append(f"The learner missed {no_shows} earlier sessions: confirm attendance the day before.")
 
-    window_start = session["session_date"] - pd.Timedelta(days=settings["mentor_window_days"])
+    window_start = session["session_date"] - pd.Timedelta(days=settings.mentor_window_days)
     mentor = before[(before["mentor_name"] == session["mentor_name"]) & (before["session_date"] >= window_start)]
     negative = mentor[mentor["sentiment"] == "Negative"]
     if len(negative):
         common = pd.Series(_phrases(negative["keywords"])).value_counts().head(3).index.tolist()
-        agenda.mentor_notes.append(f"{len(negative)} of this mentor's sessions in the last {settings['mentor_window_days']} days "
+        agenda.mentor_notes.append(f"{len(negative)} of this mentor's sessions in the last {settings.mentor_window_days} days "
                                    f"had negative feedback" + (f", mostly about: {', '.join(common)}." if common else "."))
     rated = mentor["post_session_rating"].dropna()
     if len(rated):
-        agenda.mentor_notes.append(f"Average rating of this mentor's last {settings['mentor_window_days']} days: "
+        agenda.mentor_notes.append(f"Average rating of this mentor's last {settings.mentor_window_days} days: "
                                    f"{rated.astype(float).mean():.1f} from {len(rated)} ratings.")
 
     own = completed[completed["sentiment"].isin(["Negative", "Neutral"])].sort_values("session_date", ascending=False)
     topics = list(dict.fromkeys(_phrases(own["keywords"])))
     topics += [t for t in lacking_by_type.get(str(session["session_type"]), []) if t not in topics]
-    agenda.topics = topics[: settings["topics"]]
+    agenda.topics = topics[: settings.topics]
     return agenda
 
 
@@ -167,7 +169,7 @@ def render_body(agenda: Agenda) -> str:
     return _environment().get_template("agenda_body.html.j2").render(_context(agenda))
 
 
-def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: dict[str, Any],
+def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: AgendaSettings,
                   out: str | Path) -> list[tuple[Path, Agenda]]:
     """Write ``<session_id>.md`` and ``.html`` for every booked session; returns (Markdown path, agenda) pairs.
 
@@ -175,7 +177,7 @@ def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: dict[
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    lacking = themes(history, "session_type", settings["topics"], sentiment="Negative")
+    lacking = themes(history, "session_type", settings.topics, sentiment="Negative")
     lacking_by_type = {row.session_type: row.themes.split(SEPARATOR) for row in lacking.itertuples()}
     written = []
     used: set[str] = set()

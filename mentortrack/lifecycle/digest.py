@@ -28,6 +28,7 @@ from mentortrack.analytics.kpis import KPI_LABELS, compute_kpis
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.analytics.safeguarding import in_window, safeguarding_alerts
 from mentortrack.analytics.themes import describe, theme_counts
+from mentortrack.config import EmailSettings, Settings
 from mentortrack.lifecycle.mailer import Mail, records, templates
 from mentortrack.lifecycle.reminders import due_nudges, due_reminders
 from mentortrack.reports.mentor_pages import page_links
@@ -71,29 +72,30 @@ def _between(frame: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd
     return frame[(frame["session_date"] >= first) & (frame["session_date"] <= last)]
 
 
-def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], warnings: dict[str, Any],
-           report: dict[str, Any], reports_dir: Path) -> dict[str, Any]:
-    """Everything the digest says, as plain values (the templates only lay it out)."""
+def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_dir: Path) -> dict[str, Any]:
+    """Everything the digest says, as plain values (the templates only lay it out); ``settings`` gives the
+    dashboard KPIs, the health, follow-up, reminder, nudge and safeguarding settings and the report URL."""
+    lifecycle, report = settings.lifecycle, settings.report
     now, before = _between(enriched, period.first, period.last), _between(enriched, period.previous_first,
                                                                            period.previous_last)
     current, previous = compute_kpis(now), compute_kpis(before)
-    comparable = min(len(now), len(before)) >= int(report["compare_min_sessions"])
+    comparable = min(len(now), len(before)) >= report.compare_min_sessions
     through = pd.Timestamp(enriched["session_date"].max()).normalize()
     partial = (f"data through {through.day} {through:%b %Y}: partial {period.kind}"
                if period.first <= through < period.last else "")
     kpis = [{"label": KPI_LABELS[k], "kpi": k, "value": current[k], "previous": previous[k],
-             "delta": current[k] - previous[k] if comparable else None} for k in report["dashboard_kpis"]]
+             "delta": current[k] - previous[k] if comparable else None} for k in report.dashboard_kpis]
     red = now[now["level"] == "red"].sort_values("session_date", ascending=False)
-    scores = health_scores(enriched, warnings)
+    scores = health_scores(enriched, settings.warnings.health)
     latest = scores[scores["month"] == period.report_month]
     at_risk = latest[latest["at_risk"]].sort_values("score")
-    open_followups = needing_followup(enriched, period.last, lifecycle["followups"])
-    reminders = due_reminders(enriched, period.last, lifecycle["reminders"])
-    nudges = due_nudges(enriched, period.last, lifecycle["nudges"])
-    concerns = in_window(safeguarding_alerts(enriched), period.first, period.last)
+    open_followups = needing_followup(enriched, period.last, lifecycle.followups)
+    reminders = due_reminders(enriched, period.last, lifecycle.reminders)
+    nudges = due_nudges(enriched, period.last, lifecycle.nudges)
+    concerns = in_window(safeguarding_alerts(enriched, settings.safeguarding), period.first, period.last)
     folder = reports_dir / period.report_month
     pdf = folder / "dashboard.pdf"
-    base = lifecycle["digest"].get("report_url", "").rstrip("/")
+    base = lifecycle.digest.report_url
     built = (folder / "index.html").exists()
     published = f"{base}/{period.report_month}" if base else None
     pages = {name: f"{published}/{quote(link)}" for name, link in page_links(folder).items()} if published else {}
@@ -104,7 +106,7 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
                                           "session_type", "reasons"]].head(10)), "red_count": len(red),
         "at_risk": [{**m, "page": pages.get(m["mentor_name"])} for m in
                     records(at_risk[["mentor_name", "score", "explanation"]])],
-        "threshold": warnings["health"]["threshold"],
+        "threshold": settings.warnings.health.threshold,
         "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
         "complaints": [describe(r) for _, r in theme_counts(now, sentiment="Negative").head(5).iterrows()],
         "followup_count": len(open_followups), "reminder_count": len(reminders), "nudge_count": len(nudges),
@@ -117,13 +119,13 @@ def gather(enriched: pd.DataFrame, period: Period, lifecycle: dict[str, Any], wa
     }
 
 
-def compose_digest(facts: dict[str, Any], recipient: str, settings: dict[str, Any]) -> Mail:
+def compose_digest(facts: dict[str, Any], recipient: str, settings: EmailSettings) -> Mail:
     """The digest e-mail to ``recipient`` (plain text and escaped HTML)."""
     env = templates()
     period: Period = facts["period"]
     context = {**facts, "fmt": format_kpi}
     return Mail(key=f"pm-digest:{period.kind}:{period.first:%Y-%m-%d}", recipient=recipient,
-                subject=f"{settings['subject_prefix']} Program digest, {period.label}",
+                subject=f"{settings.subject_prefix} Program digest, {period.label}",
                 text=env.get_template("email_pm_digest.txt.j2").render(context),
                 html=env.get_template("email_pm_digest.html.j2").render(context),
                 attachments=facts["attachments"])

@@ -12,14 +12,13 @@ Settings: ``parameters/lifecycle.yaml``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from mentortrack.analytics.open_followups import needing_followup
-from mentortrack.config import WORKING_DAY_END
+from mentortrack.config import WORKING_DAY_END, FollowupSettings
 from mentortrack.contract.addresses import is_valid
 from mentortrack.contract.parse import parse_text
 from mentortrack.reports.escape import ics_text
@@ -52,16 +51,16 @@ def local_time(naive: pd.Timestamp, zone: str) -> pd.Timestamp:
     return naive.tz_localize(ZoneInfo(zone), ambiguous=True, nonexistent="shift_forward")
 
 
-def propose_slots(queue: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any], zone: str) -> pd.DataFrame:
+def propose_slots(queue: pd.DataFrame, as_of: pd.Timestamp, settings: FollowupSettings, zone: str) -> pd.DataFrame:
     """Add ``proposed_start`` and ``proposed_end`` (aware, in the program's time zone ``zone``) to each queued session."""
-    first_day = pd.bdate_range(as_of.normalize() + pd.Timedelta(days=settings["first_slot_after_days"]), periods=1)[0]
-    length = pd.Timedelta(minutes=settings["slot_minutes"])
-    per_day = max(1, int((WORKING_DAY_END - settings["slot_hour"]) * 60 // settings["slot_minutes"]))
+    first_day = pd.bdate_range(as_of.normalize() + pd.Timedelta(days=settings.first_slot_after_days), periods=1)[0]
+    length = pd.Timedelta(minutes=settings.slot_minutes)
+    per_day = max(1, int((WORKING_DAY_END - settings.slot_hour) * 60 // settings.slot_minutes))
     starts = []
     for _, n in queue.groupby("mentor_name", sort=False).cumcount().items():
         day = pd.bdate_range(first_day, periods=n // per_day + 1)[-1]
         # calls follow each other in elapsed time from the day's first slot, so a DST change never overlaps two
-        starts.append(local_time(day + pd.Timedelta(hours=settings["slot_hour"]), zone) + (n % per_day) * length)
+        starts.append(local_time(day + pd.Timedelta(hours=settings.slot_hour), zone) + (n % per_day) * length)
     start_series = pd.Series(starts, index=queue.index, dtype=f"datetime64[ns, {zone}]")
     return queue.assign(proposed_start=start_series, proposed_end=start_series + length)
 
@@ -110,7 +109,7 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
     return calendar.to_ical()
 
 
-def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: dict[str, Any], out: str | Path,
+def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: FollowupSettings, out: str | Path,
                     directory: dict[str, str], organizer: str, zone: str, show_pii: bool | None = None
                     ) -> pd.DataFrame:
     """Write ``invites/<session_id>.ics`` (the mentor's and PM's copy), ``invites/learners/<session_id>.ics``

@@ -28,10 +28,12 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+from pydantic import ValidationError
 from tqdm.auto import tqdm
 
 from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.analytics.summaries import mentor_digest
+from mentortrack.config import EmailSettings, ParameterError, SafeguardingSettings, SmtpSettings
 from mentortrack.contract.addresses import address_problem, is_valid
 from mentortrack.errors import MentortrackError
 from mentortrack.reports.escape import body_text, header_text
@@ -90,21 +92,21 @@ def templates() -> jinja2.Environment:
                               autoescape=jinja2.select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
 
 
-def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], settings: dict[str, Any]
-            ) -> tuple[list[Mail], pd.DataFrame]:
+def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], settings: EmailSettings,
+            safeguarding: SafeguardingSettings) -> tuple[list[Mail], pd.DataFrame]:
     """Session e-mails (mentor and learner) for completed and no-show sessions in the period, and mentor digests.
 
-    A session with a safeguarding concern reaches its mentor without its feedback, flag or keywords
-    (:func:`mentortrack.analytics.safeguarding.withhold_from_mentor`).
+    A session with a safeguarding concern (``safeguarding``: the terms) reaches its mentor without its
+    feedback, flag or keywords (:func:`mentortrack.analytics.safeguarding.withhold_from_mentor`).
 
     Returns the messages and a table of messages that could not be addressed
     (``kind``, ``session_id``, ``mentor_name``, ``role``, ``reason``).
     """
     first, last, label = parse_period(period)
     scope = enriched[(enriched["session_date"] >= first) & (enriched["session_date"] <= last)]
-    mentor_view = withhold_from_mentor(scope)
+    mentor_view = withhold_from_mentor(scope, safeguarding)
     env = templates()
-    prefix = settings["subject_prefix"]
+    prefix = settings.subject_prefix
     mails: list[Mail] = []
     missing: list[dict[str, str]] = []
     shown = scope["session_status"].isin(["Completed", "No-show"])
@@ -184,11 +186,16 @@ SMTP_ENV = {"host": "MENTORTRACK_SMTP_HOST", "port": "MENTORTRACK_SMTP_PORT", "u
 """Environment variables that override the YAML's SMTP host, port and user."""
 
 
-def smtp_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """The ``smtp`` settings with host, port and user taken from the environment where set."""
-    smtp = dict(settings["smtp"])
-    smtp.update({key: os.environ[var] for key, var in SMTP_ENV.items() if os.environ.get(var)})
-    return smtp
+def smtp_settings(settings: EmailSettings) -> SmtpSettings:
+    """The ``smtp`` settings with host, port and user taken from the environment where set (checked again:
+    a port that is not a number is a :class:`mentortrack.config.ParameterError`)."""
+    changed = {key: os.environ[var] for key, var in SMTP_ENV.items() if os.environ.get(var)}
+    if not changed:
+        return settings.smtp
+    try:
+        return SmtpSettings.model_validate({**settings.smtp.model_dump(), **changed})
+    except ValidationError as err:
+        raise ParameterError(f"{', '.join(SMTP_ENV[k] for k in changed)}: {err.errors()[0]['msg']}") from err
 
 
 UNDELIVERABLE_COLUMNS = ["status", "key", "recipient", "subject", "answer", "attempts"]
@@ -257,28 +264,28 @@ def _deliver(server: smtplib.SMTP, message: EmailMessage) -> tuple[str, str]:
     return ("refused" if 500 <= code < 600 else "deferred"), answer
 
 
-def _connect(smtp: dict[str, Any], password: str, context: ssl.SSLContext | None) -> smtplib.SMTP:
+def _connect(smtp: SmtpSettings, password: str, context: ssl.SSLContext | None) -> smtplib.SMTP:
     """An open, authenticated session.
 
     Raises:
         MailError: the server took the connection but refused or broke off the login, or lacks STARTTLS.
         _Temporary: the server could not be reached or answered with a temporary failure.
     """
-    where = f"SMTP {smtp['host']}:{smtp['port']}"
+    where = f"SMTP {smtp.host}:{smtp.port}"
     server = None
     try:
-        server = smtplib.SMTP(smtp["host"], int(smtp["port"]), timeout=float(smtp.get("timeout", 30)))
-        if smtp.get("starttls", True):
+        server = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        if smtp.starttls:
             server.starttls(context=context or ssl.create_default_context())
     except smtplib.SMTPNotSupportedError as err:
         _close(server)
         raise MailError(f"{where}: {err}") from err
     except (smtplib.SMTPException, OSError) as err:
         _close(server)
-        raise _Temporary(f"{smtp['host']}:{smtp['port']}: {err or type(err).__name__}") from err
-    if smtp.get("user"):
+        raise _Temporary(f"{smtp.host}:{smtp.port}: {err or type(err).__name__}") from err
+    if smtp.user:
         try:
-            server.login(smtp["user"], password)
+            server.login(smtp.user, password)
         except smtplib.SMTPResponseException as err:
             _close(server)
             raise MailError(f"{where}: login refused: {_answer(err.smtp_code, err.smtp_error)}") from err
@@ -297,7 +304,7 @@ def _close(server: smtplib.SMTP | None) -> None:
         server.close()
 
 
-def send(mails: list[Mail], settings: dict[str, Any], sent_log: str | Path,
+def send(mails: list[Mail], settings: EmailSettings, sent_log: str | Path,
          context: ssl.SSLContext | None = None, sleep: Any = time.sleep) -> Delivery:
     """Send through SMTP, message by message, skipping messages already in the sent-log.
 
@@ -317,9 +324,9 @@ def send(mails: list[Mail], settings: dict[str, Any], sent_log: str | Path,
             refuses the login, or the sent-log cannot be written (sending stops at once).
     """
     smtp = smtp_settings(settings)
-    password = os.environ.get(smtp["password_env"], "")
-    if smtp.get("user") and not password:
-        raise MailError(f"refusing to send: SMTP user {smtp['user']!r} is set but ${smtp['password_env']} is empty "
+    password = os.environ.get(smtp.password_env, "")
+    if smtp.user and not password:
+        raise MailError(f"refusing to send: SMTP user {smtp.user!r} is set but ${smtp.password_env} is empty "
                         "(the password is only read from the environment)")
     log = Path(sent_log)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -328,20 +335,20 @@ def send(mails: list[Mail], settings: dict[str, Any], sent_log: str | Path,
     pending = [m for m in mails if (m.key, m.recipient) not in done]
     result.already_sent = len(mails) - len(pending)
     failed: dict[Mail, tuple[str, str, int]] = {}
-    rounds = int(smtp.get("retries", 3)) + 1
+    rounds = smtp.retries + 1
     for round_number in range(rounds):
         if not pending:
             break
         if round_number:
-            sleep(float(smtp.get("retry_wait", 10)) * 2 ** (round_number - 1))
-        pending = _send_round(pending, smtp, password, context, settings["from_address"], log, failed, result)
+            sleep(smtp.retry_wait * 2 ** (round_number - 1))
+        pending = _send_round(pending, smtp, password, context, settings.from_address, log, failed, result)
     result.refused = sum(1 for status, _, _ in failed.values() if status == "refused")
     result.deferred = sum(1 for status, _, _ in failed.values() if status == "deferred")
     _write_undeliverable(result.undeliverable, failed)
     return result
 
 
-def _send_round(pending: list[Mail], smtp: dict[str, Any], password: str, context: ssl.SSLContext | None,
+def _send_round(pending: list[Mail], smtp: SmtpSettings, password: str, context: ssl.SSLContext | None,
                 sender: str, log: Path, failed: dict[Mail, tuple[str, str, int]], result: Delivery) -> list[Mail]:
     """One pass over ``pending`` on one connection; returns the messages to try again."""
     retry: list[Mail] = []

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentortrack.config import KeywordSettings
 from mentortrack.errors import MentortrackError
 from mentortrack.reports.escape import html_text, markdown_text
 from mentortrack.reports.privacy import neutralize_formulas
@@ -220,9 +221,10 @@ class Notes:
         }
 
 
-def take_notes(utterances: list[Utterance], source: str, session_id: str | None = None, learner: str | None = None,
-               late_offset_minutes: float = 0.0, gap_seconds: float = GAP_SECONDS) -> Notes:
-    """All notes of one transcript (embeddings and keywords use the packaged MiniLM model)."""
+def take_notes(utterances: list[Utterance], source: str, keyword_settings: KeywordSettings,
+               session_id: str | None = None, learner: str | None = None, late_offset_minutes: float = 0.0,
+               gap_seconds: float = GAP_SECONDS) -> Notes:
+    """All notes of one transcript (keywords with ``keyword_settings``, ``keywords`` of ``parameters/nlp.yaml``)."""
     from mentortrack.analytics.keywords import extract
 
     speakers, gaps = engagement(utterances, gap_seconds)
@@ -231,7 +233,7 @@ def take_notes(utterances: list[Utterance], source: str, session_id: str | None 
         source=source, session_id=session_id,
         duration_seconds=max(u.end for u in utterances) - min(u.start for u in utterances),
         attendance=attendance(utterances, late_offset_minutes), speakers=speakers, gaps=gaps,
-        summary=extractive_summary(utterances), keywords=[p for p, _ in extract([full_text])[0]],
+        summary=extractive_summary(utterances), keywords=[p for p, _ in extract([full_text], keyword_settings)[0]],
         actions=action_items(utterances), learner=learner, gap_seconds=gap_seconds,
     )
 
@@ -280,7 +282,8 @@ def late_offset(session: pd.Series | None, recording_start: str | None) -> float
 
 
 def write_notes(utterances: list[Utterance], path: Path, out: Path, sessions: pd.DataFrame,
-                session_id: str | None = None, recording_start: str | None = None) -> Path:
+                keyword_settings: KeywordSettings, session_id: str | None = None,
+                recording_start: str | None = None) -> Path:
     """Take notes and write ``<id>.md``, ``<id>.json`` and a row of ``notes.csv`` (replacing the transcript's old row).
 
     The session (looked up by ``session_id`` or the file name) gives the learner's
@@ -293,7 +296,7 @@ def write_notes(utterances: list[Utterance], path: Path, out: Path, sessions: pd
     match = sessions[sessions["session_id"] == sid] if sid else sessions.iloc[0:0]
     session = match.iloc[0] if len(match) else None
     learner = str(session["learner_name"]) if session is not None and pd.notna(session["learner_name"]) else None
-    notes = take_notes(utterances, path.name, sid, learner, late_offset(session, recording_start))
+    notes = take_notes(utterances, path.name, keyword_settings, sid, learner, late_offset(session, recording_start))
     stem = inside(out, out / safe_name(sid or path.stem))
     with writing(stem.with_suffix(".md")):
         stem.with_suffix(".md").write_text(render_markdown(notes), encoding="utf-8")

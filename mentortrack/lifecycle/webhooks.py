@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from mentortrack.config import WebhookSettings
+
 log = logging.getLogger(__name__)
 
 SERVICES = ("slack", "teams")
@@ -71,9 +73,9 @@ class Posting:
                 "(the local files are written; run again to post)")
 
 
-def webhook_url(option: str | None, settings: dict[str, Any]) -> str | None:
+def webhook_url(option: str | None, settings: WebhookSettings) -> str | None:
     """The URL to post to: ``--webhook``, else ``$<url_env>``, else ``webhooks.url``; None when none is set."""
-    return option or os.environ.get(settings["url_env"]) or settings.get("url") or None
+    return option or os.environ.get(settings.url_env) or settings.url or None
 
 
 def service_of(url: str, configured: str) -> str:
@@ -154,19 +156,19 @@ def payload(notice: Notice, service: str) -> dict[str, Any]:
 Opener = Callable[..., Any]
 
 
-def post(url: str, notice: Notice, service: str, settings: dict[str, Any], opener: Opener = urllib.request.urlopen,
+def post(url: str, notice: Notice, service: str, settings: WebhookSettings, opener: Opener = urllib.request.urlopen,
          sleep: Callable[[float], None] | None = None) -> Posting:
     """POST ``notice`` as ``service``'s JSON to ``url``, retrying temporary failures (see the module docstring)."""
     body = json.dumps(payload(notice, service)).encode("utf-8")
-    attempts_allowed = int(settings["retries"]) + 1
+    attempts_allowed = settings.retries + 1
     answer = ""
     for attempt in range(1, attempts_allowed + 1):
         if attempt > 1:
-            (sleep or time.sleep)(float(settings["retry_wait"]) * 2 ** (attempt - 2))
+            (sleep or time.sleep)(settings.retry_wait * 2 ** (attempt - 2))
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": "application/json; charset=utf-8"})
         try:
-            with opener(request, timeout=float(settings["timeout"])) as response:
+            with opener(request, timeout=settings.timeout) as response:
                 response.read()
             log.info("posted to the %s webhook (attempt %d)", service, attempt)
             return Posting(service, "posted", attempt)

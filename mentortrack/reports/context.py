@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mentortrack.analytics.kpis import compute_kpis, month_over_month
-from mentortrack.config import load_parameters
+from mentortrack.config import Settings
 from mentortrack.reports.escape import markdown_text
 from mentortrack.reports.storage import read_enriched
 
@@ -37,6 +37,7 @@ class ReportContext:
         month: ``YYYY-MM`` or ``"all"``.
         data_label: how the input is named in headings (file name or "bundled sample").
         output_dir: where the notebook may write files.
+        settings: the run's settings (:func:`mentortrack.config.load_settings`).
         shared: the run's shared tables, when already computed or read (see :attr:`tables`).
     """
 
@@ -45,6 +46,7 @@ class ReportContext:
     month: str
     data_label: str
     output_dir: Path
+    settings: Settings = field(repr=False)
     shared: SharedTables | None = field(default=None, repr=False)
 
     @property
@@ -54,7 +56,7 @@ class ReportContext:
         if self.shared is None:
             from mentortrack.reports.shared_tables import compute_tables
 
-            self.shared = compute_tables(self, load_parameters("warnings"), load_parameters("lifecycle"))
+            self.shared = compute_tables(self, self.settings.warnings, self.settings.lifecycle)
         return self.shared
 
     @property
@@ -142,10 +144,10 @@ class ReportContext:
         return min(pd.Period(self.month, freq="M").end_time.normalize(), self.data_through)
 
 
-def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, data_label: str,
-                show_pii: bool = False) -> ReportContext:
-    """Read the enriched table and scope it to ``month``; the data of the charts and tables the notebook
-    shows is written to ``<output_dir>/data/`` (:mod:`mentortrack.reports.takeaway`).
+def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, data_label: str, show_pii: bool,
+                settings: Settings) -> ReportContext:
+    """Read the enriched table and scope it to ``month``, for a report with ``settings``; the data of the charts
+    and tables the notebook shows is written to ``<output_dir>/data/`` (:mod:`mentortrack.reports.takeaway`).
 
     Raises:
         ValueError: the month has no sessions (the message gives the months that do).
@@ -164,7 +166,7 @@ def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, d
     takeaway.use_folder(out / "data", "data/")
     same_run = Path(enriched_path).resolve().parent == out.resolve() and has_tables(out)
     return ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=out,
-                         shared=read_tables(out) if same_run else None)
+                         settings=settings, shared=read_tables(out) if same_run else None)
 
 
 def load_quality(load_report_path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
@@ -224,8 +226,3 @@ def record(output_dir: str | Path, notebook: str, values: dict[str, Any]) -> Non
     path = Path(output_dir) / "values" / f"{notebook}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_plain(values), indent=2, default=str), encoding="utf-8")
-
-
-def report_settings(parameters_dir: str | Path | None = None) -> dict[str, Any]:
-    """The report settings: shipped defaults overridden by ``parameters_dir`` (or ./parameters)."""
-    return load_parameters("report", parameters_dir or None)

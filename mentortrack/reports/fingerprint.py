@@ -8,14 +8,13 @@ that waited for another run's lock may find a newer export than the one it looke
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
 
+from mentortrack.config import Settings
 from mentortrack.errors import ReportError
 from mentortrack.paths import notebook_path
-from mentortrack.reports.context import report_settings
 
 FINGERPRINT_FILE = "fingerprint.txt"
 LOAD_ATTEMPTS = 3
@@ -36,8 +35,9 @@ def _state(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
-def load_fingerprinted(path: Path) -> tuple[Any, str]:
-    """The export loaded (:func:`mentortrack.contract.load.load_sessions`) and the digest of the bytes loaded.
+def load_fingerprinted(path: Path, timezone: str) -> tuple[Any, str]:
+    """The export loaded (:func:`mentortrack.contract.load.load_sessions`, timestamps with a zone converted to the
+    program's ``timezone``) and the digest of the bytes loaded.
 
     Raises:
         ReportError: the export cannot be used, or it kept changing while being read.
@@ -48,7 +48,7 @@ def load_fingerprinted(path: Path) -> tuple[Any, str]:
         before = _state(path)
         digest = file_digest(path)
         try:
-            loaded = load_sessions(path)
+            loaded = load_sessions(path, timezone=timezone)
         except LoadError as err:
             raise ReportError(str(err)) from err
         if _state(path) == before:
@@ -56,17 +56,14 @@ def load_fingerprinted(path: Path) -> tuple[Any, str]:
     raise ReportError(f"{path}: the file kept changing while it was read; run again once it is written.")
 
 
-def fingerprint(data_digest: str, data: Path, month: str, show_pii: bool) -> str:
+def fingerprint(data_digest: str, data: Path, month: str, show_pii: bool, settings: Settings) -> str:
     """SHA-256 over everything a report depends on: the data's bytes (``data_digest``, of the bytes
-    loaded), its path, month, PII setting, the effective parameters, the notebooks that run, the
+    loaded), its path, month, PII setting, the settings (their JSON dump), the notebooks that run, the
     library code, templates and models."""
-    from mentortrack.config import PARAMETER_FILES, load_parameters
-
     digest = hashlib.sha256(f"{month}|{show_pii}|{data.resolve()}|{data_digest}".encode())
-    digest.update(json.dumps({name: load_parameters(name) for name in PARAMETER_FILES}, sort_keys=True,
-                             default=str).encode())
+    digest.update(settings.model_dump_json().encode())
     package = Path(__file__).resolve().parent.parent
-    notebooks = [notebook_path(nb["name"]) for nb in report_settings()["notebooks"]]
+    notebooks = [notebook_path(nb.name) for nb in settings.report.notebooks]
     sources = [*notebooks, *sorted(package.rglob("*.py")), *sorted(package.glob("templates/*")),
                *sorted(package.glob("data/models/*.*"))]
     for path in sources:

@@ -26,6 +26,7 @@ import jinja2
 
 from mentortrack.analytics.kpis import KPI_LABELS, previous_month
 from mentortrack.analytics.standing import AT_RISK
+from mentortrack.config import ReportSettings
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
 from mentortrack.reports.notebook_run import page_title
 from mentortrack.reports.shared_tables import SharedTables
@@ -60,7 +61,7 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
     return items
 
 
-def write_index(folder: Path, ctx: ReportContext, tables: SharedTables, settings: dict[str, Any],
+def write_index(folder: Path, ctx: ReportContext, tables: SharedTables, settings: ReportSettings,
                 counts: dict[str, Any]) -> Path:
     """Write ``folder/index.html``: title, headline, reports, mentor pages and files."""
     from mentortrack.reports.mentor_pages import page_links
@@ -69,9 +70,9 @@ def write_index(folder: Path, ctx: ReportContext, tables: SharedTables, settings
     files = sorted(p.relative_to(folder).as_posix() for p in (folder / "exports").rglob("*") if p.is_file())
     files += ["quarantine.csv", "data_quality_warnings.csv", "enriched.parquet"]
     page = env.get_template("index.html.j2").render(
-        title=page_title(settings["title"], ctx.period), notebooks=settings["notebooks"], files=files,
+        title=page_title(settings.title, ctx.period), notebooks=settings.notebooks, files=files,
         counts=counts, data_label=ctx.data_label, generated=time.strftime("%Y-%m-%d %H:%M"),
-        mentor_pages=page_links(folder), headline=headline(ctx, tables, int(settings["compare_min_sessions"])),
+        mentor_pages=page_links(folder), headline=headline(ctx, tables, settings.compare_min_sessions),
         partial=ctx.partial_note)
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")

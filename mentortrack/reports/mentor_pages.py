@@ -34,7 +34,6 @@ from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.analytics.pairs import report_pairs
 from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.analytics.themes import describe, theme_counts
-from mentortrack.config import load_parameters
 from mentortrack.reports import charts, takeaway
 from mentortrack.reports.context import ReportContext
 from mentortrack.reports.shared_tables import SharedTables
@@ -78,19 +77,20 @@ def page_links(report_folder: str | Path) -> dict[str, str]:
     return {name: f"{PAGES_DIR}/{file}" for name, file in json.loads(contents.read_text(encoding="utf-8")).items()}
 
 
-def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings: dict[str, Any]) -> dict[str, Any]:
+def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables) -> dict[str, Any]:
     """Everything one page says, as plain values and chart images (the template only lays it out).
 
     The mentor's standing, health trend, comparison with the program and open follow-ups come
-    from the run's shared ``tables`` (computed once for all pages and reports).
+    from the run's shared ``tables`` (computed once for all pages and reports); the ranking window,
+    health threshold and rating target from ``ctx.settings``.
     """
     history = ctx.history[ctx.history["mentor_name"] == mentor]
     scope = ctx.scope[ctx.scope["mentor_name"] == mentor]
-    months = warnings["mentors"]["window_months"]
+    months = ctx.settings.warnings.mentors.window_months
     window = ctx.window(months)
     window = window[window["mentor_name"] == mentor]
     until = ctx.until()
-    settings = warnings["health"]
+    settings = ctx.settings.warnings.health
     standing = tables.standing.loc[mentor] if mentor in tables.standing.index else None
     trend = tables.trend.loc[[mentor]] if mentor in tables.trend.index else tables.trend.iloc[0:0]
     compared = tables.compared["mentor"]
@@ -116,12 +116,12 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings
         "ranked": 0 if standing is None else int(standing["ranked"]),
         "unranked_reason": "" if standing is None else str(standing["unranked_reason"]),
         "note": "" if standing is None else str(standing["note"]),
-        "threshold": float(settings["threshold"]),
-        "health_chart": charts.image_html(charts.health_trend(trend, float(settings["threshold"]),
+        "threshold": settings.threshold,
+        "health_chart": charts.image_html(charts.health_trend(trend, settings.threshold,
                                                               "Health score by month", PAGE_CHART), "100%", PAGE_DPI)
         if trend.shape[1] > 1 else None,
         "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month", PAGE_CHART,
-                                                             target=load_parameters("report")["targets"]["avg_rating"]),
+                                                             target=ctx.settings.report.targets.avg_rating),
                                           "100%", PAGE_DPI) if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(window, "Positive"), "complaints": _themes(window, "Negative"),
@@ -162,10 +162,12 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -
     """Write the page of every mentor listed in ``folder/mentors/pages.json`` (:func:`write_contents`) from the
     report's context and shared tables; returns the pages written."""
     hidden = ["learner_name", "learner_email"]
-    history = withhold_from_mentor(ctx.history).drop(columns=hidden, errors="ignore")
-    ctx = ReportContext(history=history, scope=withhold_from_mentor(ctx.scope).drop(columns=hidden, errors="ignore"),
-                        month=ctx.month, data_label=ctx.data_label, output_dir=ctx.output_dir, shared=tables)
-    warnings = load_parameters("warnings")
+    settings = ctx.settings
+    history = withhold_from_mentor(ctx.history, settings.safeguarding).drop(columns=hidden, errors="ignore")
+    ctx = ReportContext(history=history, scope=withhold_from_mentor(ctx.scope, settings.safeguarding).drop(
+                            columns=hidden, errors="ignore"),
+                        month=ctx.month, data_label=ctx.data_label, output_dir=ctx.output_dir, settings=settings,
+                        shared=tables)
     out = folder / PAGES_DIR
     takeaway.use_folder(out / "data", "data/")
     names = json.loads((out / CONTENTS).read_text(encoding="utf-8"))
@@ -173,10 +175,10 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -
     template = env.get_template("mentor_page.html.j2")
     generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{ctx.data_through:%Y-%m-%d}"
     written = []
-    pairs = report_pairs(folder, history, ctx.last_day)
-    targets = load_parameters("report")["targets"]
+    pairs = report_pairs(folder, history, ctx.last_day, settings)
+    targets = settings.report.targets
     for mentor, file in names.items():
-        facts = mentor_facts(ctx, mentor, tables, warnings)
+        facts = mentor_facts(ctx, mentor, tables)
         mine = pairs[pairs["mentor_name"] == mentor].assign(last_session=lambda t: t["last_session"].dt.strftime("%Y-%m-%d"))
         facts["pairs"] = mine.astype(object).where(mine.notna(), None).to_dict("records")
         facts["targets"] = target_lines(ctx.scope[ctx.scope["mentor_name"] == mentor], targets)

@@ -19,7 +19,6 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.config import load_parameters
 from mentortrack.paths import package_data
 from mentortrack.reports import takeaway
 from mentortrack.reports.tables import styled
@@ -70,13 +69,12 @@ def card_facts(summary: dict[str, Any] | None, model: str) -> dict[str, Any]:
     }
 
 
-def write_model_card(folder: str | Path, model: str | None = None, generated: str | None = None) -> Path:
-    """Write ``folder/model.html`` for ``model`` (default: ``sentiment.model`` of ``parameters/nlp.yaml``);
+def write_model_card(folder: str | Path, model: str, generated: str | None = None) -> Path:
+    """Write ``folder/model.html`` for the sentiment ``model`` (``sentiment.model`` of ``parameters/nlp.yaml``);
     its tables' data goes to ``folder/data/`` as CSV."""
     from mentortrack.analytics.evaluation import load_summary
 
     folder = Path(folder)
-    model = model or str(load_parameters("nlp")["sentiment"]["model"])
     takeaway.use_folder(folder / "data", "data/")
     facts = card_facts(load_summary(model), model)
     env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from mentortrack.errors import ReportError
-from mentortrack.paths import notebook_path, user_parameters_dir
+from mentortrack.paths import notebook_path
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,11 @@ def resolve_kernel(name: str) -> str:
 
 
 def execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool, kernel: str,
-            title: str = "", data_through: str = "", partial: str = "") -> Path:
+            title: str = "", data_through: str = "", partial: str = "", parameters_dir: Path | None = None) -> Path:
     """Run notebook ``name`` on the report in ``folder`` and write ``folder/<name>.html``.
+
+    The notebook gets ``parameters_dir`` (the folder the run's settings came from; empty: the project's
+    ``parameters/`` or the shipped defaults) as its papermill parameter of that name and loads its settings from it.
 
     The page is titled ``title`` and starts with a line linking back to the index with the
     generation time, the date of the last session in the data and, for a partial month, ``partial``.
@@ -85,7 +88,7 @@ def execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool
     executed.parent.mkdir(parents=True, exist_ok=True)
     parameters = {"enriched_path": str(folder / "enriched.parquet"), "load_report_path": str(folder / "load.json"),
                   "month": month, "output_dir": str(folder), "data_label": data_label, "show_pii": show_pii,
-                  "parameters_dir": str(user_parameters_dir() or "")}
+                  "parameters_dir": str(parameters_dir or "")}
     try:
         with tempfile.TemporaryDirectory(prefix="mentortrack-kernel-") as sockets:
             # no ``cwd``: papermill would chdir the whole process, and notebooks run in parallel threads

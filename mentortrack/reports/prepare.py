@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from mentortrack.config import Settings
 from mentortrack.errors import ReportError
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
 from mentortrack.reports.shared_tables import SharedTables, compute_tables, write_tables
@@ -35,15 +36,14 @@ class Prepared:
     tables: SharedTables
 
 
-def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bool,
+def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bool, settings: Settings,
             scheduler: str | None = None) -> Prepared:
-    """Enrich ``loaded`` (a :class:`mentortrack.contract.load.LoadResult`), compute the shared tables and
-    write everything into ``folder``."""
+    """Enrich ``loaded`` (a :class:`mentortrack.contract.load.LoadResult`) with ``settings``, compute the shared
+    tables and write everything into ``folder``."""
     from mentortrack.analytics.enrich import enrich
     from mentortrack.analytics.kpis import add_month
     from mentortrack.analytics.pairs import PAIRS_FILE, pair_status
     from mentortrack.analytics.summaries import mentor_digest
-    from mentortrack.config import load_parameters
     from mentortrack.reports.exports import write_excel, write_powerbi
     from mentortrack.reports.mentor_pages import write_contents
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
@@ -53,7 +53,7 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     if month != ALL_MONTHS and not (sessions["month"] == month).any():
         raise ReportError(f"{loaded.source}: no sessions in {month}; the data covers "
                           f"{sessions['month'].min()} to {sessions['month'].max()}.")
-    enriched = _enrich(sessions, scheduler) if scheduler else enrich(sessions)
+    enriched = _enrich(sessions, settings, scheduler) if scheduler else enrich(sessions, settings)
     history = mask_pii(enriched, show_pii)
     write_table(history, folder / "enriched.parquet")
     neutralize_formulas(mask_pii(loaded.quarantine, show_pii)).to_csv(folder / "quarantine.csv", index=False)
@@ -62,31 +62,32 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     (folder / "load.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
 
     scope = history if month == ALL_MONTHS else history[history["month"] == month]
-    ctx = ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=folder)
-    warnings = load_parameters("warnings")
-    tables = compute_tables(ctx, warnings, load_parameters("lifecycle"))
+    ctx = ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=folder,
+                        settings=settings)
+    warnings = settings.warnings
+    tables = compute_tables(ctx, warnings, settings.lifecycle)
     ctx.shared = tables
     write_tables(tables, folder)
     write_contents(folder, scope)
     exports = folder / "exports"
     standing = tables.standing[EXPORTED_STANDING]
-    pairs = pair_status(enriched, ctx.last_day)
+    pairs = pair_status(enriched, ctx.last_day, warnings.pairs, settings.lifecycle.followups)
     write_table(pairs, folder / PAIRS_FILE)
     write_excel(scope, standing, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, tables.health,
-                warnings["health"]["threshold"], warnings["health"]["trend_months"], pairs)
+                warnings.health.threshold, warnings.health.trend_months, pairs)
     write_powerbi(scope, standing, exports / "powerbi", show_pii, tables.health, pairs)
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
     return Prepared(counts, ctx, tables)
 
 
-def _enrich(sessions: pd.DataFrame, scheduler: str) -> pd.DataFrame:
+def _enrich(sessions: pd.DataFrame, settings: Settings, scheduler: str) -> pd.DataFrame:
     from mentortrack.analytics.distributed import SchedulerError, cluster_client
     from mentortrack.analytics.enrich import enrich
 
     try:
         with cluster_client(scheduler) as client:
-            return enrich(sessions, client=client)
+            return enrich(sessions, settings, client=client)
     except SchedulerError as err:
         raise ReportError(str(err)) from err
 

@@ -35,9 +35,10 @@ from typing import Any
 
 import pandas as pd
 
+from mentortrack.config import Settings
 from mentortrack.errors import ReportError
 from mentortrack.paths import default_sample_path, outputs_dir
-from mentortrack.reports.context import ALL_MONTHS, report_settings
+from mentortrack.reports.context import ALL_MONTHS
 from mentortrack.reports.fingerprint import (
     FINGERPRINT_FILE,
     file_digest,
@@ -97,11 +98,14 @@ def print_pdf(page: Path, out: Path, timeout: float = 120) -> Path:
     return out
 
 
-def build_report(data: str | Path | None = None, month: str | None = None, out_root: str | Path | None = None,
-                 show_pii: bool = False, force: bool = False, workers: int | None = None,
-                 progress: Callable[[str, float], None] | None = None, pdf: bool = False,
+def build_report(data: str | Path | None = None, month: str | None = None, out_root: str | Path | None = None, *,
+                 settings: Settings, parameters_dir: Path | None = None, show_pii: bool = False, force: bool = False,
+                 workers: int | None = None, progress: Callable[[str, float], None] | None = None, pdf: bool = False,
                  scheduler: str | None = None) -> ReportRun:
-    """Build ``<out_root>/<month>/`` (see the module docstring); returns where it is.
+    """Build ``<out_root>/<month>/`` (see the module docstring) with ``settings``; returns where it is.
+
+    ``parameters_dir`` is the folder ``settings`` were loaded from (:func:`mentortrack.config.load_settings`;
+    None: the shipped defaults and the project's ``parameters/``): the notebooks load theirs from it.
 
     Runs of the same month and output folder take turns (a file lock, released when
     a process dies); a run that waited finds the report up to date and returns.
@@ -122,7 +126,7 @@ def build_report(data: str | Path | None = None, month: str | None = None, out_r
     root = output_root(Path(out_root) if out_root else outputs_dir())
     loaded, note = None, ""
     if month is None:
-        loaded = load_fingerprinted(data_path)
+        loaded = load_fingerprinted(data_path, settings.lifecycle.timezone)
         if loaded[0].sessions.empty:
             raise ReportError(f"{data_path}: no usable session rows.")
         month, note = latest_complete_month(loaded[0].sessions["session_date"])
@@ -130,8 +134,8 @@ def build_report(data: str | Path | None = None, month: str | None = None, out_r
             progress(note, time.perf_counter() - start)
     with FileLock(str(root / f".{month}.lock")):
         remove_leftovers(root)
-        run = _build_locked(data_path, "bundled sample" if not data else data_path.name, month, root, show_pii,
-                            force, workers, start, progress, loaded, scheduler)
+        run = _build_locked(_Inputs(data_path, "bundled sample" if not data else data_path.name, month, show_pii,
+                                    settings, parameters_dir), root, force, workers, start, progress, loaded, scheduler)
         run = ReportRun(run.folder, run.rebuilt, run.seconds, note)
         if pdf and (run.rebuilt or not (run.folder / PDF_NAME).exists()):
             print_pdf(run.folder / "07_dashboard.html", run.folder / PDF_NAME)
@@ -140,40 +144,55 @@ def build_report(data: str | Path | None = None, month: str | None = None, out_r
         return run
 
 
-def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show_pii: bool, force: bool,
-                  workers: int | None, start: float, progress: Callable[[str, float], None] | None,
-                  loaded: tuple[Any, str] | None = None, scheduler: str | None = None) -> ReportRun:
+@dataclass(frozen=True)
+class _Inputs:
+    """What one report depends on besides the code: the export, its name in headings, the month, the PII
+    setting, the settings and the folder they came from."""
+
+    data_path: Path
+    data_label: str
+    month: str
+    show_pii: bool
+    settings: Settings
+    parameters_dir: Path | None
+
+
+def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None, start: float,
+                  progress: Callable[[str, float], None] | None, loaded: tuple[Any, str] | None = None,
+                  scheduler: str | None = None) -> ReportRun:
     """Steps 1–4 under the month's lock. ``loaded`` is a load made before the lock (to choose the month);
     it is used only if the file still has the bytes it was loaded from."""
+    data_path, data_label, month, show_pii = inputs.data_path, inputs.data_label, inputs.month, inputs.show_pii
     final = root / month
-    settings = report_settings()
+    settings = inputs.settings.report
     current = file_digest(data_path)
-    if not force and stored_fingerprint(final) == fingerprint(current, data_path, month, show_pii):
+    if not force and stored_fingerprint(final) == fingerprint(current, data_path, month, show_pii, inputs.settings):
         log.info("%s is up to date", final)
         return ReportRun(final, False, time.perf_counter() - start)
     if loaded is None or loaded[1] != current:
-        loaded = load_fingerprinted(data_path)
+        loaded = load_fingerprinted(data_path, inputs.settings.lifecycle.timezone)
     result, digest = loaded
-    stamp = fingerprint(digest, data_path, month, show_pii)
+    stamp = fingerprint(digest, data_path, month, show_pii, inputs.settings)
     with work_folder(root, month) as work:
-        prepared = prepare(result, data_label, month, work, show_pii, scheduler)
+        prepared = prepare(result, data_label, month, work, show_pii, inputs.settings, scheduler)
         if progress:
             progress(f"loaded and analysed {data_label}: {prepared.counts['valid']:,} sessions",
                      time.perf_counter() - start)
         ctx = prepared.ctx
         period = ctx.period if month == ALL_MONTHS else pd.Period(month, freq="M").strftime("%B %Y")
         data_through = prepared.counts["last_session"]
-        with ThreadPoolExecutor(max_workers=workers or int(settings["workers"])) as pool:
-            kernel = resolve_kernel(settings["kernel"])
+        with ThreadPoolExecutor(max_workers=workers or settings.workers) as pool:
+            kernel = resolve_kernel(settings.kernel)
             futures = {pool.submit(write_mentor_pages, work, ctx, prepared.tables): "mentors/ (a page per mentor)"}
-            futures.update({pool.submit(execute, nb["name"], work, month, data_label, show_pii, kernel,
-                                        page_title(nb["title"], period), data_through, ctx.partial_note):
-                            f"{nb['name']}.html" for nb in settings["notebooks"]})
+            futures.update({pool.submit(execute, nb.name, work, month, data_label, show_pii, kernel,
+                                        page_title(nb.title, period), data_through, ctx.partial_note,
+                                        inputs.parameters_dir):
+                            f"{nb.name}.html" for nb in settings.notebooks})
             for future in as_completed(futures):
                 future.result()
                 if progress:
                     progress(futures[future], time.perf_counter() - start)
         write_index(work, ctx, prepared.tables, settings, prepared.counts)
-        write_model_card(work)
+        write_model_card(work, inputs.settings.nlp.sentiment.model)
         (work / FINGERPRINT_FILE).write_text(stamp)
     return ReportRun(final, True, time.perf_counter() - start)

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from mentortrack.analytics import comparisons, health, open_followups, standing
+from mentortrack.config import LifecycleSettings, WarningSettings
 from mentortrack.reports.storage import write_table
 
 if TYPE_CHECKING:
@@ -47,15 +48,15 @@ class SharedTables:
     compared: dict[str, pd.DataFrame]
 
 
-def compute_tables(ctx: ReportContext, warnings: dict[str, Any], lifecycle: dict[str, Any]) -> SharedTables:
+def compute_tables(ctx: ReportContext, warnings: WarningSettings, lifecycle: LifecycleSettings) -> SharedTables:
     """Every shared table of the report of ``ctx`` (health once, standing once, comparisons once)."""
-    months = int(warnings["mentors"]["window_months"])
-    scores = health.health_scores(ctx.history, warnings)
+    months = warnings.mentors.window_months
+    scores = health.health_scores(ctx.history, warnings.health)
     return SharedTables(
         health=scores,
         standing=standing.mentor_standing(ctx.window(months), scores, ctx.month, warnings, ctx.window_label(months)),
-        trend=health.health_trend(scores, ctx.until(), int(warnings["health"]["trend_months"])),
-        followups=open_followups.needing_followup(ctx.history, ctx.last_day, lifecycle["followups"]),
+        trend=health.health_trend(scores, ctx.until(), warnings.health.trend_months),
+        followups=open_followups.needing_followup(ctx.history, ctx.last_day, lifecycle.followups),
         compared={by: comparisons.compare(ctx.scope, by) for by in GROUPINGS})
 
 

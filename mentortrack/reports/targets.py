@@ -15,12 +15,13 @@ from typing import Any
 import pandas as pd
 
 from mentortrack.analytics.kpis import compute_kpis
+from mentortrack.config import Targets
 from mentortrack.reports.tables import format_value
 
 TARGET_KPIS = ("avg_rating", "positive_feedback_rate")
 
 
-def target_status(sessions: pd.DataFrame, targets: dict[str, Any]) -> pd.DataFrame:
+def target_status(sessions: pd.DataFrame, targets: Targets) -> pd.DataFrame:
     """Per target KPI: ``value``, ``target``, ``n`` (its denominator) and ``met`` (None when n < ``min_n``)."""
     values = compute_kpis(sessions) if len(sessions) else {}
     completed = sessions[sessions["session_status"] == "Completed"] if len(sessions) else sessions
@@ -30,9 +31,10 @@ def target_status(sessions: pd.DataFrame, targets: dict[str, Any]) -> pd.DataFra
     rows = []
     for kpi in TARGET_KPIS:
         value = float(values[kpi]) if n[kpi] and kpi in values and pd.notna(values[kpi]) else None
-        judged = value is not None and n[kpi] >= int(targets["min_n"])
-        rows.append({"kpi": kpi, "value": value, "target": float(targets[kpi]), "n": n[kpi],
-                     "met": value >= float(targets[kpi]) if judged else None})
+        judged = value is not None and n[kpi] >= targets.min_n
+        target = float(getattr(targets, kpi))
+        rows.append({"kpi": kpi, "value": value, "target": target, "n": n[kpi],
+                     "met": value >= target if judged else None})
     return pd.DataFrame(rows)
 
 
@@ -48,7 +50,7 @@ def target_text(row: Any) -> str:
     return f"{word}: {format_value(row['kpi'], row['value'])} vs {target}, n = {row['n']:,}"
 
 
-def target_lines(sessions: pd.DataFrame, targets: dict[str, Any]) -> list[str]:
+def target_lines(sessions: pd.DataFrame, targets: Targets) -> list[str]:
     """One line per target, naming the KPI: "Average rating below target: 3.57 vs 4.00, n = 53"."""
     from mentortrack.analytics.kpis import KPI_LABELS
 
