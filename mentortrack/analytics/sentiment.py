@@ -43,6 +43,7 @@ import hashlib
 import json
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -72,15 +73,17 @@ MIXED_MIN_PROBABILITY = 0.9
 """A clause counts as clearly Positive/Negative for the mixed rule at this probability."""
 
 THREADS_ENV = "MENTORTRACK_ONNX_THREADS"
-"""Threads onnxruntime may use per process (0: one per core). A Dask worker sets its own thread count,
-so workers sharing a machine do not oversubscribe its cores."""
+"""Threads onnxruntime may use per process (0: one per core available to the process). A Dask worker sets
+its own thread count, so workers sharing a machine do not oversubscribe its cores."""
 
 BATCH_SIZE = 1
 """Texts per ONNX run. One: the int8 model quantizes activations with a scale taken from the whole
-batch, so a text's label would depend on the texts batched with it (18 of 1,500 labels changed
-between batches of 64 and of 1). Run alone, a label is a function of its text: the cache, a Dask
-cluster and a re-run all agree. Measured here, batches of 1 are as fast as batches of 64 for
-comments of this length (2.8 s vs 2.6–3.2 s per 1,500 texts)."""
+batch, so a text's label would depend on the texts batched with it (101 of 2,911 labels changed between
+equal-length batches of 16 and runs of one; onnxruntime's integer MatMul takes one zero point per tensor,
+so the scale cannot be made per text without extra graph steps that cost what batching saves). Run
+alone, a label is a function of its text: the cache, a Dask cluster and a re-run all agree. Speed comes
+from running :data:`THREADS_ENV` texts at once instead, each on one thread (see
+:class:`FinetunedSentiment`)."""
 MAX_TOKENS = 128
 
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+\b(?:but|however|although|though|yet|except|whereas)\b\s*",
@@ -226,8 +229,24 @@ class LinearSentiment:
         return fitted
 
 
+def onnx_threads() -> int:
+    """Texts scored at once (:data:`THREADS_ENV`, else the cores this process may run on)."""
+    threads = int(os.environ.get(THREADS_ENV, "0"))
+    if threads > 0:
+        return threads
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class FinetunedSentiment:
-    """The fine-tuned MiniLM classifier, run as an int8 ONNX model (onnxruntime + tokenizers)."""
+    """The fine-tuned MiniLM classifier, run as an int8 ONNX model (onnxruntime + tokenizers).
+
+    Each text runs alone (:data:`BATCH_SIZE`) on one onnxruntime thread, :func:`onnx_threads` texts at
+    once from a thread pool (onnxruntime releases the GIL during a run). For one short text, a run split
+    across threads spends more time handing work between them than computing, and on a shared machine
+    the waiting threads spin on cores other processes need; one thread per run keeps every core busy with
+    whole texts. The integer products are exact and no floating-point sum is split by thread, so the
+    logits are bit for bit those of a single-threaded run of the text (tested).
+    """
 
     def __init__(self, path: Path, neutral_prior: float = NEUTRAL_PRIOR) -> None:
         import onnxruntime
@@ -235,26 +254,42 @@ class FinetunedSentiment:
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        options.intra_op_num_threads = int(os.environ.get(THREADS_ENV, "0"))
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(path.with_suffix(".tokenizer.json")))
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding()
+        self.tokenizer.no_padding()
+        self.threads = onnx_threads()
         self.neutral_prior = neutral_prior
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         self.key = f"sentiment:minilm-finetuned:{digest}:prior={neutral_prior}"
 
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """The model's raw output (one row per text, columns :data:`LABEL_ORDER`), each distinct text run once
+        and alone, longest first so that the last runs of the pool are short."""
+        unique = list(dict.fromkeys(texts))
+        encoded = [np.array([e.ids], dtype=np.int64) for e in self.tokenizer.encode_batch(unique)]
+        found = np.zeros((len(unique), len(LABEL_ORDER)), dtype=np.float32)
+
+        def run(i: int) -> None:
+            found[i] = self.session.run(None, {"input_ids": encoded[i],
+                                               "attention_mask": np.ones_like(encoded[i])})[0][0]
+
+        order = sorted(range(len(unique)), key=lambda i: -encoded[i].shape[1])
+        if self.threads > 1 and len(unique) > 1:
+            with ThreadPoolExecutor(min(self.threads, len(unique))) as pool:
+                list(pool.map(run, order))
+        else:
+            for i in order:
+                run(i)
+        row = {t: i for i, t in enumerate(unique)}
+        return found[[row[t] for t in texts]]
+
     def probabilities(self, texts: list[str], polarity: np.ndarray | None = None) -> np.ndarray:
         """Probabilities (Negative, Neutral, Positive) after the neutral prior (see :data:`BATCH_SIZE`)."""
-        logits = np.zeros((len(texts), len(LABEL_ORDER)), dtype=np.float32)
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), BATCH_SIZE):
-            rows = order[start:start + BATCH_SIZE]
-            encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in encoded], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            logits[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        return _with_prior(_softmax(logits), self.neutral_prior)
+        return _with_prior(_softmax(self.logits(texts)), self.neutral_prior)
 
 
 @cache
@@ -278,20 +313,42 @@ def clauses(text: str) -> list[str]:
     return [c for c in pieces if len(c) > 2]
 
 
-def mixed_flags(texts: list[str], model: SentimentModel) -> np.ndarray:
-    """True where one clause is clearly Positive and another clearly Negative (see the module docstring)."""
-    pieces = [(i, c) for i, text in enumerate(texts) for c in clauses(text)]
-    counts = pd.Series([i for i, _ in pieces], dtype="int64").value_counts()
-    multi = [(i, c) for i, c in pieces if counts[i] > 1]
+def clause_pieces(texts: list[str]) -> list[tuple[int, str]]:
+    """(index of the text, clause) for every clause of the texts cut into more than one clause."""
+    cut = [clauses(text) for text in texts]
+    return [(i, c) for i, found in enumerate(cut) if len(found) > 1 for c in found]
+
+
+def mixed_flags(texts: list[str], model: SentimentModel, clause_probabilities: np.ndarray | None = None
+                ) -> np.ndarray:
+    """True where one clause is clearly Positive and another clearly Negative (see the module docstring).
+
+    ``clause_probabilities``: the model's output for the clauses of :func:`clause_pieces`, if known.
+    """
+    multi = clause_pieces(texts)
     mixed = np.zeros(len(texts), dtype=bool)
     if not multi:
         return mixed
-    q = model.probabilities([c for _, c in multi])
+    q = model.probabilities([c for _, c in multi]) if clause_probabilities is None else clause_probabilities
     clear = pd.DataFrame({"i": [i for i, _ in multi], "label": np.array(LABEL_ORDER)[q.argmax(axis=1)],
                           "clear": q.max(axis=1) >= MIXED_MIN_PROBABILITY})
     for i, found in clear[clear["clear"]].groupby("i")["label"].agg(set).items():
         mixed[int(i)] = {"Positive", "Negative"} <= found
     return mixed
+
+
+def _with_clauses(texts: list[str], model: SentimentModel, polarity: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The model's output for the texts and for their clauses (:func:`clause_pieces`; None without any).
+
+    The fine-tuned model reads the text only, so texts and clauses go through it in one pass (a clause
+    that is also a text runs once); the static-linear model takes the texts' known TextBlob polarity.
+    """
+    pieces = [c for _, c in clause_pieces(texts)]
+    if isinstance(model, FinetunedSentiment):
+        p = model.probabilities([*texts, *pieces])
+        return p[:len(texts)], p[len(texts):] if pieces else None
+    return model.probabilities(texts, polarity), model.probabilities(pieces) if pieces else None
 
 
 def classify(texts: list[str], model: SentimentModel, polarity: np.ndarray | None = None,
@@ -302,9 +359,12 @@ def classify(texts: list[str], model: SentimentModel, polarity: np.ndarray | Non
     """
     if not texts:
         return pd.DataFrame(columns=["sentiment", "sentiment_confidence", "sentiment_mixed"])
-    p = model.probabilities(texts, polarity) if probabilities is None else probabilities
+    if probabilities is None:
+        p, q = _with_clauses(texts, model, polarity)
+    else:
+        p, q = probabilities, None
     label, confidence = np.array(LABEL_ORDER)[p.argmax(axis=1)], p.max(axis=1)
-    mixed = mixed_flags(texts, model)
+    mixed = mixed_flags(texts, model, q)
     neutral, positive, negative = (LABEL_ORDER.index(c) for c in ("Neutral", "Positive", "Negative"))
     label = np.where(mixed, "Neutral", label)
     confidence = np.where(mixed, p[:, neutral] + np.minimum(p[:, positive], p[:, negative]), confidence)
