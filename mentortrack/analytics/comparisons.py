@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mentortrack.analytics.kpis import GROUPINGS, add_month, components
+from mentortrack.analytics.kpis import GROUPINGS, RATES, add_month, components
 
 Z_95 = 1.959963984540054
 """The standard normal quantile of 0.975."""
@@ -37,19 +37,6 @@ RATING_SCALE = (1.0, 5.0)
 TOO_FEW = f"too few values (n < {MIN_VALUES})"
 NO_SPREAD = "no spread (all values equal)"
 
-RATES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "completion_rate": ("completed", ("completed", "no_show", "cancelled")),
-    "no_show_rate": ("no_show", ("completed", "no_show", "cancelled")),
-    "cancellation_rate": ("cancelled", ("completed", "no_show", "cancelled")),
-    "prep_done_rate": ("prep_yes", ("prep_recorded",)),
-    "follow_up_rate": ("follow_up", ("completed",)),
-    "action_items_rate": ("action_items", ("completed",)),
-    "feedback_coverage": ("with_feedback", ("completed",)),
-    "negative_feedback_rate": ("negative", ("with_feedback",)),
-    "positive_feedback_rate": ("positive", ("with_feedback",)),
-    "attendance_rate": ("attended", ("attendance_n",)),
-}
-"""Rate KPI -> (numerator component, components summed into its denominator)."""
 
 COMPARED = ["completion_rate", "no_show_rate", "avg_rating", "follow_up_rate", "negative_feedback_rate"]
 """KPIs the reports compare across groups."""

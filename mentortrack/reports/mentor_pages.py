@@ -31,7 +31,6 @@ import jinja2
 import pandas as pd
 
 from mentortrack.analytics.kpis import KPI_LABELS
-from mentortrack.analytics.pairs import report_pairs
 from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.config import load_parameters
@@ -173,7 +172,7 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -
     template = env.get_template("mentor_page.html.j2")
     generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{ctx.data_through:%Y-%m-%d}"
     written = []
-    pairs = report_pairs(folder, history, ctx.last_day)
+    pairs = tables.pairs
     targets = load_parameters("report")["targets"]
     for mentor, file in names.items():
         facts = mentor_facts(ctx, mentor, tables, warnings)

@@ -41,7 +41,6 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     write everything into ``folder``."""
     from mentortrack.analytics.enrich import enrich
     from mentortrack.analytics.kpis import add_month
-    from mentortrack.analytics.pairs import PAIRS_FILE, pair_status
     from mentortrack.analytics.summaries import mentor_digest
     from mentortrack.config import load_parameters
     from mentortrack.reports.exports import write_excel, write_powerbi
@@ -70,11 +69,9 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     write_contents(folder, scope)
     exports = folder / "exports"
     standing = tables.standing[EXPORTED_STANDING]
-    pairs = pair_status(enriched, ctx.last_day)
-    write_table(pairs, folder / PAIRS_FILE)
     write_excel(scope, standing, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, tables.health,
-                warnings["health"]["threshold"], warnings["health"]["trend_months"], pairs)
-    write_powerbi(scope, standing, exports / "powerbi", show_pii, tables.health, pairs)
+                warnings["health"]["threshold"], warnings["health"]["trend_months"], tables.pairs)
+    write_powerbi(scope, standing, exports / "powerbi", show_pii, tables.health, tables.pairs)
     _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
     return Prepared(counts, ctx, tables)
