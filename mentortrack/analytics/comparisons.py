@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from mentortrack.analytics.kpis import GROUPINGS, RATES, add_month, components
 
@@ -55,6 +54,8 @@ def wilson(successes: np.ndarray | float, n: np.ndarray | float, z: float = Z_95
 def mean_interval(total: np.ndarray | float, squares: np.ndarray | float, n: np.ndarray | float
                   ) -> tuple[np.ndarray, np.ndarray]:
     """The 95 % Student t interval of a mean from the values' sum, sum of squares and count (NaN for n < 2)."""
+    from scipy import stats  # imported here: SciPy takes longer to import than a report's notebooks take to draw
+
     total, squares, n = (np.asarray(v, dtype=float) for v in (total, squares, n))
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = total / n

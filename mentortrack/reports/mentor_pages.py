@@ -77,17 +77,20 @@ def page_links(report_folder: str | Path) -> dict[str, str]:
     return {name: f"{PAGES_DIR}/{file}" for name, file in json.loads(contents.read_text(encoding="utf-8")).items()}
 
 
-def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings: dict[str, Any]) -> dict[str, Any]:
+def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings: dict[str, Any],
+                 themes: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """Everything one page says, as plain values and chart images (the template only lays it out).
 
     The mentor's standing, health trend, comparison with the program and open follow-ups come
-    from the run's shared ``tables`` (computed once for all pages and reports).
+    from the run's shared ``tables`` (computed once for all pages and reports); ``themes`` are
+    :func:`window_themes` of every mentor (computed here for this mentor when not given).
     """
     history = ctx.history[ctx.history["mentor_name"] == mentor]
     scope = ctx.scope[ctx.scope["mentor_name"] == mentor]
     months = warnings["mentors"]["window_months"]
     window = ctx.window(months)
     window = window[window["mentor_name"] == mentor]
+    themes = themes if themes is not None else window_themes(window)
     until = ctx.until()
     settings = warnings["health"]
     standing = tables.standing.loc[mentor] if mentor in tables.standing.index else None
@@ -123,7 +126,7 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings
                                                              target=load_parameters("report")["targets"]["avg_rating"]),
                                           "100%", PAGE_DPI) if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
-        "praise": _themes(window, "Positive"), "complaints": _themes(window, "Negative"),
+        "praise": _themes(themes["Positive"], mentor), "complaints": _themes(themes["Negative"], mentor),
         "praise_quotes": _quotes(with_text, "Positive"), "complaint_quotes": _quotes(with_text, "Negative"),
         "red": [_session(r) for r in red.itertuples()],
         "followups": [_session(r) for r in followups.itertuples()],
@@ -141,10 +144,16 @@ def _tone(kpi: str, verdict: object) -> str:
     return "good" if (verdict == "above") == HIGHER_IS_BETTER[kpi] else "bad"
 
 
-def _themes(window: pd.DataFrame, sentiment: str) -> list[str]:
-    """"Punctuality — 2 complaints: '…'" per theme of the mentor's feedback with ``sentiment``, most first."""
-    found = theme_counts(window, sentiment=sentiment)
-    return [describe(r) for _, r in found.head(THEMES).iterrows()]
+def window_themes(window: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Praise (``Positive``) and complaint (``Negative``) themes of the sessions ``window`` per mentor
+    (:func:`mentortrack.analytics.themes.theme_counts` by mentor): counted once for every page."""
+    return {sentiment: theme_counts(window, "mentor_name", sentiment=sentiment) for sentiment in ("Positive", "Negative")}
+
+
+def _themes(found: pd.DataFrame, mentor: str) -> list[str]:
+    """"Punctuality — 2 complaints: '…'" per theme of ``mentor`` in ``found`` (:func:`window_themes`), most first."""
+    mine = found[found["mentor_name"].astype("string") == mentor] if len(found) else found
+    return [describe(r) for _, r in mine.head(THEMES).iterrows()]
 
 
 def _quotes(with_text: pd.DataFrame, sentiment: str) -> list[str]:
@@ -174,8 +183,9 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -
     written = []
     pairs = tables.pairs
     targets = load_parameters("report")["targets"]
+    themes = window_themes(ctx.window(warnings["mentors"]["window_months"]))
     for mentor, file in names.items():
-        facts = mentor_facts(ctx, mentor, tables, warnings)
+        facts = mentor_facts(ctx, mentor, tables, warnings, themes)
         mine = pairs[pairs["mentor_name"] == mentor].assign(last_session=lambda t: t["last_session"].dt.strftime("%Y-%m-%d"))
         facts["pairs"] = mine.astype(object).where(mine.notna(), None).to_dict("records")
         facts["targets"] = target_lines(ctx.scope[ctx.scope["mentor_name"] == mentor], targets)
