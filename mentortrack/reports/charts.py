@@ -50,8 +50,7 @@ TITLE_SHARE = 0.94
 """A title is wrapped when wider than this share of the room it has, centred over its axes."""
 SHORT_TITLE = 0.45
 """A title at most this share of the figure wide fits over any axes whose centre lies in the middle half of
-the figure (every chart's does), so it is kept without drawing the layout to measure it: a layout pass
-costs about a third of a chart's drawing time."""
+the figure (every chart's does), so it is kept without measuring the room its axes leave it."""
 BAR_WIDTH = 0.8
 """Width of a bar, as a share of the space one category has."""
 PALETTE = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
@@ -99,26 +98,33 @@ def _titles(fig: Figure) -> str:
     return " / ".join(ax.get_title().replace("\n", " ") for ax in fig.axes if ax.get_title()) or "chart"
 
 
-def _wrap_titles(fig: Figure) -> None:
-    """Wrap axes titles that would not fit in the figure, centred over their axes as they are drawn
-    (measured with the Agg renderer the PNG is drawn with, after the layout), so none is cut at the edge."""
+def _lay_out(fig: Figure) -> None:
+    """Lay ``fig`` out once (its constrained layout) and fix that layout, so saving draws it once instead of
+    drawing it twice (once to lay it out); titles that would not fit are wrapped first, centred over their
+    axes as laid out (measured with the Agg renderer the PNG is drawn with), so none is cut at the edge."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     renderer = FigureCanvasAgg(fig).get_renderer()
-    titles = [ax.title for ax in fig.axes if ax.get_title() and "\n" not in ax.get_title()]
-    if all(title.get_window_extent(renderer).width <= SHORT_TITLE * fig.bbox.width for title in titles):
-        return
-    fig.draw_without_rendering()
-    for ax in fig.axes:
-        title = ax.get_title()
-        if not title or "\n" in title:
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    titled = [ax for ax in fig.axes if ax.get_title() and "\n" not in ax.get_title()]
+    wrapped = False
+    for ax in titled:
+        width = ax.title.get_window_extent(renderer).width
+        if width <= SHORT_TITLE * fig.bbox.width:
             continue
+        ax.apply_aspect()
         box = ax.get_window_extent(renderer)
         centre = (box.x0 + box.x1) / 2
         room = 2 * min(centre, fig.bbox.width - centre) * TITLE_SHARE
-        width = ax.title.get_window_extent(renderer).width
         if width > room:
+            title = ax.get_title()
             ax.set_title(textwrap.fill(title, max(16, int(len(title) * room / width) - 1)))
+            wrapped = True
+    if engine is not None and wrapped:
+        engine.execute(fig)
+    fig.set_layout_engine(None)
 
 
 IDENTIFIER = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
@@ -148,7 +154,7 @@ def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
     """A figure as an ``<img>`` with an embedded PNG (``dpi`` 160: 1.6 pixels per displayed pixel, for
     sharp text) whose alt text states the finding (:func:`describe`); in a report run, with a
     "data (CSV)" link to the data behind it (:func:`mentortrack.reports.takeaway.link`)."""
-    _wrap_titles(fig)
+    _lay_out(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     said = about(fig)

@@ -105,6 +105,8 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings
     red = scope[scope["level"].astype("string") == "red"].sort_values("session_date", ascending=False)
     with_text = window[window["learner_feedback"].fillna("").str.strip() != ""].sort_values("session_date",
                                                                                             ascending=False)
+    red_rows = [_session(r) for r in red[SESSION_FIELDS].itertuples()]
+    followup_rows = [_session(r) for r in followups[SESSION_FIELDS].itertuples()]
     score = None if standing is None or pd.isna(standing["health_score"]) else float(standing["health_score"])
     rated_months = history.loc[(history["month"] <= until) & history["post_session_rating"].notna(), "month"].nunique()
     return {
@@ -128,12 +130,11 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables, warnings
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(themes["Positive"], mentor), "complaints": _themes(themes["Negative"], mentor),
         "praise_quotes": _quotes(with_text, "Positive"), "complaint_quotes": _quotes(with_text, "Negative"),
-        "red": [_session(r) for r in red.itertuples()],
-        "followups": [_session(r) for r in followups.itertuples()],
+        "red": red_rows,
+        "followups": followup_rows,
         "kpi_link": takeaway.link(mine.drop(columns=["mentor"]), f"KPIs {mentor}"),
-        "red_link": takeaway.link(pd.DataFrame([_session(r) for r in red.itertuples()]), f"Red sessions {mentor}"),
-        "followups_link": takeaway.link(pd.DataFrame([_session(r) for r in followups.itertuples()]),
-                                        f"Open follow-ups {mentor}"),
+        "red_link": takeaway.link(pd.DataFrame(red_rows), f"Red sessions {mentor}"),
+        "followups_link": takeaway.link(pd.DataFrame(followup_rows), f"Open follow-ups {mentor}"),
     }
 
 
@@ -159,6 +160,10 @@ def _themes(found: pd.DataFrame, mentor: str) -> list[str]:
 def _quotes(with_text: pd.DataFrame, sentiment: str) -> list[str]:
     texts = with_text[with_text["sentiment"].astype("string") == sentiment]["learner_feedback"].str.strip()
     return texts.drop_duplicates().head(QUOTES).tolist()
+
+
+SESSION_FIELDS = ["session_id", "session_date", "learner_id", "session_type", "reasons"]
+"""What a page lists of a session (:func:`_session`)."""
 
 
 def _session(row: Any) -> dict[str, str]:

@@ -5,10 +5,11 @@ Steps, all into a marked work folder beside ``outputs/<MONTH>/``
 
 1. load the export together with the digest of the bytes loaded
    (:func:`mentortrack.reports.fingerprint.load_fingerprinted`), run all NLP once, compute
-   the shared tables once and write them with the exports (:func:`mentortrack.reports.prepare.prepare`);
+   the shared tables once and write them (:func:`mentortrack.reports.prepare.prepare`);
 2. execute every notebook of ``parameters/report.yaml`` with papermill, ``workers`` at once
-   (one kernel each; longest first, by the previous run's durations), while the mentor pages are drawn
-   from the same tables in a thread of this process beside them;
+   (one kernel each; longest first, by the previous run's durations), while the mentor pages and then
+   the exports (:func:`mentortrack.reports.prepare.write_exports`) are written from the same tables in a
+   thread of this process beside them;
 3. render each notebook to HTML with nbconvert, code hidden, images embedded
    (:mod:`mentortrack.reports.notebook_run`);
 4. write ``index.html``, the landing page with the headline (:mod:`mentortrack.reports.landing`), and the
@@ -51,7 +52,7 @@ from mentortrack.reports.mentor_pages import write_mentor_pages
 from mentortrack.reports.model_card import write_model_card
 from mentortrack.reports.month_choice import check_month, latest_complete_month
 from mentortrack.reports.notebook_run import execute, longest_first, page_title, resolve_kernel
-from mentortrack.reports.prepare import prepare
+from mentortrack.reports.prepare import prepare, write_exports
 from mentortrack.reports.work_folder import output_root, remove_leftovers, work_folder
 
 __all__ = ["ReportError", "ReportRun", "build_report", "check_month", "latest_complete_month", "print_pdf"]
@@ -168,7 +169,8 @@ def _build_locked(data_path: Path, data_label: str, month: str, root: Path, show
         kernel = resolve_kernel(settings["kernel"])
         with ThreadPoolExecutor(max_workers=1) as pages, \
                 ThreadPoolExecutor(max_workers=workers or int(settings["workers"])) as pool:
-            futures = {pages.submit(write_mentor_pages, work, ctx, prepared.tables): "mentors/ (a page per mentor)"}
+            futures = {pages.submit(write_mentor_pages, work, ctx, prepared.tables): "mentors/ (a page per mentor)",
+                       pages.submit(write_exports, prepared, work): "exports/ (Excel, Power BI, summaries)"}
             futures.update({pool.submit(execute, name, work, month, data_label, show_pii, kernel,
                                         page_title(notebooks[name]["title"], period), data_through, ctx.partial_note):
                             f"{name}.html" for name in longest_first(list(notebooks), final)})
