@@ -268,3 +268,27 @@ def test_pairs_and_safeguarding_alerts_are_shared_tables_of_the_run(runs: tuple[
     assert "No safeguarding alert in September 2025" in _text(september / "07_dashboard.html")
     exported = pd.read_csv(september / "exports" / "powerbi" / "fact_pairs.csv")
     assert list(exported["learner_id"]) == list(tables.pairs["learner_id"])
+
+
+def test_notebooks_start_longest_first_by_the_previous_runs_durations(tmp_path: Path) -> None:
+    from mentortrack.reports.notebook_run import longest_first
+
+    names = ["07_dashboard", "01_data_quality", "02_descriptive", "05_kpis"]
+    assert longest_first(names, tmp_path) == names, "a first run keeps the order of report.yaml"
+    (tmp_path / "notebooks").mkdir()
+    for name, seconds in (("07_dashboard", 9.5), ("01_data_quality", 4.0), ("02_descriptive", 12.1)):
+        (tmp_path / "notebooks" / f"{name}.ipynb").write_text(
+            json.dumps({"metadata": {"papermill": {"duration": seconds}}}), encoding="utf-8")
+    assert longest_first(names, tmp_path) == ["05_kpis", "02_descriptive", "07_dashboard", "01_data_quality"]
+
+
+def test_the_notebooks_setup_imports_neither_seaborn_scipy_nor_pandera() -> None:
+    import subprocess
+    import sys
+
+    setup = ("import sys\nfrom mentortrack.reports import charts, tables\n"
+             "from mentortrack.reports.context import open_report, record, report_settings\n"
+             "print(sorted(m for m in ('seaborn', 'scipy', 'pandera') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", setup], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert done.stdout.strip() == "[]", "a kernel would pay for importing them before its first chart"
