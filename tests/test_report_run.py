@@ -239,8 +239,8 @@ def test_every_share_on_the_tiles_stands_next_to_its_denominator(runs: tuple[Pat
                 f"{int((status == 'No-show').sum())} of {resolved} sessions not rescheduled",
                 f"over {int(done['post_session_rating'].notna().sum())} rated sessions",
                 f"{int(done['follow_up_scheduled'].astype(bool).sum())} of {len(done)} completed sessions",
-                f"{int((with_feedback['sentiment'] == 'Negative').sum())} of {len(with_feedback)} completed sessions "
-                "with feedback"]
+                f"{int((with_feedback['sentiment'] == 'Negative').sum())} of {len(with_feedback)} completed with "
+                "feedback"]
     dashboard = _text(september / "07_dashboard.html")
     for base in expected:
         assert base in dashboard, base

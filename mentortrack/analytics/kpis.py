@@ -103,10 +103,10 @@ definitions: the one place a share's base is named (:func:`shares`, the comparis
 BASE_NOUNS: dict[tuple[str, ...], str] = {
     ("completed", "no_show", "cancelled"): "sessions not rescheduled",
     ("n",): "sessions",
-    ("prep_recorded",): "completed sessions with prep recorded",
+    ("prep_recorded",): "completed with prep recorded",
     ("completed",): "completed sessions",
-    ("with_feedback",): "completed sessions with feedback",
-    ("attendance_n",): "completed or no-show sessions with attendance recorded",
+    ("with_feedback",): "completed with feedback",
+    ("attendance_n",): "completed or no-show with attendance recorded",
 }
 """What each denominator of :data:`RATES` counts, as the tiles say it ("89 of 108 sessions not rescheduled")."""
 

@@ -118,11 +118,13 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, parti
         change, colour = change_text(table, kpi, rows.at[kpi, "delta"], min_sessions, partial)
         base = base_text(rows.loc[kpi])
         tiles.append(
-            f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:4px;'
+            f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:8px 12px;margin:4px;'
             f'background:#fafafa"><div style="font-size:12px;color:#666">{html_text(KPI_LABELS.get(kpi, kpi))}</div>'
-            f'<div style="font-size:26px;font-weight:600">{format_value(kpi, value)}</div>'
-            + (f'<div class="mt-base" style="font-size:12px;color:#455a64">{html_text(base)}</div>' if base else "")
-            + f'<div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
+            f'<div style="display:flex;flex-wrap:wrap;align-items:center;column-gap:8px">'
+            f'<span style="font-size:24px;font-weight:600;line-height:1.2">{format_value(kpi, value)}</span>'
+            + (f'<span class="mt-base" style="flex:1 1 0;min-width:80px;font-size:11px;line-height:1.2;'
+               f'color:#455a64">{html_text(base)}</span>' if base else "")
+            + f'</div><div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
     data = table[[c for c in ("kpi", "label", "value", "count", "base", "base_label", "previous", "delta")
                   if c in table]]
     link = takeaway.link(data[data["kpi"].isin(kpis)], "KPI tiles")
