@@ -118,7 +118,7 @@ bench-nlp: $(STAMP) ## NLP throughput on real-variety feedback: per-row pipeline
 bench-scale: $(STAMP) ## NLP of a real-text export on 1 and 2 local Dask workers: start-up, per-text cost, speed-up
 	$(BIN)/python scripts/bench_scale.py
 
-bench-report: $(STAMP) ## Time make report cold, forced and unchanged, and the forced rebuild / bare notebook machinery ratio [DATA=export.csv]
+bench-report: $(STAMP) ## Time make report cold, forced and unchanged on the first-months fixture and the sample [DATA=export.csv too]; print each forced rebuild / bare notebook machinery ratio
 	DATA="$(DATA)" bash scripts/bench_report.sh $(or $(MONTH),2025-09)
 
 bench-validate: $(STAMP) ## Time and peak memory of validate and kpis on 1 million generated rows and on 10 million (streamed)

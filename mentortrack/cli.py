@@ -744,7 +744,8 @@ def digest(
     With --send (or --webhook) it is also posted to the Slack or Teams webhook when one is set."""
     from mentortrack.lifecycle.digest import Period, compose_digest, gather
     from mentortrack.lifecycle.mailer import MISSING_COLUMNS
-    from mentortrack.paths import outputs_dir
+    from mentortrack.paths import default_sample_path, outputs_dir
+    from mentortrack.reports.shared_tables import tables_built_from
 
     if (week_of is None) == (month is None):
         raise typer.BadParameter("give either --week-of DATE or --month YYYY-MM")
@@ -763,7 +764,10 @@ def digest(
         raise InputError(f"the data ends on {last:%Y-%m-%d}, before the {period.label} (export a newer file?)")
     if period.last < first:
         raise InputError(f"the data starts on {first:%Y-%m-%d}, after the {period.label}")
-    facts = gather(history, period, settings, reports or outputs_dir())
+    root = reports or outputs_dir()
+    facts = gather(history, period, settings, root,
+                   tables_built_from(root / period.report_month, Path(file) if file else default_sample_path(),
+                                     settings))
     mail = compose_digest(facts, to or lifecycle.digest.to, lifecycle.email)
     typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "
                f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups, "

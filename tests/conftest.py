@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -165,3 +169,35 @@ def _no_data_folder_between_tests():
     takeaway.use_folder(None)
     yield
     takeaway.use_folder(None)
+
+
+CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars")
+"""Flags of the browser tests' headless Chromium (no network of its own, no first-run pages)."""
+
+
+@pytest.fixture()
+def chromium() -> Iterator[Callable[..., Any]]:
+    """Opens headless Chromium (Debian's chromium and chromium-driver): ``chromium(width, height)`` gives a
+    Selenium driver with a window of that size; every driver opened is closed after the test. Skips the test
+    when either is missing."""
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opened: list[Any] = []
+
+    def open_window(width: int = 1366, height: int = 768) -> Any:
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium") or ""
+        for flag in (*CHROMIUM_FLAGS, f"--window-size={width},{height}"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+        opened.append(driver)
+        return driver
+
+    yield open_window
+    for driver in opened:
+        with contextlib.suppress(Exception):  # a test may have closed it already
+            driver.quit()

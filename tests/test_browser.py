@@ -15,8 +15,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SETTINGS
@@ -41,19 +42,6 @@ return [...document.querySelectorAll('.jp-OutputArea-output img.mt-chart')].map(
 """Share of non-white pixels of every chart image in the notebook's outputs (-1: not loaded yet)."""
 
 
-def _driver(width: int = 1366, height: int = 768):  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--window-size={width},{height}", "--hide-scrollbars"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-
-
 @pytest.fixture(scope="module")
 def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mentortrack.reports.report import build_report
@@ -61,8 +49,8 @@ def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_report(None, "2025-09", tmp_path_factory.mktemp("browser"), settings=SETTINGS, pdf=True).folder
 
 
-def test_dashboard_fits_a_laptop_screen(report_folder: Path) -> None:
-    driver = _driver()
+def test_dashboard_fits_a_laptop_screen(report_folder: Path, chromium: Callable[..., Any]) -> None:
+    driver = chromium()
     try:
         driver.get((report_folder / "07_dashboard.html").as_uri())
         fold = driver.execute_script("return window.innerHeight")
@@ -134,11 +122,11 @@ def _chart_inks(driver) -> list[float]:  # type: ignore[no-untyped-def]
     return driver.execute_script(CHART_INK)
 
 
-def test_explore_widgets_redraw_every_chart(jupyterlab: tuple[str, Path]) -> None:
+def test_explore_widgets_redraw_every_chart(jupyterlab: tuple[str, Path], chromium: Callable[..., Any]) -> None:
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     url, _ = jupyterlab
-    driver = _driver(1400, 1000)
+    driver = chromium(1400, 1000)
     try:
         driver.get(url)
         wait = WebDriverWait(driver, 120, poll_frequency=0.5)
@@ -165,13 +153,13 @@ def test_explore_widgets_redraw_every_chart(jupyterlab: tuple[str, Path]) -> Non
     assert captions and "sessions, newest first" in captions[0]
 
 
-def test_long_tables_are_interactive_and_complete_without_javascript(report_folder: Path) -> None:
+def test_long_tables_are_interactive_and_complete_without_javascript(report_folder: Path, chromium: Callable[..., Any]) -> None:
     import re
 
     page = report_folder / "06_early_warnings.html"
     static_rows = len(re.findall(r'class="data row\d+ col0" id="T_mt', page.read_text()))
     interactive = page.read_text().count('class="mt-interactive"')
-    driver = _driver()
+    driver = chromium()
     try:
         driver.get(page.as_uri())
         from selenium.webdriver.support.ui import WebDriverWait

@@ -16,7 +16,16 @@ from conftest import SETTINGS, enriched, row
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
-from mentortrack.config import MODELS, PARAMETER_FILES, ParameterError, Rule, Settings, ThemeEntry, load_parameters, load_settings
+from mentortrack.config import (
+    MODELS,
+    PARAMETER_FILES,
+    ParameterError,
+    Rule,
+    Settings,
+    ThemeEntry,
+    load_parameters,
+    load_settings,
+)
 from mentortrack.paths import default_parameters_dir
 
 REPO = Path(__file__).resolve().parents[1]

@@ -145,3 +145,40 @@ def test_the_command_on_the_bundled_sample(tmp_path: Path) -> None:
     assert stale.exit_code == 2 and "the data ends on 2025-10-31, before the January 2031" in stale.output
     typo = CliRunner().invoke(app, ["digest", "--week-of", "nope", "--out", str(out)])
     assert typo.exit_code == 2 and "--week-of" in typo.output
+
+
+def test_the_digest_reads_health_and_alerts_from_the_months_report_built_from_the_same_data(
+        first_months: pd.DataFrame, first_months_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from mentortrack.analytics.health import health_scores
+    from mentortrack.lifecycle import digest
+    from mentortrack.reports.context import ReportContext
+    from mentortrack.reports.fingerprint import FINGERPRINT_FILE, file_digest, fingerprint
+    from mentortrack.reports.shared_tables import compute_tables, tables_built_from, write_tables
+
+    data = Path(shutil.copy(first_months_export, tmp_path / "export.csv"))
+    folder = tmp_path / "reports" / "2025-09"
+    history = first_months.assign(learner_feedback=first_months["learner_feedback"].where(
+        first_months["session_id"] != "FM0002", "He asked me to message him on WhatsApp instead"))
+    ctx = ReportContext(history=history, scope=history[history["month"] == "2025-09"], month="2025-09",
+                        data_label="export.csv", output_dir=folder, settings=SETTINGS)
+    write_tables(compute_tables(ctx, SETTINGS), folder)
+    assert tables_built_from(folder, data, SETTINGS) is None, "no fingerprint: not the report of this data"
+    (folder / FINGERPRINT_FILE).write_text(fingerprint(file_digest(data), data, "2025-09", False, SETTINGS))
+    tables = tables_built_from(folder, data, SETTINGS)
+    assert tables is not None and len(tables.safeguarding) >= 1
+
+    def computed_again(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the digest computed a shared table again")
+
+    monkeypatch.setattr(digest, "health_scores", computed_again)
+    monkeypatch.setattr(digest, "safeguarding_alerts", computed_again)
+    facts = gather(first_months, Period.month("2025-09"), SETTINGS, tmp_path / "reports", tables)
+    assert [a["session_id"] for a in facts["safeguarding"]] == \
+        [s for s in tables.safeguarding["session_id"] if s.startswith("FM")]
+    scores = health_scores(history, SETTINGS.warnings.health)
+    at_risk = scores[(scores["month"] == "2025-09") & scores["at_risk"]]
+    assert sorted(m["mentor_name"] for m in facts["at_risk"]) == sorted(at_risk["mentor_name"])
+    data.write_text(data.read_text() + data.read_text().splitlines()[-1].replace("FM0089", "FM0090") + "\n")
+    assert tables_built_from(folder, data, SETTINGS) is None, "the export changed since the report"

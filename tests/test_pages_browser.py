@@ -21,7 +21,9 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,19 +43,6 @@ SIZES = [(1366, 768), (1920, 1080)]
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not (shutil.which("chromium") and shutil.which("chromedriver")),
     reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")]
-
-
-def _driver(width: int, height: int):  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--window-size={width},{height}", "--hide-scrollbars"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 
 
 def first_month_export(path: Path) -> Path:
@@ -90,9 +79,9 @@ def _shots() -> Path | None:
 
 
 @pytest.mark.skipif(AXE is None, reason="needs axe-core: `make setup` (npm install axe-core) or MENTORTRACK_AXE")
-def test_axe_finds_no_wcag21_aa_violation_on_any_page(report: Path) -> None:
+def test_axe_finds_no_wcag21_aa_violation_on_any_page(report: Path, chromium: Callable[..., Any]) -> None:
     script = AXE.read_text(encoding="utf-8")  # type: ignore[union-attr]
-    driver = _driver(1366, 768)
+    driver = chromium(1366, 768)
     found = {}
     try:
         driver.set_script_timeout(120)
@@ -112,10 +101,10 @@ def test_axe_finds_no_wcag21_aa_violation_on_any_page(report: Path) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_pages_fit_the_screen_keep_dates_whole_and_use_two_columns(report: Path, size: tuple[int, int]) -> None:
+def test_pages_fit_the_screen_keep_dates_whole_and_use_two_columns(report: Path, size: tuple[int, int], chromium: Callable[..., Any]) -> None:
     width, height = size
     shots = _shots()
-    driver = _driver(width, height)
+    driver = chromium(width, height)
     facts = {}
     try:
         for page in _pages(report):
@@ -190,7 +179,7 @@ def test_the_sentiment_page_links_the_model_card_whose_figures_come_from_the_eva
     assert "Training data" in card and "real_feedback.csv" in card
 
 
-def test_printed_pages_keep_dates_whole(report: Path) -> None:
+def test_printed_pages_keep_dates_whole(report: Path, chromium: Callable[..., Any]) -> None:
     from pypdf import PdfReader
     from selenium.webdriver.common.print_page_options import PrintOptions
 
@@ -198,7 +187,7 @@ def test_printed_pages_keep_dates_whole(report: Path) -> None:
     options.orientation = "landscape"
     options.page_width, options.page_height = 29.7, 21.0
     shots = _shots()
-    driver = _driver(1366, 768)
+    driver = chromium(1366, 768)
     texts = {}
     try:
         for page in (report / "07_dashboard.html", report / "06_early_warnings.html"):

@@ -15,7 +15,7 @@ import pytest
 from conftest import SETTINGS, TZ, first_months_rows, write_csv
 from typer.testing import CliRunner
 
-from mentortrack.analytics import comparisons, health, standing
+from mentortrack.analytics import comparisons, health, pairs, safeguarding, standing
 from mentortrack.cli import app
 from mentortrack.errors import MentortrackError, ReportError
 from mentortrack.reports import report
@@ -51,7 +51,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]
     calls: dict[str, int] = {}
     with pytest.MonkeyPatch.context() as patch:
         for module, name in ((health, "health_scores"), (standing, "mentor_standing"), (comparisons, "compare"),
-                             (standing, "mentor_table")):
+                             (standing, "mentor_table"), (pairs, "pair_status"), (safeguarding, "safeguarding_alerts")):
             _counting(patch, calls, module, name)
         september = report.build_report(export, None, root, settings=SETTINGS)
     assert september.folder == root / "2025-09" and "latest complete month" in september.note
@@ -61,12 +61,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]
 
 def test_a_run_computes_health_the_standing_and_the_comparisons_once(runs: tuple[Path, dict[str, int], Path]) -> None:
     _, calls, _ = runs
-    assert calls == {"health_scores": 1, "mentor_standing": 1, "mentor_table": 1, "compare": len(GROUPINGS)}
+    assert calls == {"health_scores": 1, "mentor_standing": 1, "mentor_table": 1, "compare": len(GROUPINGS),
+                     "pair_status": 1, "safeguarding_alerts": 1}
     # and no notebook computes them again: they read the run's tables
     for name in NOTEBOOKS:
         source = json.loads(Path(f"notebooks/{name}.ipynb").read_text(encoding="utf-8"))
         code = "".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")
-        for computed in ("health_scores(", "mentor_table(", "compare(", "needing_followup(", "with_health("):
+        for computed in ("health_scores(", "mentor_table(", "compare(", "needing_followup(", "with_health(",
+                         "pair_status(", "report_pairs(", "safeguarding_alerts("):
             assert computed not in code, f"{name} computes {computed}"
 
 
@@ -223,3 +225,73 @@ def test_kpis_by_group_carry_n_and_an_interval_on_their_scale(first_months_expor
         flat["interval"]["completion_rate"][1] <= 1
     text = runner.invoke(app, ["kpis", str(first_months_export), "--by", "batch", "--month", "2025-09"]).stdout
     assert "Average rating: n, 95 % interval" in text and "n=6, –" in text
+
+
+def test_every_share_on_the_tiles_stands_next_to_its_denominator(runs: tuple[Path, dict[str, int], Path]) -> None:
+    september, _, _ = runs
+    enriched = pd.read_parquet(september / "enriched.parquet")
+    month = enriched[enriched["month"] == "2025-09"]
+    status = month["session_status"].astype("string")
+    done = month[status == "Completed"]
+    resolved = int(status.isin(["Completed", "No-show", "Cancelled"]).sum())
+    with_feedback = done[done["learner_feedback"].fillna("").str.strip() != ""]
+    expected = [f"{len(done)} of {resolved} sessions not rescheduled",
+                f"{int((status == 'No-show').sum())} of {resolved} sessions not rescheduled",
+                f"over {int(done['post_session_rating'].notna().sum())} rated sessions",
+                f"{int(done['follow_up_scheduled'].astype(bool).sum())} of {len(done)} completed sessions",
+                f"{int((with_feedback['sentiment'] == 'Negative').sum())} of {len(with_feedback)} completed with "
+                "feedback"]
+    dashboard = _text(september / "07_dashboard.html")
+    for base in expected:
+        assert base in dashboard, base
+    index = _text(september / "index.html")
+    assert expected[0] in index and expected[2] in index
+
+
+def test_an_empty_re_engagement_list_is_a_sentence_not_a_header_row(runs: tuple[Path, dict[str, int], Path]) -> None:
+    september, _, _ = runs
+    values = json.loads((september / "values" / "07_dashboard.json").read_text())
+    assert values["quiet_after_bad"] == []
+    dashboard = _text(september / "07_dashboard.html")
+    assert "Nobody to re-engage up to 2025-09-30" in dashboard and "Last mentor" not in dashboard
+
+
+def test_pairs_and_safeguarding_alerts_are_shared_tables_of_the_run(runs: tuple[Path, dict[str, int], Path]) -> None:
+    from mentortrack.reports.shared_tables import read_tables
+
+    september, _, _ = runs
+    tables = read_tables(september)
+    history = pd.read_parquet(september / "enriched.parquet")
+    assert tables.pairs.reset_index(drop=True).equals(
+        pairs.pair_status(history, pd.Timestamp("2025-09-30"), SETTINGS.warnings.pairs,
+                          SETTINGS.lifecycle.followups).reset_index(drop=True))
+    assert len(tables.safeguarding) == len(safeguarding.safeguarding_alerts(history, SETTINGS.safeguarding)) == 0
+    assert "No safeguarding alert in September 2025" in _text(september / "07_dashboard.html")
+    exported = pd.read_csv(september / "exports" / "powerbi" / "fact_pairs.csv")
+    assert list(exported["learner_id"]) == list(tables.pairs["learner_id"])
+
+
+def test_notebooks_start_longest_first_by_the_previous_runs_durations(tmp_path: Path) -> None:
+    from mentortrack.reports.notebook_run import longest_first
+
+    names = ["07_dashboard", "01_data_quality", "02_descriptive", "05_kpis"]
+    assert longest_first(names, tmp_path) == names, "a first run keeps the order of report.yaml"
+    (tmp_path / "notebooks").mkdir()
+    for name, seconds in (("07_dashboard", 9.5), ("01_data_quality", 4.0), ("02_descriptive", 12.1)):
+        (tmp_path / "notebooks" / f"{name}.ipynb").write_text(
+            json.dumps({"metadata": {"papermill": {"duration": seconds}}}), encoding="utf-8")
+    assert longest_first(names, tmp_path) == ["05_kpis", "02_descriptive", "07_dashboard", "01_data_quality"]
+
+
+def test_the_notebooks_setup_imports_neither_seaborn_scipy_nor_pandera() -> None:
+    import subprocess
+    import sys
+
+    setup = ("import sys\nfrom mentortrack.reports import charts, tables\n"
+             "from mentortrack.config import load_settings\n"
+             "from mentortrack.reports.context import open_report, record\n"
+             "load_settings()\n"
+             "print(sorted(m for m in ('seaborn', 'scipy', 'pandera') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", setup], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert done.stdout.strip() == "[]", "a kernel would pay for importing them before its first chart"

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from mentortrack.analytics.kpis import GROUPINGS, add_month, components
+from mentortrack.analytics.kpis import GROUPINGS, RATES, add_month, components
 
 Z_95 = 1.959963984540054
 """The standard normal quantile of 0.975."""
@@ -37,19 +36,6 @@ RATING_SCALE = (1.0, 5.0)
 TOO_FEW = f"too few values (n < {MIN_VALUES})"
 NO_SPREAD = "no spread (all values equal)"
 
-RATES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "completion_rate": ("completed", ("completed", "no_show", "cancelled")),
-    "no_show_rate": ("no_show", ("completed", "no_show", "cancelled")),
-    "cancellation_rate": ("cancelled", ("completed", "no_show", "cancelled")),
-    "prep_done_rate": ("prep_yes", ("prep_recorded",)),
-    "follow_up_rate": ("follow_up", ("completed",)),
-    "action_items_rate": ("action_items", ("completed",)),
-    "feedback_coverage": ("with_feedback", ("completed",)),
-    "negative_feedback_rate": ("negative", ("with_feedback",)),
-    "positive_feedback_rate": ("positive", ("with_feedback",)),
-    "attendance_rate": ("attended", ("attendance_n",)),
-}
-"""Rate KPI -> (numerator component, components summed into its denominator)."""
 
 COMPARED = ["completion_rate", "no_show_rate", "avg_rating", "follow_up_rate", "negative_feedback_rate"]
 """KPIs the reports compare across groups."""
@@ -68,6 +54,8 @@ def wilson(successes: np.ndarray | float, n: np.ndarray | float, z: float = Z_95
 def mean_interval(total: np.ndarray | float, squares: np.ndarray | float, n: np.ndarray | float
                   ) -> tuple[np.ndarray, np.ndarray]:
     """The 95 % Student t interval of a mean from the values' sum, sum of squares and count (NaN for n < 2)."""
+    from scipy import stats  # imported here: SciPy takes longer to import than a report's notebooks take to draw
+
     total, squares, n = (np.asarray(v, dtype=float) for v in (total, squares, n))
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = total / n

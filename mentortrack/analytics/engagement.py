@@ -109,3 +109,13 @@ def quiet_after_bad(learners: pd.DataFrame) -> pd.DataFrame:
     quiet = learners[learners["quiet_after_bad"]]
     return quiet[["learner_id", "cohort", "program", "last_session", "last_mentor", "days_since_last", "attended"]
                  ].sort_values(["days_since_last", "learner_id"], ascending=[False, True], ignore_index=True)
+
+
+def nobody_quiet(learners: pd.DataFrame, as_of: pd.Timestamp, settings: EngagementSettings) -> str:
+    """What the re-engagement list says when :func:`quiet_after_bad` is empty: the rule, and how many learners
+    had a bad last session too recently to count as quiet (``settings``: ``engagement`` of the warnings)."""
+    recent = int((learners["last_was_bad"] & ~learners["quiet_after_bad"]).sum())
+    return (f"Nobody to re-engage up to {as_of:%Y-%m-%d}: no learner's last attended session was bad and followed by "
+            f"{settings.quiet_days} to {settings.lookback_days} days without a booking"
+            + (f"; {recent} learner(s) whose last attended session was bad booked again or are outside those days."
+               if recent else "."))

@@ -83,6 +83,34 @@ COUNT_KPIS = {"total_sessions", "completed_sessions", "negative_feedback_count",
 """KPIs that are whole counts; every other KPI is a rate, an average or a ratio."""
 
 
+RATES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "completion_rate": ("completed", ("completed", "no_show", "cancelled")),
+    "no_show_rate": ("no_show", ("completed", "no_show", "cancelled")),
+    "cancellation_rate": ("cancelled", ("completed", "no_show", "cancelled")),
+    "reschedule_rate": ("rescheduled", ("n",)),
+    "prep_done_rate": ("prep_yes", ("prep_recorded",)),
+    "prep_partial_rate": ("prep_partial", ("prep_recorded",)),
+    "follow_up_rate": ("follow_up", ("completed",)),
+    "action_items_rate": ("action_items", ("completed",)),
+    "feedback_coverage": ("with_feedback", ("completed",)),
+    "negative_feedback_rate": ("negative", ("with_feedback",)),
+    "positive_feedback_rate": ("positive", ("with_feedback",)),
+    "attendance_rate": ("attended", ("attendance_n",)),
+}
+"""Rate KPI -> (numerator component, components summed into its denominator) of the standard
+definitions: the one place a share's base is named (:func:`shares`, the comparisons' intervals)."""
+
+BASE_NOUNS: dict[tuple[str, ...], str] = {
+    ("completed", "no_show", "cancelled"): "sessions not rescheduled",
+    ("n",): "sessions",
+    ("prep_recorded",): "completed with prep recorded",
+    ("completed",): "completed sessions",
+    ("with_feedback",): "completed with feedback",
+    ("attendance_n",): "completed or no-show with attendance recorded",
+}
+"""What each denominator of :data:`RATES` counts, as the tiles say it ("89 of 108 sessions not rescheduled")."""
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator) / float(denominator) if denominator else float("nan")
 
@@ -209,6 +237,18 @@ def compute_kpis(sessions: pd.DataFrame, definitions: Definitions = "standard") 
     return finish(components(sessions, definitions).sum(), definitions)
 
 
+def shares(sessions: pd.DataFrame) -> pd.DataFrame:
+    """The base of every share and average of the standard definitions, for showing a KPI next to it:
+    per KPI, ``count`` of ``base`` ``base_label`` (a rate of :data:`RATES`: its numerator and
+    denominator; ``avg_rating``: the rated sessions it averages, ``count`` = ``base``)."""
+    sums = components(sessions).sum()
+    rows = [{"kpi": kpi, "count": int(sums[numerator]), "base": int(sum(sums[p] for p in parts)),
+             "base_label": BASE_NOUNS[parts]} for kpi, (numerator, parts) in RATES.items()]
+    rows.append({"kpi": "avg_rating", "count": int(sums["rated"]), "base": int(sums["rated"]),
+                 "base_label": "rated sessions"})
+    return pd.DataFrame(rows, columns=["kpi", "count", "base", "base_label"])
+
+
 def _with_periods(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
     if by in ("quarter", "year"):
         period = frame["session_date"].dt.to_period("Q" if by == "quarter" else "Y")
@@ -257,8 +297,17 @@ def month_over_month(sessions: pd.DataFrame, month: str, definitions: Definition
     frame = add_month(sessions)
     before = previous_month(month)
     first = bool(frame["month"].notna().any()) and month <= str(frame["month"].dropna().min())
-    return kpi_change(compute_kpis(frame[frame["month"] == month], definitions),
-                      compute_kpis(frame[frame["month"] == before], definitions), month, first)
+    table = kpi_change(compute_kpis(frame[frame["month"] == month], definitions),
+                       compute_kpis(frame[frame["month"] == before], definitions), month, first)
+    return with_shares(table, frame[frame["month"] == month]) if definitions == "standard" else table
+
+
+def with_shares(table: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (a KPI per row, column ``kpi``) with the :func:`shares` of ``sessions`` joined: ``count``,
+    ``base`` and ``base_label``, empty for KPIs that are counts or ratios of minutes."""
+    joined = table.merge(shares(sessions), on="kpi", how="left")
+    joined.attrs.update(table.attrs)
+    return joined
 
 
 def kpi_change(current: dict[str, float], previous: dict[str, float], month: str,

@@ -27,19 +27,15 @@ the pair has. Otherwise *Too early to tell* with fewer than ``min_sessions`` boo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from mentortrack.analytics.open_followups import needing_followup
-from mentortrack.config import FollowupSettings, PairSettings, Settings
+from mentortrack.config import FollowupSettings, PairSettings
 
 PAIR_COLUMNS = ["mentor_name", "learner_id", "status", "reason", "booked", "attended", "no_shows", "last_session",
                 "days_since_last", "ratings", "avg_rating", "rating_trend", "sentiment_trend", "open_followups"]
 STATUSES = ("Needs check-in", "Too early to tell", "On track")
-PAIRS_FILE = "pairs.parquet"
-"""The pair table a report run writes beside ``enriched.parquet`` (computed once; notebooks and pages read it)."""
 
 
 def _reasons(pair: pd.DataFrame, days_since: int, settings: PairSettings, moved_on: bool) -> list[str]:
@@ -127,10 +123,3 @@ def status_counts(pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"status": counts.index, "pairs": counts.values,
                          "share": counts.values / max(len(pairs), 1)})
 
-
-def report_pairs(folder: str | Path, history: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
-    """The pair table a report run wrote to ``folder`` (:data:`PAIRS_FILE`), or computed from ``history``
-    with ``settings`` when the folder has none (a notebook opened on its own)."""
-    path = Path(folder) / PAIRS_FILE
-    return pd.read_parquet(path) if path.is_file() else pair_status(history, as_of, settings.warnings.pairs,
-                                                                   settings.lifecycle.followups)

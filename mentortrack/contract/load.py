@@ -33,7 +33,7 @@ import pandera.pandas as pa
 
 from mentortrack.contract import quality
 from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
-from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, SESSION_SCHEMA, header_key
+from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, header_key, session_schema
 from mentortrack.contract.text import normalise_value
 from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_sample_path
@@ -431,7 +431,7 @@ def map_headers(frame: pd.DataFrame, source: str, required: tuple[str, ...] | No
 def _schema_failures(typed: pd.DataFrame) -> pd.DataFrame:
     """Rows breaking the pandera schema: one row per (index, column, reason)."""
     try:
-        SESSION_SCHEMA.validate(typed, lazy=True)
+        session_schema().validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases.dropna(subset=["index"])
         reasons = cases["check"].astype(str).map({"not_nullable": "missing value"})

@@ -4,17 +4,20 @@ A session export (see ``shared/docs/session-export.md``) has one row per booked
 session. This module declares once what a *canonical* session table looks like
 after loading: snake_case column names, typed values and canonical category
 labels. The loader (:mod:`mentortrack.contract.load`) maps raw exports onto it and
-:data:`SESSION_SCHEMA` (pandera) checks the domain rules row by row.
+:func:`session_schema` (pandera) checks the domain rules row by row.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 Kind = Literal["id", "text", "date", "time", "int", "rating", "status", "prep", "bool"]
 
@@ -123,6 +126,8 @@ def canonical_dtypes() -> dict[str, object]:
 
 
 def _column(col: Column) -> pa.Column:
+    import pandera.pandas as pa
+
     checks: list[pa.Check] = []
     if col.kind == "rating":
         checks.append(pa.Check.in_range(*RATING_RANGE, error=f"rating outside {RATING_RANGE[0]}–{RATING_RANGE[1]}"))
@@ -136,11 +141,12 @@ def _column(col: Column) -> pa.Column:
     )
 
 
-SESSION_SCHEMA = pa.DataFrameSchema(
-    {c.name: _column(c) for c in COLUMNS},
-    name="canonical sessions",
-    strict=False,
-)
-"""Pandera schema of the canonical table; failures become quarantine reasons. Session_ID uniqueness is
-checked over the whole file by :class:`mentortrack.contract.load.FileWideCounts` (a streamed file is
-checked chunk by chunk)."""
+@lru_cache(maxsize=1)
+def session_schema() -> pa.DataFrameSchema:
+    """Pandera schema of the canonical table; failures become quarantine reasons. Session_ID uniqueness is
+    checked over the whole file by :class:`mentortrack.contract.load.FileWideCounts` (a streamed file is
+    checked chunk by chunk). Built on first use: a notebook kernel that reads the enriched table does not
+    import pandera."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema({c.name: _column(c) for c in COLUMNS}, name="canonical sessions", strict=False)

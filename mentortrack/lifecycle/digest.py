@@ -10,6 +10,9 @@ complaint themes with one quote each, and the link to the month's report where i
 (``digest.report_url`` in ``parameters/lifecycle.yaml``; the digest says when there is none, never a
 ``file://`` path the reader cannot open); a monthly digest attaches the dashboard PDF when the report run
 rendered one.
+When the month's report was built from the same data, its shared tables
+(:mod:`mentortrack.reports.shared_tables`) give the health scores and the safeguarding alerts, so the
+digest and the report say the same; otherwise the digest computes them with the same library functions.
 Learners appear by ID only. Sending goes through :func:`mentortrack.lifecycle.mailer.send`;
 without ``--send`` it is an ``.eml`` file.
 """
@@ -32,6 +35,7 @@ from mentortrack.config import EmailSettings, Settings
 from mentortrack.lifecycle.mailer import Mail, records, templates
 from mentortrack.lifecycle.reminders import due_nudges, due_reminders
 from mentortrack.reports.mentor_pages import page_links
+from mentortrack.reports.shared_tables import SharedTables
 from mentortrack.reports.tables import format_delta, format_value
 
 
@@ -72,9 +76,14 @@ def _between(frame: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd
     return frame[(frame["session_date"] >= first) & (frame["session_date"] <= last)]
 
 
-def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_dir: Path) -> dict[str, Any]:
+def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_dir: Path,
+           tables: SharedTables | None = None) -> dict[str, Any]:
     """Everything the digest says, as plain values (the templates only lay it out); ``settings`` gives the
-    dashboard KPIs, the health, follow-up, reminder, nudge and safeguarding settings and the report URL."""
+    dashboard KPIs, the health, follow-up, reminder, nudge and safeguarding settings and the report URL.
+
+    ``tables`` are the shared tables of the period's report when it was built from ``enriched``'s export
+    (:func:`mentortrack.reports.shared_tables.tables_built_from`): health and safeguarding alerts are read
+    from them instead of computed again."""
     lifecycle, report = settings.lifecycle, settings.report
     now, before = _between(enriched, period.first, period.last), _between(enriched, period.previous_first,
                                                                            period.previous_last)
@@ -86,13 +95,14 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
     kpis = [{"label": KPI_LABELS[k], "kpi": k, "value": current[k], "previous": previous[k],
              "delta": current[k] - previous[k] if comparable else None} for k in report.dashboard_kpis]
     red = now[now["level"] == "red"].sort_values("session_date", ascending=False)
-    scores = health_scores(enriched, settings.warnings.health)
+    scores = tables.health if tables is not None else health_scores(enriched, settings.warnings.health)
     latest = scores[scores["month"] == period.report_month]
     at_risk = latest[latest["at_risk"]].sort_values("score")
     open_followups = needing_followup(enriched, period.last, lifecycle.followups)
     reminders = due_reminders(enriched, period.last, lifecycle.reminders)
     nudges = due_nudges(enriched, period.last, lifecycle.nudges)
-    concerns = in_window(safeguarding_alerts(enriched, settings.safeguarding), period.first, period.last)
+    alerts = tables.safeguarding if tables is not None else safeguarding_alerts(enriched, settings.safeguarding)
+    concerns = in_window(alerts, period.first, period.last)
     folder = reports_dir / period.report_month
     pdf = folder / "dashboard.pdf"
     base = lifecycle.digest.report_url

@@ -1,9 +1,13 @@
-"""Seaborn charts for the reports: each function takes tables and returns a titled Figure.
+"""Charts for the reports: each function takes tables and returns a titled Figure.
 
 Figures are plain :class:`matplotlib.figure.Figure` objects, never registered with
 pyplot: no global figure state, so a chart drawn inside an ipywidgets callback
 renders every time (pyplot figures there come back blank). They are shown as
 embedded PNG images (:func:`show`, :func:`grid`).
+
+They are drawn with matplotlib alone, in the look of seaborn's ``whitegrid`` theme (:data:`THEME`):
+seaborn would import SciPy into every notebook kernel, which took longer than drawing all of a
+report's charts (see the README's Performance section).
 
 Every chart records what it says (:func:`describe`): alt text that states the finding
 with its n ("Average rating 3.57 in September 2025, n = 53 rated sessions") and the
@@ -25,8 +29,8 @@ import weakref
 from dataclasses import dataclass
 
 import matplotlib
+import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
@@ -44,6 +48,27 @@ VALUE_SIZE = 10
 """Font size (points) of the values on bars and points: about 12 px on a laptop screen."""
 TITLE_SHARE = 0.94
 """A title is wrapped when wider than this share of the room it has, centred over its axes."""
+SHORT_TITLE = 0.45
+"""A title at most this share of the figure wide fits over any axes whose centre lies in the middle half of
+the figure (every chart's does), so it is kept without measuring the room its axes leave it."""
+BAR_WIDTH = 0.8
+"""Width of a bar, as a share of the space one category has."""
+PALETTE = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
+           "#64b5cd"]
+"""Colours of lines and points that have no fixed colour (one per mentor in a health trend)."""
+THEME = {
+    "figure.dpi": 100, "figure.facecolor": "white", "axes.facecolor": "white", "axes.edgecolor": ".8",
+    "axes.grid": True, "axes.axisbelow": True, "axes.labelcolor": ".15", "axes.linewidth": 1.25,
+    "axes.titleweight": "bold", "axes.prop_cycle": matplotlib.cycler(color=PALETTE), "grid.color": ".8",
+    "grid.linestyle": "-", "grid.linewidth": 1.0, "text.color": ".15", "xtick.color": ".15", "ytick.color": ".15",
+    "xtick.bottom": False, "ytick.left": False, "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "font.size": 12.0, "axes.labelsize": 12.0, "axes.titlesize": 12.0, "xtick.labelsize": 11.0,
+    "ytick.labelsize": 11.0, "legend.fontsize": 11.0, "legend.title_fontsize": 12.0, "lines.linewidth": 1.5,
+    "lines.solid_capstyle": "round", "lines.markersize": 6.0, "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "patch.linewidth": 1.0,
+}
+"""The suite's chart style: seaborn's ``whitegrid`` theme in its ``notebook`` context, titles in bold."""
 
 
 @dataclass(frozen=True)
@@ -73,23 +98,33 @@ def _titles(fig: Figure) -> str:
     return " / ".join(ax.get_title().replace("\n", " ") for ax in fig.axes if ax.get_title()) or "chart"
 
 
-def _wrap_titles(fig: Figure) -> None:
-    """Wrap axes titles that would not fit in the figure, centred over their axes as they are drawn
-    (measured with the Agg renderer the PNG is drawn with, after the layout), so none is cut at the edge."""
+def _lay_out(fig: Figure) -> None:
+    """Lay ``fig`` out once (its constrained layout) and fix that layout, so saving draws it once instead of
+    drawing it twice (once to lay it out); titles that would not fit are wrapped first, centred over their
+    axes as laid out (measured with the Agg renderer the PNG is drawn with), so none is cut at the edge."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     renderer = FigureCanvasAgg(fig).get_renderer()
-    fig.draw_without_rendering()
-    for ax in fig.axes:
-        title = ax.get_title()
-        if not title or "\n" in title:
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    titled = [ax for ax in fig.axes if ax.get_title() and "\n" not in ax.get_title()]
+    wrapped = False
+    for ax in titled:
+        width = ax.title.get_window_extent(renderer).width
+        if width <= SHORT_TITLE * fig.bbox.width:
             continue
+        ax.apply_aspect()
         box = ax.get_window_extent(renderer)
         centre = (box.x0 + box.x1) / 2
         room = 2 * min(centre, fig.bbox.width - centre) * TITLE_SHARE
-        width = ax.title.get_window_extent(renderer).width
         if width > room:
+            title = ax.get_title()
             ax.set_title(textwrap.fill(title, max(16, int(len(title) * room / width) - 1)))
+            wrapped = True
+    if engine is not None and wrapped:
+        engine.execute(fig)
+    fig.set_layout_engine(None)
 
 
 IDENTIFIER = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
@@ -111,16 +146,15 @@ def _share(n: float, total: float) -> str:
 
 
 def use_theme() -> None:
-    """The suite's seaborn theme (call once per notebook)."""
-    sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 100, "axes.titleweight": "bold",
-                                                             **LITERAL_TEXT})
+    """The suite's chart style (:data:`THEME`; call once per notebook)."""
+    matplotlib.rcParams.update({**THEME, **LITERAL_TEXT})
 
 
 def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
     """A figure as an ``<img>`` with an embedded PNG (``dpi`` 160: 1.6 pixels per displayed pixel, for
     sharp text) whose alt text states the finding (:func:`describe`); in a report run, with a
     "data (CSV)" link to the data behind it (:func:`mentortrack.reports.takeaway.link`)."""
-    _wrap_titles(fig)
+    _lay_out(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     said = about(fig)
@@ -159,6 +193,45 @@ def _figure(width: float = 7, height: float = 3.6) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
+def _bars(ax: Axes, labels: list[str], values: object, colours: object, horizontal: bool = False) -> None:
+    """Bars of ``values`` per category ``labels``, first category on the left (or, ``horizontal``, at the top);
+    ``colours`` one colour or one per bar. The grid runs across the value axis only."""
+    positions = np.arange(len(labels))
+    if horizontal:
+        ax.barh(positions, values, height=BAR_WIDTH, color=colours)
+        ax.set_yticks(positions, labels)
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        ax.yaxis.grid(False)
+    else:
+        ax.bar(positions, values, width=BAR_WIDTH, color=colours)
+        ax.set_xticks(positions, labels)
+        ax.set_xlim(-0.5, len(labels) - 0.5)
+        ax.xaxis.grid(False)
+
+
+def _heatmap(ax: Axes, matrix: pd.DataFrame, fmt: str, cmap: str, vmin: float, vmax: float, colourbar: bool,
+             fontsize: int) -> None:
+    """``matrix`` as coloured cells with their values written in (white on dark cells), rows and columns labelled."""
+    values = matrix.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="equal")
+    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], rotation=45, ha="right",
+                  rotation_mode="anchor")
+    ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    norm, colours = image.norm, image.cmap
+    for (i, j), value in np.ndenumerate(values):
+        if np.isnan(value):
+            continue
+        red, green, blue, _ = colours(norm(value))
+        dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+        ax.text(j, i, format(int(value) if fmt == "d" else value, fmt), ha="center", va="center",
+                fontsize=fontsize, color="white" if dark else ".15")
+    if colourbar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.7)
+
+
 def _no_data(ax: Axes, title: str) -> None:
     ax.text(0.5, 0.5, "no data for this selection", ha="center", va="center", color="#777")
     ax.set_title(title)
@@ -168,7 +241,7 @@ def _no_data(ax: Axes, title: str) -> None:
 def counts_bar(counts: pd.Series, title: str, xlabel: str, colour: str = "#f9a825") -> Figure:
     """Horizontal labelled bars of a count per category (index = category)."""
     fig, ax = _figure(7, 0.45 * len(counts) + 1.2)
-    sns.barplot(x=counts.values, y=_wrapped([_category(c) for c in counts.index], 30), color=colour, ax=ax)
+    _bars(ax, _wrapped([_category(c) for c in counts.index], 30), counts.to_numpy(dtype=float), colour, horizontal=True)
     ax.bar_label(ax.containers[0], fontsize=VALUE_SIZE, padding=3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(0, max(float(counts.max()) * 1.15, 1) if len(counts) else 1)
@@ -182,7 +255,7 @@ def status_mix(sessions: pd.DataFrame, title: str = "Sessions by status") -> Fig
     """Bar chart of session counts per status."""
     fig, ax = _figure()
     counts = sessions["session_status"].astype("string").value_counts().reindex(list(STATUSES), fill_value=0)
-    sns.barplot(x=counts.index, y=counts.values, hue=counts.index, palette=STATUS_COLOURS, legend=False, ax=ax)
+    _bars(ax, list(counts.index), counts.to_numpy(dtype=float), [STATUS_COLOURS[c] for c in counts.index])
     for container in ax.containers:
         ax.bar_label(container, fontsize=VALUE_SIZE)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -201,7 +274,7 @@ def rating_distribution(sessions: pd.DataFrame, title: str = "Ratings of complet
         _no_data(ax, title)
         return describe(fig, f"{title}: no rated sessions")
     counts = ratings.value_counts().reindex(range(1, 6), fill_value=0)
-    sns.barplot(x=counts.index.astype(str), y=counts.values, color="#5c6bc0", ax=ax)
+    _bars(ax, [str(c) for c in counts.index], counts.to_numpy(dtype=float), "#5c6bc0")
     ax.bar_label(ax.containers[0], fontsize=VALUE_SIZE)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="Rating (1–5)", ylabel="Sessions")
@@ -222,7 +295,11 @@ def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs schedule
     data = pd.DataFrame({"scheduled": booked.astype(str) + " min booked",
                          "actual": done["actual_duration_mins"].astype(float)})
     order = [f"{m} min booked" for m in sorted(booked.unique())]
-    sns.boxplot(data=data, x="scheduled", y="actual", order=order, color="#90caf9", ax=ax)
+    ax.boxplot([data.loc[data["scheduled"] == o, "actual"].to_numpy() for o in order], tick_labels=order,
+               widths=BAR_WIDTH, patch_artist=True, boxprops={"facecolor": "#90caf9", "edgecolor": ".25"},
+               medianprops={"color": ".25"}, whiskerprops={"color": ".25"}, capprops={"color": ".25"},
+               flierprops={"markerfacecolor": ".25", "markeredgecolor": ".25", "markersize": 5})
+    ax.xaxis.grid(False)
     ax.set(title=title, xlabel="Booked length", ylabel="Actual minutes")
     summary = data.groupby("scheduled")["actual"].agg(sessions="size", median="median", mean="mean").reset_index()
     parts = "; ".join(f"{r.scheduled}: median {r.median:.0f} (n = {r.sessions})" for r in summary.itertuples())
@@ -231,21 +308,30 @@ def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs schedule
 
 
 def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: list[str] | None = None) -> Figure:
-    """Mean rating (with 95 % CI) of completed sessions per category, e.g. mentor prep; long labels wrapped,
-    each with its n."""
+    """Mean rating of completed sessions per category, e.g. mentor prep, with its 95 % interval on the 1–5 scale
+    where one exists (:func:`mentortrack.analytics.comparisons.rating_interval`: none below its minimum of
+    ratings or when they are all equal); long labels wrapped, each with its n."""
+    from mentortrack.analytics.comparisons import rating_interval
+
     fig, ax = _figure()
     done = sessions[(sessions["session_status"] == "Completed") & sessions["post_session_rating"].notna()]
     if done.empty:
         _no_data(ax, title)
         return describe(fig, f"{title}: no rated sessions")
     data = pd.DataFrame({column: done[column].astype("string"), "rating": done["post_session_rating"].astype(float)})
-    summary = data.groupby(column)["rating"].agg(sessions="size", avg_rating="mean")
+    summary = data.assign(square=data["rating"] ** 2).groupby(column).agg(
+        sessions=("rating", "size"), avg_rating=("rating", "mean"), total=("rating", "sum"), squares=("square", "sum"))
     shown = [c for c in (order or list(summary.index)) if c in summary.index]
     summary = summary.reindex(shown)
-    names = {c: f"{textwrap.fill(str(c), 14)}\n(n={int(summary.loc[c, 'sessions'])})" for c in shown}
-    data = data[data[column].isin(shown)].assign(**{column: lambda d: d[column].map(names)})
-    sns.barplot(data=data, x=column, y="rating", order=[names[c] for c in shown], color="#7986cb",
-                errorbar=("ci", 95), ax=ax)
+    low, high = rating_interval(summary["total"], summary["squares"], summary["sessions"])
+    summary = summary.assign(low=low, high=high).drop(columns=["total", "squares"])
+    _bars(ax, [f"{textwrap.fill(str(c), 14)}\n(n={int(summary.loc[c, 'sessions'])})" for c in shown],
+          summary["avg_rating"].to_numpy(dtype=float), "#7986cb")
+    has = summary["low"].notna().to_numpy()
+    if has.any():
+        middle = summary["avg_rating"].to_numpy(dtype=float)[has]
+        below, above = middle - summary["low"].to_numpy(dtype=float)[has], summary["high"].to_numpy(dtype=float)[has] - middle
+        ax.errorbar(np.arange(len(shown))[has], middle, yerr=[below, above], fmt="none", ecolor=".26", elinewidth=2)
     ax.set(title=title, xlabel=column.replace("_", " ").capitalize(), ylabel="Average rating", ylim=(0, 5))
     if len(shown) > 5:
         ax.tick_params(axis="x", labelsize=8)
@@ -278,8 +364,7 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
         _no_data(ax, title)
         return describe(fig, f"{title}: fewer than 3 completed sessions")
     matrix = numeric.corr()
-    sns.heatmap(matrix, annot=True, fmt=".2f", cmap="RdBu_r", vmin=-1, vmax=1, square=True, ax=ax,
-                cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 9})
+    _heatmap(ax, matrix, ".2f", "RdBu_r", -1, 1, colourbar=True, fontsize=9)
     ax.set_title(title)
     pairs = matrix.where(~pd.DataFrame(
         [[i >= j for j in range(len(matrix))] for i in range(len(matrix))], index=matrix.index, columns=matrix.columns))
@@ -300,7 +385,8 @@ def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: st
         _no_data(ax, title)
         return describe(fig, f"{title}: no sessions")
     counts = counts.reindex(order)
-    sns.barplot(x=counts.values, y=counts.index, hue=counts.index, palette=SENTIMENT_COLOURS, legend=False, ax=ax)
+    _bars(ax, list(counts.index), counts.to_numpy(dtype=float), [SENTIMENT_COLOURS[c] for c in counts.index],
+          horizontal=True)
     for container in ax.containers:
         ax.bar_label(container, labels=[f"{v:,.0f} ({v / counts.sum():.0%})" for v in container.datavalues], padding=3,
                      fontsize=VALUE_SIZE)
@@ -322,7 +408,8 @@ def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) 
         _no_data(ax, title)
         return describe(fig, f"{title}: no feedback")
     table = pd.crosstab(with_text["sentiment_published"].astype("string"), with_text["sentiment"].astype("string"))
-    sns.heatmap(table, annot=True, fmt="d", cmap="Greys", cbar=False, ax=ax, annot_kws={"fontsize": VALUE_SIZE})
+    _heatmap(ax, table, "d", "Greys", float(table.to_numpy().min()), float(table.to_numpy().max()), colourbar=False,
+             fontsize=VALUE_SIZE)
     ax.set(title=title, xlabel="Suite label", ylabel="TextBlob ±0.1")
     same = int(sum(table.loc[k, k] for k in table.index if k in table.columns))
     return describe(fig, f"{title}: the two agree on {same:,} of n = {len(with_text):,} sessions with feedback "
@@ -342,7 +429,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
         return describe(fig, f"{title}: no rated sessions")
     grouped = done.groupby("month")["post_session_rating"]
     monthly, n = grouped.mean().astype(float), grouped.size()
-    sns.lineplot(x=monthly.index, y=monthly.values, marker="o", color="#3949ab", ax=ax)
+    ax.plot(list(monthly.index), monthly.to_numpy(), marker="o", color="#3949ab")
     for month, value in monthly.items():
         ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points", xytext=(0, 7), ha="center",
                     fontsize=8 if len(monthly) > 12 else 9, color="#444")
@@ -375,9 +462,12 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
         return describe(fig, f"{title}: no mentor with enough sessions")
     is_bottom = eligible.index.isin(bottom.index)
     group = pd.Series(is_bottom, index=eligible.index).map({True: f"bottom {len(bottom)}", False: "others"})
-    sns.scatterplot(x=eligible["follow_up_rate"], y=eligible["avg_rating"], hue=group, style=group, s=70,
-                    palette={f"bottom {len(bottom)}": LEVEL_COLOURS["red"], "others": "#78909c"},
-                    markers={f"bottom {len(bottom)}": "X", "others": "o"}, ax=ax)
+    looks = {f"bottom {len(bottom)}": (LEVEL_COLOURS["red"], "X"), "others": ("#78909c", "o")}
+    for name, (colour, marker) in looks.items():
+        members = eligible[(group == name).to_numpy()]
+        if len(members):
+            ax.scatter(members["follow_up_rate"], members["avg_rating"], s=70, color=colour, marker=marker,
+                       label=name, edgecolors="white", linewidths=0.75)
     named = eligible[is_bottom].sort_values(["avg_rating", "follow_up_rate"])
     for i, (name, r) in enumerate(named.iterrows()):  # alternate above/below so neighbours' names do not overlap
         ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points",
@@ -494,7 +584,7 @@ def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
     if values.empty:
         _no_data(ax, title)
         return describe(fig, f"{title}: no values")
-    sns.barplot(x=values.values, y=[_category(c) for c in values.index], color="#5c6bc0", ax=ax)
+    _bars(ax, [_category(c) for c in values.index], values.to_numpy(dtype=float), "#5c6bc0", horizontal=True)
     is_rate = kpi.endswith(("_rate", "_coverage"))
     shown = (lambda v: f"{v:.1%}") if is_rate else (lambda v: f"{v:.2f}")
     ax.bar_label(ax.containers[0], labels=[shown(v) for v in values.values], padding=3, fontsize=VALUE_SIZE)

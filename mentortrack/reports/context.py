@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from mentortrack.analytics.kpis import compute_kpis, month_over_month
+from mentortrack.analytics.kpis import compute_kpis, month_over_month, with_shares
 from mentortrack.config import Settings
 from mentortrack.reports.escape import markdown_text
 from mentortrack.reports.storage import read_enriched
@@ -56,8 +56,14 @@ class ReportContext:
         if self.shared is None:
             from mentortrack.reports.shared_tables import compute_tables
 
-            self.shared = compute_tables(self, self.settings.warnings, self.settings.lifecycle)
+            self.shared = compute_tables(self, self.settings)
         return self.shared
+
+    @property
+    def safeguarding(self) -> pd.DataFrame:
+        """The safeguarding alerts of the report's sessions: the run's shared table kept to :attr:`scope`."""
+        alerts = self.tables.safeguarding
+        return alerts[alerts["session_id"].isin(self.scope["session_id"])].reset_index(drop=True)
 
     @property
     def data_through(self) -> pd.Timestamp:
@@ -104,7 +110,7 @@ class ReportContext:
         table["previous"] = math.nan
         table["delta"] = math.nan
         table.attrs.update(month=ALL_MONTHS, previous_month="previous period")
-        return table
+        return with_shares(table, self.history) if definitions == "standard" else table
 
     def window(self, months: int) -> pd.DataFrame:
         """Sessions of the ``months`` months ending with the report month (all sessions for ``all``).

@@ -30,7 +30,7 @@ from mentortrack.config import ReportSettings
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
 from mentortrack.reports.notebook_run import page_title
 from mentortrack.reports.shared_tables import SharedTables
-from mentortrack.reports.tables import LEVEL_TEXT, change_text, format_value
+from mentortrack.reports.tables import LEVEL_TEXT, base_text, change_text, format_value
 
 HEADLINE_KPIS = ("total_sessions", "completion_rate", "avg_rating")
 
@@ -43,7 +43,8 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
     for kpi in HEADLINE_KPIS:
         change, colour = change_text(kpis, kpi, rows.at[kpi, "delta"], min_sessions, ctx.partial_note)
         items.append({"label": "Sessions" if kpi == "total_sessions" else KPI_LABELS[kpi],
-                      "value": format_value(kpi, rows.at[kpi, "value"]), "change": change, "colour": colour})
+                      "value": format_value(kpi, rows.at[kpi, "value"]), "base": base_text(rows.loc[kpi]),
+                      "change": change, "colour": colour})
     red_now = int((ctx.scope["level"].astype("string") == "red").sum())
     at_risk_now = int((tables.standing["band"] == AT_RISK).sum())
     if ctx.month == ALL_MONTHS:
@@ -57,7 +58,7 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
         if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:
             colour = LEVEL_TEXT["red"] if now > then else LEVEL_TEXT["green"]
-        items.append({"label": label, "value": f"{now:,}", "change": change, "colour": colour})
+        items.append({"label": label, "value": f"{now:,}", "base": "", "change": change, "colour": colour})
     return items
 
 

@@ -31,7 +31,6 @@ import jinja2
 import pandas as pd
 
 from mentortrack.analytics.kpis import KPI_LABELS
-from mentortrack.analytics.pairs import report_pairs
 from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.reports import charts, takeaway
@@ -77,18 +76,21 @@ def page_links(report_folder: str | Path) -> dict[str, str]:
     return {name: f"{PAGES_DIR}/{file}" for name, file in json.loads(contents.read_text(encoding="utf-8")).items()}
 
 
-def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables) -> dict[str, Any]:
+def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
+                 themes: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """Everything one page says, as plain values and chart images (the template only lays it out).
 
     The mentor's standing, health trend, comparison with the program and open follow-ups come
     from the run's shared ``tables`` (computed once for all pages and reports); the ranking window,
-    health threshold and rating target from ``ctx.settings``.
+    health threshold and rating target from ``ctx.settings``; ``themes`` are :func:`window_themes` of
+    every mentor (computed here for this mentor when not given).
     """
     history = ctx.history[ctx.history["mentor_name"] == mentor]
     scope = ctx.scope[ctx.scope["mentor_name"] == mentor]
     months = ctx.settings.warnings.mentors.window_months
     window = ctx.window(months)
     window = window[window["mentor_name"] == mentor]
+    themes = themes if themes is not None else window_themes(window)
     until = ctx.until()
     settings = ctx.settings.warnings.health
     standing = tables.standing.loc[mentor] if mentor in tables.standing.index else None
@@ -103,6 +105,8 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables) -> dict[
     red = scope[scope["level"].astype("string") == "red"].sort_values("session_date", ascending=False)
     with_text = window[window["learner_feedback"].fillna("").str.strip() != ""].sort_values("session_date",
                                                                                             ascending=False)
+    red_rows = [_session(r) for r in red[SESSION_FIELDS].itertuples()]
+    followup_rows = [_session(r) for r in followups[SESSION_FIELDS].itertuples()]
     score = None if standing is None or pd.isna(standing["health_score"]) else float(standing["health_score"])
     rated_months = history.loc[(history["month"] <= until) & history["post_session_rating"].notna(), "month"].nunique()
     return {
@@ -124,14 +128,13 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables) -> dict[
                                                              target=ctx.settings.report.targets.avg_rating),
                                           "100%", PAGE_DPI) if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
-        "praise": _themes(window, "Positive"), "complaints": _themes(window, "Negative"),
+        "praise": _themes(themes["Positive"], mentor), "complaints": _themes(themes["Negative"], mentor),
         "praise_quotes": _quotes(with_text, "Positive"), "complaint_quotes": _quotes(with_text, "Negative"),
-        "red": [_session(r) for r in red.itertuples()],
-        "followups": [_session(r) for r in followups.itertuples()],
+        "red": red_rows,
+        "followups": followup_rows,
         "kpi_link": takeaway.link(mine.drop(columns=["mentor"]), f"KPIs {mentor}"),
-        "red_link": takeaway.link(pd.DataFrame([_session(r) for r in red.itertuples()]), f"Red sessions {mentor}"),
-        "followups_link": takeaway.link(pd.DataFrame([_session(r) for r in followups.itertuples()]),
-                                        f"Open follow-ups {mentor}"),
+        "red_link": takeaway.link(pd.DataFrame(red_rows), f"Red sessions {mentor}"),
+        "followups_link": takeaway.link(pd.DataFrame(followup_rows), f"Open follow-ups {mentor}"),
     }
 
 
@@ -142,15 +145,25 @@ def _tone(kpi: str, verdict: object) -> str:
     return "good" if (verdict == "above") == HIGHER_IS_BETTER[kpi] else "bad"
 
 
-def _themes(window: pd.DataFrame, sentiment: str) -> list[str]:
-    """"Punctuality — 2 complaints: '…'" per theme of the mentor's feedback with ``sentiment``, most first."""
-    found = theme_counts(window, sentiment=sentiment)
-    return [describe(r) for _, r in found.head(THEMES).iterrows()]
+def window_themes(window: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Praise (``Positive``) and complaint (``Negative``) themes of the sessions ``window`` per mentor
+    (:func:`mentortrack.analytics.themes.theme_counts` by mentor): counted once for every page."""
+    return {sentiment: theme_counts(window, "mentor_name", sentiment=sentiment) for sentiment in ("Positive", "Negative")}
+
+
+def _themes(found: pd.DataFrame, mentor: str) -> list[str]:
+    """"Punctuality — 2 complaints: '…'" per theme of ``mentor`` in ``found`` (:func:`window_themes`), most first."""
+    mine = found[found["mentor_name"].astype("string") == mentor] if len(found) else found
+    return [describe(r) for _, r in mine.head(THEMES).iterrows()]
 
 
 def _quotes(with_text: pd.DataFrame, sentiment: str) -> list[str]:
     texts = with_text[with_text["sentiment"].astype("string") == sentiment]["learner_feedback"].str.strip()
     return texts.drop_duplicates().head(QUOTES).tolist()
+
+
+SESSION_FIELDS = ["session_id", "session_date", "learner_id", "session_type", "reasons"]
+"""What a page lists of a session (:func:`_session`)."""
 
 
 def _session(row: Any) -> dict[str, str]:
@@ -175,10 +188,11 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -
     template = env.get_template("mentor_page.html.j2")
     generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{ctx.data_through:%Y-%m-%d}"
     written = []
-    pairs = report_pairs(folder, history, ctx.last_day, settings)
+    pairs = tables.pairs
     targets = settings.report.targets
+    themes = window_themes(ctx.window(settings.warnings.mentors.window_months))
     for mentor, file in names.items():
-        facts = mentor_facts(ctx, mentor, tables)
+        facts = mentor_facts(ctx, mentor, tables, themes)
         mine = pairs[pairs["mentor_name"] == mentor].assign(last_session=lambda t: t["last_session"].dt.strftime("%Y-%m-%d"))
         facts["pairs"] = mine.astype(object).where(mine.notna(), None).to_dict("records")
         facts["targets"] = target_lines(ctx.scope[ctx.scope["mentor_name"] == mentor], targets)

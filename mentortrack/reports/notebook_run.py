@@ -7,6 +7,7 @@ nbconvert's CDN scripts.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -66,6 +67,22 @@ def resolve_kernel(name: str) -> str:
         log.info("Jupyter kernel %r is not installed; running the notebooks on python3 (%s)", name, sys.executable)
         return "python3"
     return name
+
+
+def longest_first(names: list[str], previous: Path) -> list[str]:
+    """``names`` in the order to start them on the workers: longest first, by the seconds each took in the
+    report in ``previous`` (papermill writes them into the executed notebook); names that report did not
+    run (or a first run) come first, in their given order. Longest first keeps the last notebook to start
+    from finishing long after the others."""
+    def seconds(name: str) -> float:
+        try:
+            executed = json.loads((previous / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+            return float(executed["metadata"]["papermill"]["duration"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return float("inf")
+
+    durations = {name: seconds(name) for name in names}
+    return sorted(names, key=lambda name: -durations[name])
 
 
 def execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool, kernel: str,

@@ -1,10 +1,12 @@
-"""Step 1 of a report run: enrich the export, compute the shared tables once, write tables and exports.
+"""Step 1 of a report run: enrich the export, compute the shared tables once and write them; and the exports.
 
-Everything later steps show comes from what this step writes into the work folder:
+Everything later steps show comes from what :func:`prepare` writes into the work folder:
 ``enriched.parquet``, ``tables/`` (:mod:`mentortrack.reports.shared_tables`), the quarantine
-and data-quality files, the Excel workbook, the Power BI CSVs, session summaries and mentor
-digests, and ``load.json`` (the row accounting notebook 01 shows). The Excel and Power BI exports hold the month's sessions, its KPIs with deltas,
-and the mentor standing over the same window the reports use (``mentors.window_months``).
+and data-quality files and ``load.json`` (the row accounting notebook 01 shows).
+:func:`write_exports` then writes, from the same tables and beside the notebooks (no page reads
+them), the Excel workbook, the Power BI CSVs, session summaries and mentor digests. The Excel and
+Power BI exports hold the month's sessions, its KPIs with deltas, and the mentor standing over the
+same window the reports use (``mentors.window_months``).
 """
 
 from __future__ import annotations
@@ -29,22 +31,21 @@ EXPORTED_STANDING = ["sessions", "completed", "warning_rate", "red_count", "red_
 
 @dataclass(frozen=True)
 class Prepared:
-    """What step 1 made, for the steps after it: the load counts, the report's context and shared tables."""
+    """What step 1 made, for the steps after it: the load counts, the report's context and shared tables,
+    and whether learner names and e-mails are shown."""
 
     counts: dict[str, Any]
     ctx: ReportContext
     tables: SharedTables
+    show_pii: bool
 
 
 def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bool, settings: Settings,
             scheduler: str | None = None) -> Prepared:
     """Enrich ``loaded`` (a :class:`mentortrack.contract.load.LoadResult`) with ``settings``, compute the shared
-    tables and write everything into ``folder``."""
+    tables and write what the pages read into ``folder``."""
     from mentortrack.analytics.enrich import enrich
     from mentortrack.analytics.kpis import add_month
-    from mentortrack.analytics.pairs import PAIRS_FILE, pair_status
-    from mentortrack.analytics.summaries import mentor_digest
-    from mentortrack.reports.exports import write_excel, write_powerbi
     from mentortrack.reports.mentor_pages import write_contents
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
     from mentortrack.reports.storage import write_table
@@ -64,21 +65,29 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     scope = history if month == ALL_MONTHS else history[history["month"] == month]
     ctx = ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=folder,
                         settings=settings)
-    warnings = settings.warnings
-    tables = compute_tables(ctx, warnings, settings.lifecycle)
+    tables = compute_tables(ctx, settings)
     ctx.shared = tables
     write_tables(tables, folder)
     write_contents(folder, scope)
+    return Prepared(counts, ctx, tables, show_pii)
+
+
+def write_exports(prepared: Prepared, folder: Path) -> Path:
+    """Write the run's exports into ``folder/exports/`` from its shared tables; returns that folder."""
+    from mentortrack.analytics.summaries import mentor_digest
+    from mentortrack.reports.exports import write_excel, write_powerbi
+    from mentortrack.reports.privacy import neutralize_formulas
+
+    ctx, tables, show_pii = prepared.ctx, prepared.tables, prepared.show_pii
+    warnings = ctx.settings.warnings
     exports = folder / "exports"
     standing = tables.standing[EXPORTED_STANDING]
-    pairs = pair_status(enriched, ctx.last_day, warnings.pairs, settings.lifecycle.followups)
-    write_table(pairs, folder / PAIRS_FILE)
-    write_excel(scope, standing, ctx.kpi_table(), exports / f"mentortrack_{month}.xlsx", show_pii, tables.health,
-                warnings.health.threshold, warnings.health.trend_months, pairs)
-    write_powerbi(scope, standing, exports / "powerbi", show_pii, tables.health, pairs)
-    _summaries_csv(scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
-    neutralize_formulas(mentor_digest(scope, month)).to_csv(exports / "mentor_digests.csv", index=False)
-    return Prepared(counts, ctx, tables)
+    write_excel(ctx.scope, standing, ctx.kpi_table(), exports / f"mentortrack_{ctx.month}.xlsx", show_pii,
+                tables.health, warnings.health.threshold, warnings.health.trend_months, tables.pairs)
+    write_powerbi(ctx.scope, standing, exports / "powerbi", show_pii, tables.health, tables.pairs)
+    _summaries_csv(ctx.scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
+    neutralize_formulas(mentor_digest(ctx.scope, ctx.month)).to_csv(exports / "mentor_digests.csv", index=False)
+    return exports
 
 
 def _enrich(sessions: pd.DataFrame, settings: Settings, scheduler: str) -> pd.DataFrame:

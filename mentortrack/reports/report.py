@@ -5,9 +5,11 @@ Steps, all into a marked work folder beside ``outputs/<MONTH>/``
 
 1. load the export together with the digest of the bytes loaded
    (:func:`mentortrack.reports.fingerprint.load_fingerprinted`), run all NLP once, compute
-   the shared tables once and write them with the exports (:func:`mentortrack.reports.prepare.prepare`);
-2. execute every notebook of ``parameters/report.yaml`` with papermill, several at once
-   (one kernel each), while the mentor pages are drawn from the same tables in this process;
+   the shared tables once and write them (:func:`mentortrack.reports.prepare.prepare`);
+2. execute every notebook of ``parameters/report.yaml`` with papermill, ``workers`` at once
+   (one kernel each; longest first, by the previous run's durations), while the mentor pages and then
+   the exports (:func:`mentortrack.reports.prepare.write_exports`) are written from the same tables in a
+   thread of this process beside them;
 3. render each notebook to HTML with nbconvert, code hidden, images embedded
    (:mod:`mentortrack.reports.notebook_run`);
 4. write ``index.html``, the landing page with the headline (:mod:`mentortrack.reports.landing`), and the
@@ -50,8 +52,8 @@ from mentortrack.reports.landing import write_index
 from mentortrack.reports.mentor_pages import write_mentor_pages
 from mentortrack.reports.model_card import write_model_card
 from mentortrack.reports.month_choice import check_month, latest_complete_month
-from mentortrack.reports.notebook_run import execute, page_title, resolve_kernel
-from mentortrack.reports.prepare import prepare
+from mentortrack.reports.notebook_run import execute, longest_first, page_title, resolve_kernel
+from mentortrack.reports.prepare import prepare, write_exports
 from mentortrack.reports.work_folder import output_root, remove_leftovers, work_folder
 
 __all__ = ["ReportError", "ReportRun", "build_report", "check_month", "latest_complete_month", "print_pdf"]
@@ -181,13 +183,16 @@ def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None,
         ctx = prepared.ctx
         period = ctx.period if month == ALL_MONTHS else pd.Period(month, freq="M").strftime("%B %Y")
         data_through = prepared.counts["last_session"]
-        with ThreadPoolExecutor(max_workers=workers or settings.workers) as pool:
-            kernel = resolve_kernel(settings.kernel)
-            futures = {pool.submit(write_mentor_pages, work, ctx, prepared.tables): "mentors/ (a page per mentor)"}
-            futures.update({pool.submit(execute, nb.name, work, month, data_label, show_pii, kernel,
-                                        page_title(nb.title, period), data_through, ctx.partial_note,
+        notebooks = {nb.name: nb for nb in settings.notebooks}
+        kernel = resolve_kernel(settings.kernel)
+        with ThreadPoolExecutor(max_workers=1) as pages, \
+                ThreadPoolExecutor(max_workers=workers or settings.workers) as pool:
+            futures = {pages.submit(write_mentor_pages, work, ctx, prepared.tables): "mentors/ (a page per mentor)",
+                       pages.submit(write_exports, prepared, work): "exports/ (Excel, Power BI, summaries)"}
+            futures.update({pool.submit(execute, name, work, month, data_label, show_pii, kernel,
+                                        page_title(notebooks[name].title, period), data_through, ctx.partial_note,
                                         inputs.parameters_dir):
-                            f"{nb.name}.html" for nb in settings.notebooks})
+                            f"{name}.html" for name in longest_first(list(notebooks), final)})
             for future in as_completed(futures):
                 future.result()
                 if progress:

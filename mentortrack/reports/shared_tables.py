@@ -14,7 +14,15 @@ trend           health by month (``health.trend_months`` months ending with the 
 followups       :func:`mentortrack.analytics.open_followups.needing_followup` at the report's last day
 compared        :func:`mentortrack.analytics.comparisons.compare` of the month by every grouping of
                 :data:`GROUPINGS` (one frame each)
+pairs           :func:`mentortrack.analytics.pairs.pair_status` of every active mentor–learner pair at the
+                report's last day
+safeguarding    :func:`mentortrack.analytics.safeguarding.safeguarding_alerts` of every session in the data
+                (pages and the digest keep the alerts of their own period with
+                :func:`mentortrack.analytics.safeguarding.in_window`)
 ==============  ===========================================================================
+
+The analytics modules are imported inside :func:`compute_tables`: a notebook kernel that only reads
+the tables does not pay for importing what computes them (SciPy, the safeguarding stemmer).
 """
 
 from __future__ import annotations
@@ -25,11 +33,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mentortrack.analytics import comparisons, health, open_followups, standing
-from mentortrack.config import LifecycleSettings, WarningSettings
 from mentortrack.reports.storage import write_table
 
 if TYPE_CHECKING:
+    from mentortrack.config import Settings
     from mentortrack.reports.context import ReportContext
 
 TABLES_DIR = "tables"
@@ -46,18 +53,25 @@ class SharedTables:
     trend: pd.DataFrame
     followups: pd.DataFrame
     compared: dict[str, pd.DataFrame]
+    pairs: pd.DataFrame
+    safeguarding: pd.DataFrame
 
 
-def compute_tables(ctx: ReportContext, warnings: WarningSettings, lifecycle: LifecycleSettings) -> SharedTables:
+def compute_tables(ctx: ReportContext, settings: Settings) -> SharedTables:
     """Every shared table of the report of ``ctx`` (health once, standing once, comparisons once)."""
+    from mentortrack.analytics import comparisons, health, open_followups, pairs, safeguarding, standing
+
+    warnings, followup_settings = settings.warnings, settings.lifecycle.followups
     months = warnings.mentors.window_months
     scores = health.health_scores(ctx.history, warnings.health)
     return SharedTables(
         health=scores,
         standing=standing.mentor_standing(ctx.window(months), scores, ctx.month, warnings, ctx.window_label(months)),
         trend=health.health_trend(scores, ctx.until(), warnings.health.trend_months),
-        followups=open_followups.needing_followup(ctx.history, ctx.last_day, lifecycle.followups),
-        compared={by: comparisons.compare(ctx.scope, by) for by in GROUPINGS})
+        followups=open_followups.needing_followup(ctx.history, ctx.last_day, followup_settings),
+        compared={by: comparisons.compare(ctx.scope, by) for by in GROUPINGS},
+        pairs=pairs.pair_status(ctx.history, ctx.last_day, warnings.pairs, followup_settings),
+        safeguarding=safeguarding.safeguarding_alerts(ctx.history, settings.safeguarding))
 
 
 def write_tables(tables: SharedTables, folder: Path) -> Path:
@@ -69,12 +83,28 @@ def write_tables(tables: SharedTables, folder: Path) -> Path:
     write_table(tables.followups, out / "followups.parquet")
     for by, table in tables.compared.items():
         write_table(table.astype({by: "string"}), out / f"compared_{by}.parquet")
+    write_table(tables.pairs, out / "pairs.parquet")
+    write_table(tables.safeguarding, out / "safeguarding.parquet")
     return out
 
 
 def has_tables(folder: Path) -> bool:
     """Whether ``folder`` holds tables :func:`write_tables` wrote."""
     return (folder / TABLES_DIR / "standing.parquet").is_file()
+
+
+def tables_built_from(folder: Path, data: Path, settings: Settings) -> SharedTables | None:
+    """The shared tables of the finished report in ``folder`` when it was built from the file ``data`` as it
+    is now with ``settings`` (its fingerprint matches, with or without learner names shown), else None."""
+    from mentortrack.reports.fingerprint import file_digest, fingerprint, stored_fingerprint
+
+    stored = stored_fingerprint(folder)
+    if stored is None or not has_tables(folder) or not data.is_file():
+        return None
+    digest = file_digest(data)
+    if stored not in {fingerprint(digest, data, folder.name, show_pii, settings) for show_pii in (False, True)}:
+        return None
+    return read_tables(folder)
 
 
 def read_tables(folder: Path) -> SharedTables:
@@ -86,4 +116,5 @@ def read_tables(folder: Path) -> SharedTables:
         health=pd.read_parquet(out / "health.parquet"),
         standing=pd.read_parquet(out / "standing.parquet").set_index("mentor_name"),
         trend=trend, followups=pd.read_parquet(out / "followups.parquet"),
-        compared={by: pd.read_parquet(out / f"compared_{by}.parquet") for by in GROUPINGS})
+        compared={by: pd.read_parquet(out / f"compared_{by}.parquet") for by in GROUPINGS},
+        pairs=pd.read_parquet(out / "pairs.parquet"), safeguarding=pd.read_parquet(out / "safeguarding.parquet"))

@@ -97,6 +97,17 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
     return f"{format_delta(kpi, delta)} vs {previous}{verdict}", colour
 
 
+def base_text(row: pd.Series) -> str:
+    """The base a KPI's value stands on, said next to it: "89 of 108 sessions not rescheduled" for a share,
+    "over 53 rated sessions" for the average rating; empty for counts, minutes and a table without bases
+    (``count``, ``base`` and ``base_label`` of :func:`mentortrack.analytics.kpis.with_shares`)."""
+    if "base" not in row or pd.isna(row["base"]):
+        return ""
+    if row.name == "avg_rating":
+        return f"over {int(row['base']):,} {row['base_label']}"
+    return f"{int(row['count']):,} of {int(row['base']):,} {row['base_label']}"
+
+
 def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, partial: str = "") -> str:
     """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table, each with
     the change :func:`change_text` allows."""
@@ -105,12 +116,17 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, parti
     for kpi in kpis:
         value = rows.at[kpi, "value"]
         change, colour = change_text(table, kpi, rows.at[kpi, "delta"], min_sessions, partial)
+        base = base_text(rows.loc[kpi])
         tiles.append(
-            f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:4px;'
+            f'<div style="flex:1 1 150px;border:1px solid #ddd;border-radius:8px;padding:8px 12px;margin:4px;'
             f'background:#fafafa"><div style="font-size:12px;color:#666">{html_text(KPI_LABELS.get(kpi, kpi))}</div>'
-            f'<div style="font-size:26px;font-weight:600">{format_value(kpi, value)}</div>'
-            f'<div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
-    data = table[[c for c in ("kpi", "label", "value", "previous", "delta") if c in table]]
+            f'<div style="display:flex;flex-wrap:wrap;align-items:center;column-gap:8px">'
+            f'<span style="font-size:24px;font-weight:600;line-height:1.2">{format_value(kpi, value)}</span>'
+            + (f'<span class="mt-base" style="flex:1 1 0;min-width:80px;font-size:11px;line-height:1.2;'
+               f'color:#455a64">{html_text(base)}</span>' if base else "")
+            + f'</div><div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
+    data = table[[c for c in ("kpi", "label", "value", "count", "base", "base_label", "previous", "delta")
+                  if c in table]]
     link = takeaway.link(data[data["kpi"].isin(kpis)], "KPI tiles")
     return ('<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
             + (f'<p class="mt-datalink">{link}</p>' if link else ""))
