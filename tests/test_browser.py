@@ -137,13 +137,13 @@ def test_explore_widgets_redraw_every_chart(jupyterlab: tuple[str, Path], chromi
             "const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
             "return k && k.status === 'idle'"))
         driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        wait.until(lambda d: len(_chart_inks(d)) == 3 and min(_chart_inks(d)) >= 0)
+        wait.until(lambda d: len(_chart_inks(d)) == 4 and min(_chart_inks(d)) >= 0)
         before = _chart_inks(driver)
         mentor = Select(wait.until(lambda d: [s for s in d.find_elements("css selector", ".widget-select-multiple")
                                               if "Mentor" in s.text][0]).find_element("tag name", "select"))
         first_mentor = mentor.options[0].text
         mentor.select_by_index(0)
-        wait.until(lambda d: len(inks := _chart_inks(d)) == 3 and min(inks) >= 0 and inks != before)
+        wait.until(lambda d: len(inks := _chart_inks(d)) == 4 and min(inks) >= 0 and inks != before)
         after = _chart_inks(driver)
         captions = [c.text for c in driver.find_elements("css selector", ".jp-OutputArea-output table caption")]
     finally:

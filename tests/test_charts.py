@@ -77,3 +77,18 @@ def test_count_axes_have_whole_ticks_and_long_titles_wrap() -> None:
         title_box = long.axes[0].title.get_window_extent(long._get_renderer())
         assert "\n" in long.axes[0].get_title() and title_box.x0 >= 0 and title_box.x1 <= long.bbox.width
     assert [t.get_text() for t in long.axes[0].get_yticklabels()] == ["Actual duration mins", "Rating"]
+
+
+def test_rating_spread_boxes_only_groups_with_five_ratings_that_differ() -> None:
+    ratings = {"Varied": [1, 2, 3, 4, 5], "Flat": [3] * 6, "Few": [2, 4, 5]}
+    sessions = pd.DataFrame([{"mentor_name": m, "session_status": "Completed", "post_session_rating": r}
+                             for m, values in ratings.items() for r in values]
+                            + [{"mentor_name": "Few", "session_status": "No-show", "post_session_rating": None}])
+    fig = charts.rating_spread(sessions)
+    table = charts.about(fig).data.set_index("mentor_name")
+    assert list(table.index) == ["Flat", "Varied", "Few"]  # most ratings first
+    assert table["ratings"].to_dict() == {"Flat": 6, "Varied": 5, "Few": 3}
+    assert table["boxed"].to_dict() == {"Flat": False, "Varied": True, "Few": False}
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Flat (n=6)", "Varied (n=5)", "Few (n=3)"]
+    assert len(fig.axes[0].patches) == 1  # one box
+    assert "14 ratings of 3 groups" in charts.about(fig).alt

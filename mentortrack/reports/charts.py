@@ -5,9 +5,10 @@ pyplot: no global figure state, so a chart drawn inside an ipywidgets callback
 renders every time (pyplot figures there come back blank). They are shown as
 embedded PNG images (:func:`show`, :func:`grid`).
 
-They are drawn with matplotlib alone, in the look of seaborn's ``whitegrid`` theme (:data:`THEME`):
-seaborn would import SciPy into every notebook kernel, which took longer than drawing all of a
-report's charts (see the README's Performance section).
+The report's charts are drawn with matplotlib alone, in the look of seaborn's ``whitegrid`` theme
+(:data:`THEME`): seaborn would import SciPy into every notebook kernel, which took longer than drawing
+all of a report's charts (see the README's Performance section). seaborn draws the exploratory
+notebook's distribution chart (:func:`rating_spread`), imported only when it is drawn.
 
 Every chart records what it says (:func:`describe`): alt text that states the finding
 with its n ("Average rating 3.57 in September 2025, n = 53 rated sessions") and the
@@ -25,6 +26,7 @@ import base64
 import io
 import re
 import textwrap
+import warnings
 import weakref
 from dataclasses import dataclass
 
@@ -339,6 +341,43 @@ def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: l
     alt = (f"{title}: highest {best} {summary.loc[best, 'avg_rating']:.2f} (n = {int(summary.loc[best, 'sessions'])}), "
            f"lowest {worst} {summary.loc[worst, 'avg_rating']:.2f} (n = {int(summary.loc[worst, 'sessions'])})")
     return describe(fig, alt, summary.rename_axis(column).reset_index())
+
+
+def rating_spread(sessions: pd.DataFrame, by: str = "mentor_name", top: int = 12, min_box: int = 5,
+                  title: str = "Ratings per mentor") -> Figure:
+    """Every rating of completed sessions as a dot per group ``by`` (the ``top`` groups with most ratings),
+    with seaborn's box (quartiles and median) only over groups with at least ``min_box`` ratings that are
+    not all equal: a box from three values, or from values without spread, would suggest a distribution
+    the data does not have. Each label carries its n."""
+    import seaborn as sns
+
+    fig, ax = _figure(8, 3.8)
+    done = sessions[(sessions["session_status"] == "Completed") & sessions["post_session_rating"].notna()]
+    if done.empty:
+        _no_data(ax, title)
+        return describe(fig, f"{title}: no rated sessions")
+    data = pd.DataFrame({by: done[by].astype("string"), "rating": done["post_session_rating"].astype(float)})
+    stats = data.groupby(by)["rating"].agg(ratings="size", median="median", spread="nunique")
+    stats = stats.sort_values(["ratings", "median"], ascending=False).head(top)
+    names = [str(g) for g in stats.index]
+    labels = dict(zip(names, _wrapped([f"{g} (n={int(n)})" for g, n in zip(names, stats["ratings"])])))
+    data = data[data[by].isin(names)].assign(group=lambda t: t[by].map(labels))
+    order = [labels[g] for g in names]
+    boxed = [labels[g] for g, r in zip(names, stats.itertuples()) if r.ratings >= min_box and r.spread > 1]
+    if boxed:
+        with warnings.catch_warnings():  # seaborn 0.13.2 still passes matplotlib's deprecated ``vert``
+            warnings.simplefilter("ignore", matplotlib.MatplotlibDeprecationWarning)
+            sns.boxplot(data=data[data["group"].isin(boxed)], x="group", y="rating", order=order, ax=ax,
+                        color="#c5cae9", showfliers=False, width=0.6)
+    sns.stripplot(data=data, x="group", y="rating", order=order, ax=ax, color="#3949ab", size=4, jitter=0.2, alpha=0.7)
+    ax.set(title=title, xlabel="", ylabel="Rating", ylim=(0.5, 5.5))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(order) > 5:
+        ax.tick_params(axis="x", labelsize=8, rotation=30)
+    summary = stats.assign(boxed=[labels[g] in boxed for g in names]).drop(columns="spread").rename_axis(by)
+    alt = (f"{title}: {len(data):,} ratings of {len(names)} groups; a box for the {len(boxed)} with at least "
+           f"{min_box} ratings that differ")
+    return describe(fig, alt, summary.reset_index())
 
 
 def prep_vs_rating(sessions: pd.DataFrame) -> Figure:
