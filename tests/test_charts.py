@@ -92,3 +92,25 @@ def test_rating_spread_boxes_only_groups_with_five_ratings_that_differ() -> None
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Flat (n=6)", "Varied (n=5)", "Few (n=3)"]
     assert len(fig.axes[0].patches) == 1  # one box
     assert "14 ratings of 3 groups" in charts.about(fig).alt
+
+
+def test_group_bars_say_what_each_share_is_of_on_a_0_to_100_axis() -> None:
+    table = pd.DataFrame({"follow_up_rate": [1.0, 1 / 3], "completed_sessions": [2, 3]},
+                         index=pd.Index(["L", "I"], name="mentor"))
+    fig = charts.kpi_by_group(table, "follow_up_rate", "Follow-up rate by mentor", base="completed_sessions")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["33.3% of 3", "100.0% of 2"]
+    assert max(ax.get_xticks()) == 1.0
+    assert "highest L 100.0% of 2, lowest I 33.3% of 3" in charts.about(fig).alt
+
+
+def test_warnings_per_mentor_counts_the_mentors_it_cuts_off() -> None:
+    levels = {"A": ["red", "red"], "B": ["red", "amber"], "C": ["amber"], "D": ["amber"], "E": ["amber"], "F": ["green"]}
+    sessions = pd.DataFrame([{"mentor_name": m, "level": lv} for m, values in levels.items() for lv in values])
+    fig = charts.warnings_per_mentor(sessions, top=3, title="Warnings per mentor (top 3)")
+    shown = charts.about(fig).data
+    assert list(shown["mentor_name"]) == ["A", "B", "C"]
+    assert "2 more mentor(s) with warnings not shown, 2 tied with the last shown (0 red, 1 amber)" in \
+        charts.about(fig).alt
+    everyone = charts.warnings_per_mentor(sessions, top=10)
+    assert "not shown" not in charts.about(everyone).alt

@@ -65,11 +65,12 @@ def test_completed_only_rules_do_not_fire_on_other_statuses(tmp_path: Path, stat
     assert result["level"].iloc[0] == "green", result["reasons"].iloc[0]
 
 
-def test_no_prep_fires_on_missed_sessions_but_not_rescheduled(tmp_path: Path) -> None:
+def test_no_prep_fires_on_a_no_show_but_not_on_a_cancelled_or_rescheduled_session(tmp_path: Path) -> None:
+    # the mentor had to be ready for a learner who did not come; a cancelled session needed no preparation
     rows = [row(Session_ID=f"S{i}", **{**MISSED, "Session_Status": s, "Mentor_Prep_Done": "No"})
             for i, s in enumerate(["No-show", "Cancelled", "Rescheduled"])]
     result = assess(frame(tmp_path, rows), RULES)
-    assert list(result["rules"]) == ["no_prep", "no_prep", ""]
+    assert list(result["rules"]) == ["no_prep", "", ""]
 
 
 def test_repeated_learner_no_show(tmp_path: Path) -> None:

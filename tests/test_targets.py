@@ -35,5 +35,5 @@ def test_no_sessions_give_no_verdict() -> None:
 def test_a_handful_of_sessions_gets_no_verdict(tmp_path: Path) -> None:
     table = enriched(tmp_path, [row(Session_ID="T1", Post_Session_Rating="5")], ["Positive"], [None])
     assert target_lines(table, TARGETS.model_copy(update={"min_n": 10})) == [
-        "Average rating too few to judge: 5.00 vs 4.00, n = 1",
-        "Positive feedback rate too few to judge: 100.0% vs 50.0%, n = 1"]
+        "Average rating too few to judge (a verdict needs n ≥ 10): 5.00 vs 4.00, n = 1",
+        "Positive feedback rate too few to judge (a verdict needs n ≥ 10): 100.0% vs 50.0%, n = 1"]

@@ -61,6 +61,9 @@ LABEL_ORDER = ("Negative", "Neutral", "Positive")
 """Column order of every model's probabilities."""
 
 NO_FEEDBACK = "No feedback"
+BORDERLINE = 0.6
+"""A label whose confidence (the model's probability of it, 0–1) is below this is borderline: worth a
+second look by a person (notebook 03 lists them)."""
 PUBLISHED_THRESHOLD = 0.1
 """TextBlob polarity beyond ±0.1 is Positive/Negative in the published method."""
 

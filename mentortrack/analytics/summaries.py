@@ -86,7 +86,8 @@ def summarize_sessions(enriched: pd.DataFrame) -> pd.Series:
 def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
     """One paragraph per mentor for the sessions in ``enriched`` (already filtered to ``period``).
 
-    Columns: mentor_name, period, sessions, completed, red, digest.
+    Columns: mentor_name, period, sessions, completed, red, digest. The red sessions' reasons are counted
+    ("rated 2/5 (4), negative feedback (4)": in how many of them each reason holds).
     """
     complaints = theme_counts(enriched, "mentor_name", sentiment="Negative")
     rows = []
@@ -97,12 +98,14 @@ def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
                                                                             "Rescheduled") if (status == s).any())
         ratings = completed["post_session_rating"].dropna()
         text = f"{mentor}, {period}: {len(group)} sessions ({counts})"
-        text += f"; average rating {ratings.mean():.1f} from {len(ratings)} ratings" if len(ratings) else "; no ratings"
+        text += f"; average rating {ratings.mean():.2f} from {len(ratings)} ratings" if len(ratings) else "; no ratings"
         if len(completed):
             text += f"; follow-up on {int(completed['follow_up_scheduled'].fillna(False).sum())} of {len(completed)} completed"
         red = group[group["level"].astype("string") == "red"]
         if len(red):
-            text += f"; {len(red)} red session(s): " + " | ".join(red["reasons"].head(3))
+            reasons = red["reasons"].astype("string").fillna("").str.split("; ").explode().str.strip()
+            counted = reasons[reasons != ""].value_counts(sort=True)
+            text += f"; {len(red)} red session(s), why: " + ", ".join(f"{reason} ({n})" for reason, n in counted.items())
         mine = complaints[complaints["mentor_name"] == mentor]
         if len(mine):
             text += "; complaints: " + "; ".join(describe(r) for _, r in mine.head(3).iterrows())

@@ -523,10 +523,16 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
 
 
 def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "Warnings per mentor") -> Figure:
-    """Stacked bars of amber and red sessions for the ``top`` mentors with the most red sessions."""
+    """Stacked bars of amber and red sessions for the ``top`` mentors with the most red sessions (then amber);
+    mentors cut off with the same counts as the last one shown are counted under the chart, never dropped
+    silently."""
     counts = pd.crosstab(enriched["mentor_name"], enriched["level"].astype("string")).reindex(columns=list(LEVELS),
                                                                                             fill_value=0)
-    counts = counts.sort_values(["red", "amber"], ascending=False).head(top)
+    ordered = counts.sort_values(["red", "amber"], ascending=False)
+    counts = ordered.head(top)
+    cut = ordered.iloc[top:][(ordered.iloc[top:][["red", "amber"]].sum(axis=1)) > 0]
+    tied = int(((cut["red"] == counts["red"].iloc[-1]) & (cut["amber"] == counts["amber"].iloc[-1])).sum()) \
+        if len(cut) else 0
     fig, ax = _figure(8, max(2.5, 0.3 * len(counts) + 1))
     if counts[["amber", "red"]].to_numpy().sum() == 0:
         _no_data(ax, title)
@@ -540,12 +546,19 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
                  fontsize=VALUE_SIZE, fontweight="bold")
     ax.invert_yaxis()
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(title=title, xlabel="Sessions", ylabel="")
-    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+    ax.legend(loc="best", frameon=True)  # inside, where it covers the fewest bars (outside it was cut off)
+    more = ""
+    if len(cut):
+        last = counts.iloc[-1]
+        more = (f"{len(cut)} more mentor(s) with warnings not shown"
+                + (f", {tied} tied with the last shown ({int(last['red'])} red, {int(last['amber'])} amber)"
+                   if tied else ""))
+    ax.set(title=title, xlabel="Sessions" + (f"\n{textwrap.fill(more, 60)}" if more else ""), ylabel="")
     worst = counts.index[0]
     alt = (f"{title}: most red sessions {worst} ({int(counts.loc[worst, 'red'])} red, "
            f"{int(counts.loc[worst, 'amber'])} amber); n = {len(enriched):,} sessions, "
-           f"{int(counts['red'].sum()):,} red and {int(counts['amber'].sum()):,} amber among the {len(counts)} shown")
+           f"{int(counts['red'].sum()):,} red and {int(counts['amber'].sum()):,} amber among the {len(counts)} shown"
+           + (f"; {more}" if more else ""))
     return describe(fig, alt, counts.rename_axis("mentor_name").reset_index())
 
 
@@ -616,8 +629,10 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
     return describe(fig, alt, rows.reset_index(drop=True))
 
 
-def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
-    """Bars of one KPI across groups (rows of a :func:`mentortrack.analytics.kpis.kpis_by` table)."""
+def kpi_by_group(table: pd.DataFrame, kpi: str, title: str, base: str | None = None) -> Figure:
+    """Bars of one KPI across groups (rows of a :func:`mentortrack.analytics.kpis.kpis_by` table), each
+    labelled with its value and, with ``base`` (the table's column counting the KPI's denominator, e.g.
+    ``completed_sessions``), what it is of ("100.0% of 3"); a rate's axis is ticked 0–100 % only."""
     fig, ax = _figure(7, max(2.5, 0.35 * len(table) + 1))
     values = table[kpi].astype(float).dropna().sort_values()
     if values.empty:
@@ -626,13 +641,16 @@ def kpi_by_group(table: pd.DataFrame, kpi: str, title: str) -> Figure:
     _bars(ax, [_category(c) for c in values.index], values.to_numpy(dtype=float), "#5c6bc0", horizontal=True)
     is_rate = kpi.endswith(("_rate", "_coverage"))
     shown = (lambda v: f"{v:.1%}") if is_rate else (lambda v: f"{v:.2f}")
-    ax.bar_label(ax.containers[0], labels=[shown(v) for v in values.values], padding=3, fontsize=VALUE_SIZE)
+    of = (lambda g: f" of {int(table.loc[g, base]):,}") if base is not None else (lambda g: "")
+    ax.bar_label(ax.containers[0], labels=[shown(v) + of(g) for g, v in values.items()], padding=3,
+                 fontsize=VALUE_SIZE)
+    ax.set_xlim(0, max(values.max() * (1.4 if base else 1.25), 0.05 if is_rate else 1))
     if is_rate:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlim(0, max(values.max() * 1.25, 0.05 if is_rate else 1))
+        ax.set_xticks([t for t in (0, 0.25, 0.5, 0.75, 1.0) if t <= ax.get_xlim()[1]])
     ax.set(title=title, xlabel=KPI_LABELS.get(kpi, kpi.replace("_", " ")), ylabel="")
-    alt = (f"{title}: highest {values.index[-1]} {shown(values.iloc[-1])}, lowest {values.index[0]} "
-           f"{shown(values.iloc[0])}; {len(values)} groups")
+    alt = (f"{title}: highest {values.index[-1]} {shown(values.iloc[-1])}{of(values.index[-1])}, lowest "
+           f"{values.index[0]} {shown(values.iloc[0])}{of(values.index[0])}; {len(values)} groups")
     data = table.rename_axis(table.index.name or "group").reset_index()
     return describe(fig, alt, data)
 

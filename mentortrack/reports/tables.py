@@ -149,7 +149,7 @@ COLUMN_LABELS = {
     "source_row": "Row", "count": "Count", "share": "Share", "standard": "Standard", "published": "Published",
     "previous": "Previous month", "delta": "Change", "value": "Value", "kpi": "KPI",
     "interval": "95 % interval", "overall": "Program", "verdict": "Verdict", "grouping": "Grouping", "group": "Group",
-    "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Repeat",
+    "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Back to the same mentor",
     "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",
     "last_session": "Last session", "last_mentor": "Last mentor", "days_since_last": "Days since",
     "red_count": "Red sessions", "band": "Health band", "unranked_reason": "Why not ranked",

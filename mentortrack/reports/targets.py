@@ -22,7 +22,8 @@ TARGET_KPIS = ("avg_rating", "positive_feedback_rate")
 
 
 def target_status(sessions: pd.DataFrame, targets: Targets) -> pd.DataFrame:
-    """Per target KPI: ``value``, ``target``, ``n`` (its denominator) and ``met`` (None when n < ``min_n``)."""
+    """Per target KPI: ``value``, ``target``, ``n`` (its denominator), ``min_n`` (the n a verdict needs) and
+    ``met`` (None when n < ``min_n``)."""
     values = compute_kpis(sessions) if len(sessions) else {}
     completed = sessions[sessions["session_status"] == "Completed"] if len(sessions) else sessions
     n = {"avg_rating": int(completed["post_session_rating"].notna().sum()) if len(completed) else 0,
@@ -33,19 +34,20 @@ def target_status(sessions: pd.DataFrame, targets: Targets) -> pd.DataFrame:
         value = float(values[kpi]) if n[kpi] and kpi in values and pd.notna(values[kpi]) else None
         judged = value is not None and n[kpi] >= targets.min_n
         target = float(getattr(targets, kpi))
-        rows.append({"kpi": kpi, "value": value, "target": target, "n": n[kpi],
+        rows.append({"kpi": kpi, "value": value, "target": target, "n": n[kpi], "min_n": targets.min_n,
                      "met": value >= target if judged else None})
     return pd.DataFrame(rows)
 
 
 def target_text(row: Any) -> str:
-    """"below target: 3.57 vs 4.00, n = 53" (or "meets target: …", "too few to judge: 3.75 vs 4.00, n = 4",
-    "no data: target 4.00, n = 0")."""
+    """"below target: 3.57 vs 4.00, n = 53" (or "meets target: …", "too few to judge (a verdict needs
+    n ≥ 10): 3.75 vs 4.00, n = 4", "no data: target 4.00, n = 0")."""
     target = format_value(row["kpi"], row["target"])
     if row["value"] is None:
         return f"no data: target {target}, n = 0"
     if row["met"] is None:
-        return f"too few to judge: {format_value(row['kpi'], row['value'])} vs {target}, n = {row['n']:,}"
+        return (f"too few to judge (a verdict needs n ≥ {row['min_n']:,}): {format_value(row['kpi'], row['value'])} "
+                f"vs {target}, n = {row['n']:,}")
     word = "meets target" if row["met"] else "below target"
     return f"{word}: {format_value(row['kpi'], row['value'])} vs {target}, n = {row['n']:,}"
 
