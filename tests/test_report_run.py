@@ -248,6 +248,27 @@ def test_every_share_on_the_tiles_stands_next_to_its_denominator(runs: tuple[Pat
     assert expected[0] in index and expected[2] in index
 
 
+def test_a_grouping_with_one_group_is_said_once_not_charted(runs: tuple[Path, dict[str, int], Path]) -> None:
+    september, _, _ = runs
+    kpis = _text(september / "05_kpis.html")
+    # the fixture has one program, one session type and one age cohort, and several batches
+    assert ("September 2025 has one program (DSML), one session type (Mock Interview), one age cohort (b_2-3M): "
+            "nothing to compare it with, its values are the program's.") in kpis
+    assert "Completion rate by program" not in kpis and "KPIs by program with 95 % intervals" not in kpis
+    assert "KPIs by batch with 95 % intervals" in kpis
+    assert "Back to the same mentor" in _text(september / "07_dashboard.html")
+
+
+def test_a_cancelled_session_is_not_warned_about_preparation(runs: tuple[Path, dict[str, int], Path]) -> None:
+    september, _, _ = runs
+    history = pd.read_parquet(september / "enriched.parquet")
+    status = history["session_status"].astype("string")
+    unprepared = history["rules"].astype("string").str.contains("no_prep").fillna(False)
+    assert (status == "Cancelled").any() and (status == "No-show").any()
+    assert not (unprepared & (status == "Cancelled")).any()
+    assert (unprepared & (status == "No-show")).any()  # the fixture's no-shows have no prep either
+
+
 def test_an_empty_re_engagement_list_is_a_sentence_not_a_header_row(runs: tuple[Path, dict[str, int], Path]) -> None:
     september, _, _ = runs
     values = json.loads((september / "values" / "07_dashboard.json").read_text())
