@@ -13,7 +13,15 @@ from conftest import FIRST_MONTHS_SESSIONS, FLAT_BATCH, RED_MENTOR, SETTINGS, fi
 
 from mentortrack.analytics.comparisons import NO_SPREAD, RATING_SCALE, TOO_FEW, compare
 from mentortrack.analytics.kpis import month_over_month
-from mentortrack.analytics.standing import AT_RISK, HEALTHY, ranking_sentence
+from mentortrack.analytics.standing import (
+    AT_RISK,
+    HEALTHY,
+    WATCH,
+    WATCH_MARGIN,
+    WATCH_RED_SHARE,
+    ranking_sentence,
+    to_watch,
+)
 from mentortrack.reports.context import ReportContext, missing_share
 from mentortrack.reports.landing import headline
 from mentortrack.reports.shared_tables import GROUPINGS
@@ -114,13 +122,17 @@ def test_one_standing_names_only_the_lower_part_and_says_why_the_rest_are_unrank
     assert (standing.loc[contradicts, "note"] != "").all() and (standing.loc[~contradicts, "note"] == "").all()
 
 
-def test_the_mentor_with_many_red_sessions_is_explained(first_months: pd.DataFrame) -> None:
+def test_the_mentor_with_many_red_sessions_is_watched_whatever_the_score(first_months: pd.DataFrame) -> None:
     standing = _ctx(first_months, "2025-09").tables.standing
     red = [r for r in _rows("2025-09") if r["Mentor_Name"] == RED_MENTOR and r["Post_Session_Rating"] == "2"]
     mine = standing.loc[RED_MENTOR]
     assert (mine["red_count"], mine["sessions"], mine["rank"], mine["ranked"]) == (len(red), 10, 2, 2)
-    assert mine["band"] == HEALTHY and mine["bottom"]
-    assert mine["note"].startswith(f"rank 2 of 2 ({len(red)} of 10 sessions red in Sep 2025), yet health ")
+    # 4 of 10 sessions red: the score stays far above the at-risk line, the band does not call it healthy
+    assert len(red) / 10 >= WATCH_RED_SHARE and mine["health_score"] >= 40 + WATCH_MARGIN
+    assert mine["band"] == WATCH and mine["bottom"] and mine["note"] == ""
+    assert (standing.loc[standing["band"] == HEALTHY, "red_rate"] < WATCH_RED_SHARE).all()
+    assert to_watch(standing, 40, "Sep 2025") == [
+        f"{RED_MENTOR}: {len(red)} of 10 sessions red in Sep 2025, health {mine['health_score']:.0f}"]
 
 
 def test_missing_values_are_counted_where_a_value_can_exist(first_months: pd.DataFrame) -> None:

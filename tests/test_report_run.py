@@ -84,10 +84,11 @@ def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: 
     dashboard = _text(september / "07_dashboard.html")
     assert "2 of 15 mentors ranked over Sep 2025; 13 had fewer than 8 sessions there" in dashboard
     assert "the trend starts with a second month" in dashboard
-    # the bottom names only the lower half, and a healthy mentor named there is explained
+    # the bottom names only the lower half; its mentor, 4 of 10 sessions red, is to watch, not called healthy
     assert values["bottom_mentors"] == ["Mentor D"]
     assert json.loads((september / "values" / "07_dashboard.json").read_text())["bottom_mentors"] == ["Mentor D"]
-    assert "Named though their health is good: Mentor D — the rank counts red sessions" in dashboard
+    assert "To watch (1): Mentor D: 4 of 10 sessions red in Sep 2025, health 77." in dashboard
+    assert "Named though their health is good" not in dashboard
 
 
 def test_intervals_in_the_kpis_report_stay_on_their_scale(runs: tuple[Path, dict[str, int], Path]) -> None:

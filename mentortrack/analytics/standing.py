@@ -17,7 +17,9 @@ health_sessions        the mentor's sessions in the report month (what the healt
 health_score …         the report month's health score, at-risk flag and explanation
                        (:mod:`mentortrack.analytics.health`)
 band                   ``at risk`` (score below ``health.threshold``), ``watch`` (less than
-                       :data:`WATCH_MARGIN` points above it), ``healthy``, or ``no score``
+                       :data:`WATCH_MARGIN` points above it, or at least :data:`WATCH_RED_SHARE` of
+                       the window's sessions red, from :data:`WATCH_MIN_SESSIONS` sessions on),
+                       ``healthy``, or ``no score``
 note                   why rank and band point different ways, when they do: a ranked mentor in
                        the lower part whose band is healthy, or in the upper part who is at risk
 =====================  ==========================================================================
@@ -38,6 +40,13 @@ from mentortrack.config import WarningSettings
 AT_RISK, WATCH, HEALTHY, NO_SCORE = "at risk", "watch", "healthy", "no score"
 WATCH_MARGIN = 20.0
 """Points above ``health.threshold`` within which a score is ``watch`` (amber in the health tables)."""
+WATCH_RED_SHARE = 0.25
+"""Share of a mentor's sessions in the ranking window that are red from which a mentor is ``watch`` whatever
+the health score: the score weighs the month's ratings and follow-ups, and a mentor with 4 of 10 sessions
+red can still score well above the at-risk threshold."""
+WATCH_MIN_SESSIONS = 4
+"""Sessions in the window a mentor needs before :data:`WATCH_RED_SHARE` is applied (one red session of two
+is no pattern)."""
 STANDING_COLUMNS = ["sessions", "completed", "warning_rate", "red_count", "red_rate", "avg_rating", "follow_up_rate",
                     "negative_feedback", "eligible", "rank", "ranked", "lower_part", "bottom", "unranked_reason",
                     "health_sessions", "health_score", "health_at_risk", "health_explanation", "band", "note"]
@@ -60,7 +69,9 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
     score = current["score"].reindex(mentors.index) if len(current) else pd.Series(np.nan, index=mentors.index)
     threshold = settings.health.threshold
     at_risk = (score < threshold).fillna(False).astype(bool)
-    band = np.select([score.isna(), at_risk, score < threshold + WATCH_MARGIN], [NO_SCORE, AT_RISK, WATCH], HEALTHY)
+    many_red = (mentors["sessions"] >= WATCH_MIN_SESSIONS) & (mentors["red_rate"] >= WATCH_RED_SHARE)
+    band = np.select([score.isna(), at_risk, (score < threshold + WATCH_MARGIN) | many_red],
+                     [NO_SCORE, AT_RISK, WATCH], HEALTHY)
     month_sessions = current["sessions"].reindex(mentors.index) if len(current) else pd.Series(0, index=mentors.index)
     table = mentors.assign(
         ranked=ranked, lower_part=lower, bottom=mentors.index.isin(worst),
@@ -91,6 +102,21 @@ def _note(row: pd.Series, window_label: str) -> str:
         return (f"{place}, yet {health}, at risk: few red sessions over the window, but the report month's "
                 f"ratings, feedback or follow-ups are below the program")
     return ""
+
+
+def to_watch(standing: pd.DataFrame, threshold: float, window_label: str) -> list[str]:
+    """The ``watch`` mentors, lowest score first, each with why ("Mentor D: 4 of 10 sessions red in Sep 2025,
+    health 77"; "Mentor H: health 52, within 20 points of 40")."""
+    watched = standing[standing["band"] == WATCH].sort_values("health_score")
+    said = []
+    for name, row in watched.iterrows():
+        if row["sessions"] >= WATCH_MIN_SESSIONS and row["red_rate"] >= WATCH_RED_SHARE:
+            why = f"{int(row['red_count'])} of {int(row['sessions'])} sessions red in {window_label}, " \
+                  f"health {row['health_score']:.0f}"
+        else:
+            why = f"health {row['health_score']:.0f}, within {WATCH_MARGIN:.0f} points of {threshold:g}"
+        said.append(f"{name}: {why}")
+    return said
 
 
 def bottom(standing: pd.DataFrame) -> pd.DataFrame:
