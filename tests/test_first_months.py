@@ -131,7 +131,7 @@ def test_the_mentor_with_many_red_sessions_is_watched_whatever_the_score(first_m
     assert len(red) / 10 >= WATCH_RED_SHARE and mine["health_score"] >= 40 + WATCH_MARGIN
     assert mine["band"] == WATCH and mine["bottom"] and mine["note"] == ""
     assert (standing.loc[standing["band"] == HEALTHY, "red_rate"] < WATCH_RED_SHARE).all()
-    assert to_watch(standing, 40, "Sep 2025") == [
+    assert to_watch(standing) == [
         f"{RED_MENTOR}: {len(red)} of 10 sessions red in Sep 2025, health {mine['health_score']:.0f}"]
 
 

@@ -88,6 +88,7 @@ def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: 
     assert values["bottom_mentors"] == ["Mentor D"]
     assert json.loads((september / "values" / "07_dashboard.json").read_text())["bottom_mentors"] == ["Mentor D"]
     assert "To watch (1): Mentor D: 4 of 10 sessions red in Sep 2025, health 77." in dashboard
+    assert "4 of 10 sessions red in Sep 2025, health 77." in _text(september / "mentors" / "Mentor_D.html")
     assert "Named though their health is good" not in dashboard
 
 

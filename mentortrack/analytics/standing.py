@@ -20,6 +20,7 @@ band                   ``at risk`` (score below ``health.threshold``), ``watch``
                        :data:`WATCH_MARGIN` points above it, or at least :data:`WATCH_RED_SHARE` of
                        the window's sessions red, from :data:`WATCH_MIN_SESSIONS` sessions on),
                        ``healthy``, or ``no score``
+watch_reason           why a ``watch`` mentor is watched (empty for the other bands)
 note                   why rank and band point different ways, when they do: a ranked mentor in
                        the lower part whose band is healthy, or in the upper part who is at risk
 =====================  ==========================================================================
@@ -49,7 +50,8 @@ WATCH_MIN_SESSIONS = 4
 is no pattern)."""
 STANDING_COLUMNS = ["sessions", "completed", "warning_rate", "red_count", "red_rate", "avg_rating", "follow_up_rate",
                     "negative_feedback", "eligible", "rank", "ranked", "lower_part", "bottom", "unranked_reason",
-                    "health_sessions", "health_score", "health_at_risk", "health_explanation", "band", "note"]
+                    "health_sessions", "health_score", "health_at_risk", "health_explanation", "band", "watch_reason",
+                    "note"]
 
 
 def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, settings: WarningSettings,
@@ -78,6 +80,8 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
         unranked_reason=[_unranked(row, settings.mentors.min_sessions, window_label) for _, row in mentors.iterrows()],
         health_sessions=month_sessions.fillna(0).astype(int), health_score=score, health_at_risk=at_risk,
         health_explanation=(current["explanation"].reindex(mentors.index) if len(current) else ""), band=band)
+    table["watch_reason"] = [_watch_reason(row, bool(red), threshold, window_label)
+                             for (_, row), red in zip(table.iterrows(), many_red.reindex(table.index))]
     table["note"] = [_note(row, window_label) for _, row in table.iterrows()]
     return table[STANDING_COLUMNS]
 
@@ -104,19 +108,22 @@ def _note(row: pd.Series, window_label: str) -> str:
     return ""
 
 
-def to_watch(standing: pd.DataFrame, threshold: float, window_label: str) -> list[str]:
+def _watch_reason(row: pd.Series, many_red: bool, threshold: float, window_label: str) -> str:
+    """Why a ``watch`` mentor is watched ("4 of 10 sessions red in Sep 2025, health 77" when ``many_red``;
+    "health 52, within 20 points of 40"); empty for the other bands."""
+    if row["band"] != WATCH:
+        return ""
+    if many_red:
+        return f"{int(row['red_count'])} of {int(row['sessions'])} sessions red in {window_label}, " \
+               f"health {row['health_score']:.0f}"
+    return f"health {row['health_score']:.0f}, within {WATCH_MARGIN:.0f} points of {threshold:g}"
+
+
+def to_watch(standing: pd.DataFrame) -> list[str]:
     """The ``watch`` mentors, lowest score first, each with why ("Mentor D: 4 of 10 sessions red in Sep 2025,
-    health 77"; "Mentor H: health 52, within 20 points of 40")."""
+    health 77")."""
     watched = standing[standing["band"] == WATCH].sort_values("health_score")
-    said = []
-    for name, row in watched.iterrows():
-        if row["sessions"] >= WATCH_MIN_SESSIONS and row["red_rate"] >= WATCH_RED_SHARE:
-            why = f"{int(row['red_count'])} of {int(row['sessions'])} sessions red in {window_label}, " \
-                  f"health {row['health_score']:.0f}"
-        else:
-            why = f"health {row['health_score']:.0f}, within {WATCH_MARGIN:.0f} points of {threshold:g}"
-        said.append(f"{name}: {why}")
-    return said
+    return [f"{name}: {reason}" for name, reason in watched["watch_reason"].items()]
 
 
 def bottom(standing: pd.DataFrame) -> pd.DataFrame:

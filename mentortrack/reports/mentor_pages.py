@@ -116,6 +116,7 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "explanation": None if standing is None or pd.isna(standing["health_explanation"])
         else str(standing["health_explanation"]).split(": ", 1)[-1],
         "band": None if standing is None else str(standing["band"]),
+        "watch_reason": "" if standing is None else str(standing["watch_reason"]),
         "rank": None if standing is None or pd.isna(standing["rank"]) else int(standing["rank"]),
         "ranked": 0 if standing is None else int(standing["ranked"]),
         "unranked_reason": "" if standing is None else str(standing["unranked_reason"]),
