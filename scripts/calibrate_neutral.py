@@ -31,7 +31,6 @@ import pandas as pd
 from mentortrack.analytics.corpus import FAMILIES, HEADLINE_FAMILY, dynasent, real_corpus
 from mentortrack.analytics.evaluation import score_table
 from mentortrack.analytics.sentiment import (
-    DEFAULT_MODEL,
     LABEL_ORDER,
     MIXED_MIN_PROBABILITY,
     NEUTRAL_PRIOR,
@@ -40,6 +39,7 @@ from mentortrack.analytics.sentiment import (
     sentiment_model,
     textblob_pairs,
 )
+from mentortrack.config import load_settings
 
 PRIORS = (0.3, 0.4, 0.5, 0.6, 0.75, 1.0)
 GATES = ("any", "no opinion")
@@ -97,7 +97,7 @@ def gain_interval(gold: np.ndarray, chosen: np.ndarray, shipped: np.ndarray) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--model", default=None, help="sentiment model (default: nlp.sentiment.model of the settings)")
     args = parser.parse_args()
     real, crowd = real_corpus(), dynasent()
     calibration = crowd[crowd["split"] == "dev"].reset_index(drop=True)
@@ -105,7 +105,7 @@ def main() -> None:
              "held out: DynaSent test": crowd[crowd["split"] == "test"]}
     texts = [*calibration["text"], *(t for frame in tests.values() for t in frame["text"])]
     every = list(dict.fromkeys([*texts, *(c for t in texts if len(clauses(t)) > 1 for c in clauses(t))]))
-    model = sentiment_model(args.model)
+    model = sentiment_model(args.model or load_settings().nlp.sentiment.model)
     shipped_prior = float(getattr(model, "neutral_prior", NEUTRAL_PRIOR))
     raw = dict(zip(every, _with(model.probabilities(every), 1 / shipped_prior)))
     quiet = no_opinion(texts)

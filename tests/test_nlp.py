@@ -114,7 +114,7 @@ def test_clauses_split_at_sentence_ends_and_contrast_words() -> None:
 
 def test_mixed_feedback_is_neutral_and_flagged() -> None:
     table = classify(["I thought 583 was boring but useful.", "Excellent career guidance, very motivating"],
-                     sentiment_model())
+                     sentiment_model(SETTINGS.nlp.sentiment.model))
     assert table["sentiment"].tolist() == ["Neutral", "Positive"]
     assert table["sentiment_mixed"].tolist() == [True, False]
     assert ((table["sentiment_confidence"] > 0) & (table["sentiment_confidence"] <= 1)).all()
@@ -124,7 +124,7 @@ def test_real_export_examples_keep_their_label() -> None:
     feedback = pd.Series(["Excellent career guidance, very motivating", "Mentor was late, shortened our discussion time",
                           "Session felt rushed, didn't get enough time", "Vague advice, expected more concrete steps",
                           "", None], dtype="string")
-    scores = score_feedback(feedback)
+    scores = score_feedback(feedback, SETTINGS.nlp.sentiment.model)
     assert scores["sentiment"].tolist() == ["Positive", "Negative", "Negative", "Negative", NO_FEEDBACK, NO_FEEDBACK]
     assert scores["sentiment_published"].tolist()[2:4] == ["Neutral", "Neutral"]
     assert scores["textblob_polarity"].isna().tolist() == [False] * 4 + [True, True]
@@ -151,13 +151,14 @@ def test_a_model_trained_on_another_encoder_build_is_refused(tmp_path: Path) -> 
 
 def test_labels_are_cached_per_text_and_model(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = ["The mock interview was realistic and tough", "Mentor kept checking his phone"]
-    first = sentiment.labels(texts)
+    model = sentiment.sentiment_model(SETTINGS.nlp.sentiment.model)
+    first = sentiment.labels(texts, model)
 
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("the classifier must not run for cached texts")
 
     monkeypatch.setattr(sentiment, "classify", fail)
-    assert sentiment.labels(texts + texts[:1]).equals(first)
+    assert sentiment.labels(texts + texts[:1], model).equals(first)
 
 
 def test_noun_phrase_candidates_follow_the_stated_rule() -> None:

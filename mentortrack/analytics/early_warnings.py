@@ -101,7 +101,8 @@ def _reason_text(template: str, rule: Rule, rows: pd.DataFrame) -> pd.Series:
     if not fields:
         return pd.Series(template, index=rows.index)
     values = rows.rename(columns={"post_session_rating": "rating"})
-    return pd.Series([template.format(**{f: values.at[i, f] for f in fields}, **rule.model_dump()) for i in rows.index],
+    thresholds = rule.model_dump()
+    return pd.Series([template.format(**{f: values.at[i, f] for f in fields}, **thresholds) for i in rows.index],
                      index=rows.index)
 
 

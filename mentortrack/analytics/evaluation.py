@@ -46,7 +46,6 @@ from mentortrack.analytics.corpus import (
     real_corpus,
 )
 from mentortrack.analytics.sentiment import (
-    DEFAULT_MODEL,
     SentimentModel,
     classify,
     linear_features,
@@ -109,7 +108,7 @@ def summary_path(model: str) -> Path:
     return model_path(model).with_suffix(".evaluation.json")
 
 
-def load_summary(model: str = DEFAULT_MODEL) -> dict[str, Any] | None:
+def load_summary(model: str) -> dict[str, Any] | None:
     """The last evaluation written by ``make eval`` / ``make train`` for ``model`` (None if absent)."""
     path = summary_path(model)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -187,7 +186,7 @@ def _cross_source() -> list[pd.DataFrame]:
     return frames
 
 
-def evaluate(model: str = DEFAULT_MODEL, cross_source: bool = False, write: bool = True) -> Evaluation:
+def evaluate(model: str, cross_source: bool = False, write: bool = True) -> Evaluation:
     """Score the shipped ``model`` and the baselines; write the summary beside the model if ``write``."""
     from mentortrack.analytics.training import training_frame
 

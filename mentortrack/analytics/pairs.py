@@ -71,12 +71,14 @@ def _listed(ratings: pd.Series) -> str:
 
 
 def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: PairSettings,
-                followup_settings: FollowupSettings) -> pd.DataFrame:
+                followup_settings: FollowupSettings, followups: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per active mentor–learner pair (columns :data:`PAIR_COLUMNS`), check-ins first.
 
     ``settings`` is ``pairs`` of ``parameters/warnings.yaml``; ``followup_settings`` is ``followups``
-    of ``parameters/lifecycle.yaml`` (which sessions count as open follow-ups)."""
-    followups = needing_followup(enriched, as_of, followup_settings)
+    of ``parameters/lifecycle.yaml`` (which sessions count as open follow-ups); ``followups`` is the
+    follow-up queue of ``enriched`` at ``as_of`` when the caller already has it (a report run's shared table)."""
+    if followups is None:
+        followups = needing_followup(enriched, as_of, followup_settings)
     open_ids = set(followups["session_id"].astype(str))
     frame = enriched[enriched["session_date"] <= as_of].dropna(subset=["learner_id", "mentor_name"])
     frame = frame.sort_values(["session_date", "session_id"], kind="stable")

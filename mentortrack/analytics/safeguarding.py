@@ -208,14 +208,15 @@ def safeguarding_alerts(enriched: pd.DataFrame, settings: SafeguardingSettings,
     """One row per session and source (feedback, issue flag, transcript) with a concern, newest first.
 
     ``notes`` (from :func:`read_transcript_notes`) adds what was said in transcribed sessions.
-    Columns: :data:`ALERT_COLUMNS`; ``quote`` is the text as written.
+    Columns: :data:`ALERT_COLUMNS`; ``quote`` is the text as written. Each distinct text is scanned once.
     """
     r = rules(settings)
     rows = []
     for column, source in SOURCES.items():
         texts = enriched[column].astype("string")
+        scanned = {text: concerns(text, r) for text in texts.dropna().unique()}
         for index, text in texts.dropna().items():
-            found = concerns(text, r)
+            found = scanned[text]
             if found:
                 rows.append({"index": index, "source": source, "quote": str(text), **_described(found, r)})
     table = pd.DataFrame(rows, columns=["index", "source", "quote", "concern", "matched"])

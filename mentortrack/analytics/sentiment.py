@@ -68,7 +68,6 @@ PUBLISHED_THRESHOLD = 0.1
 """TextBlob polarity beyond ±0.1 is Positive/Negative in the published method."""
 
 SENTIMENT_MODELS = ("minilm-finetuned", "static-linear")
-DEFAULT_MODEL = "minilm-finetuned"
 NEUTRAL_PRIOR = 0.5
 """Factor on the Neutral probability before the argmax."""
 
@@ -296,7 +295,7 @@ class FinetunedSentiment:
 
 
 @cache
-def sentiment_model(name: str = DEFAULT_MODEL) -> SentimentModel:
+def sentiment_model(name: str) -> SentimentModel:
     """The shipped sentiment model ``name`` (see the module docstring).
 
     Raises:
@@ -375,10 +374,8 @@ def classify(texts: list[str], model: SentimentModel, polarity: np.ndarray | Non
                          "sentiment_mixed": mixed}, index=texts)
 
 
-def labels(texts: list[str], model: SentimentModel | None = None, polarity: dict[str, float] | None = None
-           ) -> pd.DataFrame:
+def labels(texts: list[str], model: SentimentModel, polarity: dict[str, float] | None = None) -> pd.DataFrame:
     """:func:`classify` for each distinct text, through the on-disk cache (keyed by text and model)."""
-    model = model or sentiment_model()
     unique = list(dict.fromkeys(t for t in texts if t))
     found = {t: json.loads(v) for t, v in nlp_cache.get_many(model.key, unique).items()}
     todo = [t for t in unique if t not in found]
@@ -406,7 +403,7 @@ def published_scores(feedback: pd.Series) -> pd.DataFrame:
     return scores
 
 
-def score_feedback(feedback: pd.Series, model: str = DEFAULT_MODEL) -> pd.DataFrame:
+def score_feedback(feedback: pd.Series, model: str) -> pd.DataFrame:
     """All sentiment columns for a feedback column (missing or blank text = ``No feedback``).
 
     TextBlob runs once per distinct text; its polarity feeds both the published

@@ -177,15 +177,16 @@ def action_items(utterances: list[Utterance]) -> pd.DataFrame:
     return found.reset_index(drop=True)
 
 
-def extractive_summary(utterances: list[Utterance], count: int = 4) -> list[str]:
-    """The ``count`` sentences closest to the transcript's mean MiniLM embedding, in time order."""
+def extractive_summary(utterances: list[Utterance], encoder: str, count: int = 4) -> list[str]:
+    """The ``count`` sentences closest to the transcript's mean embedding by ``encoder`` (``nlp.keywords.encoder``:
+    the static encoder or MiniLM), in time order."""
     from mentortrack.analytics.embeddings import embed
 
     table = sentences(utterances)
     table = table[table["text"].str.split().str.len() >= 5].reset_index(drop=True)
     if table.empty:
         return []
-    vectors = embed(table["text"].tolist())
+    vectors = embed(table["text"].tolist(), encoder)
     centre = vectors.mean(axis=0)
     score = vectors @ (centre / np.linalg.norm(centre))
     best = sorted(np.argsort(-score)[:count])
@@ -233,7 +234,7 @@ def take_notes(utterances: list[Utterance], source: str, keyword_settings: Keywo
         source=source, session_id=session_id,
         duration_seconds=max(u.end for u in utterances) - min(u.start for u in utterances),
         attendance=attendance(utterances, late_offset_minutes), speakers=speakers, gaps=gaps,
-        summary=extractive_summary(utterances), keywords=[p for p, _ in extract([full_text], keyword_settings)[0]],
+        summary=extractive_summary(utterances, keyword_settings.encoder), keywords=[p for p, _ in extract([full_text], keyword_settings)[0]],
         actions=action_items(utterances), learner=learner, gap_seconds=gap_seconds,
     )
 

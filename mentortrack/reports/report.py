@@ -168,13 +168,14 @@ def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None,
     final = root / month
     settings = inputs.settings.report
     current = file_digest(data_path)
-    if not force and stored_fingerprint(final) == fingerprint(current, data_path, month, show_pii, inputs.settings):
+    expected = fingerprint(current, data_path, month, show_pii, inputs.settings)
+    if not force and stored_fingerprint(final) == expected:
         log.info("%s is up to date", final)
         return ReportRun(final, False, time.perf_counter() - start)
     if loaded is None or loaded[1] != current:
         loaded = load_fingerprinted(data_path, inputs.settings.lifecycle.timezone)
     result, digest = loaded
-    stamp = fingerprint(digest, data_path, month, show_pii, inputs.settings)
+    stamp = expected if digest == current else fingerprint(digest, data_path, month, show_pii, inputs.settings)
     with work_folder(root, month) as work:
         prepared = prepare(result, data_label, month, work, show_pii, inputs.settings, scheduler)
         if progress:

@@ -17,8 +17,9 @@ compared        :func:`mentortrack.analytics.comparisons.compare` of the month b
 pairs           :func:`mentortrack.analytics.pairs.pair_status` of every active mentor–learner pair at the
                 report's last day
 safeguarding    :func:`mentortrack.analytics.safeguarding.safeguarding_alerts` of every session in the data
-                (pages and the digest keep the alerts of their own period with
-                :func:`mentortrack.analytics.safeguarding.in_window`)
+                (the report's pages keep those of the sessions in scope,
+                :attr:`mentortrack.reports.context.ReportContext.safeguarding`; the digest those of its
+                period, :func:`mentortrack.analytics.safeguarding.in_window`)
 ==============  ===========================================================================
 
 The analytics modules are imported inside :func:`compute_tables`: a notebook kernel that only reads
@@ -64,13 +65,14 @@ def compute_tables(ctx: ReportContext, settings: Settings) -> SharedTables:
     warnings, followup_settings = settings.warnings, settings.lifecycle.followups
     months = warnings.mentors.window_months
     scores = health.health_scores(ctx.history, warnings.health)
+    queue = open_followups.needing_followup(ctx.history, ctx.last_day, followup_settings)
     return SharedTables(
         health=scores,
         standing=standing.mentor_standing(ctx.window(months), scores, ctx.month, warnings, ctx.window_label(months)),
         trend=health.health_trend(scores, ctx.until(), warnings.health.trend_months),
-        followups=open_followups.needing_followup(ctx.history, ctx.last_day, followup_settings),
+        followups=queue,
         compared={by: comparisons.compare(ctx.scope, by) for by in GROUPINGS},
-        pairs=pairs.pair_status(ctx.history, ctx.last_day, warnings.pairs, followup_settings),
+        pairs=pairs.pair_status(ctx.history, ctx.last_day, warnings.pairs, followup_settings, queue),
         safeguarding=safeguarding.safeguarding_alerts(ctx.history, settings.safeguarding))
 
 
