@@ -10,8 +10,8 @@ from conftest import SETTINGS, enriched, row
 from typer.testing import CliRunner
 
 from mentortrack.analytics.safeguarding import (
+    Rules,
     concerns,
-    rules,
     safeguarding_alerts,
     scan_sessions,
     withhold_from_mentor,
@@ -37,7 +37,7 @@ from mentortrack.reports.escape import markdown_text
     ("No feedback on my CV and he harassed me", "harassment"),      # "and" closes it too
 ])
 def test_concerning_text_raises_its_category(text: str, category: str) -> None:
-    assert category in {c for c, _ in concerns(text, rules(SETTINGS.safeguarding))}
+    assert category in {c for c, _ in concerns(text, Rules.from_settings(SETTINGS.safeguarding))}
 
 
 @pytest.mark.parametrize("text", [
@@ -47,7 +47,7 @@ def test_concerning_text_raises_its_category(text: str, category: str) -> None:
     "Mentioned external resources (Udemy, etc.)", "Dismissive tone noted", "", None,
 ])
 def test_harmless_or_negated_text_raises_nothing(text: str | None) -> None:
-    assert concerns(text, rules(SETTINGS.safeguarding)) == []
+    assert concerns(text, Rules.from_settings(SETTINGS.safeguarding)) == []
 
 
 def test_words_are_stems_with_contractions_expanded() -> None:
@@ -59,9 +59,9 @@ def test_terms_come_from_the_parameters() -> None:
     settings = SafeguardingSettings.model_validate({
         "max_gap": 0, "negation": {"window": 2, "cues": ["no"], "not_negating": [], "clause_breaks": [], "after": []},
         "categories": {"custom": {"label": "Custom", "terms": ["pineapple pizza"]}}})
-    assert concerns("He ordered pineapple pizzas", rules(settings)) == [("custom", "pineapple pizza")]
-    assert concerns("no pineapple pizza", rules(settings)) == []
-    assert concerns("he harassed me", rules(settings)) == []
+    assert concerns("He ordered pineapple pizzas", Rules.from_settings(settings)) == [("custom", "pineapple pizza")]
+    assert concerns("no pineapple pizza", Rules.from_settings(settings)) == []
+    assert concerns("he harassed me", Rules.from_settings(settings)) == []
 
 
 @pytest.fixture()

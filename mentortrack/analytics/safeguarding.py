@@ -112,11 +112,6 @@ class Rules:
                    after=tuple(tuple(words(p)) for p in negation.after))
 
 
-def rules(settings: SafeguardingSettings) -> Rules:
-    """The rules of ``settings`` (``parameters/safeguarding.yaml``)."""
-    return Rules.from_settings(settings)
-
-
 def _end(tokens: list[str], start: int, term: tuple[str, ...], max_gap: int) -> int | None:
     """The last token position of ``term`` matched from ``tokens[start]`` (its first word), or None."""
     position = start
@@ -165,7 +160,7 @@ def describe(found: list[tuple[str, str]], r: Rules) -> tuple[str, str]:
 def scan_sessions(sessions: pd.DataFrame, settings: SafeguardingSettings) -> pd.DataFrame:
     """``safeguarding`` (category labels, empty when none) and ``safeguarding_terms`` of every session,
     from its feedback and issue flag (each distinct text scanned once)."""
-    r = rules(settings)
+    r = Rules.from_settings(settings)
     text = sessions["learner_feedback"].astype("string").fillna("") + " . " + sessions["issue_flag"].astype(
         "string").fillna("")
     found = {value: describe(concerns(value, r), r) for value in text.unique()}
@@ -210,7 +205,7 @@ def safeguarding_alerts(enriched: pd.DataFrame, settings: SafeguardingSettings,
     ``notes`` (from :func:`read_transcript_notes`) adds what was said in transcribed sessions.
     Columns: :data:`ALERT_COLUMNS`; ``quote`` is the text as written. Each distinct text is scanned once.
     """
-    r = rules(settings)
+    r = Rules.from_settings(settings)
     rows = []
     for column, source in SOURCES.items():
         texts = enriched[column].astype("string")
