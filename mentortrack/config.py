@@ -35,7 +35,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_parameters_dir, user_parameters_dir
 
-PARAMETER_FILES = ("report", "warnings", "nlp", "lifecycle", "themes", "safeguarding")
 MAX_COUNT = 1_000_000
 """Largest session count, limit or batch any setting may ask for."""
 MAX_DAYS = 3660
@@ -345,10 +344,11 @@ class Settings(_Strict):
     safeguarding: SafeguardingSettings
 
 
-MODELS: dict[str, type[BaseModel]] = {"report": ReportSettings, "warnings": WarningSettings, "nlp": NlpSettings,
-                                      "lifecycle": LifecycleSettings, "themes": ThemeTaxonomy,
-                                      "safeguarding": SafeguardingSettings}
-"""The model of each parameter file, by file name (the fields of :class:`Settings`)."""
+MODELS: dict[str, type[BaseModel]] = {name: field.annotation for name, field in Settings.model_fields.items()}
+"""The model of each parameter file, by file name: the fields of :class:`Settings`, the one place the files
+are named (``report`` is ``parameters/report.yaml``, validated by :class:`ReportSettings`)."""
+PARAMETER_FILES = tuple(MODELS)
+"""The parameter files' names, in the order of :class:`Settings`."""
 
 _EXPECTED = {"int_parsing": "a whole number", "int_type": "a whole number", "float_parsing": "a number",
              "float_type": "a number", "bool_parsing": "true or false", "bool_type": "true or false",
