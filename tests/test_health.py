@@ -9,6 +9,7 @@ import pytest
 from conftest import SETTINGS
 
 from mentortrack.analytics.health import health_scores, health_trend
+from mentortrack.analytics.kpis import format_rating
 from mentortrack.config import HealthSettings
 
 HEALTH = {
@@ -44,10 +45,22 @@ def test_scores_are_shrunk_towards_the_program_and_explained() -> None:
     # program: rating (0.5+1+0+0.75+0.75... per (r-1)/4) = 3.0 / 5 rated = 0.6; follow-ups 3 / 6 = 0.5
     # A: rating (1.5 + 2*0.6) / (3 + 2) = 0.54; follow-up (1 + 2*0.5) / (4 + 2) = 1/3; score 100 * (0.54 + 1/3) / 2
     assert table.loc["A", "score"] == pytest.approx(43.7, abs=0.05)
-    assert table.loc["A", "explanation"] == "44: follow-ups 25%, rating 3.0/5"
+    assert table.loc["A", "explanation"] == "44: follow-ups 25%, rating 3.00/5"
     assert table.loc["A", "rating_raw"] == pytest.approx(0.5) and table.loc["A", "rating_n"] == 3
     assert not table.loc["A", "at_risk"]
     assert math.isnan(table.loc["B", "score"]) and table.loc["B", "explanation"] == "no score: 2 session(s) this month"
+
+
+def test_the_explanation_says_a_mean_rating_with_the_kpis_two_decimals() -> None:
+    frame = sessions([("C", "2025-09", "Completed", r, True, "Positive") for r in (3, 3, 3, 4)]
+                     + [("D", "2025-09", "Completed", 5, True, "Positive")] * 3)
+    table = health_scores(frame, ONLY_RATING_AND_FOLLOW_UP).set_index("mentor_name")
+    # C: mean 13 / 4 = 3.25, raw (3.25 - 1) / 4 = 0.5625; program (13 + 15) / 7 = 4.0, raw 0.75;
+    # rating (4 * 0.5625 + 2 * 0.75) / (4 + 2) = 0.625, follow-ups 1.0: score 100 * 1.625 / 2 = 81.25
+    assert table.loc["C", "score"] == pytest.approx(81.2, abs=0.051)
+    assert table.loc["C", "explanation"] == "81: rating 3.25/5"
+    assert format_rating(frame[frame["mentor_name"] == "C"]["post_session_rating"].mean()) == "3.25"
+    assert format_rating(float("nan")) == "–" and format_rating(4.0) == "4.00"
 
 
 def test_threshold_marks_mentors_at_risk_and_weights_come_from_parameters() -> None:

@@ -25,7 +25,8 @@ fewer than ``health.min_sessions`` sessions in the month gets no score. The scor
 ``100 × Σ weight · component / Σ weight`` over the components the program has data for
 (weights in ``parameters/warnings.yaml``); below ``health.threshold`` (40) the mentor is
 at risk. The explanation names the components furthest below the program, in the
-mentor's raw figures ("follow-ups 40 %, 2 negative comments").
+mentor's raw figures ("follow-ups 40 %, 2 negative comments", "rating 3.25/5": a mean rating with the
+KPI's two decimals, :func:`mentortrack.analytics.kpis.format_rating`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mentortrack.analytics.kpis import format_rating
 from mentortrack.config import HealthSettings
 
 COMPONENTS = ("rating", "positive_feedback", "follow_up", "action_items", "prep", "kept_sessions",
@@ -128,7 +130,7 @@ def _figure(component: str, row: pd.Series) -> str:
     misses = round(n * (1 - raw))
     match component:
         case "rating":
-            return f"rating {1 + 4 * raw:.1f}/5"
+            return f"rating {format_rating(1 + 4 * raw)}/5"
         case "positive_feedback":
             return f"{misses} negative comment{'s' if misses != 1 else ''}"
         case "kept_sessions":

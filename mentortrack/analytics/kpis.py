@@ -111,6 +111,17 @@ BASE_NOUNS: dict[tuple[str, ...], str] = {
 """What each denominator of :data:`RATES` counts, as the tiles say it ("89 of 108 sessions not rescheduled")."""
 
 
+RATING_DECIMALS = 2
+"""Decimals of a mean rating wherever it is said (KPI tiles, health explanations, digests): 3.25, not 3.2."""
+
+
+def format_rating(value: float | None) -> str:
+    """A mean rating on the 1–5 scale with :data:`RATING_DECIMALS` decimals ("3.25"); "–" when missing."""
+    if value is None or np.isnan(value):
+        return "–"
+    return f"{value:.{RATING_DECIMALS}f}"
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator) / float(denominator) if denominator else float("nan")
 
