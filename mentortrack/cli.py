@@ -261,7 +261,13 @@ def kpis(
             from mentortrack.reports.tables import format_value
 
             shown = table.T.apply(lambda row: row.map(lambda v: format_value(row.name, v)), axis=1)
-            shown = shown.rename(index=k.KPI_LABELS)
+            nouns = {}
+            for group, group_sums in grouped.iterrows():
+                for base in k.shares_of_sums(group_sums, definitions).to_dict("records"):
+                    shown.loc[base["kpi"], group] += " · " + k.share_text(base["kpi"], base["count"], base["base"])
+                    nouns[base["kpi"]] = base["base_label"]
+            shown = shown.rename(index={kpi: f"{k.KPI_LABELS[kpi]} ({'over' if kpi == 'avg_rating' else 'of'} {noun})"
+                                        for kpi, noun in nouns.items()}).rename(index=k.KPI_LABELS)
             for row in compared.itertuples(index=False) if compared is not None else ():
                 interval = "–" if pd.isna(row.low) else \
                     f"{format_value(row.kpi, row.low)} – {format_value(row.kpi, row.high)}"
@@ -270,8 +276,9 @@ def kpis(
         return
     if month:
         before = k.previous_month(month)
-        table = k.kpi_change(k.finish(sums[months == month].sum(), definitions),
-                             k.finish(sums[months == before].sum(), definitions), month)
+        month_sums = sums[months == month].sum()
+        table = k.kpi_change(k.finish(month_sums, definitions), k.finish(sums[months == before].sum(), definitions),
+                             month)
         if as_json:
             typer.echo(json.dumps({"month": month, "previous_month": table.attrs["previous_month"],
                                    "kpis": k.to_json_ready(dict(zip(table["kpi"], table["value"]))),
@@ -280,14 +287,18 @@ def kpis(
         else:
             from mentortrack.reports.tables import kpi_comparison
 
-            typer.echo(kpi_comparison(table.set_index("kpi")[["value", "previous", "delta"]]).to_string(index=False))
+            shown = kpi_comparison(table.set_index("kpi")[["value", "previous", "delta"]])
+            texts = k.share_texts(month_sums, definitions)
+            shown[f"Base in {month}"] = [texts.get(kpi, "") for kpi in table["kpi"]]
+            typer.echo(shown.to_string(index=False))
         return
     values = k.to_json_ready(k.finish(sums.sum(), definitions))
     if as_json:
         typer.echo(json.dumps(values))
     else:
+        texts = k.share_texts(sums.sum(), definitions)
         for key, value in values.items():
-            typer.echo(f"{k.KPI_LABELS.get(key, key):<28} {value}")
+            typer.echo(f"{k.KPI_LABELS.get(key, key):<28} {value}" + (f"  ({texts[key]})" if key in texts else ""))
 
 
 SchedulerOpt = Annotated[str | None, typer.Option(

@@ -11,9 +11,21 @@ import pytest
 from conftest import load_checked, row, write_csv
 from typer.testing import CliRunner
 
-from mentortrack.analytics.kpis import compute_kpis, kpis_by, month_over_month, rating_by_sentiment
+from mentortrack.analytics.kpis import (
+    BASES,
+    RATES,
+    components,
+    compute_kpis,
+    kpis_by,
+    month_over_month,
+    rating_by_sentiment,
+    share_texts,
+    shares,
+)
 from mentortrack.analytics.sentiment import published_scores
 from mentortrack.cli import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 SMALL = [
     row(Session_ID="S1", Post_Session_Rating="5", Mentor_Prep_Done="Yes", Follow_Up_Scheduled="Yes",
@@ -150,3 +162,56 @@ def test_month_over_month_and_grouping(small: pd.DataFrame) -> None:
     assert table.loc["completion_rate", "delta"] == pytest.approx(1.0 - 0.6)
     by_month = kpis_by(both, "month")
     assert by_month.loc["2025-08", "total_sessions"] == 6 and by_month.loc["2025-09", "completed_sessions"] == 3
+
+
+def test_every_share_says_its_count_and_denominator_by_hand(small: pd.DataFrame) -> None:
+    table = shares(small).set_index("kpi")
+    assert table.loc["completion_rate", ["count", "base", "base_label"]].tolist() == [3, 5, "sessions not rescheduled"]
+    assert table.loc["completion_rate", "statuses"] == "Completed, No-show, Cancelled"
+    assert table.loc["reschedule_rate", ["count", "base"]].tolist() == [1, 6]
+    assert table.loc["missing_feedback_rate", ["count", "base", "base_label"]].tolist() == [1, 3, "completed sessions"]
+    assert table.loc["attendance_rate", ["count", "base", "statuses"]].tolist() == [3, 4, "Completed, No-show"]
+    texts = share_texts(components(small).sum())
+    assert texts["negative_feedback_rate"] == "1 of 2 completed with feedback"
+    assert texts["prep_done_rate"] == "1 of 3 completed with prep recorded"
+    assert texts["avg_rating"] == "over 2 rated sessions"
+    published = share_texts(components(small, "published").sum(), "published")
+    assert published["follow_up_rate"] == "2 of 6 sessions" and published["completion_rate"] == "3 of 6 sessions"
+    k = compute_kpis(small)
+    assert all(k[kpi] == pytest.approx(row["count"] / row["base"]) for kpi, row in table.drop("avg_rating").iterrows())
+
+
+def test_a_denominator_counts_only_the_statuses_it_names(small: pd.DataFrame) -> None:
+    parts = components(small)
+    status = small["session_status"].astype(str)
+    for denominator, base in BASES.items():
+        counted = parts[list(denominator)].sum(axis=1) > 0
+        assert set(status[counted]) == set(base.statuses), base.noun  # S1–S6 hold every status once or more
+
+
+def test_the_readme_names_every_denominator_as_the_code_does() -> None:
+    section = README.read_text(encoding="utf-8").split("## KPI definitions")[1].split("\n## ")[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].startswith("Completed"):
+            rows[cells[0]] = (cells[1], {c.strip(" `") for c in cells[2].split("(")[0].split(",")})
+    expected = {base.noun: (", ".join(base.statuses), set()) for base in BASES.values()}
+    for kpi, rate in RATES.items():
+        expected[rate.base.noun][1].add(kpi)
+    expected["rated sessions"][1].add("avg_rating")
+    assert rows == expected
+
+
+def test_cli_kpis_print_each_share_with_its_base(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "small.csv", SMALL)
+    text = CliRunner().invoke(app, ["kpis", str(path), "--definitions", "published"]).stdout
+    lines = {line.split("  ")[0]: line for line in text.splitlines()}
+    assert lines["Completion rate"].endswith("(3 of 6 sessions)")
+    assert lines["Total sessions"].split() == ["Total", "sessions", "6"]
+    standard = CliRunner().invoke(app, ["kpis", str(path)]).stdout
+    assert "0.6  (3 of 5 sessions not rescheduled)" in standard and "(2 of 3 completed sessions)" in standard
+    month = CliRunner().invoke(app, ["kpis", str(path), "--definitions", "published", "--month", "2025-09"]).stdout
+    assert "Base in 2025-09" in month and "3 of 6 sessions" in month
+    by = CliRunner().invoke(app, ["kpis", str(path), "--definitions", "published", "--by", "program"]).stdout
+    assert "Completion rate (of sessions)" in by and "50.0% · 3 of 6" in by

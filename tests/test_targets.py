@@ -22,6 +22,9 @@ def test_targets_are_judged_with_their_denominators(tmp_path: Path) -> None:
     status = target_status(table, TARGETS).set_index("kpi")
     assert status.loc["avg_rating", "value"] == 11 / 3 and status.loc["avg_rating", "n"] == 3
     assert status.loc["positive_feedback_rate", "value"] == 0.5 and status.loc["positive_feedback_rate", "n"] == 2
+    assert status.loc["avg_rating", "base_label"] == "rated sessions"
+    assert status.loc["positive_feedback_rate", "base_label"] == "completed with feedback"
+    assert status.loc["positive_feedback_rate", "statuses"] == "Completed"
     assert target_lines(table, TARGETS) == ["Average rating below target: 3.67 vs 4.00, n = 3",
                                             "Positive feedback rate meets target: 50.0% vs 50.0%, n = 2"]
 

@@ -33,6 +33,10 @@ duration_ratio                    sum of actual minutes                         
 attendance_rate                   completed + no-show with Learner_Attended = Yes            completed + no-show with attendance recorded
 ================================  =========================================================  ==========================================
 
+In code the rates of this table are :data:`RATES` (numerator and denominator components) and
+:data:`BASES` (what each denominator counts, as the pages say it, and the statuses it counts);
+:func:`finish` computes from them and :func:`shares_of_sums` says each share's base next to it.
+
 Published definitions reproduce the original analysis exactly: every rate has
 *all* rows as denominator; statuses are compared after title-casing, so
 ``No-show`` (title-cased ``No-Show``) never matches and the no-show rate is 0;
@@ -43,7 +47,7 @@ polarity > 0.1 Positive, < -0.1 Negative, otherwise (and empty) Neutral;
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -83,32 +87,92 @@ COUNT_KPIS = {"total_sessions", "completed_sessions", "negative_feedback_count",
 """KPIs that are whole counts; every other KPI is a rate, an average or a ratio."""
 
 
-RATES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "completion_rate": ("completed", ("completed", "no_show", "cancelled")),
-    "no_show_rate": ("no_show", ("completed", "no_show", "cancelled")),
-    "cancellation_rate": ("cancelled", ("completed", "no_show", "cancelled")),
-    "reschedule_rate": ("rescheduled", ("n",)),
-    "prep_done_rate": ("prep_yes", ("prep_recorded",)),
-    "prep_partial_rate": ("prep_partial", ("prep_recorded",)),
-    "follow_up_rate": ("follow_up", ("completed",)),
-    "action_items_rate": ("action_items", ("completed",)),
-    "feedback_coverage": ("with_feedback", ("completed",)),
-    "negative_feedback_rate": ("negative", ("with_feedback",)),
-    "positive_feedback_rate": ("positive", ("with_feedback",)),
-    "attendance_rate": ("attended", ("attendance_n",)),
-}
-"""Rate KPI -> (numerator component, components summed into its denominator) of the standard
-definitions: the one place a share's base is named (:func:`shares`, the comparisons' intervals)."""
+class Base(NamedTuple):
+    """A share's denominator as people read it: what it counts and the statuses among which it counts."""
 
-BASE_NOUNS: dict[tuple[str, ...], str] = {
-    ("completed", "no_show", "cancelled"): "sessions not rescheduled",
-    ("n",): "sessions",
-    ("prep_recorded",): "completed with prep recorded",
-    ("completed",): "completed sessions",
-    ("with_feedback",): "completed with feedback",
-    ("attendance_n",): "completed or no-show with attendance recorded",
+    noun: str
+    """What the denominator counts, as the pages say it ("89 of 108 *sessions not rescheduled*")."""
+    statuses: tuple[str, ...]
+    """The canonical session statuses a session needs to be in the denominator."""
+
+
+EVERY_STATUS = ("Completed", "No-show", "Cancelled", "Rescheduled")
+RESOLVED = ("completed", "no_show", "cancelled")
+ALL = ("n",)
+COMPLETED = ("completed",)
+PREP_RECORDED = ("prep_recorded",)
+WITH_FEEDBACK = ("with_feedback",)
+ATTENDANCE_RECORDED = ("attendance_n",)
+RATED = ("rated",)
+BASES: dict[tuple[str, ...], Base] = {
+    RESOLVED: Base("sessions not rescheduled", ("Completed", "No-show", "Cancelled")),
+    ALL: Base("sessions", EVERY_STATUS),
+    COMPLETED: Base("completed sessions", ("Completed",)),
+    PREP_RECORDED: Base("completed with prep recorded", ("Completed",)),
+    WITH_FEEDBACK: Base("completed with feedback", ("Completed",)),
+    ATTENDANCE_RECORDED: Base("completed or no-show with attendance recorded", ("Completed", "No-show")),
+    RATED: Base("rated sessions", ("Completed",)),
 }
-"""What each denominator of :data:`RATES` counts, as the tiles say it ("89 of 108 sessions not rescheduled")."""
+"""Every denominator of the standard definitions: the :func:`components` summed into it -> what it counts and
+the statuses it counts. The published definitions divide every rate by :data:`ALL`."""
+
+
+class Rate(NamedTuple):
+    """A share of the standard definitions: the :func:`components` it is a ratio of."""
+
+    numerator: str
+    """The component counted on top (``completed``)."""
+    parts: tuple[str, ...]
+    """The components summed into the denominator, a key of :data:`BASES` (``RESOLVED``)."""
+
+    @property
+    def base(self) -> Base:
+        """What the denominator counts and the statuses it counts."""
+        return BASES[self.parts]
+
+
+RATES: dict[str, Rate] = {
+    "completion_rate": Rate("completed", RESOLVED),
+    "no_show_rate": Rate("no_show", RESOLVED),
+    "cancellation_rate": Rate("cancelled", RESOLVED),
+    "reschedule_rate": Rate("rescheduled", ALL),
+    "prep_done_rate": Rate("prep_yes", PREP_RECORDED),
+    "prep_partial_rate": Rate("prep_partial", PREP_RECORDED),
+    "follow_up_rate": Rate("follow_up", COMPLETED),
+    "action_items_rate": Rate("action_items", COMPLETED),
+    "feedback_coverage": Rate("with_feedback", COMPLETED),
+    "missing_feedback_rate": Rate("without_feedback", COMPLETED),
+    "negative_feedback_rate": Rate("negative", WITH_FEEDBACK),
+    "positive_feedback_rate": Rate("positive", WITH_FEEDBACK),
+    "attendance_rate": Rate("attended", ATTENDANCE_RECORDED),
+}
+"""Rate KPI -> its numerator and denominator: the one definition of every share, which :func:`finish`
+computes, :func:`shares` says next to the value ("x of N <noun>"), the comparisons' intervals and the
+satisfaction targets count their n with."""
+
+MEANS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "avg_rating": ("rating_sum", RATED),
+    "avg_actual_duration_mins": ("actual_sum", ("actual_n",)),
+    "avg_scheduled_duration_mins": ("scheduled_sum", ("scheduled_n",)),
+    "duration_ratio": ("both_actual", ("both_scheduled",)),
+}
+"""Averages and the ratio of minutes -> (summed component, component it is divided by), in both definitions."""
+
+PUBLISHED_RATED = Base("rated sessions", EVERY_STATUS)
+"""What the published average rating is over: every row with a rating, whatever its status."""
+
+
+def base_of(kpi: str, definitions: Definitions = "standard") -> tuple[tuple[str, ...], Base]:
+    """The denominator of a share of :data:`RATES` or of ``avg_rating``: its components and what it counts
+    (the published definitions divide every share by all rows)."""
+    if kpi == "avg_rating":
+        return RATED, BASES[RATED] if definitions == "standard" else PUBLISHED_RATED
+    return (RATES[kpi].parts, BASES[RATES[kpi].parts]) if definitions == "standard" else (ALL, BASES[ALL])
+
+
+COUNTS: dict[str, str] = {"total_sessions": "n", "completed_sessions": "completed", "negative_feedback_count": "negative",
+                          **{f"rating_{r}": f"rating_{r}" for r in range(1, 6)}}
+"""Count KPIs -> the component they are."""
 
 
 RATING_DECIMALS = 2
@@ -189,6 +253,7 @@ def components(sessions: pd.DataFrame, definitions: Definitions = "standard") ->
         "follow_up": _flag(scope & sessions["follow_up_scheduled"].fillna(False).astype(bool)),
         "action_items": _flag(scope & sessions["action_items_documented"].fillna(False).astype(bool)),
         "with_feedback": _flag(scope & feedback),
+        "without_feedback": _flag(scope & ~feedback),
         "negative": _flag(scope & (label == "Negative")),
         "positive": _flag(scope & (label == "Positive")),
         "neutral": _flag(scope & (label == "Neutral")),
@@ -204,41 +269,22 @@ def components(sessions: pd.DataFrame, definitions: Definitions = "standard") ->
 
 
 def finish(sums: pd.Series, definitions: Definitions = "standard") -> dict[str, float]:
-    """The KPIs from summed :func:`components` (a Series indexed by component name)."""
-    c = sums
+    """The KPIs from summed :func:`components` (a Series indexed by component name), in :data:`KPI_LABELS`
+    order then ``rating_1`` … ``rating_5``: counts from :data:`COUNTS`, shares from :data:`RATES` (the
+    published definitions divide each by all rows, and add ``neutral_feedback_rate``), averages from
+    :data:`MEANS`."""
+    kpis: dict[str, float] = {}
+    for kpi in (*KPI_LABELS, *(f"rating_{r}" for r in range(1, 6))):
+        if kpi in COUNTS:
+            kpis[kpi] = int(sums[COUNTS[kpi]])
+        elif kpi in RATES:
+            parts = RATES[kpi].parts if definitions == "standard" else ALL
+            kpis[kpi] = _ratio(sums[RATES[kpi].numerator], sum(sums[p] for p in parts))
+        else:
+            numerator, parts = MEANS[kpi]
+            kpis[kpi] = _ratio(sums[numerator], sum(sums[p] for p in parts))
     if definitions == "published":
-        resolved = denominator = c["n"]
-        scope_n = c["n"]
-    else:
-        resolved = c["completed"] + c["no_show"] + c["cancelled"]
-        denominator = c["n"]
-        scope_n = c["completed"]
-    kpis: dict[str, float] = {
-        "total_sessions": int(c["n"]),
-        "completed_sessions": int(c["completed"]),
-        "completion_rate": _ratio(c["completed"], resolved),
-        "no_show_rate": _ratio(c["no_show"], resolved),
-        "cancellation_rate": _ratio(c["cancelled"], resolved),
-        "reschedule_rate": _ratio(c["rescheduled"], denominator),
-        "avg_rating": _ratio(c["rating_sum"], c["rated"]),
-        "prep_done_rate": _ratio(c["prep_yes"], c["prep_recorded"] if definitions == "standard" else c["n"]),
-        "prep_partial_rate": _ratio(c["prep_partial"], c["prep_recorded"] if definitions == "standard" else c["n"]),
-        "follow_up_rate": _ratio(c["follow_up"], scope_n),
-        "action_items_rate": _ratio(c["action_items"], scope_n),
-        "feedback_coverage": _ratio(c["with_feedback"], scope_n),
-        "missing_feedback_rate": _ratio(scope_n - c["with_feedback"], scope_n),
-        "negative_feedback_count": int(c["negative"]),
-        "negative_feedback_rate": _ratio(c["negative"], c["with_feedback"] if definitions == "standard" else c["n"]),
-        "positive_feedback_rate": _ratio(c["positive"], c["with_feedback"] if definitions == "standard" else c["n"]),
-        "avg_actual_duration_mins": _ratio(c["actual_sum"], c["actual_n"]),
-        "avg_scheduled_duration_mins": _ratio(c["scheduled_sum"], c["scheduled_n"]),
-        "duration_ratio": _ratio(c["both_actual"], c["both_scheduled"]),
-        "attendance_rate": _ratio(c["attended"], c["attendance_n"] if definitions == "standard" else c["n"]),
-    }
-    for r in range(1, 6):
-        kpis[f"rating_{r}"] = int(c[f"rating_{r}"])
-    if definitions == "published":
-        kpis["neutral_feedback_rate"] = _ratio(c["neutral"], c["n"])
+        kpis["neutral_feedback_rate"] = _ratio(sums["neutral"], sums["n"])
     return kpis
 
 
@@ -249,15 +295,36 @@ def compute_kpis(sessions: pd.DataFrame, definitions: Definitions = "standard") 
 
 
 def shares(sessions: pd.DataFrame) -> pd.DataFrame:
-    """The base of every share and average of the standard definitions, for showing a KPI next to it:
-    per KPI, ``count`` of ``base`` ``base_label`` (a rate of :data:`RATES`: its numerator and
-    denominator; ``avg_rating``: the rated sessions it averages, ``count`` = ``base``)."""
-    sums = components(sessions).sum()
-    rows = [{"kpi": kpi, "count": int(sums[numerator]), "base": int(sum(sums[p] for p in parts)),
-             "base_label": BASE_NOUNS[parts]} for kpi, (numerator, parts) in RATES.items()]
-    rows.append({"kpi": "avg_rating", "count": int(sums["rated"]), "base": int(sums["rated"]),
-                 "base_label": "rated sessions"})
-    return pd.DataFrame(rows, columns=["kpi", "count", "base", "base_label"])
+    """:func:`shares_of_sums` of ``sessions``' summed :func:`components`."""
+    return shares_of_sums(components(sessions).sum())
+
+
+def shares_of_sums(sums: pd.Series, definitions: Definitions = "standard") -> pd.DataFrame:
+    """The base of every share and of the average rating, for showing a KPI next to it: per KPI, ``count`` of
+    ``base`` ``base_label`` (a rate of :data:`RATES`: its numerator and denominator; ``avg_rating``: the rated
+    sessions it averages, ``count`` = ``base``) and the ``statuses`` the base counts
+    (``"Completed, No-show, Cancelled"``), from summed :func:`components` (see :func:`base_of`)."""
+    rows = []
+    for kpi in (*RATES, "avg_rating"):
+        parts, base = base_of(kpi, definitions)
+        rows.append({"kpi": kpi, "count": int(sums[RATES[kpi].numerator if kpi in RATES else "rated"]),
+                     "base": int(sum(sums[p] for p in parts)), "base_label": base.noun,
+                     "statuses": ", ".join(base.statuses)})
+    return pd.DataFrame(rows, columns=["kpi", "count", "base", "base_label", "statuses"])
+
+
+def share_texts(sums: pd.Series, definitions: Definitions = "standard") -> dict[str, str]:
+    """:func:`share_text` of every share and of the average rating, by KPI, from summed :func:`components`."""
+    return {row["kpi"]: share_text(row["kpi"], row["count"], row["base"], row["base_label"])
+            for row in shares_of_sums(sums, definitions).to_dict("records")}
+
+
+def share_text(kpi: str, count: int, base: int, noun: str = "") -> str:
+    """A KPI's base said next to its value: "89 of 108 sessions not rescheduled" for a share, "over 53 rated
+    sessions" for the average rating (``count``, ``base`` and ``noun`` of :func:`shares_of_sums`; without
+    ``noun``, "89 of 108" where a heading names it)."""
+    said = f"over {int(base):,}" if kpi == "avg_rating" else f"{int(count):,} of {int(base):,}"
+    return f"{said} {noun}" if noun else said
 
 
 def _with_periods(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -315,7 +382,7 @@ def month_over_month(sessions: pd.DataFrame, month: str, definitions: Definition
 
 def with_shares(table: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
     """``table`` (a KPI per row, column ``kpi``) with the :func:`shares` of ``sessions`` joined: ``count``,
-    ``base`` and ``base_label``, empty for KPIs that are counts or ratios of minutes."""
+    ``base``, ``base_label`` and ``statuses``, empty for KPIs that are counts or averages of minutes."""
     joined = table.merge(shares(sessions), on="kpi", how="left")
     joined.attrs.update(table.attrs)
     return joined

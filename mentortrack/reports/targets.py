@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from mentortrack.analytics.kpis import compute_kpis
+from mentortrack.analytics.kpis import base_of, compute_kpis, shares
 from mentortrack.config import Targets
 from mentortrack.reports.tables import format_value
 
@@ -22,19 +22,20 @@ TARGET_KPIS = ("avg_rating", "positive_feedback_rate")
 
 
 def target_status(sessions: pd.DataFrame, targets: Targets) -> pd.DataFrame:
-    """Per target KPI: ``value``, ``target``, ``n`` (its denominator), ``min_n`` (the n a verdict needs) and
-    ``met`` (None when n < ``min_n``)."""
+    """Per target KPI: ``value``, ``target``, ``n`` (its denominator), ``base_label`` and ``statuses`` (what n
+    counts, :func:`mentortrack.analytics.kpis.base_of`), ``min_n`` (the n a verdict needs) and ``met`` (None
+    when n < ``min_n``)."""
     values = compute_kpis(sessions) if len(sessions) else {}
-    completed = sessions[sessions["session_status"] == "Completed"] if len(sessions) else sessions
-    n = {"avg_rating": int(completed["post_session_rating"].notna().sum()) if len(completed) else 0,
-         "positive_feedback_rate": int((completed["learner_feedback"].astype("string").str.strip().fillna("") != ""
-                                        ).sum()) if len(completed) else 0}
+    bases = shares(sessions).set_index("kpi")["base"] if len(sessions) else pd.Series(0, index=list(TARGET_KPIS))
     rows = []
     for kpi in TARGET_KPIS:
-        value = float(values[kpi]) if n[kpi] and kpi in values and pd.notna(values[kpi]) else None
-        judged = value is not None and n[kpi] >= targets.min_n
+        n = int(bases[kpi])
+        value = float(values[kpi]) if n and kpi in values and pd.notna(values[kpi]) else None
+        judged = value is not None and n >= targets.min_n
         target = float(getattr(targets, kpi))
-        rows.append({"kpi": kpi, "value": value, "target": target, "n": n[kpi], "min_n": targets.min_n,
+        base = base_of(kpi)[1]
+        rows.append({"kpi": kpi, "value": value, "target": target, "n": n, "base_label": base.noun,
+                     "statuses": ", ".join(base.statuses), "min_n": targets.min_n,
                      "met": value >= target if judged else None})
     return pd.DataFrame(rows)
 
