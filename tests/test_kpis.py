@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 
 from mentortrack.analytics.kpis import (
     BASES,
+    CATEGORY_GROUPINGS,
+    COMPARED_GROUPINGS,
+    GROUPINGS,
     RATES,
     components,
     compute_kpis,
@@ -201,6 +204,13 @@ def test_the_readme_names_every_denominator_as_the_code_does() -> None:
         expected[rate.base.noun][1].add(kpi)
     expected["rated sessions"][1].add("avg_rating")
     assert rows == expected
+
+
+def test_groupings_have_one_home() -> None:
+    assert CATEGORY_GROUPINGS == ("program", "batch", "session_type", "age_cohort")
+    assert COMPARED_GROUPINGS == (*CATEGORY_GROUPINGS, "mentor")
+    assert list(GROUPINGS) == ["mentor", *CATEGORY_GROUPINGS, "month", "quarter", "year"]
+    assert GROUPINGS["mentor"] == "mentor_name" and all(GROUPINGS[c] == c for c in CATEGORY_GROUPINGS)
 
 
 def test_cli_kpis_print_each_share_with_its_base(tmp_path: Path) -> None:

@@ -53,11 +53,17 @@ import numpy as np
 import pandas as pd
 
 Definitions = Literal["standard", "published"]
-GROUPINGS = {"mentor": "mentor_name", "program": "program", "batch": "batch", "session_type": "session_type",
-             "age_cohort": "age_cohort", "month": "month", "quarter": "quarter", "year": "year"}
-"""``--by`` name -> grouping column: every categorical column of the contract, and calendar periods.
-``quarter`` (``2025Q3``) and ``year`` come from ``session_date``; sessions without a value in the
-grouping column are left out of the table."""
+CATEGORY_GROUPINGS = ("program", "batch", "session_type", "age_cohort")
+"""The categorical columns of the contract a month's KPIs are grouped by (notebook 05's charts and tables):
+the one list of them; :data:`COMPARED_GROUPINGS` and :data:`GROUPINGS` are built from it."""
+COMPARED_GROUPINGS = (*CATEGORY_GROUPINGS, "mentor")
+"""Groupings a report compares the month's KPIs by, with intervals (its shared tables, notebook 05 and the
+mentor pages)."""
+GROUPINGS = {"mentor": "mentor_name", **{name: name for name in CATEGORY_GROUPINGS},
+             "month": "month", "quarter": "quarter", "year": "year"}
+"""``--by`` name -> grouping column: the mentor, every categorical column of the contract
+(:data:`CATEGORY_GROUPINGS`), and calendar periods. ``quarter`` (``2025Q3``) and ``year`` come from
+``session_date``; sessions without a value in the grouping column are left out of the table."""
 
 KPI_LABELS: dict[str, str] = {
     "total_sessions": "Total sessions",
