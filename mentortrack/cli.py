@@ -493,8 +493,10 @@ def init(
                f"Next: cd {folder} && make report")
 
 
-def _enriched_history(history: Path | None, settings: Settings) -> pd.DataFrame:
-    """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched with ``settings``."""
+def _enriched_history(history: Path | None, settings: Settings,
+                      enrich_sessions: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched with ``settings``
+    (by ``enrich_sessions`` when given: the digest enriches only the sessions it reads enriched)."""
     from mentortrack.analytics.enrich import enrich
     from mentortrack.reports.storage import read_enriched
 
@@ -502,7 +504,8 @@ def _enriched_history(history: Path | None, settings: Settings) -> pd.DataFrame:
         frame = read_enriched(history)
         if "summary" in frame:
             return frame
-    return enrich(_load(history, settings).sessions, settings)
+    sessions = _load(history, settings).sessions
+    return enrich_sessions(sessions) if enrich_sessions is not None else enrich(sessions, settings)
 
 
 @app.command(cls=FlagCommand)
@@ -753,10 +756,9 @@ def digest(
     at risk, open follow-ups, reminders and nudges, the report link (and, monthly, the dashboard PDF).
 
     With --send (or --webhook) it is also posted to the Slack or Teams webhook when one is set."""
-    from mentortrack.lifecycle.digest import Period, compose_digest, gather
+    from mentortrack.lifecycle.digest import Period, built_report, check_covered, compose_digest, enrich_period, gather
     from mentortrack.lifecycle.mailer import MISSING_COLUMNS
     from mentortrack.paths import default_sample_path, outputs_dir
-    from mentortrack.reports.shared_tables import tables_built_from
 
     if (week_of is None) == (month is None):
         raise typer.BadParameter("give either --week-of DATE or --month YYYY-MM")
@@ -769,16 +771,12 @@ def digest(
         period = Period.week_of(_as_of(str(week_of), "--week-of"))
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
-    history = _enriched_history(file, settings)
-    first, last = history["session_date"].min(), history["session_date"].max()
-    if period.first > last:
-        raise InputError(f"the data ends on {last:%Y-%m-%d}, before the {period.label} (export a newer file?)")
-    if period.last < first:
-        raise InputError(f"the data starts on {first:%Y-%m-%d}, after the {period.label}")
     root = reports or outputs_dir()
-    facts = gather(history, period, settings, root,
-                   tables_built_from(root / period.report_month, Path(file) if file else default_sample_path(),
-                                     settings))
+    built = built_report(root / period.report_month, file or default_sample_path(), settings)
+    history, tables = built if built is not None else (
+        _enriched_history(file, settings, lambda sessions: enrich_period(sessions, period, settings)), None)
+    check_covered(history, period)
+    facts = gather(history, period, settings, root, tables)
     mail = compose_digest(facts, to or lifecycle.digest.to, lifecycle.email)
     typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "
                f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups, "

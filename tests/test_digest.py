@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mentortrack.cli import app
 from mentortrack.config import DigestSettings, Settings
-from mentortrack.lifecycle.digest import Period, compose_digest, gather
+from mentortrack.lifecycle.digest import Period, compose_digest, enrich_period, enriched_days, gather
 from mentortrack.lifecycle.mailer import send, to_message
 
 REPORT = {"compare_min_sessions": 1, "dashboard_kpis": ["total_sessions", "completion_rate"]}
@@ -182,3 +182,68 @@ def test_the_digest_reads_health_and_alerts_from_the_months_report_built_from_th
     assert sorted(m["mentor_name"] for m in facts["at_risk"]) == sorted(at_risk["mentor_name"])
     data.write_text(data.read_text() + data.read_text().splitlines()[-1].replace("FM0089", "FM0090") + "\n")
     assert tables_built_from(folder, data, SETTINGS) is None, "the export changed since the report"
+
+
+def test_the_days_a_digest_reads_enriched_by_hand() -> None:
+    followups = SETTINGS.lifecycle.followups  # window_days: 14
+    assert followups.window_days == 14
+    # a month: the month before (from 1 Aug), the month itself; the follow-up window (from 16 Sep) lies inside
+    assert enriched_days(Period.month("2025-09"), followups) == (pd.Timestamp("2025-08-01"), pd.Timestamp("2025-09-30"))
+    # the week of 6–12 Oct: the follow-up window from 28 Sep starts before the week before (29 Sep) and the
+    # month (1 Oct); to the end of October, the month whose health the digest shows
+    assert enriched_days(Period.week_of(pd.Timestamp("2025-10-08")), followups) == (
+        pd.Timestamp("2025-09-28"), pd.Timestamp("2025-10-31"))
+
+
+def test_enriching_the_period_only_gives_the_digest_of_the_whole_enrichment(first_months_export: Path,
+                                                                            tmp_path: Path) -> None:
+    from mentortrack.analytics.enrich import enrich
+    from mentortrack.contract.load import load_sessions
+
+    sessions = load_sessions(first_months_export, timezone=SETTINGS.lifecycle.timezone).sessions
+    whole = enrich(sessions, SETTINGS)
+    period = Period.week_of(pd.Timestamp("2025-10-08"))
+    part = enrich_period(sessions, period, SETTINGS)
+    read = (sessions["session_date"] >= pd.Timestamp("2025-09-28")) & (sessions["session_date"] <= pd.Timestamp("2025-10-31"))
+    assert 0 < int(read.sum()) < len(sessions)
+    alone = enrich(sessions[read], SETTINGS)
+    assert (alone["no_show_count"] != whole.loc[read, "no_show_count"]).any(), "a learner's no-shows before the period count"
+    pd.testing.assert_frame_equal(part.loc[read, whole.columns], whole.loc[read], check_dtype=False)
+    assert part.loc[~read, "sentiment"].isna().all()
+    facts, expected = (gather(frame, period, SETTINGS, tmp_path) for frame in (part, whole))
+    assert {k: str(v) for k, v in facts.items()} == {k: str(v) for k, v in expected.items()}
+
+
+def test_the_command_reads_the_months_report_built_from_the_same_data_and_enriches_nothing(
+        first_months: pd.DataFrame, first_months_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from mentortrack.analytics import enrich
+    from mentortrack.reports.context import ReportContext
+    from mentortrack.reports.fingerprint import FINGERPRINT_FILE, file_digest, fingerprint
+    from mentortrack.reports.shared_tables import compute_tables, write_tables
+    from mentortrack.reports.storage import write_table
+
+    data = Path(shutil.copy(first_months_export, tmp_path / "export.csv"))
+    folder = tmp_path / "reports" / "2025-09"
+    ctx = ReportContext(history=first_months, scope=first_months[first_months["month"] == "2025-09"], month="2025-09",
+                        data_label="export.csv", output_dir=folder, settings=SETTINGS)
+    tables = compute_tables(ctx, SETTINGS)
+    write_tables(tables, folder)
+    write_table(first_months, folder / "enriched.parquet")
+    (folder / FINGERPRINT_FILE).write_text(fingerprint(file_digest(data), data, "2025-09", False, SETTINGS))
+
+    def enriched_again(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the digest enriched the export again")
+
+    monkeypatch.setattr(enrich, "enrich", enriched_again)
+    result = CliRunner().invoke(app, ["digest", str(data), "--month", "2025-09", "--reports", str(tmp_path / "reports"),
+                                      "--out", str(tmp_path / "digest")])
+    assert result.exit_code == 0, result.output
+    facts = gather(first_months, Period.month("2025-09"), SETTINGS, tmp_path / "reports", tables)
+    assert result.stdout.startswith(f"digest, September 2025: {facts['sessions']} sessions, {facts['red_count']} red, "
+                                    f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups")
+    data.write_text(data.read_text() + data.read_text().splitlines()[-1].replace("FM0089", "FM0090") + "\n")
+    changed = CliRunner().invoke(app, ["digest", str(data), "--month", "2025-09", "--reports",
+                                       str(tmp_path / "reports"), "--out", str(tmp_path / "digest")])
+    assert changed.exit_code == 1 and isinstance(changed.exception, AssertionError), "a changed export is enriched"

@@ -10,9 +10,11 @@ complaint themes with one quote each, and the link to the month's report where i
 (``digest.report_url`` in ``parameters/lifecycle.yaml``; the digest says when there is none, never a
 ``file://`` path the reader cannot open); a monthly digest attaches the dashboard PDF when the report run
 rendered one.
-When the month's report was built from the same data, its shared tables
-(:mod:`mentortrack.reports.shared_tables`) give the health scores and the safeguarding alerts, so the
-digest and the report say the same; otherwise the digest computes them with the same library functions.
+When the month's report was built from the same bytes with the same settings
+(:func:`mentortrack.reports.shared_tables.tables_built_from`), the digest reads that report's
+``enriched.parquet`` and shared tables (health scores, safeguarding alerts) and enriches nothing, so the
+digest and the report say the same (:func:`built_report`); otherwise it enriches only the sessions it reads
+enriched (:func:`enrich_period`) and computes health and alerts with the same library functions.
 Learners appear by ID only. Sending goes through :func:`mentortrack.lifecycle.mailer.send`;
 without ``--send`` it is an ``.eml`` file.
 """
@@ -27,15 +29,17 @@ from urllib.parse import quote
 import pandas as pd
 
 from mentortrack.analytics.health import health_scores
-from mentortrack.analytics.kpis import KPI_LABELS, compute_kpis
+from mentortrack.analytics.kpis import KPI_LABELS, add_month, compute_kpis
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.analytics.safeguarding import in_window, safeguarding_alerts
 from mentortrack.analytics.themes import describe, theme_counts
-from mentortrack.config import EmailSettings, Settings
+from mentortrack.config import EmailSettings, FollowupSettings, Settings
+from mentortrack.errors import InputError
 from mentortrack.lifecycle.mailer import Mail, records, templates
 from mentortrack.lifecycle.reminders import due_nudges, due_reminders
 from mentortrack.reports.mentor_pages import page_links
-from mentortrack.reports.shared_tables import SharedTables
+from mentortrack.reports.shared_tables import SharedTables, tables_built_from
+from mentortrack.reports.storage import read_enriched
 from mentortrack.reports.tables import format_delta, format_value
 
 
@@ -76,6 +80,66 @@ def _between(frame: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd
     return frame[(frame["session_date"] >= first) & (frame["session_date"] <= last)]
 
 
+def built_report(folder: Path, data: Path, settings: Settings) -> tuple[pd.DataFrame, SharedTables] | None:
+    """The enriched sessions and the shared tables of the finished report in ``folder`` when it was built from
+    the file ``data`` as it is now with ``settings``, read instead of computed again; None otherwise.
+
+    The report's ``enriched.parquet`` masks learner names and e-mails unless it shows them; the digest
+    names learners by ID only, so it says the same from either table."""
+    tables = tables_built_from(folder, data, settings)
+    enriched = folder / "enriched.parquet"
+    if tables is None or not enriched.is_file():
+        return None
+    return read_enriched(enriched), tables
+
+
+def check_covered(sessions: pd.DataFrame, period: Period) -> None:
+    """Raise :class:`mentortrack.errors.InputError` when ``period`` lies wholly before or after the sessions."""
+    first, last = sessions["session_date"].min(), sessions["session_date"].max()
+    if period.first > last:
+        raise InputError(f"the data ends on {last:%Y-%m-%d}, before the {period.label} (export a newer file?)")
+    if period.last < first:
+        raise InputError(f"the data starts on {first:%Y-%m-%d}, after the {period.label}")
+
+
+def enriched_days(period: Period, followups: FollowupSettings) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the sessions the digest of ``period`` reads enriched (sentiment, level, themes):
+    from the earliest of the period before, the report month's first day (its health scores) and the start
+    of the follow-up window (``followups.window_days`` before the period's last day), to the report month's
+    last day. Reminders and nudges read only the export's own columns, of any day."""
+    month = pd.Period(period.report_month, freq="M")
+    window = period.last.normalize() - pd.Timedelta(days=followups.window_days)
+    return min(period.previous_first, month.start_time, window), month.end_time.normalize()
+
+
+def enrich_period(sessions: pd.DataFrame, period: Period, settings: Settings) -> pd.DataFrame:
+    """``sessions`` (the canonical sessions of a whole export) with the columns of
+    :func:`mentortrack.analytics.enrich.enrich` for the sessions of :func:`enriched_days` only; the others keep
+    the export's columns (the enriched ones empty).
+
+    The early-warning context is counted over the whole export, as the report's enrichment counts it (a
+    learner's no-shows so far, a mentor's cancellation rate), so every enriched session has the level,
+    reasons and summary the report gives it.
+
+    Raises:
+        InputError: ``period`` lies wholly outside the sessions (:func:`check_covered`)."""
+    from mentortrack.analytics.early_warnings import assess, no_show_counts
+    from mentortrack.analytics.enrich import enrich
+    from mentortrack.analytics.summaries import summarize_sessions
+
+    check_covered(sessions, period)
+    first, last = enriched_days(period, settings.lifecycle.followups)
+    whole = add_month(sessions)
+    whole = whole.assign(no_show_count=no_show_counts(whole))
+    read = (whole["session_date"] >= first) & (whole["session_date"] <= last)
+    part = enrich(whole[read], settings)
+    levels = assess(whole.join(part[["sentiment", "sentiment_mixed"]]), settings.warnings.rules).loc[part.index]
+    part = part.assign(no_show_count=whole.loc[part.index, "no_show_count"], level=levels["level"],
+                       rules=levels["rules"], reasons=levels["reasons"])
+    part["summary"] = summarize_sessions(part)
+    return pd.concat([whole[~read], part]).loc[whole.index]
+
+
 def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_dir: Path,
            tables: SharedTables | None = None) -> dict[str, Any]:
     """Everything the digest says, as plain values (the templates only lay it out); ``settings`` gives the
@@ -95,13 +159,15 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
     kpis = [{"label": KPI_LABELS[k], "kpi": k, "value": current[k], "previous": previous[k],
              "delta": current[k] - previous[k] if comparable else None} for k in report.dashboard_kpis]
     red = now[now["level"] == "red"].sort_values("session_date", ascending=False)
-    scores = tables.health if tables is not None else health_scores(enriched, settings.warnings.health)
+    months = add_month(enriched)
+    scores = tables.health if tables is not None else health_scores(
+        months[months["month"] == period.report_month], settings.warnings.health)
     latest = scores[scores["month"] == period.report_month]
-    at_risk = latest[latest["at_risk"]].sort_values("score")
+    at_risk = latest[latest["at_risk"].astype(bool)].sort_values("score")
     open_followups = needing_followup(enriched, period.last, lifecycle.followups)
     reminders = due_reminders(enriched, period.last, lifecycle.reminders)
     nudges = due_nudges(enriched, period.last, lifecycle.nudges)
-    alerts = tables.safeguarding if tables is not None else safeguarding_alerts(enriched, settings.safeguarding)
+    alerts = tables.safeguarding if tables is not None else safeguarding_alerts(now, settings.safeguarding)
     concerns = in_window(alerts, period.first, period.last)
     folder = reports_dir / period.report_month
     pdf = folder / "dashboard.pdf"
