@@ -37,7 +37,6 @@ from mentortrack.config import EmailSettings, FollowupSettings, Settings
 from mentortrack.errors import InputError
 from mentortrack.lifecycle.mailer import Mail, records, templates
 from mentortrack.lifecycle.reminders import due_nudges, due_reminders
-from mentortrack.reports.mentor_pages import page_links
 from mentortrack.reports.shared_tables import SharedTables, tables_built_from
 from mentortrack.reports.storage import read_enriched
 from mentortrack.reports.tables import format_delta, format_value
@@ -174,7 +173,11 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
     base = lifecycle.digest.report_url
     built = (folder / "index.html").exists()
     published = f"{base}/{period.report_month}" if base else None
-    pages = {name: f"{published}/{quote(link)}" for name, link in page_links(folder).items()} if published else {}
+    pages: dict[str, str] = {}
+    if published:
+        from mentortrack.reports.mentor_pages import page_links  # imported here: the pages' charts load matplotlib
+
+        pages = {name: f"{published}/{quote(link)}" for name, link in page_links(folder).items()}
     return {
         "period": period, "sessions": len(now), "previous_sessions": len(before), "comparable": comparable,
         "partial": partial,
