@@ -89,7 +89,10 @@ KPI_LABELS: dict[str, str] = {
 }
 """Display label of every KPI, in report order."""
 
-COUNT_KPIS = {"total_sessions", "completed_sessions", "negative_feedback_count", *(f"rating_{r}" for r in range(1, 6))}
+COUNTS: dict[str, str] = {"total_sessions": "n", "completed_sessions": "completed", "negative_feedback_count": "negative",
+                          **{f"rating_{r}": f"rating_{r}" for r in range(1, 6)}}
+"""Count KPIs -> the :func:`components` they are."""
+COUNT_KPIS = set(COUNTS)
 """KPIs that are whole counts; every other KPI is a rate, an average or a ratio."""
 
 
@@ -176,11 +179,6 @@ def base_of(kpi: str, definitions: Definitions = "standard") -> tuple[tuple[str,
     return (RATES[kpi].parts, BASES[RATES[kpi].parts]) if definitions == "standard" else (ALL, BASES[ALL])
 
 
-COUNTS: dict[str, str] = {"total_sessions": "n", "completed_sessions": "completed", "negative_feedback_count": "negative",
-                          **{f"rating_{r}": f"rating_{r}" for r in range(1, 6)}}
-"""Count KPIs -> the component they are."""
-
-
 RATING_DECIMALS = 2
 """Decimals of a mean rating wherever it is said (KPI tiles, health explanations, digests): 3.25, not 3.2."""
 
@@ -194,11 +192,6 @@ def format_rating(value: float | None) -> str:
 
 def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator) / float(denominator) if denominator else float("nan")
-
-
-def _mean(values: pd.Series) -> float:
-    values = values.dropna()
-    return float(values.astype("float64").mean()) if len(values) else float("nan")
 
 
 def add_month(sessions: pd.DataFrame) -> pd.DataFrame:
