@@ -45,7 +45,7 @@ def test_scores_are_shrunk_towards_the_program_and_explained() -> None:
     # program: rating (0.5+1+0+0.75+0.75... per (r-1)/4) = 3.0 / 5 rated = 0.6; follow-ups 3 / 6 = 0.5
     # A: rating (1.5 + 2*0.6) / (3 + 2) = 0.54; follow-up (1 + 2*0.5) / (4 + 2) = 1/3; score 100 * (0.54 + 1/3) / 2
     assert table.loc["A", "score"] == pytest.approx(43.7, abs=0.05)
-    assert table.loc["A", "explanation"] == "44: follow-ups 25%, rating 3.00/5"
+    assert table.loc["A", "explanation"] == "44: follow-ups 25% of 4 completed sessions, rating 3.00/5"
     assert table.loc["A", "rating_raw"] == pytest.approx(0.5) and table.loc["A", "rating_n"] == 3
     assert not table.loc["A", "at_risk"]
     assert math.isnan(table.loc["B", "score"]) and table.loc["B", "explanation"] == "no score: 2 session(s) this month"
@@ -61,6 +61,19 @@ def test_the_explanation_says_a_mean_rating_with_the_kpis_two_decimals() -> None
     assert table.loc["C", "explanation"] == "81: rating 3.25/5"
     assert format_rating(frame[frame["mentor_name"] == "C"]["post_session_rating"].mean()) == "3.25"
     assert format_rating(float("nan")) == "–" and format_rating(4.0) == "4.00"
+
+
+def test_the_explanation_says_a_share_with_its_denominator() -> None:
+    frame = sessions([("E", "2025-09", "Completed", 4, False, "Positive"),
+                      ("E", "2025-09", "No-show", None, False, "No feedback"),
+                      ("E", "2025-09", "No-show", None, False, "No feedback")]
+                     + [("F", "2025-09", "Completed", 4, True, "Positive")] * 3)
+    frame.loc[0, "mentor_prep_done"] = "No"
+    weights = {c: 0 for c in HEALTH["weights"]} | {"follow_up": 1, "prep": 1}
+    table = health_scores(frame, HealthSettings.model_validate({**HEALTH, "weights": weights})).set_index("mentor_name")
+    # program: follow-ups 3 of 4 completed, prep Yes 3 of 4; E: 0 of 1 each, (0 + 2 * 0.75) / (1 + 2) = 0.5
+    assert table.loc["E", "score"] == pytest.approx(50.0)
+    assert table.loc["E", "explanation"] == "50: follow-ups 0% of 1 completed session, prep 0% of 1 completed with prep recorded"
 
 
 def test_threshold_marks_mentors_at_risk_and_weights_come_from_parameters() -> None:

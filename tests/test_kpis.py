@@ -22,6 +22,7 @@ from mentortrack.analytics.kpis import (
     kpis_by,
     month_over_month,
     rating_by_sentiment,
+    share_text,
     share_texts,
     shares,
 )
@@ -178,6 +179,8 @@ def test_every_share_says_its_count_and_denominator_by_hand(small: pd.DataFrame)
     assert texts["negative_feedback_rate"] == "1 of 2 completed with feedback"
     assert texts["prep_done_rate"] == "1 of 3 completed with prep recorded"
     assert texts["avg_rating"] == "over 2 rated sessions"
+    assert share_text("follow_up_rate", 1, 1, "completed sessions") == "1 of 1 completed session"
+    assert share_text("avg_rating", 1, 1, "rated sessions") == "over 1 rated session"
     published = share_texts(components(small, "published").sum(), "published")
     assert published["follow_up_rate"] == "2 of 6 sessions" and published["completion_rate"] == "3 of 6 sessions"
     k = compute_kpis(small)

@@ -25,8 +25,9 @@ fewer than ``health.min_sessions`` sessions in the month gets no score. The scor
 ``100 × Σ weight · component / Σ weight`` over the components the program has data for
 (weights in ``parameters/warnings.yaml``); below ``health.threshold`` (40) the mentor is
 at risk. The explanation names the components furthest below the program, in the
-mentor's raw figures ("follow-ups 40 %, 2 negative comments", "rating 3.25/5": a mean rating with the
-KPI's two decimals, :func:`mentortrack.analytics.kpis.format_rating`).
+mentor's raw figures: a share with its denominator as the KPI names it ("follow-ups 40% of 5 completed
+sessions"), counts ("2 negative comments"), a mean rating with the KPI's two decimals ("rating 3.25/5",
+:func:`mentortrack.analytics.kpis.format_rating`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mentortrack.analytics.kpis import format_rating
+from mentortrack.analytics.kpis import BASES, COMPLETED, PREP_RECORDED, counted, format_rating
 from mentortrack.config import HealthSettings
 
 COMPONENTS = ("rating", "positive_feedback", "follow_up", "action_items", "prep", "kept_sessions",
@@ -42,6 +43,9 @@ COMPONENTS = ("rating", "positive_feedback", "follow_up", "action_items", "prep"
 LABELS = {"rating": "Rating", "positive_feedback": "Positive feedback", "follow_up": "Follow-ups",
           "action_items": "Action items", "prep": "Prep", "kept_sessions": "Kept sessions",
           "learner_attendance": "Learner attendance"}
+SHARE_BASES = {"follow_up": COMPLETED, "action_items": COMPLETED, "prep": PREP_RECORDED}
+"""The components an explanation says as a share, and their denominator in
+:data:`mentortrack.analytics.kpis.BASES` (the KPI's: "follow-ups 25% of 4 completed sessions")."""
 HEALTH_COLUMNS = ["mentor_name", "month", "sessions", "score", "at_risk", "explanation",
                   *[f"{c}_raw" for c in COMPONENTS], *[f"{c}_n" for c in COMPONENTS]]
 
@@ -138,7 +142,7 @@ def _figure(component: str, row: pd.Series) -> str:
         case "learner_attendance":
             return f"{misses} learner no-show{'s' if misses != 1 else ''}"
         case _:
-            return f"{LABELS[component].lower()} {raw:.0%}"
+            return f"{LABELS[component].lower()} {raw:.0%} of {n:,} {counted(BASES[SHARE_BASES[component]].noun, n)}"
 
 
 def health_trend(scores: pd.DataFrame, month: str, months: int) -> pd.DataFrame:
