@@ -22,7 +22,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from mentortrack.analytics.safeguarding import concerns, rules
+from mentortrack.analytics.safeguarding import Rules, concerns
 from mentortrack.config import load_settings
 from mentortrack.paths import package_data
 
@@ -32,7 +32,7 @@ def _rate(hits: pd.Series) -> str:
 
 
 def main() -> None:
-    r = rules(load_settings().safeguarding)
+    r = Rules.from_settings(load_settings().safeguarding)
     domain = pd.read_csv(package_data("safeguarding/safeguarding_eval.csv"))
     real = pd.read_csv(package_data("sentiment/real_feedback.csv"))
     domain["found"] = domain["text"].map(lambda t: concerns(t, r))
