@@ -54,7 +54,7 @@ def test_agenda_from_history(history: pd.DataFrame) -> None:
                                "The learner missed 2 earlier sessions: confirm attendance the day before."]
     assert agenda.mentor_notes[0] == ("1 of this mentor's sessions in the last 90 days had negative feedback, "
                                       "mostly about: rushed, questions.")
-    assert agenda.mentor_notes[1] == "Average rating of this mentor's last 90 days: 3.0 from 2 ratings."
+    assert agenda.mentor_notes[1] == "Average rating of this mentor's last 90 days: 3.00 from 2 ratings."
     assert agenda.topics == ["fine session", "vague advice", "resume", "rushed", "time management"]
     assert agenda.mentor_checklist == AGENDA.types["Mock Interview"].mentor_checklist
 

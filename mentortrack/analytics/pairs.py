@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mentortrack.analytics.kpis import format_rating
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.config import FollowupSettings, PairSettings
 
@@ -50,7 +51,7 @@ def _reasons(pair: pd.DataFrame, days_since: int, settings: PairSettings, moved_
     ratings = done["post_session_rating"].dropna()
     if len(ratings) >= 3 and ratings.iloc[-1] <= ratings.iloc[:-1].mean() - settings.rating_drop:
         found.append(f"ratings falling: {_listed(ratings)} (latest {ratings.iloc[-1]:.0f} vs "
-                     f"{ratings.iloc[:-1].mean():.2f} before)")
+                     f"{format_rating(ratings.iloc[:-1].mean())} before)")
     if len(done):
         last = done.iloc[-1]
         rated_low = pd.notna(last["post_session_rating"]) and last["post_session_rating"] < settings.bad_rating_below

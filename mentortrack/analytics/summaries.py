@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mentortrack.analytics.kpis import format_rating
 from mentortrack.analytics.themes import OTHER, SEPARATOR, describe, theme_counts
 
 STATUS_WORDS = {"No-show": "the learner did not show up", "Cancelled": "the session was cancelled",
@@ -98,7 +99,7 @@ def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
                                                                             "Rescheduled") if (status == s).any())
         ratings = completed["post_session_rating"].dropna()
         text = f"{mentor}, {period}: {len(group)} sessions ({counts})"
-        text += f"; average rating {ratings.mean():.2f} from {len(ratings)} ratings" if len(ratings) else "; no ratings"
+        text += f"; average rating {format_rating(ratings.mean())} from {len(ratings)} ratings" if len(ratings) else "; no ratings"
         if len(completed):
             text += f"; follow-up on {int(completed['follow_up_scheduled'].fillna(False).sum())} of {len(completed)} completed"
         red = group[group["level"].astype("string") == "red"]

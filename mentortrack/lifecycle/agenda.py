@@ -20,6 +20,7 @@ import jinja2
 import pandas as pd
 
 from mentortrack.analytics.keywords import SEPARATOR, themes
+from mentortrack.analytics.kpis import format_rating
 from mentortrack.config import AgendaSettings, AgendaType
 from mentortrack.contract.load import LoadError, map_headers, read_raw
 from mentortrack.contract.parse import parse_column
@@ -133,7 +134,7 @@ def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: Agend
     rated = mentor["post_session_rating"].dropna()
     if len(rated):
         agenda.mentor_notes.append(f"Average rating of this mentor's last {settings.mentor_window_days} days: "
-                                   f"{rated.astype(float).mean():.1f} from {len(rated)} ratings.")
+                                   f"{format_rating(rated.astype(float).mean())} from {len(rated)} ratings.")
 
     own = completed[completed["sentiment"].isin(["Negative", "Neutral"])].sort_values("session_date", ascending=False)
     topics = list(dict.fromkeys(_phrases(own["keywords"])))
