@@ -198,7 +198,7 @@ def test_the_fingerprint_is_of_the_bytes_loaded(tmp_path: Path, monkeypatch: pyt
     seen: dict[str, object] = {}
     monkeypatch.setattr(report, "execute", lambda name, folder, *args: folder / f"{name}.html")
     monkeypatch.setattr(report, "RENDER_PROCESSES", 1)  # rendered in a thread of this process, stubbed here
-    monkeypatch.setattr(renderers, "_mentor_pages", lambda folder: folder)
+    monkeypatch.setattr(renderers, "_mentor_pages", lambda folder, mentors: folder)
     monkeypatch.setattr(renderers, "_sections", lambda name, parameters: Path(str(parameters["output_dir"])))
     monkeypatch.setattr(report, "write_index", lambda work, ctx, *args: seen.update(valid=len(ctx.history)))
     (tmp_path / "out").mkdir()

@@ -117,8 +117,10 @@ def execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool
     try:
         with tempfile.TemporaryDirectory(prefix="mentortrack-kernel-") as sockets:
             # no ``cwd``: papermill would chdir the whole process, and notebooks run in parallel threads
+            # written once when done (or failed), not after every cell: a page's outputs are large
             pm.execute_notebook(str(source), str(executed), parameters=parameters, kernel_name=kernel,
-                                progress_bar=False, kernel_manager_class=_ipc_kernel_manager(sockets))
+                                progress_bar=False, request_save_on_cell_execute=False,
+                                kernel_manager_class=_ipc_kernel_manager(sockets))
     except pm.PapermillExecutionError as err:
         first_line = (err.source or "").strip().splitlines()[0][:80] if (err.source or "").strip() else ""
         raise ReportError(f"notebook {name}.ipynb failed in cell In [{err.exec_count}] ({first_line}): "

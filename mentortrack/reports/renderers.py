@@ -37,11 +37,12 @@ def _sections(name: str, parameters: dict[str, Any]) -> Path:
     return render_products(name, _prepared().ctx, parameters)
 
 
-def _mentor_pages(folder: Path) -> Path:
-    from mentortrack.reports.mentor_pages import write_mentor_pages
+def _mentor_pages(folder: Path, mentors: list[str]) -> Path:
+    from mentortrack.reports.mentor_pages import PAGES_DIR, write_mentor_pages
 
     prepared = _prepared()
-    return write_mentor_pages(folder, prepared.ctx, prepared.tables)
+    write_mentor_pages(folder, prepared.ctx, prepared.tables, mentors)
+    return folder / PAGES_DIR
 
 
 def _exports(folder: Path) -> Path:
@@ -93,9 +94,10 @@ class Renderers:
         """Render notebook ``name``'s sections for its papermill ``parameters``; the future gives the products file."""
         return self._submit(_sections, name, parameters)
 
-    def mentor_pages(self, folder: Path) -> Future[Path]:
-        """Write the mentor pages into ``folder`` (:func:`mentortrack.reports.mentor_pages.write_mentor_pages`)."""
-        return self._submit(_mentor_pages, folder)
+    def mentor_pages(self, folder: Path, mentors: list[str]) -> Future[Path]:
+        """Write the pages of ``mentors`` into ``folder`` (:func:`mentortrack.reports.mentor_pages.write_mentor_pages`);
+        the future gives the pages' folder."""
+        return self._submit(_mentor_pages, folder, mentors)
 
     def exports(self, folder: Path) -> Future[Path]:
         """Write the exports into ``folder`` (:func:`mentortrack.reports.prepare.write_exports`)."""

@@ -50,6 +50,7 @@ from mentortrack.reports.fingerprint import (
     stored_fingerprint,
 )
 from mentortrack.reports.landing import write_index
+from mentortrack.reports.mentor_pages import page_links
 from mentortrack.reports.model_card import write_model_card
 from mentortrack.reports.month_choice import check_month, latest_complete_month
 from mentortrack.reports.notebook_run import execute, longest_first, notebook_parameters, page_title, resolve_kernel
@@ -66,6 +67,8 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 PDF_NAME = "dashboard.pdf"
 RENDER_PROCESSES = 2
 """Processes forked after step 1 to render the pages beside the kernels (:mod:`mentortrack.reports.renderers`)."""
+MENTOR_PAGES_PER_TASK = 6
+"""Mentor pages a renderer writes at a time (the pages of a large program are shared out between the renderers)."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,11 @@ def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None,
                 futures[pool.submit(_when_rendered, rendered, execute, name, work, month, data_label, show_pii, kernel,
                                     page_title(notebooks[name].title, period), data_through, ctx.partial_note,
                                     inputs.parameters_dir)] = f"{name}.html"
-            futures[renderers.mentor_pages(work)] = "mentors/ (a page per mentor)"
+            mentors = list(page_links(work))
+            parts = range(0, len(mentors), MENTOR_PAGES_PER_TASK)
+            for part, first in enumerate(parts, start=1):
+                futures[renderers.mentor_pages(work, mentors[first:first + MENTOR_PAGES_PER_TASK])] = \
+                    f"mentors/ (a page per mentor, part {part} of {len(parts)})"
             futures[renderers.exports(work)] = "exports/ (Excel, Power BI, summaries)"
             for future in as_completed(futures):
                 future.result()
