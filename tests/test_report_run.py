@@ -146,6 +146,10 @@ def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path
     text = _text(september / "index.html")
     for label in ("Sessions", "Completion rate", "Average rating", "Red sessions", "Mentors at risk"):
         assert f" {label} " in text
+    # none at risk, but Mentor D (4 of 10 sessions red) to watch: the tile says so
+    assert " Mentors at risk 0 1 to watch " in text
+    # the rendered sections were displayed and removed; the executed notebooks hold them
+    assert not (september / "products").exists()
 
 
 def test_out_keeps_what_the_user_made(tmp_path: Path) -> None:

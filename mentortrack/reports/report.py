@@ -10,7 +10,8 @@ Steps, all into a marked work folder beside ``outputs/<MONTH>/``
    :data:`RENDER_PROCESSES` processes forked from this one, which already holds the tables
    (:mod:`mentortrack.reports.renderers`; notebooks longest first, by the previous run's durations), and
    execute each notebook with papermill as soon as its sections are written, ``workers`` at once (one
-   kernel each; the kernel only displays them, :mod:`mentortrack.reports.products`);
+   kernel each; the kernel only displays them, :mod:`mentortrack.reports.products`; they are removed
+   once displayed);
 3. render each notebook to HTML with nbconvert, code hidden, images embedded
    (:mod:`mentortrack.reports.notebook_run`);
 4. write ``index.html``, the landing page with the headline (:mod:`mentortrack.reports.landing`), and the
@@ -56,6 +57,7 @@ from mentortrack.reports.month_choice import check_month, latest_complete_month
 from mentortrack.reports.notebook_run import execute, longest_first, notebook_parameters, page_title, resolve_kernel
 from mentortrack.reports.pages import renders
 from mentortrack.reports.prepare import prepare
+from mentortrack.reports.products import PRODUCTS_DIR
 from mentortrack.reports.renderers import Renderers
 from mentortrack.reports.work_folder import output_root, remove_leftovers, work_folder
 
@@ -219,6 +221,8 @@ def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None,
                 future.result()
                 if progress:
                     progress(futures[future], time.perf_counter() - start)
+        if (work / PRODUCTS_DIR).is_dir():  # displayed: the executed notebooks hold them now
+            shutil.rmtree(work / PRODUCTS_DIR)
         write_index(work, ctx, prepared.tables, settings, prepared.counts)
         write_model_card(work, inputs.settings.nlp.sentiment.model)
         (work / FINGERPRINT_FILE).write_text(stamp)
