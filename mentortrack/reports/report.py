@@ -67,8 +67,10 @@ log = logging.getLogger(__name__)
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PDF_NAME = "dashboard.pdf"
-RENDER_PROCESSES = 2
-"""Processes forked after step 1 to render the pages beside the kernels (:mod:`mentortrack.reports.renderers`)."""
+RENDER_PROCESSES: int | None = None
+"""Processes forked after step 1 to render the pages beside the kernels (:mod:`mentortrack.reports.renderers`);
+None: as many as the notebooks' kernels (``workers``), the parallelism the pages had when each kernel drew its own
+(on a machine other jobs share, fewer processes get a smaller share of the cores)."""
 MENTOR_PAGES_PER_TASK = 6
 """Mentor pages a renderer writes at a time (the pages of a large program are shared out between the renderers)."""
 
@@ -202,8 +204,9 @@ def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None,
         data_through = prepared.counts["last_session"]
         notebooks = {nb.name: nb for nb in settings.notebooks}
         kernel = resolve_kernel(settings.kernel)
-        with Renderers(prepared, RENDER_PROCESSES) as renderers, \
-                ThreadPoolExecutor(max_workers=workers or settings.workers) as pool:
+        kernels = workers or settings.workers
+        with Renderers(prepared, RENDER_PROCESSES or kernels) as renderers, \
+                ThreadPoolExecutor(max_workers=kernels) as pool:
             futures: dict[Future[Any], str] = {}
             for name in longest_first(list(notebooks), final):
                 parameters = notebook_parameters(work, month, data_label, show_pii, inputs.parameters_dir)
