@@ -114,3 +114,18 @@ def test_warnings_per_mentor_counts_the_mentors_it_cuts_off() -> None:
         charts.about(fig).alt
     everyone = charts.warnings_per_mentor(sessions, top=10)
     assert "not shown" not in charts.about(everyone).alt
+
+
+def _standing(ratings: list[float]) -> pd.DataFrame:
+    names = [f"Mentor {chr(65 + i)}" for i in range(len(ratings))]
+    return pd.DataFrame({"eligible": True, "avg_rating": ratings, "follow_up_rate": 0.5, "sessions": 8,
+                         "rank": range(1, len(ratings) + 1)}, index=pd.Index(names, name="mentor_name"))
+
+
+def test_the_mentor_scatter_names_every_mentor_when_few_are_ranked() -> None:
+    two = _standing([4.5, 3.0])
+    fig = charts.mentor_scatter(two, two.iloc[[1]], "two ranked")
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["Mentor A", "Mentor B"]
+    six = _standing([4.5, 4.4, 4.3, 4.2, 4.1, 3.0])
+    fig = charts.mentor_scatter(six, six.iloc[[5]], "six ranked")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["Mentor F"]

@@ -15,10 +15,11 @@ import pytest
 from conftest import SETTINGS, TZ, first_months_rows, write_csv
 from typer.testing import CliRunner
 
-from mentortrack.analytics import comparisons, health, pairs, safeguarding, standing
+from mentortrack import config
+from mentortrack.analytics import comparisons, engagement, health, kpis, pairs, safeguarding, standing
 from mentortrack.cli import app
 from mentortrack.errors import MentortrackError, ReportError
-from mentortrack.reports import report
+from mentortrack.reports import context, renderers, report
 from mentortrack.reports.fingerprint import FINGERPRINT_FILE, file_digest, fingerprint, load_fingerprinted
 from mentortrack.reports.shared_tables import GROUPINGS
 from mentortrack.reports.work_folder import remove_leftovers, work_folder
@@ -51,7 +52,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]
     calls: dict[str, int] = {}
     with pytest.MonkeyPatch.context() as patch:
         for module, name in ((health, "health_scores"), (standing, "mentor_standing"), (comparisons, "compare"),
-                             (standing, "mentor_table"), (pairs, "pair_status"), (safeguarding, "safeguarding_alerts")):
+                             (standing, "mentor_table"), (pairs, "pair_status"), (safeguarding, "safeguarding_alerts"),
+                             (context, "month_over_month"), (engagement, "learner_engagement"), (kpis, "kpis_by"),
+                             (config, "load_settings")):
             _counting(patch, calls, module, name)
         september = report.build_report(export, None, root, settings=SETTINGS)
     assert september.folder == root / "2025-09" and "latest complete month" in september.note
@@ -61,15 +64,26 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]
 
 def test_a_run_computes_health_the_standing_and_the_comparisons_once(runs: tuple[Path, dict[str, int], Path]) -> None:
     _, calls, _ = runs
+    # the KPI table once per definitions (standard, published), the learners once; no KPIs by group beside the
+    # comparisons, and the settings are the run's (never loaded again)
     assert calls == {"health_scores": 1, "mentor_standing": 1, "mentor_table": 1, "compare": len(GROUPINGS),
-                     "pair_status": 1, "safeguarding_alerts": 1}
-    # and no notebook computes them again: they read the run's tables
+                     "pair_status": 1, "safeguarding_alerts": 1, "month_over_month": 2, "learner_engagement": 1}
+    # the pages are rendered in this process (counted above) and no notebook computes anything: each displays
+    # the sections rendered for it
     for name in NOTEBOOKS:
         source = json.loads(Path(f"notebooks/{name}.ipynb").read_text(encoding="utf-8"))
         code = "".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")
+        assert "import pandas" not in code and "load_settings" not in code and "open_page(" in code, name
         for computed in ("health_scores(", "mentor_table(", "compare(", "needing_followup(", "with_health(",
-                         "pair_status(", "report_pairs(", "safeguarding_alerts("):
+                         "pair_status(", "report_pairs(", "safeguarding_alerts(", "learner_engagement(", "kpis_by(",
+                         "kpi_table("):
             assert computed not in code, f"{name} computes {computed}"
+    # nor do the modules that render the pages (in processes forked from the run, where calls are not counted)
+    for module in Path("mentortrack/reports/pages").glob("*.py"):
+        code = module.read_text(encoding="utf-8")
+        for computed in ("health_scores(", "mentor_table(", "compare(", "needing_followup(", "pair_status(",
+                         "safeguarding_alerts(", "learner_engagement(", "kpis_by(", "kpi_table("):
+            assert computed not in code, f"{module.name} computes {computed}"
 
 
 def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: tuple[Path, dict[str, int], Path]
@@ -132,6 +146,10 @@ def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path
     text = _text(september / "index.html")
     for label in ("Sessions", "Completion rate", "Average rating", "Red sessions", "Mentors at risk"):
         assert f" {label} " in text
+    # none at risk, but Mentor D (4 of 10 sessions red) to watch: the tile says so
+    assert " Mentors at risk 0 1 to watch " in text
+    # the rendered sections were displayed and removed; the executed notebooks hold them
+    assert not (september / "products").exists()
 
 
 def test_out_keeps_what_the_user_made(tmp_path: Path) -> None:
@@ -183,7 +201,9 @@ def test_the_fingerprint_is_of_the_bytes_loaded(tmp_path: Path, monkeypatch: pyt
     write_csv(path, rows)  # the export changes while this run waits for another run's lock
     seen: dict[str, object] = {}
     monkeypatch.setattr(report, "execute", lambda name, folder, *args: folder / f"{name}.html")
-    monkeypatch.setattr(report, "write_mentor_pages", lambda *args: [])
+    monkeypatch.setattr(report, "RENDER_PROCESSES", 1)  # rendered in a thread of this process, stubbed here
+    monkeypatch.setattr(renderers, "_mentor_pages", lambda folder, mentors: folder)
+    monkeypatch.setattr(renderers, "_sections", lambda name, parameters: Path(str(parameters["output_dir"])))
     monkeypatch.setattr(report, "write_index", lambda work, ctx, *args: seen.update(valid=len(ctx.history)))
     (tmp_path / "out").mkdir()
     inputs = report._Inputs(path, "export.csv", "2025-09", False, SETTINGS, None)

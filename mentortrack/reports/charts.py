@@ -491,9 +491,14 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     return describe(fig, alt, data)
 
 
+NAME_ALL_UP_TO = 5
+"""The mentor scatter names every mentor when it has this many points or fewer (else only the bottom ones)."""
+
+
 def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
                    title: str = "Mentors: rating vs follow-up (bottom mentors named)") -> Figure:
-    """Each eligible mentor's average rating against follow-up rate; the bottom mentors in red, named."""
+    """Each eligible mentor's average rating against follow-up rate; the bottom mentors in red, named (every
+    mentor named when there are at most :data:`NAME_ALL_UP_TO`)."""
     fig, ax = _figure(7, 4.2)
     eligible = table[table["eligible"]].dropna(subset=["avg_rating", "follow_up_rate"])
     if eligible.empty:
@@ -507,7 +512,8 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
         if len(members):
             ax.scatter(members["follow_up_rate"], members["avg_rating"], s=70, color=colour, marker=marker,
                        label=name, edgecolors="white", linewidths=0.75)
-    named = eligible[is_bottom].sort_values(["avg_rating", "follow_up_rate"])
+    named = (eligible if len(eligible) <= NAME_ALL_UP_TO else eligible[is_bottom]).sort_values(
+        ["avg_rating", "follow_up_rate"])
     for i, (name, r) in enumerate(named.iterrows()):  # alternate above/below so neighbours' names do not overlap
         ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points",
                     xytext=(6, 5) if i % 2 else (6, -12), fontsize=9)

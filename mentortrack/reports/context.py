@@ -39,6 +39,7 @@ class ReportContext:
         output_dir: where the notebook may write files.
         settings: the run's settings (:func:`mentortrack.config.load_settings`).
         shared: the run's shared tables, when already computed or read (see :attr:`tables`).
+        show_pii: whether learner names and e-mails are shown (the pages' tables mask them otherwise).
     """
 
     history: pd.DataFrame
@@ -48,6 +49,7 @@ class ReportContext:
     output_dir: Path
     settings: Settings = field(repr=False)
     shared: SharedTables | None = field(default=None, repr=False)
+    show_pii: bool = False
 
     @property
     def tables(self) -> SharedTables:
@@ -172,7 +174,7 @@ def open_report(enriched_path: str | Path, month: str, output_dir: str | Path, d
     takeaway.use_folder(out / "data", "data/")
     same_run = Path(enriched_path).resolve().parent == out.resolve() and has_tables(out)
     return ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=out,
-                         settings=settings, shared=read_tables(out) if same_run else None)
+                         settings=settings, shared=read_tables(out) if same_run else None, show_pii=show_pii)
 
 
 def load_quality(load_report_path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:

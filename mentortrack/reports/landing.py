@@ -11,7 +11,9 @@ Sessions            ``total_sessions`` of the month
 Completion rate     completed / (completed + no-show + cancelled)
 Average rating      ratings of completed sessions / completed sessions with a rating
 Red sessions        sessions of the month at the red early-warning level
-Mentors at risk     mentors whose health score of the month is below ``health.threshold``
+Mentors at risk     mentors whose health score of the month is below ``health.threshold``; under it, how many
+                    mentors are to watch (band ``watch``: near the threshold, or a quarter of their
+                    sessions red)
 ==================  ==================================================================
 """
 
@@ -25,7 +27,7 @@ from typing import Any
 import jinja2
 
 from mentortrack.analytics.kpis import KPI_LABELS, previous_month
-from mentortrack.analytics.standing import AT_RISK
+from mentortrack.analytics.standing import AT_RISK, WATCH
 from mentortrack.config import ReportSettings
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
 from mentortrack.reports.notebook_run import page_title
@@ -37,7 +39,7 @@ HEADLINE_KPIS = ("total_sessions", "completion_rate", "avg_rating")
 
 def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> list[dict[str, str]]:
     """The five headline figures: ``label``, ``value`` and ``change`` (text) with its ``colour``."""
-    kpis = ctx.kpi_table()
+    kpis = tables.kpis
     rows = kpis.set_index("kpi")
     items = []
     for kpi in HEADLINE_KPIS:
@@ -54,11 +56,13 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
         history = ctx.history
         red_before = int(((history["month"] == before) & (history["level"].astype("string") == "red")).sum())
         at_risk_before = int(tables.health.loc[tables.health["month"] == before, "at_risk"].sum())
-    for label, now, then in (("Red sessions", red_now, red_before), ("Mentors at risk", at_risk_now, at_risk_before)):
+    watch = int((tables.standing["band"] == WATCH).sum())
+    for label, now, then, base in (("Red sessions", red_now, red_before, ""),
+                                   ("Mentors at risk", at_risk_now, at_risk_before, f"{watch:,} to watch")):
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
         if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:
             colour = LEVEL_TEXT["red"] if now > then else LEVEL_TEXT["green"]
-        items.append({"label": label, "value": f"{now:,}", "base": "", "change": change, "colour": colour})
+        items.append({"label": label, "value": f"{now:,}", "base": base, "change": change, "colour": colour})
     return items
 
 

@@ -172,9 +172,10 @@ def _session(row: Any) -> dict[str, str]:
             "session_type": str(row.session_type), "reasons": str(row.reasons)}
 
 
-def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -> list[Path]:
-    """Write the page of every mentor listed in ``folder/mentors/pages.json`` (:func:`write_contents`) from the
-    report's context and shared tables; returns the pages written."""
+def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables,
+                       mentors: list[str] | None = None) -> list[Path]:
+    """Write the page of every mentor listed in ``folder/mentors/pages.json`` (:func:`write_contents`), or of those
+    of them in ``mentors``, from the report's context and shared tables; returns the pages written."""
     hidden = ["learner_name", "learner_email"]
     settings = ctx.settings
     history = withhold_from_mentor(ctx.history, settings.safeguarding).drop(columns=hidden, errors="ignore")
@@ -193,6 +194,8 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables) -
     targets = settings.report.targets
     themes = window_themes(ctx.window(settings.warnings.mentors.window_months))
     for mentor, file in names.items():
+        if mentors is not None and mentor not in mentors:
+            continue
         facts = mentor_facts(ctx, mentor, tables, themes)
         mine = pairs[pairs["mentor_name"] == mentor].assign(last_session=lambda t: t["last_session"].dt.strftime("%Y-%m-%d"))
         facts["pairs"] = mine.astype(object).where(mine.notna(), None).to_dict("records")

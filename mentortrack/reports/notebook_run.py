@@ -85,12 +85,22 @@ def longest_first(names: list[str], previous: Path) -> list[str]:
     return sorted(names, key=lambda name: -durations[name])
 
 
+def notebook_parameters(folder: Path, month: str, data_label: str, show_pii: bool,
+                        parameters_dir: Path | None = None) -> dict[str, str | bool]:
+    """The papermill parameters of a report notebook run on the report in ``folder`` (what
+    :mod:`mentortrack.reports.products` keys the rendered sections by)."""
+    return {"enriched_path": str(folder / "enriched.parquet"), "load_report_path": str(folder / "load.json"),
+            "month": month, "output_dir": str(folder), "data_label": data_label, "show_pii": show_pii,
+            "parameters_dir": str(parameters_dir or "")}
+
+
 def execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool, kernel: str,
             title: str = "", data_through: str = "", partial: str = "", parameters_dir: Path | None = None) -> Path:
     """Run notebook ``name`` on the report in ``folder`` and write ``folder/<name>.html``.
 
-    The notebook gets ``parameters_dir`` (the folder the run's settings came from; empty: the project's
-    ``parameters/`` or the shipped defaults) as its papermill parameter of that name and loads its settings from it.
+    The notebook gets :func:`notebook_parameters`; it displays the sections the report run rendered for them
+    (:mod:`mentortrack.reports.products`), or renders them itself with the settings of ``parameters_dir`` (the
+    folder the run's settings came from; empty: the project's ``parameters/`` or the shipped defaults).
 
     The page is titled ``title`` and starts with a line linking back to the index with the
     generation time, the date of the last session in the data and, for a partial month, ``partial``.
@@ -103,14 +113,14 @@ def execute(name: str, folder: Path, month: str, data_label: str, show_pii: bool
     source = notebook_path(name)
     executed = folder / "notebooks" / f"{name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    parameters = {"enriched_path": str(folder / "enriched.parquet"), "load_report_path": str(folder / "load.json"),
-                  "month": month, "output_dir": str(folder), "data_label": data_label, "show_pii": show_pii,
-                  "parameters_dir": str(parameters_dir or "")}
+    parameters = notebook_parameters(folder, month, data_label, show_pii, parameters_dir)
     try:
         with tempfile.TemporaryDirectory(prefix="mentortrack-kernel-") as sockets:
             # no ``cwd``: papermill would chdir the whole process, and notebooks run in parallel threads
+            # written once when done (or failed), not after every cell: a page's outputs are large
             pm.execute_notebook(str(source), str(executed), parameters=parameters, kernel_name=kernel,
-                                progress_bar=False, kernel_manager_class=_ipc_kernel_manager(sockets))
+                                progress_bar=False, request_save_on_cell_execute=False,
+                                kernel_manager_class=_ipc_kernel_manager(sockets))
     except pm.PapermillExecutionError as err:
         first_line = (err.source or "").strip().splitlines()[0][:80] if (err.source or "").strip() else ""
         raise ReportError(f"notebook {name}.ipynb failed in cell In [{err.exec_count}] ({first_line}): "

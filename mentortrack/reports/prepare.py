@@ -64,7 +64,7 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
 
     scope = history if month == ALL_MONTHS else history[history["month"] == month]
     ctx = ReportContext(history=history, scope=scope, month=month, data_label=data_label, output_dir=folder,
-                        settings=settings)
+                        settings=settings, show_pii=show_pii)
     tables = compute_tables(ctx, settings)
     ctx.shared = tables
     write_tables(tables, folder)
@@ -82,7 +82,7 @@ def write_exports(prepared: Prepared, folder: Path) -> Path:
     warnings = ctx.settings.warnings
     exports = folder / "exports"
     standing = tables.standing[EXPORTED_STANDING]
-    write_excel(ctx.scope, standing, ctx.kpi_table(), exports / f"mentortrack_{ctx.month}.xlsx", show_pii,
+    write_excel(ctx.scope, standing, tables.kpis, exports / f"mentortrack_{ctx.month}.xlsx", show_pii,
                 tables.health, warnings.health.threshold, warnings.health.trend_months, tables.pairs)
     write_powerbi(ctx.scope, standing, exports / "powerbi", show_pii, tables.health, tables.pairs)
     _summaries_csv(ctx.scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)

@@ -6,10 +6,12 @@ Steps, all into a marked work folder beside ``outputs/<MONTH>/``
 1. load the export together with the digest of the bytes loaded
    (:func:`mentortrack.reports.fingerprint.load_fingerprinted`), run all NLP once, compute
    the shared tables once and write them (:func:`mentortrack.reports.prepare.prepare`);
-2. execute every notebook of ``parameters/report.yaml`` with papermill, ``workers`` at once
-   (one kernel each; longest first, by the previous run's durations), while the mentor pages and then
-   the exports (:func:`mentortrack.reports.prepare.write_exports`) are written from the same tables in a
-   thread of this process beside them;
+2. render what every notebook of ``parameters/report.yaml`` shows, the mentor pages and the exports in
+   :data:`RENDER_PROCESSES` processes forked from this one, which already holds the tables
+   (:mod:`mentortrack.reports.renderers`; notebooks longest first, by the previous run's durations), and
+   execute each notebook with papermill as soon as its sections are written, ``workers`` at once (one
+   kernel each; the kernel only displays them, :mod:`mentortrack.reports.products`; they are removed
+   once displayed);
 3. render each notebook to HTML with nbconvert, code hidden, images embedded
    (:mod:`mentortrack.reports.notebook_run`);
 4. write ``index.html``, the landing page with the headline (:mod:`mentortrack.reports.landing`), and the
@@ -30,7 +32,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,11 +51,14 @@ from mentortrack.reports.fingerprint import (
     stored_fingerprint,
 )
 from mentortrack.reports.landing import write_index
-from mentortrack.reports.mentor_pages import write_mentor_pages
+from mentortrack.reports.mentor_pages import page_links
 from mentortrack.reports.model_card import write_model_card
 from mentortrack.reports.month_choice import check_month, latest_complete_month
-from mentortrack.reports.notebook_run import execute, longest_first, page_title, resolve_kernel
-from mentortrack.reports.prepare import prepare, write_exports
+from mentortrack.reports.notebook_run import execute, longest_first, notebook_parameters, page_title, resolve_kernel
+from mentortrack.reports.pages import renders
+from mentortrack.reports.prepare import prepare
+from mentortrack.reports.products import PRODUCTS_DIR
+from mentortrack.reports.renderers import Renderers
 from mentortrack.reports.work_folder import output_root, remove_leftovers, work_folder
 
 __all__ = ["ReportError", "ReportRun", "build_report", "check_month", "latest_complete_month", "print_pdf"]
@@ -62,6 +67,12 @@ log = logging.getLogger(__name__)
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PDF_NAME = "dashboard.pdf"
+RENDER_PROCESSES: int | None = None
+"""Processes forked after step 1 to render the pages beside the kernels (:mod:`mentortrack.reports.renderers`);
+None: as many as the notebooks' kernels (``workers``), the parallelism the pages had when each kernel drew its own
+(on a machine other jobs share, fewer processes get a smaller share of the cores)."""
+MENTOR_PAGES_PER_TASK = 6
+"""Mentor pages a renderer writes at a time (the pages of a large program are shared out between the renderers)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,13 @@ def build_report(data: str | Path | None = None, month: str | None = None, out_r
         return run
 
 
+def _when_rendered(rendered: Future[Path] | None, run: Callable[..., Path], *args: Any) -> Path:
+    """``run(*args)`` once ``rendered`` (the notebook's sections being rendered, if any) is done."""
+    if rendered is not None:
+        rendered.result()
+    return run(*args)
+
+
 @dataclass(frozen=True)
 class _Inputs:
     """What one report depends on besides the code: the export, its name in headings, the month, the PII
@@ -186,18 +204,28 @@ def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None,
         data_through = prepared.counts["last_session"]
         notebooks = {nb.name: nb for nb in settings.notebooks}
         kernel = resolve_kernel(settings.kernel)
-        with ThreadPoolExecutor(max_workers=1) as pages, \
-                ThreadPoolExecutor(max_workers=workers or settings.workers) as pool:
-            futures = {pages.submit(write_mentor_pages, work, ctx, prepared.tables): "mentors/ (a page per mentor)",
-                       pages.submit(write_exports, prepared, work): "exports/ (Excel, Power BI, summaries)"}
-            futures.update({pool.submit(execute, name, work, month, data_label, show_pii, kernel,
-                                        page_title(notebooks[name].title, period), data_through, ctx.partial_note,
-                                        inputs.parameters_dir):
-                            f"{name}.html" for name in longest_first(list(notebooks), final)})
+        kernels = workers or settings.workers
+        with Renderers(prepared, RENDER_PROCESSES or kernels) as renderers, \
+                ThreadPoolExecutor(max_workers=kernels) as pool:
+            futures: dict[Future[Any], str] = {}
+            for name in longest_first(list(notebooks), final):
+                parameters = notebook_parameters(work, month, data_label, show_pii, inputs.parameters_dir)
+                rendered = renderers.sections(name, parameters) if renders(name) else None
+                futures[pool.submit(_when_rendered, rendered, execute, name, work, month, data_label, show_pii, kernel,
+                                    page_title(notebooks[name].title, period), data_through, ctx.partial_note,
+                                    inputs.parameters_dir)] = f"{name}.html"
+            mentors = list(page_links(work))
+            parts = range(0, len(mentors), MENTOR_PAGES_PER_TASK)
+            for part, first in enumerate(parts, start=1):
+                futures[renderers.mentor_pages(work, mentors[first:first + MENTOR_PAGES_PER_TASK])] = \
+                    f"mentors/ (a page per mentor, part {part} of {len(parts)})"
+            futures[renderers.exports(work)] = "exports/ (Excel, Power BI, summaries)"
             for future in as_completed(futures):
                 future.result()
                 if progress:
                     progress(futures[future], time.perf_counter() - start)
+        if (work / PRODUCTS_DIR).is_dir():  # displayed: the executed notebooks hold them now
+            shutil.rmtree(work / PRODUCTS_DIR)
         write_index(work, ctx, prepared.tables, settings, prepared.counts)
         write_model_card(work, inputs.settings.nlp.sentiment.model)
         (work / FINGERPRINT_FILE).write_text(stamp)

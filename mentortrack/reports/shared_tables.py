@@ -20,6 +20,12 @@ safeguarding    :func:`mentortrack.analytics.safeguarding.safeguarding_alerts` o
                 (the report's pages keep those of the sessions in scope,
                 :attr:`mentortrack.reports.context.ReportContext.safeguarding`; the digest those of its
                 period, :func:`mentortrack.analytics.safeguarding.in_window`)
+kpis            the month's KPIs with the change since the previous month, standard definitions
+                (:meth:`mentortrack.reports.context.ReportContext.kpi_table`: tiles, headline, exports)
+kpis_published  the same with the published definitions (the KPIs page compares the two; no rows when
+                the sessions have no published sentiment label, i.e. were not enriched)
+learners        :func:`mentortrack.analytics.engagement.learner_engagement` of every learner at the
+                report's last day (the dashboard's engagement)
 ==============  ===========================================================================
 
 The analytics modules are imported inside :func:`compute_tables`: a notebook kernel that only reads
@@ -56,11 +62,14 @@ class SharedTables:
     compared: dict[str, pd.DataFrame]
     pairs: pd.DataFrame
     safeguarding: pd.DataFrame
+    kpis: pd.DataFrame
+    kpis_published: pd.DataFrame
+    learners: pd.DataFrame
 
 
 def compute_tables(ctx: ReportContext, settings: Settings) -> SharedTables:
     """Every shared table of the report of ``ctx`` (health once, standing once, comparisons once)."""
-    from mentortrack.analytics import comparisons, health, open_followups, pairs, safeguarding, standing
+    from mentortrack.analytics import comparisons, engagement, health, open_followups, pairs, safeguarding, standing
 
     warnings, followup_settings = settings.warnings, settings.lifecycle.followups
     months = warnings.mentors.window_months
@@ -73,7 +82,11 @@ def compute_tables(ctx: ReportContext, settings: Settings) -> SharedTables:
         followups=queue,
         compared={by: comparisons.compare(ctx.scope, by) for by in GROUPINGS},
         pairs=pairs.pair_status(ctx.history, ctx.last_day, warnings.pairs, followup_settings, queue),
-        safeguarding=safeguarding.safeguarding_alerts(ctx.history, settings.safeguarding))
+        safeguarding=safeguarding.safeguarding_alerts(ctx.history, settings.safeguarding),
+        kpis=ctx.kpi_table(),
+        kpis_published=ctx.kpi_table("published") if "sentiment_published" in ctx.history else
+        pd.DataFrame({"kpi": pd.Series(dtype="string"), "value": pd.Series(dtype=float)}),
+        learners=engagement.learner_engagement(ctx.history, ctx.last_day, warnings.engagement))
 
 
 def write_tables(tables: SharedTables, folder: Path) -> Path:
@@ -87,6 +100,8 @@ def write_tables(tables: SharedTables, folder: Path) -> Path:
         write_table(table.astype({by: "string"}), out / f"compared_{by}.parquet")
     write_table(tables.pairs, out / "pairs.parquet")
     write_table(tables.safeguarding, out / "safeguarding.parquet")
+    for name in ("kpis", "kpis_published", "learners"):
+        write_table(getattr(tables, name), out / f"{name}.parquet")
     return out
 
 
@@ -119,4 +134,5 @@ def read_tables(folder: Path) -> SharedTables:
         standing=pd.read_parquet(out / "standing.parquet").set_index("mentor_name"),
         trend=trend, followups=pd.read_parquet(out / "followups.parquet"),
         compared={by: pd.read_parquet(out / f"compared_{by}.parquet") for by in GROUPINGS},
-        pairs=pd.read_parquet(out / "pairs.parquet"), safeguarding=pd.read_parquet(out / "safeguarding.parquet"))
+        pairs=pd.read_parquet(out / "pairs.parquet"), safeguarding=pd.read_parquet(out / "safeguarding.parquet"),
+        **{name: pd.read_parquet(out / f"{name}.parquet") for name in ("kpis", "kpis_published", "learners")})

@@ -15,6 +15,8 @@ column labels (:func:`label`). A table cut to its first rows says so
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import math
 from pathlib import Path
 
@@ -374,10 +376,18 @@ def kpi_comparison(table: pd.DataFrame) -> pd.DataFrame:
     return shown.rename_axis("KPI").reset_index()
 
 
-_DATATABLES_LOADED = False
+_DATATABLES_LOADED: contextvars.ContextVar[bool] = contextvars.ContextVar("mentortrack_datatables_loaded",
+                                                                        default=False)
+"""Whether this context's page already embeds the DataTables bundle (it is embedded once per page)."""
 INTERACTIVE_PAGE_LENGTH = 25
 
 
+def new_page() -> None:
+    """Start a new page in this context: its first :func:`interactive` table embeds the DataTables bundle."""
+    _DATATABLES_LOADED.set(False)
+
+
+@functools.cache
 def _datatables_loader() -> str:
     """A script that loads ITables' offline DataTables bundle once per page (no network)."""
     import base64
@@ -399,14 +409,13 @@ def interactive(frame: pd.DataFrame, show_pii: bool | None = None, caption: str 
     """A long table as HTML: every row, escaped and formatted like :func:`styled` (coloured by level if
     ``levels``), made sortable, searchable and paginated by DataTables (the bundle ITables ships,
     embedded once per page). Without JavaScript it is the plain, complete table."""
-    global _DATATABLES_LOADED
     import uuid
 
     table_id = f"mt{uuid.uuid4().hex[:10]}"
     styler = level_table(frame, show_pii, caption) if levels else styled(frame, show_pii, caption=caption, links=links)
     html_table = styler.set_uuid(table_id).to_html()
-    loader = "" if _DATATABLES_LOADED else _datatables_loader()
-    _DATATABLES_LOADED = True
+    loader = "" if _DATATABLES_LOADED.get() else _datatables_loader()
+    _DATATABLES_LOADED.set(True)
     enhance = ('<script type="module">const dt = await window.mentortrackDataTables;'
                f'new dt.default(document.getElementById("T_{table_id}"), {{pageLength: {INTERACTIVE_PAGE_LENGTH}, '
                'order: [], autoWidth: false, lengthMenu: [10, 25, 100, -1]});</script>')

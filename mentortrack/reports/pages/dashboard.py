@@ -1,0 +1,113 @@
+"""Notebook 07, the dashboard: safeguarding alerts, KPI tiles, rating trend and sentiment, the ranking, mentors at
+risk and to watch, learner engagement and the red list."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from mentortrack.analytics.engagement import cohort_engagement, nobody_quiet, quiet_after_bad
+from mentortrack.analytics.standing import bottom as lower_part_bottom
+from mentortrack.analytics.standing import ranking_sentence, to_watch
+from mentortrack.reports import charts, tables
+from mentortrack.reports.context import record
+from mentortrack.reports.escape import html_text
+from mentortrack.reports.targets import target_lines
+
+if TYPE_CHECKING:
+    from mentortrack.reports.context import ReportContext
+    from mentortrack.reports.pages import Sections
+
+TITLE = "Mentor sessions dashboard"
+SMALL = '<p style="font-size:12px;color:#546e7a;margin:2px 0">'
+"""A grey side note under a chart."""
+RED_COLUMNS = ["session_date", "mentor_name", "learner_id", "session_type", "level", "reasons", "learner_feedback"]
+COHORT_COLUMNS = ["cohort", "learners", "attendance_rate", "repeat_rate", "median_days_since_last", "quiet_after_bad"]
+
+
+def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
+    """Sections ``safeguarding``, ``tiles``, ``ranking``, ``at_risk``, ``engagement`` and ``red_list``."""
+    scope, show_pii, settings = ctx.scope, ctx.show_pii, ctx.settings
+    out.section("safeguarding")
+    concerns = ctx.safeguarding
+    if len(concerns):
+        out.html(f'<h2 style="color:#b71c1c">Safeguarding alerts: {len(concerns)}</h2>'
+                 "<p>Feedback and issue flags suggesting harassment, inappropriate conduct, contact outside the "
+                 "platform, self-harm or discrimination, whatever the rating. Act today; not for the mentor "
+                 "concerned.</p>")
+        out.table(tables.styled(concerns, show_pii, caption=f"{len(concerns)} text(s), newest first"))
+    else:
+        scanned = int((scope["learner_feedback"].astype("string").str.strip().fillna("") != "").sum())
+        out.html(f"{SMALL}No safeguarding alert in {html_text(ctx.period)} ({scanned:,} feedback texts and every issue "
+                 "flag scanned).</p>")
+    out.section("tiles")
+    kpi_table = ctx.tables.kpis
+    out.html(tables.kpi_tiles(kpi_table, settings.report.dashboard_kpis, settings.report.compare_min_sessions,
+                              ctx.partial_note))
+    window = settings.warnings.mentors.window_months
+    standing = ctx.tables.standing
+    bottom = lower_part_bottom(standing)
+    feedback = scope[(scope["session_status"] == "Completed") & (scope["sentiment"].astype("string") != "No feedback")]
+    sentiment = charts.sentiment_split(feedback, title=f"Feedback sentiment, {len(feedback)} completed sessions with "
+                                                       "feedback")
+    if ctx.months_in_data > 1:
+        out.charts([charts.rating_trend(ctx.history, ctx.until(), target=settings.report.targets.avg_rating), sentiment])
+    else:
+        rated = scope[(scope["session_status"] == "Completed") & scope["post_session_rating"].notna()]
+        out.markdown(f"*Average rating {rated['post_session_rating'].mean():.2f} over {len(rated)} rated sessions: "
+                     f"{ctx.period} is the first month in the data, so the trend starts with a second month.*"
+                     if len(rated) else f"*No rated session in {ctx.period}.*")
+        out.chart(sentiment)
+    out.html('<p style="font-size:12px;margin:2px 0">Satisfaction targets: '
+             + html_text("; ".join(target_lines(scope, settings.report.targets))) + ".</p>")
+    out.section("ranking")
+    explained = bottom[bottom["note"] != ""]
+    differ = (f" Named though their health is good: {html_text(', '.join(map(str, explained.index)))} — the rank "
+              f"counts red sessions over the window, health weighs the month's ratings, feedback and follow-ups "
+              f"(details on the early-warnings page)." if len(explained) else "")
+    out.html(f"{SMALL}{html_text(ranking_sentence(standing, settings.warnings.mentors.min_sessions, ctx.window_label(window)))}"
+             f"{differ}</p>")
+    ranked = int(standing["rank"].notna().sum())
+    named = f"{ranked} ranked, all named, bottom {len(bottom)} in red" if ranked <= charts.NAME_ALL_UP_TO else \
+        f"bottom {len(bottom)} of {ranked} ranked named"
+    out.charts([charts.mentor_scatter(standing, bottom, f"Mentors, {ctx.window_label(window)}: rating vs follow-up "
+                                                        f"({named})"),
+                charts.warnings_per_mentor(scope, top=10, title=f"Warnings per mentor, {ctx.period} (top 10)")])
+    out.section("at_risk")
+    threshold = settings.warnings.health.threshold
+    risky = standing[standing["band"] == "at risk"].sort_values("health_score").reset_index()
+    at_risk = pd.DataFrame({"mentor_name": risky["mentor_name"], "sessions": risky["health_sessions"],
+                            "score": risky["health_score"], "explanation": risky["health_explanation"],
+                            "note": risky["note"]})
+    if len(at_risk):
+        out.table(tables.health_table(at_risk, threshold, caption=f"{len(at_risk)} mentor(s) with a health score below "
+                                                                  f"{threshold:g} (0–100), {ctx.period}"))
+    else:
+        out.markdown(f"No mentor has a health score (0–100) below {threshold:g} in {ctx.period}.")
+    watch = to_watch(standing)
+    if watch:
+        out.html(f"<p><b>To watch ({len(watch)}):</b> {html_text('; '.join(watch))}.</p>")
+    out.section("engagement")
+    as_of, engagement = ctx.last_day, settings.warnings.engagement
+    learners = ctx.tables.learners
+    cohorts = cohort_engagement(learners)
+    quiet = quiet_after_bad(learners)
+    quiet_shown = quiet.assign(last_session=quiet["last_session"].dt.strftime("%Y-%m-%d"))[
+        ["learner_id", "cohort", "last_session", "last_mentor", "days_since_last"]]
+    shown_quiet, quiet_count = tables.first_rows(quiet_shown, len(cohorts),
+                                                 "quiet after a bad session (re-engagement list), longest first")
+    quiet_html = tables.styled(shown_quiet, show_pii, caption=quiet_count).to_html() if len(quiet) else \
+        f"<p>{html_text(nobody_quiet(learners, as_of, engagement))}</p>"
+    out.html(tables.side_by_side([
+        tables.styled(cohorts[COHORT_COLUMNS], percent=["repeat_rate"],
+                      caption=f"{len(learners):,} learners up to {as_of:%Y-%m-%d}").to_html(), quiet_html]))
+    out.section("red_list")
+    red = scope[scope["level"] == "red"].sort_values("session_date", ascending=False)
+    shown, count = tables.first_rows(red[RED_COLUMNS], settings.report.red_list_limit, "red sessions, newest first")
+    out.table(tables.level_table(shown, show_pii, caption=count))
+    record(ctx.output_dir, "07_dashboard", {
+        "kpis": dict(zip(kpi_table["kpi"], kpi_table["value"])), "red_sessions": len(red),
+        "bottom_mentors": list(bottom.index), "ranked_mentors": ranked, "at_risk": list(at_risk["mentor_name"]),
+        "learners": len(learners), "quiet_after_bad": list(quiet["learner_id"]), "feedback_base": len(feedback),
+        "partial": ctx.partial_note})

@@ -1,0 +1,99 @@
+"""Notebook 06, early warnings: sessions by level and rule, the mentor ranking, health, pairs and new red flags."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from mentortrack.analytics.kpis import previous_month
+from mentortrack.analytics.pairs import status_counts
+from mentortrack.analytics.standing import bottom as lower_part_bottom
+from mentortrack.analytics.standing import ranking_sentence
+from mentortrack.reports import charts, tables
+from mentortrack.reports.context import ALL_MONTHS, record
+from mentortrack.reports.escape import html_text
+from mentortrack.reports.mentor_pages import page_links
+
+if TYPE_CHECKING:
+    from mentortrack.reports.context import ReportContext
+    from mentortrack.reports.pages import Sections
+
+TITLE = "Early warnings"
+ATTENTION_COLUMNS = ["session_id", "session_date", "mentor_name", "learner_id", "session_type", "session_status",
+                     "level", "reasons"]
+RANKING_COLUMNS = ["mentor_name", "rank", "sessions", "warning_rate", "red_count", "red_rate", "avg_rating",
+                   "follow_up_rate", "health_score", "band", "unranked_reason", "note"]
+PAIR_COLUMNS = ["status", "reason", "mentor_name", "learner_id", "booked", "attended", "no_shows", "last_session",
+                "ratings", "sentiment_trend", "open_followups"]
+
+
+def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
+    """Sections ``levels``, ``attention``, ``ranking``, ``health``, ``pairs`` and ``new_red``."""
+    scope, show_pii, warnings = ctx.scope, ctx.show_pii, ctx.settings.warnings
+    out.section("levels")
+    levels = scope["level"].astype("string").value_counts().reindex(["green", "amber", "red"], fill_value=0)
+    out.markdown(f"**{levels['red']}** red, **{levels['amber']}** amber and **{levels['green']}** green sessions.")
+    rule_counts = scope["rules"].str.split("; ").explode().replace("", pd.NA).dropna().value_counts()
+    out.table(tables.styled(rule_counts.rename("sessions").rename_axis("rule").reset_index(), show_pii,
+                            caption="How often each rule fired"))
+    out.section("attention")
+    attention = scope[scope["level"] != "green"].sort_values(["level", "session_date"], ascending=[False, False])
+    out.html(tables.interactive(attention[ATTENTION_COLUMNS], show_pii,
+                                f"{len(attention):,} sessions amber or red: sort, search, page", levels=True))
+    out.section("ranking")
+    window, minimum = warnings.mentors.window_months, warnings.mentors.min_sessions
+    standing = ctx.tables.standing
+    bottom = lower_part_bottom(standing)
+    pages = page_links(ctx.output_dir)
+    out.html(f"<p>{html_text(ranking_sentence(standing, minimum, ctx.window_label(window)))}</p>")
+    out.html(tables.interactive(standing.reset_index()[RANKING_COLUMNS], show_pii,
+                                f"{ctx.window_label(window)}; rank 1 = best (fewest red sessions, then highest rating); "
+                                f"a mentor needs {minimum} sessions to be ranked; health of {ctx.period}"
+                                + ("; names link to the mentor's page" if pages else ""),
+                                links={"mentor_name": pages}))
+    out.chart(charts.warnings_per_mentor(scope, title=f"Warnings per mentor, {ctx.period}"))
+    out.section("health")
+    threshold = warnings.health.threshold
+    month_mentors = standing[standing["health_sessions"] > 0].reset_index()
+    current = pd.DataFrame({"mentor_name": month_mentors["mentor_name"], "sessions": month_mentors["health_sessions"],
+                            "score": month_mentors["health_score"], "band": month_mentors["band"],
+                            "explanation": month_mentors["health_explanation"]}).sort_values("score", na_position="last")
+    at_risk = current[current["band"] == "at risk"]
+    out.html(f"<p><b>{len(at_risk)}</b> mentor(s) below {threshold:g} in {html_text(ctx.period)}: "
+             + (", ".join(map(html_text, at_risk["mentor_name"])) if len(at_risk) else "none") + ".</p>")
+    out.table(tables.health_table(current, threshold, caption=f"Mentor health, {ctx.period}; lowest first"))
+    trend = ctx.tables.trend
+    if trend.shape[1] > 1:
+        out.table(tables.health_table(trend.reset_index(), threshold,
+                                      caption="Health by month since the data starts (– : fewer sessions than a score "
+                                              "needs)"))
+        watch = trend.loc[trend.index.isin(current.head(5)["mentor_name"])]
+        out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now"))
+    else:
+        out.markdown(f"*{ctx.period} is the first month in the data: the health trend starts with a second month.*")
+    out.section("pairs")
+    pairs = ctx.tables.pairs
+    counts = status_counts(pairs)
+    out.markdown(f"As of {ctx.last_day:%Y-%m-%d}, of **{len(pairs):,}** active pairs: "
+                 + ", ".join(f"**{r.pairs:,}** {r.status.lower()} ({r.share:.0%})" for r in counts.itertuples()) + ".")
+    out.html(tables.interactive(pairs[PAIR_COLUMNS], show_pii, f"{len(pairs):,} pairs, check-ins first: sort, search, "
+                                                               "page"))
+    out.section("new_red")
+    red_now = scope[scope["level"] == "red"]
+    before_month = previous_month(ctx.month) if ctx.month != ALL_MONTHS else None
+    has_before = before_month is not None and bool((ctx.history["month"] == before_month).any())
+    new_mentors: list[str] = []
+    if has_before:
+        before = ctx.history[(ctx.history["month"] == before_month) & (ctx.history["level"] == "red")]
+        new_mentors = sorted(set(red_now["mentor_name"]) - set(before["mentor_name"]))
+        out.html("<p>" + ", ".join(map(html_text, new_mentors)) + "</p>" if new_mentors
+                 else "<p>No mentor is newly red.</p>")
+    else:
+        out.html(f"<p><em>No month before {html_text(ctx.period)} in the data, so no red flag can be new yet; "
+                 f"{red_now['mentor_name'].nunique()} mentor(s) have red sessions now (listed above).</em></p>")
+    record(ctx.output_dir, "06_early_warnings", {
+        "levels": levels.to_dict(), "bottom_mentors": list(bottom.index), "new_red_mentors": new_mentors,
+        "ranked_mentors": int(standing["rank"].notna().sum()),
+        "health": dict(zip(current["mentor_name"], current["score"])), "at_risk": list(at_risk["mentor_name"]),
+        "partial": ctx.partial_note})

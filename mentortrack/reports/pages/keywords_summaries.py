@@ -1,0 +1,61 @@
+"""Notebook 04, keywords and summaries: themes, keyword topics, complaints and praise per mentor, summaries, digests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mentortrack.analytics.keywords import themes
+from mentortrack.analytics.summaries import mentor_digest
+from mentortrack.analytics.themes import describe, theme_counts
+from mentortrack.reports import tables
+from mentortrack.reports.context import record
+
+if TYPE_CHECKING:
+    from mentortrack.reports.context import ReportContext
+    from mentortrack.reports.pages import Sections
+
+TITLE = "Keywords and summaries"
+
+
+def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
+    """Sections ``themes``, ``per_mentor``, ``summaries`` and ``digests``."""
+    scope, show_pii = ctx.scope, ctx.show_pii
+    out.section("themes")
+    with_feedback = int(scope["themes"].notna().sum())
+    counts = theme_counts(scope, include_other=True)
+    if len(counts):
+        counts = counts.assign(line=[describe(r) for _, r in counts.iterrows()])
+        shown, count = tables.first_rows(counts[["theme", "role", "sessions", "line"]], 20,
+                                         "themes, most sessions first")
+        out.table(tables.styled(shown, show_pii, caption=f"Themes of {with_feedback:,} sessions with feedback (a "
+                                                         f"session can have several themes). {count}"))
+    else:
+        out.markdown("No feedback in this period.")
+    out.table(tables.styled(themes(scope, "session_type", ctx.settings.nlp.themes.top_n), show_pii,
+                            caption="Keyword topics per session type"))
+    out.section("per_mentor")
+    negative = theme_counts(scope, "mentor_name", sentiment="Negative")
+    if len(negative):
+        negative = negative.assign(line=[describe(r) for _, r in negative.iterrows()])
+        shown, count = tables.first_rows(negative[["mentor_name", "theme", "sessions", "line"]], 30,
+                                         "mentor-theme pairs, by mentor then most sessions")
+        out.table(tables.styled(shown, show_pii, caption=f"Complaint themes per mentor. {count}"))
+    else:
+        out.markdown("No negative feedback with a theme in this period.")
+    praise = theme_counts(scope, "mentor_name", sentiment="Positive")
+    if len(praise):
+        praise = praise.assign(line=[describe(r) for _, r in praise.iterrows()])
+        shown, count = tables.first_rows(praise[["mentor_name", "theme", "sessions", "line"]], 30,
+                                         "mentor-theme pairs, by mentor then most sessions")
+        out.table(tables.styled(shown, show_pii, caption=f"Praise themes per mentor. {count}"))
+    out.section("summaries")
+    ordered = scope.sort_values(["level", "session_date"], ascending=[False, True])
+    out.html(tables.interactive(ordered[["session_id", "session_date", "mentor_name", "level", "summary"]], show_pii,
+                                f"{len(ordered):,} session summaries, red first", levels=True))
+    out.section("digests")
+    digests = mentor_digest(scope, ctx.month)
+    out.table(tables.styled(digests[["mentor_name", "sessions", "red", "digest"]], show_pii))
+    record(ctx.output_dir, "04_keywords_summaries", {
+        "sessions_with_keywords": int(scope["keywords"].notna().sum()), "sessions_with_themes": with_feedback,
+        "mentors_with_complaint_themes": int(negative["mentor_name"].nunique()) if len(negative) else 0,
+        "digests": len(digests)})

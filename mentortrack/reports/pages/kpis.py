@@ -1,0 +1,73 @@
+"""Notebook 05, KPIs: tiles with the change since the previous month, standard vs published definitions, and the
+month's KPIs by program, batch, session type, age cohort and mentor with 95 % intervals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.reports import charts, tables
+from mentortrack.reports.context import record
+
+if TYPE_CHECKING:
+    from mentortrack.reports.context import ReportContext
+    from mentortrack.reports.pages import Sections
+
+TITLE = "KPIs"
+GROUPINGS = ["program", "batch", "session_type", "age_cohort"]
+"""Groupings the page compares the program by (the mentors get one chart)."""
+CHARTED = [("program", "completion_rate", "Completion rate by program"),
+           ("session_type", "avg_rating", "Average rating by session type"),
+           ("age_cohort", "follow_up_rate", "Follow-up rate by age cohort"),
+           ("program", "negative_feedback_rate", "Negative feedback by program")]
+"""(grouping, KPI, title) of the interval charts, shown for groupings with more than one group."""
+
+
+def mentor_follow_up(compared: pd.DataFrame) -> pd.DataFrame:
+    """Per mentor (index), ``follow_up_rate`` and its denominator ``completed_sessions``, from the run's comparison
+    by mentor (:func:`mentortrack.analytics.comparisons.compare`: ``value`` and ``n`` of that KPI)."""
+    rows = compared[compared["kpi"] == "follow_up_rate"].set_index("mentor")
+    return pd.DataFrame({"follow_up_rate": rows["value"].astype(float), "completed_sessions": rows["n"].astype(int)})
+
+
+def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
+    """Sections ``tiles``, ``definitions`` and ``groups``."""
+    show_pii, report = ctx.show_pii, ctx.settings.report
+    kpi_table = ctx.tables.kpis
+    out.section("tiles")
+    out.html(tables.kpi_tiles(kpi_table, report.kpi_tiles, report.compare_min_sessions, ctx.partial_note))
+    out.section("definitions")
+    published = ctx.tables.kpis_published.set_index("kpi")["value"]
+    side = kpi_table.set_index("kpi")[["value", "previous", "delta"]].join(published.rename("published"))
+    side = side.loc[[k for k in KPI_LABELS if k in side.index]]
+    out.table(tables.styled(tables.kpi_comparison(side.rename(columns={"value": "standard"})), show_pii,
+                            caption="Standard and published definitions, with the change since the previous month"))
+    out.section("groups")
+    compared = {by: ctx.tables.compared[by] for by in GROUPINGS}
+    groups = {by: table[by].nunique() for by, table in compared.items()}
+    alone = [f"one {by.replace('_', ' ')} ({table[by].iloc[0]})" for by, table in compared.items() if groups[by] == 1]
+    if alone:
+        out.markdown(f"{ctx.period} has {', '.join(alone)}: nothing to compare it with, its values are the program's.")
+    out.charts([charts.kpi_intervals(compared[by], kpi, title) for by, kpi, title in CHARTED if groups[by] > 1])
+    supported = {by: table[table["verdict"].isin(["above", "below"])] for by, table in compared.items()}
+    called_out = pd.concat([table.rename(columns={by: "group"}).assign(grouping=by) for by, table in supported.items()])
+    if len(called_out):
+        shown = pd.concat([tables.comparison_table(table).rename(columns={by: "group"})
+                           .assign(grouping=by.replace("_", " ")) for by, table in supported.items()])
+        out.table(tables.styled(shown[["grouping", "group", "kpi", "sessions", "n", "value", "interval", "overall",
+                                       "verdict"]], show_pii, caption="Differences the intervals support"))
+    else:
+        out.markdown("No group differs from the program by more than chance at 95 %.")
+    out.chart(charts.kpi_by_group(mentor_follow_up(ctx.tables.compared["mentor"]), "follow_up_rate",
+                                  "Follow-up rate by mentor", base="completed_sessions"))
+    for by in (by for by in GROUPINGS if groups[by] > 1):
+        out.html(tables.interactive(tables.comparison_table(compared[by]), show_pii,
+                                    f"KPIs by {by.replace('_', ' ')} with 95 % intervals"))
+    intervals = pd.concat([t.rename(columns={by: "group"}).assign(grouping=by) for by, t in compared.items()])
+    record(ctx.output_dir, "05_kpis", {
+        "kpis": dict(zip(kpi_table["kpi"], kpi_table["value"])), "delta": dict(zip(kpi_table["kpi"], kpi_table["delta"])),
+        "published": published.to_dict(), "called_out": called_out[["grouping", "group", "kpi", "verdict"]].to_dict("records"),
+        "intervals": intervals[["grouping", "group", "kpi", "n", "value", "low", "high", "verdict"]].to_dict("records"),
+        "partial": ctx.partial_note})
