@@ -12,6 +12,7 @@ import pytest
 from conftest import FIRST_MONTHS_SESSIONS, FLAT_BATCH, RED_MENTOR, SETTINGS, first_months_rows
 
 from mentortrack.analytics.comparisons import NO_SPREAD, RATING_SCALE, TOO_FEW, compare
+from mentortrack.analytics.kpis import COMPARED_GROUPINGS as GROUPINGS
 from mentortrack.analytics.kpis import month_over_month
 from mentortrack.analytics.standing import (
     AT_RISK,
@@ -24,7 +25,6 @@ from mentortrack.analytics.standing import (
 )
 from mentortrack.reports.context import ReportContext, missing_share
 from mentortrack.reports.landing import headline
-from mentortrack.reports.shared_tables import GROUPINGS
 from mentortrack.reports.tables import kpi_tiles
 
 ROWS = first_months_rows()

@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from mentortrack import config
 from mentortrack.analytics import comparisons, engagement, health, kpis, pairs, safeguarding, standing
+from mentortrack.analytics.kpis import COMPARED_GROUPINGS as GROUPINGS
 from mentortrack.cli import app
 from mentortrack.errors import MentortrackError, ReportError
 from mentortrack.reports import context, renderers, report
 from mentortrack.reports.fingerprint import FINGERPRINT_FILE, file_digest, fingerprint, load_fingerprinted
-from mentortrack.reports.shared_tables import GROUPINGS
 from mentortrack.reports.work_folder import remove_leftovers, work_folder
 
 NOTEBOOKS = ["01_data_quality", "02_descriptive", "03_sentiment", "04_keywords_summaries", "05_kpis",

@@ -13,7 +13,7 @@ standing        :func:`mentortrack.analytics.standing.mentor_standing` over the 
 trend           health by month (``health.trend_months`` months ending with the report month)
 followups       :func:`mentortrack.analytics.open_followups.needing_followup` at the report's last day
 compared        :func:`mentortrack.analytics.comparisons.compare` of the month by every grouping of
-                :data:`GROUPINGS` (one frame each)
+                :data:`~mentortrack.analytics.kpis.COMPARED_GROUPINGS` (one frame each)
 pairs           :func:`mentortrack.analytics.pairs.pair_status` of every active mentor–learner pair at the
                 report's last day
 safeguarding    :func:`mentortrack.analytics.safeguarding.safeguarding_alerts` of every session in the data
@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from mentortrack.analytics.kpis import COMPARED_GROUPINGS
 from mentortrack.reports.storage import write_table
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
 
 TABLES_DIR = "tables"
-GROUPINGS = ("program", "batch", "session_type", "age_cohort", "mentor")
 """Groupings the month's KPIs are compared by (notebook 05 and the mentor pages)."""
 
 
@@ -80,7 +80,7 @@ def compute_tables(ctx: ReportContext, settings: Settings) -> SharedTables:
         standing=standing.mentor_standing(ctx.window(months), scores, ctx.month, warnings, ctx.window_label(months)),
         trend=health.health_trend(scores, ctx.until(), warnings.health.trend_months),
         followups=queue,
-        compared={by: comparisons.compare(ctx.scope, by) for by in GROUPINGS},
+        compared={by: comparisons.compare(ctx.scope, by) for by in COMPARED_GROUPINGS},
         pairs=pairs.pair_status(ctx.history, ctx.last_day, warnings.pairs, followup_settings, queue),
         safeguarding=safeguarding.safeguarding_alerts(ctx.history, settings.safeguarding),
         kpis=ctx.kpi_table(),
@@ -133,6 +133,6 @@ def read_tables(folder: Path) -> SharedTables:
         health=pd.read_parquet(out / "health.parquet"),
         standing=pd.read_parquet(out / "standing.parquet").set_index("mentor_name"),
         trend=trend, followups=pd.read_parquet(out / "followups.parquet"),
-        compared={by: pd.read_parquet(out / f"compared_{by}.parquet") for by in GROUPINGS},
+        compared={by: pd.read_parquet(out / f"compared_{by}.parquet") for by in COMPARED_GROUPINGS},
         pairs=pd.read_parquet(out / "pairs.parquet"), safeguarding=pd.read_parquet(out / "safeguarding.parquet"),
         **{name: pd.read_parquet(out / f"{name}.parquet") for name in ("kpis", "kpis_published", "learners")})

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
+from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS, format_rating, share_text
 from mentortrack.analytics.standing import WATCH_MARGIN
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import html_frame, html_text
@@ -54,7 +54,7 @@ def format_value(kpi: str, value: float) -> str:
     if kpi.endswith(("_rate", "_coverage")):
         return f"{value:.1%}"
     if kpi == "avg_rating":
-        return f"{value:.2f}"
+        return format_rating(value)
     return f"{value:.1f}" if "mins" in kpi else f"{value:.2f}"
 
 
@@ -105,9 +105,7 @@ def base_text(row: pd.Series) -> str:
     (``count``, ``base`` and ``base_label`` of :func:`mentortrack.analytics.kpis.with_shares`)."""
     if "base" not in row or pd.isna(row["base"]):
         return ""
-    if row.name == "avg_rating":
-        return f"over {int(row['base']):,} {row['base_label']}"
-    return f"{int(row['count']):,} of {int(row['base']):,} {row['base_label']}"
+    return share_text(str(row.name), row["count"], row["base"], row["base_label"])
 
 
 def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, partial: str = "") -> str:

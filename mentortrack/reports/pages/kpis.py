@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.analytics.kpis import CATEGORY_GROUPINGS, KPI_LABELS
 from mentortrack.reports import charts, tables
 from mentortrack.reports.context import record
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from mentortrack.reports.pages import Sections
 
 TITLE = "KPIs"
-GROUPINGS = ["program", "batch", "session_type", "age_cohort"]
 """Groupings the page compares the program by (the mentors get one chart)."""
 CHARTED = [("program", "completion_rate", "Completion rate by program"),
            ("session_type", "avg_rating", "Average rating by session type"),
@@ -45,7 +44,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.table(tables.styled(tables.kpi_comparison(side.rename(columns={"value": "standard"})), show_pii,
                             caption="Standard and published definitions, with the change since the previous month"))
     out.section("groups")
-    compared = {by: ctx.tables.compared[by] for by in GROUPINGS}
+    compared = {by: ctx.tables.compared[by] for by in CATEGORY_GROUPINGS}
     groups = {by: table[by].nunique() for by, table in compared.items()}
     alone = [f"one {by.replace('_', ' ')} ({table[by].iloc[0]})" for by, table in compared.items() if groups[by] == 1]
     if alone:
@@ -62,7 +61,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         out.markdown("No group differs from the program by more than chance at 95 %.")
     out.chart(charts.kpi_by_group(mentor_follow_up(ctx.tables.compared["mentor"]), "follow_up_rate",
                                   "Follow-up rate by mentor", base="completed_sessions"))
-    for by in (by for by in GROUPINGS if groups[by] > 1):
+    for by in (by for by in CATEGORY_GROUPINGS if groups[by] > 1):
         out.html(tables.interactive(tables.comparison_table(compared[by]), show_pii,
                                     f"KPIs by {by.replace('_', ' ')} with 95 % intervals"))
     intervals = pd.concat([t.rename(columns={by: "group"}).assign(grouping=by) for by, t in compared.items()])
