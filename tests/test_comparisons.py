@@ -8,9 +8,19 @@ import pandas as pd
 import pytest
 from conftest import enriched, row
 
-from mentortrack.analytics.comparisons import TOO_FEW, compare, mean_interval, rating_interval, wilson
+from mentortrack.analytics.comparisons import (
+    ONLY_GROUP,
+    TOO_FEW,
+    compare,
+    compare_sums,
+    mean_interval,
+    rating_interval,
+    wilson,
+)
 from mentortrack.analytics.kpis import month_over_month
 from mentortrack.reports.tables import comparison_table, kpi_tiles
+
+Z = 1.959963984540054
 
 
 def test_wilson_interval_by_hand() -> None:
@@ -19,6 +29,24 @@ def test_wilson_interval_by_hand() -> None:
     assert (float(low), float(high)) == pytest.approx((0.4902, 0.9433), abs=1e-4)
     low, high = wilson([0, 5], [4, 0])
     assert low[0] == 0 and high[0] == pytest.approx(0.4899, abs=1e-4) and pd.isna(low[1])
+
+
+def test_wilson_bounds_stay_inside_0_1_when_all_or_none_succeed() -> None:
+    # 13 of 13: the formula's upper bound is 1 up to rounding (0.9999999999999999); it is clipped to exactly 1
+    low, high = wilson([13, 0, 8], [13, 13, 8])
+    assert high[0] == 1.0 and high[2] == 1.0 and low[1] == 0.0
+    assert float(low[0]) == pytest.approx(13 / (13 + Z ** 2), abs=1e-12)
+
+
+def test_no_verdict_from_rounding_or_from_a_sole_group() -> None:
+    # two groups, follow-up 13/13 and 8/8 completed: program 21/21 = 100 %; neither is below it
+    sums = pd.DataFrame({"follow_up": [13, 8], "completed": [13, 8], "n": [13, 8]},
+                        index=pd.Index(["A", "B"], name="batch"))
+    table = compare_sums(sums, sums.sum(), ["follow_up_rate"]).set_index("batch")
+    assert table["verdict"].to_dict() == {"A": "no clear difference", "B": "no clear difference"}
+    # one program: it is the program, no verdict
+    sole = compare_sums(sums.iloc[:1].rename_axis("program"), sums.iloc[0], ["follow_up_rate"])
+    assert sole["verdict"].tolist() == [ONLY_GROUP]
 
 
 def test_t_interval_of_a_mean_by_hand() -> None:

@@ -10,9 +10,10 @@ Every interval stays on its KPI's scale:
   3.00–3.00 interval would claim a certainty the data does not have).
 
 A group is called out as ``above`` or ``below`` the program only when its whole interval
-lies on one side of the program's value (all sessions in scope, the group included) and
-its KPI has at least :data:`MIN_VALUES` values in its denominator; otherwise the verdict
-says why there is none (``too few values``, ``no spread``) or is ``no clear difference``.
+lies on one side of the program's value (all sessions in scope, the group included) by more than
+:data:`TOLERANCE`, its KPI has at least :data:`MIN_VALUES` values in its denominator, and the grouping
+has more than one group; otherwise the verdict says why there is none (``the only group``, ``too few
+values``, ``no spread``) or is ``no clear difference``.
 Groups with no sessions in a KPI's denominator get no value and no verdict. Numerators
 and denominators are those of the standard definitions in :mod:`mentortrack.analytics.kpis`.
 """
@@ -35,6 +36,11 @@ RATING_SCALE = (1.0, 5.0)
 
 TOO_FEW = f"too few values (n < {MIN_VALUES})"
 NO_SPREAD = "no spread (all values equal)"
+ONLY_GROUP = "the only group: its values are the program's"
+
+TOLERANCE = 1e-9
+"""How far (in the KPI's unit) an interval must clear the program's value for ``above``/``below``: floating-point
+rounding (a Wilson bound of 0.9999999999999999 for 13 of 13) never makes a verdict."""
 
 
 COMPARED = ["completion_rate", "no_show_rate", "avg_rating", "follow_up_rate", "negative_feedback_rate"]
@@ -42,13 +48,16 @@ COMPARED = ["completion_rate", "no_show_rate", "avg_rating", "follow_up_rate", "
 
 
 def wilson(successes: np.ndarray | float, n: np.ndarray | float, z: float = Z_95) -> tuple[np.ndarray, np.ndarray]:
-    """The Wilson score interval of ``successes / n`` (NaN where n = 0)."""
+    """The Wilson score interval of ``successes / n``, inside 0–1 (NaN where n = 0); exactly 0 below a rate of 0
+    and 1 above a rate of 1, where the formula's bound is that value up to rounding."""
     k, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
 def mean_interval(total: np.ndarray | float, squares: np.ndarray | float, n: np.ndarray | float
@@ -121,8 +130,9 @@ def compare_sums(sums: pd.DataFrame, overall: pd.Series, kpis: list[str] | None 
         groups = _estimates(sums, kpi)
         program = float(_estimates(program_sums, kpi)["value"].iloc[0])
         groups["verdict"] = np.select(
-            [groups["n"] == 0, groups["n"] < MIN_VALUES, ~groups["spread"], groups["low"] > program,
-             groups["high"] < program], ["", TOO_FEW, NO_SPREAD, "above", "below"], "no clear difference")
+            [groups["n"] == 0, np.full(len(groups), len(groups) == 1), groups["n"] < MIN_VALUES, ~groups["spread"],
+             groups["low"] > program + TOLERANCE, groups["high"] < program - TOLERANCE],
+            ["", ONLY_GROUP, TOO_FEW, NO_SPREAD, "above", "below"], "no clear difference")
         rows.append(groups.drop(columns="spread").assign(kpi=kpi, overall=program, sessions=sums["n"].astype(int)))
     table = pd.concat(rows).rename_axis(by).reset_index()
     return table[[by, "kpi", "sessions", "n", "value", "low", "high", "overall", "verdict"]]
