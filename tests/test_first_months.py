@@ -17,6 +17,7 @@ from mentortrack.analytics.kpis import month_over_month
 from mentortrack.analytics.standing import (
     AT_RISK,
     HEALTHY,
+    MIN_RANKED,
     WATCH,
     WATCH_MARGIN,
     WATCH_RED_SHARE,
@@ -112,6 +113,10 @@ def test_one_standing_names_only_the_lower_part_and_says_why_the_rest_are_unrank
     assert ranked == len(eligible) == standing["rank"].notna().sum()
     bottom = standing[standing["bottom"]]
     assert (bottom["rank"] > (ranked + 1) / 2).all() and 1 not in set(bottom["rank"])
+    # 2 ranked in September, 4 over Sep – Oct: too few to name a bottom at all
+    assert ranked < MIN_RANKED and bottom.empty
+    assert ranking_sentence(standing, 8, ctx.window_label(3)).endswith(
+        f"; a bottom is named from {MIN_RANKED} ranked mentors on, so no one is named.")
     unranked = standing[standing["rank"].isna()]
     assert all(f"{n} session(s) in {ctx.window_label(3)}; 8 needed" in reason
                for n, reason in zip(unranked["sessions"], unranked["unranked_reason"]))
@@ -129,7 +134,7 @@ def test_the_mentor_with_many_red_sessions_is_watched_whatever_the_score(first_m
     assert (mine["red_count"], mine["sessions"], mine["rank"], mine["ranked"]) == (len(red), 10, 2, 2)
     # 4 of 10 sessions red: the score stays far above the at-risk line, the band does not call it healthy
     assert len(red) / 10 >= WATCH_RED_SHARE and mine["health_score"] >= 40 + WATCH_MARGIN
-    assert mine["band"] == WATCH and mine["bottom"] and mine["note"] == ""
+    assert mine["band"] == WATCH and not mine["bottom"] and mine["note"] == ""
     assert (standing.loc[standing["band"] == HEALTHY, "red_rate"] < WATCH_RED_SHARE).all()
     assert to_watch(standing) == [
         f"{RED_MENTOR}: {len(red)} of 10 sessions red in Sep 2025, health {mine['health_score']:.0f}"]

@@ -10,8 +10,9 @@ sessions … rank        :func:`mentortrack.analytics.early_warnings.mentor_tabl
                        (red_rate = red sessions / sessions; rank 1 = best, eligible mentors only)
 ranked                 how many mentors were ranked (the same on every row)
 lower_part             rank below the middle of the ranking: rank > (ranked + 1) / 2
-bottom                 among the ``mentors.bottom_n`` worst ranks *of the lower part* (with four
-                       ranked mentors the bottom holds at most two, never the best)
+bottom                 among the ``mentors.bottom_n`` worst ranks *of the lower part*, and only
+                       when at least :data:`MIN_RANKED` mentors are ranked (with two or four ranked
+                       mentors a bottom would be named on noise, and could hold the best)
 unranked_reason        why a mentor has no rank ("5 sessions in Sep – Oct 2025; 8 needed")
 health_sessions        the mentor's sessions in the report month (what the health score is of)
 health_score …         the report month's health score, at-risk flag and explanation
@@ -48,6 +49,8 @@ red can still score well above the at-risk threshold."""
 WATCH_MIN_SESSIONS = 4
 """Sessions in the window a mentor needs before :data:`WATCH_RED_SHARE` is applied (one red session of two
 is no pattern)."""
+MIN_RANKED = 5
+"""Ranked mentors a ranking needs before it names a bottom: below it the ranks are shown, no one is named."""
 STANDING_COLUMNS = ["sessions", "completed", "warning_rate", "red_count", "red_rate", "avg_rating", "follow_up_rate",
                     "negative_feedback", "eligible", "rank", "ranked", "lower_part", "bottom", "unranked_reason",
                     "health_sessions", "health_score", "health_at_risk", "health_explanation", "band", "watch_reason",
@@ -66,7 +69,7 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
     ranked = int(mentors["rank"].notna().sum())
     rank = mentors["rank"].astype("float64")
     lower = (rank > (ranked + 1) / 2).fillna(False).astype(bool)
-    worst = rank[lower].sort_values().tail(settings.mentors.bottom_n).index
+    worst = rank[lower].sort_values().tail(settings.mentors.bottom_n).index if ranked >= MIN_RANKED else []
     current = month_scores(scores, month)
     score = current["score"].reindex(mentors.index) if len(current) else pd.Series(np.nan, index=mentors.index)
     threshold = settings.health.threshold
@@ -141,5 +144,6 @@ def ranking_sentence(standing: pd.DataFrame, minimum: int, window_label: str) ->
     named = int(standing["bottom"].sum()) if len(standing) else 0
     if ranked:
         text += (f"; the bottom {named} named {'is' if named == 1 else 'are'} in the lower half of the ranking" if named else
-                 "; too few ranked mentors to name a bottom")
+                 f"; a bottom is named from {MIN_RANKED} ranked mentors on, so no one is named" if ranked < MIN_RANKED
+                 else "; no ranked mentor is in the lower half")
     return text + "."

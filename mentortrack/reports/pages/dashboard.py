@@ -69,7 +69,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.html(f"{SMALL}{html_text(ranking_sentence(standing, settings.warnings.mentors.min_sessions, ctx.window_label(window)))}"
              f"{differ}</p>")
     ranked = int(standing["rank"].notna().sum())
-    named = f"{ranked} ranked, all named, bottom {len(bottom)} in red" if ranked <= charts.NAME_ALL_UP_TO else \
+    in_red = f"bottom {len(bottom)} in red" if len(bottom) else "no bottom named"
+    named = f"{ranked} ranked, all named, {in_red}" if ranked <= charts.NAME_ALL_UP_TO else \
         f"bottom {len(bottom)} of {ranked} ranked named"
     out.charts([charts.mentor_scatter(standing, bottom, f"Mentors, {ctx.window_label(window)}: rating vs follow-up "
                                                         f"({named})"),
