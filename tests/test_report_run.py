@@ -136,6 +136,10 @@ def test_a_partial_month_is_called_partial_on_every_page(runs: tuple[Path, dict[
     for page in pages:
         assert "data through 9 Oct 2025: partial month" in _text(page), page.name
     assert "Sep 2025 – 9 Oct 2025" in _text(october / "06_early_warnings.html")
+    # 16 sessions in October against 73 in September: no change on the tiles, none in the definitions table
+    kpis_page = _text(october / "05_kpis.html")
+    assert "too few sessions to compare (16 vs 73)" in kpis_page
+    assert not re.search(r"[-−]57\b", kpis_page)
 
 
 def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path, dict[str, int], Path]) -> None:

@@ -41,8 +41,12 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     published = ctx.tables.kpis_published.set_index("kpi")["value"]
     side = kpi_table.set_index("kpi")[["value", "previous", "delta"]].join(published.rename("published"))
     side = side.loc[[k for k in KPI_LABELS if k in side.index]]
-    out.table(tables.styled(tables.kpi_comparison(side.rename(columns={"value": "standard"})), show_pii,
-                            caption="Standard and published definitions, with the change since the previous month"))
+    shown = tables.kpi_comparison(side.rename(columns={"value": "standard"}))
+    shown["Change"] = [tables.change_text(kpi_table, kpi, side.at[kpi, "delta"], report.compare_min_sessions,
+                                          ctx.partial_note)[0] for kpi in side.index]
+    out.table(tables.styled(shown, show_pii,
+                            caption="Standard and published definitions, with the change since the previous month "
+                                    "(said as on the tiles: none against a month too small or partial)"))
     out.section("groups")
     compared = {by: ctx.tables.compared[by] for by in CATEGORY_GROUPINGS}
     groups = {by: table[by].nunique() for by, table in compared.items()}
