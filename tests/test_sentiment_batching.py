@@ -23,11 +23,30 @@ def _model(monkeypatch: pytest.MonkeyPatch, threads: int) -> FinetunedSentiment:
     return FinetunedSentiment(model_path("minilm-finetuned"))
 
 
+def test_the_shipped_model_has_fixed_activation_ranges() -> None:
+    onnx = pytest.importorskip("onnx")
+    ops = {node.op_type for node in onnx.load(str(model_path("minilm-finetuned"))).graph.node}
+    assert "DynamicQuantizeLinear" not in ops and {"QuantizeLinear", "DequantizeLinear"} <= ops
+
+
+def test_runs_hold_texts_of_one_token_count_up_to_the_token_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _model(monkeypatch, 1)
+    texts = ["good", "bad", "fine", "great mentor", "late mentor", "so so", "ok"]
+    lengths = [len(model.tokenizer.encode(t).ids) for t in texts]
+    assert lengths == [3, 3, 3, 4, 4, 4, 3]  # [CLS] word(s) [SEP]; "so so" is two words
+    monkeypatch.setattr(sentiment, "BATCH_TOKENS", 9)
+    runs = model.batches(texts)
+    # 4-token texts: 9 // 4 = 2 a run; 3-token texts: 3 a run; longest first
+    assert [r[:, 0].tolist() for r in runs] == [[3, 4], [5], [0, 1, 2], [6]]
+    assert all(r.shape[1] - 1 == lengths[r[0, 0]] for r in runs)
+
+
 def test_scores_are_identical_in_calls_of_1_7_and_64_texts_shuffled_and_threaded(
         real_texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [*real_texts, *(c for _, c in clause_pieces(real_texts))]
     assert len(texts) > len(real_texts) + 20
     alone = _model(monkeypatch, 1)
+    assert max(len(r) for r in alone.batches(texts)) > 5
     reference = np.concatenate([alone.probabilities([t]) for t in texts])
     for size in (7, 64):
         grouped = np.concatenate([alone.probabilities(texts[k:k + size]) for k in range(0, len(texts), size)])

@@ -18,7 +18,8 @@ text and the project's domain sentences (:mod:`mentortrack.analytics.training`; 
 ``parameters/nlp.yaml``, ``sentiment.model``):
 
 - ``minilm-finetuned`` (default): all-MiniLM-L6-v2 fine-tuned for the three
-  labels, run as an int8 ONNX model with onnxruntime (no torch);
+  labels, run as a static int8 ONNX model with onnxruntime (no torch), texts of equal
+  token count batched together (:data:`BATCH_TOKENS`);
 - ``static-linear``: a logistic regression over the static embedding plus TextBlob
   polarity and VADER compound: faster, less accurate.
 
@@ -78,14 +79,11 @@ THREADS_ENV = "MENTORTRACK_ONNX_THREADS"
 """Threads onnxruntime may use per process (0: one per core available to the process). A Dask worker sets
 its own thread count, so workers sharing a machine do not oversubscribe its cores."""
 
-BATCH_SIZE = 1
-"""Texts per ONNX run. One: the int8 model quantizes activations with a scale taken from the whole
-batch, so a text's label would depend on the texts batched with it (101 of 2,911 labels changed between
-equal-length batches of 16 and runs of one; onnxruntime's integer MatMul takes one zero point per tensor,
-so the scale cannot be made per text without extra graph steps that cost what batching saves). Run
-alone, a label is a function of its text: the cache, a Dask cluster and a re-run all agree. Speed comes
-from running :data:`THREADS_ENV` texts at once instead, each on one thread (see
-:class:`FinetunedSentiment`)."""
+BATCH_TOKENS = 4096
+"""Tokens per ONNX run (rows × tokens per row). A run holds texts of one token count only, so nothing is
+padded, and the model's activation ranges are fixed (static int8 quantisation, calibrated when it was
+trained): every operator treats a row on its own, so a text's scores do not depend on the texts it is
+batched with (tested bit for bit against the text run alone)."""
 MAX_TOKENS = 128
 
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+\b(?:but|however|although|though|yet|except|whereas)\b\s*",
@@ -242,12 +240,12 @@ def onnx_threads() -> int:
 class FinetunedSentiment:
     """The fine-tuned MiniLM classifier, run as an int8 ONNX model (onnxruntime + tokenizers).
 
-    Each text runs alone (:data:`BATCH_SIZE`) on one onnxruntime thread, :func:`onnx_threads` texts at
-    once from a thread pool (onnxruntime releases the GIL during a run). For one short text, a run split
-    across threads spends more time handing work between them than computing, and on a shared machine
-    the waiting threads spin on cores other processes need; one thread per run keeps every core busy with
-    whole texts. The integer products are exact and no floating-point sum is split by thread, so the
-    logits are bit for bit those of a single-threaded run of the text (tested).
+    Texts are grouped by token count and each group runs in batches of up to :data:`BATCH_TOKENS`
+    tokens; :func:`onnx_threads` batches run at once from a thread pool (onnxruntime releases the GIL
+    during a run), each on one onnxruntime thread: on a shared machine, waiting intra-op threads spin
+    on cores other processes need, and batches keep every thread busy. The model is quantised with
+    fixed activation ranges (:func:`mentortrack.analytics.training.quantize`), so a row's scores depend
+    on its text only: the cache, a Dask cluster, a re-run and any grouping agree (tested).
     """
 
     def __init__(self, path: Path, neutral_prior: float = NEUTRAL_PRIOR) -> None:
@@ -268,29 +266,40 @@ class FinetunedSentiment:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         self.key = f"sentiment:minilm-finetuned:{digest}:prior={neutral_prior}"
 
+    def batches(self, texts: list[str]) -> list[np.ndarray]:
+        """Token ids of ``texts`` (distinct) in runs: rows of one token count, at most :data:`BATCH_TOKENS`
+        tokens a run, longest runs first (so that the last runs of the pool are short). Each array's
+        first column is the row's index in ``texts``, the others its token ids."""
+        by_length: dict[int, list[list[int]]] = {}
+        for i, encoding in enumerate(self.tokenizer.encode_batch(texts)):
+            by_length.setdefault(len(encoding.ids), []).append([i, *encoding.ids])
+        runs = []
+        for length, rows in sorted(by_length.items(), reverse=True):
+            size = max(1, BATCH_TOKENS // length)
+            runs += [np.array(rows[k:k + size], dtype=np.int64) for k in range(0, len(rows), size)]
+        return runs
+
     def logits(self, texts: list[str]) -> np.ndarray:
-        """The model's raw output (one row per text, columns :data:`LABEL_ORDER`), each distinct text run once
-        and alone, longest first so that the last runs of the pool are short."""
+        """The model's raw output (one row per text, columns :data:`LABEL_ORDER`), each distinct text run once."""
         unique = list(dict.fromkeys(texts))
-        encoded = [np.array([e.ids], dtype=np.int64) for e in self.tokenizer.encode_batch(unique)]
         found = np.zeros((len(unique), len(LABEL_ORDER)), dtype=np.float32)
 
-        def run(i: int) -> None:
-            found[i] = self.session.run(None, {"input_ids": encoded[i],
-                                               "attention_mask": np.ones_like(encoded[i])})[0][0]
+        def run(batch: np.ndarray) -> None:
+            ids = np.ascontiguousarray(batch[:, 1:])
+            found[batch[:, 0]] = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
 
-        order = sorted(range(len(unique)), key=lambda i: -encoded[i].shape[1])
-        if self.threads > 1 and len(unique) > 1:
-            with ThreadPoolExecutor(min(self.threads, len(unique))) as pool:
-                list(pool.map(run, order))
+        runs = self.batches(unique)
+        if self.threads > 1 and len(runs) > 1:
+            with ThreadPoolExecutor(min(self.threads, len(runs))) as pool:
+                list(pool.map(run, runs))
         else:
-            for i in order:
-                run(i)
+            for batch in runs:
+                run(batch)
         row = {t: i for i, t in enumerate(unique)}
         return found[[row[t] for t in texts]]
 
     def probabilities(self, texts: list[str], polarity: np.ndarray | None = None) -> np.ndarray:
-        """Probabilities (Negative, Neutral, Positive) after the neutral prior (see :data:`BATCH_SIZE`)."""
+        """Probabilities (Negative, Neutral, Positive) after the neutral prior."""
         return _with_prior(_softmax(self.logits(texts)), self.neutral_prior)
 
 
