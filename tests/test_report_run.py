@@ -261,8 +261,8 @@ def test_every_share_on_the_tiles_stands_next_to_its_denominator(runs: tuple[Pat
     done = month[status == "Completed"]
     resolved = int(status.isin(["Completed", "No-show", "Cancelled"]).sum())
     with_feedback = done[done["learner_feedback"].fillna("").str.strip() != ""]
-    expected = [f"{len(done)} of {resolved} sessions not rescheduled",
-                f"{int((status == 'No-show').sum())} of {resolved} sessions not rescheduled",
+    expected = [f"{len(done)} of {resolved} sessions, rescheduled left out",
+                f"{int((status == 'No-show').sum())} of {resolved} sessions, rescheduled left out",
                 f"over {int(done['post_session_rating'].notna().sum())} rated sessions",
                 f"{int(done['follow_up_scheduled'].astype(bool).sum())} of {len(done)} completed sessions",
                 f"{int((with_feedback['sentiment'] == 'Negative').sum())} of {len(with_feedback)} completed with "

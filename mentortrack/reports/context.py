@@ -196,7 +196,7 @@ def missing_share(scope: pd.DataFrame) -> pd.DataFrame:
     """Per canonical column with gaps: ``missing`` values among the ``n`` sessions where a value can exist,
     and their share ``missing_rate`` (0–1), largest first.
 
-    ``n`` is the completed sessions for :data:`ONLY_WHEN_COMPLETED`, the sessions not rescheduled for
+    ``n`` is the completed sessions for :data:`ONLY_WHEN_COMPLETED`, the sessions other than rescheduled ones for
     ``actual_duration_mins`` (a rescheduled session has not happened), and every session otherwise;
     :data:`EMPTY_MEANS_NONE` columns are left out.
     """
