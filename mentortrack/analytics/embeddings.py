@@ -22,7 +22,7 @@ import logging
 import os
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -105,11 +105,6 @@ def encoder_id(encoder: str) -> str:
     weights = static_model_dir() / "model.safetensors"
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12] if weights.exists() else "missing"
     return f"static-{MODEL_NAME}-{digest}"
-
-
-def keybert_model(encoder: str) -> Any:
-    """The model object KeyBERT embeds candidate phrases with, for ``encoder``."""
-    return static_model() if encoder == "static" else model()
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
