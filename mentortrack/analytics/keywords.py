@@ -2,7 +2,7 @@
 
 Candidates are noun phrases: maximal runs of adjectives/participles followed by
 nouns, found with TextBlob's pattern part-of-speech tagger (its lexicon ships
-inside the textblob wheel; no NLTK download), lower-cased, 1–3 words, without a
+inside the textblob wheel; :mod:`mentortrack.analytics.pattern` loads it without NLTK), lower-cased, 1–3 words, without a
 stop word at either end and without digits (course numbers such as "583" are not
 topics). :func:`acceptable` states the same rule as a check. Each text's
 candidates are then ranked by similarity to the text with KeyBERT's method (MMR
@@ -28,13 +28,13 @@ import json
 import logging
 import re
 from functools import cache
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from mentortrack.analytics import cache as nlp_cache
+from mentortrack.analytics import pattern
 from mentortrack.analytics.embeddings import embed, encoder_id, model, static_model
 from mentortrack.config import KeywordSettings
 
@@ -66,20 +66,13 @@ def _stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
 
 
-@cache
-def _tagger() -> Any:
-    from textblob.en.taggers import PatternTagger
-
-    return PatternTagger()
-
-
 def _usable(word: str) -> bool:
     return word.isalpha() and len(word) > 1 and not re.search(r"\d", word)
 
 
 def _tags(text: str) -> list[tuple[str, str]]:
     """Part-of-speech tags of the lower-cased text (no sentence-initial proper nouns), domain nouns fixed."""
-    return [(w, "NN" if w in DOMAIN_NOUNS and t.startswith("VB") else t) for w, t in _tagger().tag(text.lower())]
+    return [(w, "NN" if w in DOMAIN_NOUNS and t.startswith("VB") else t) for w, t in pattern.tag(text.lower())]
 
 
 def noun_phrases(text: str) -> list[str]:
@@ -140,7 +133,7 @@ def rank_texts(texts: list[str], settings: KeywordSettings, encoder: str | None 
 def warm_up(encoder: str) -> None:
     """Load what ranking keyphrases with ``encoder`` needs (the part-of-speech tagger and the encoder's
     model), so that a long-lived process (a Dask worker) pays for it once, before its first texts."""
-    _tagger()
+    pattern.tag("warm")
     if encoder == "static":
         static_model()
     else:
