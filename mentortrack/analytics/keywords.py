@@ -2,7 +2,7 @@
 
 Candidates are noun phrases: maximal runs of adjectives/participles followed by
 nouns, found with TextBlob's pattern part-of-speech tagger (its lexicon ships
-inside the textblob wheel; :mod:`mentortrack.analytics.pattern` loads it without NLTK), lower-cased, 1–3 words, without a
+inside the textblob wheel; :mod:`mentortrack.analytics.lexicon` loads it without NLTK), lower-cased, 1–3 words, without a
 stop word at either end and without digits (course numbers such as "583" are not
 topics). :func:`acceptable` states the same rule as a check. Each text's
 candidates are then ranked by similarity to the text with KeyBERT's method (MMR
@@ -34,7 +34,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from mentortrack.analytics import cache as nlp_cache
-from mentortrack.analytics import pattern
+from mentortrack.analytics import lexicon
 from mentortrack.analytics.embeddings import embed, encoder_id, model, static_model
 from mentortrack.config import KeywordSettings
 
@@ -61,9 +61,7 @@ DOMAIN_NOUNS = frozenset({"resume", "resumes", "interview", "interviews", "revie
 
 @cache
 def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
+    return lexicon.english_stop_words() | EXTRA_STOP_WORDS
 
 
 def _usable(word: str) -> bool:
@@ -72,7 +70,7 @@ def _usable(word: str) -> bool:
 
 def _tags(text: str) -> list[tuple[str, str]]:
     """Part-of-speech tags of the lower-cased text (no sentence-initial proper nouns), domain nouns fixed."""
-    return [(w, "NN" if w in DOMAIN_NOUNS and t.startswith("VB") else t) for w, t in pattern.tag(text.lower())]
+    return [(w, "NN" if w in DOMAIN_NOUNS and t.startswith("VB") else t) for w, t in lexicon.tag(text.lower())]
 
 
 def noun_phrases(text: str) -> list[str]:
@@ -133,7 +131,7 @@ def rank_texts(texts: list[str], settings: KeywordSettings, encoder: str | None 
 def warm_up(encoder: str) -> None:
     """Load what ranking keyphrases with ``encoder`` needs (the part-of-speech tagger and the encoder's
     model), so that a long-lived process (a Dask worker) pays for it once, before its first texts."""
-    pattern.tag("warm")
+    lexicon.tag("warm")
     if encoder == "static":
         static_model()
     else:

@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.analytics import cache as nlp_cache
-from mentortrack.analytics import pattern
+from mentortrack.analytics import lexicon
 from mentortrack.analytics.embeddings import embed, encoder_id
 from mentortrack.paths import package_data
 
@@ -105,7 +105,7 @@ def textblob_pairs(texts: list[str], use_cache: bool = True) -> dict[str, tuple[
     found = {t: tuple(json.loads(v)) for t, v in cached.items()}
     todo = [t for t in unique if t not in found]
     if todo:
-        new = {t: pattern.sentiment(t) for t in todo}
+        new = {t: lexicon.sentiment(t) for t in todo}
         if use_cache:
             nlp_cache.put_many(TEXTBLOB_NAMESPACE, {t: json.dumps(v).encode() for t, v in new.items()})
         found.update(new)

@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.analytics import cache as nlp_cache
-from mentortrack.analytics import pattern
+from mentortrack.analytics import lexicon
 from mentortrack.analytics.embeddings import embed, encoder_id
 from mentortrack.config import ThemeTaxonomy
 
@@ -185,7 +185,7 @@ def taxonomy(settings: ThemeTaxonomy) -> Taxonomy:
 def _tags(text: str) -> list[tuple[str, str]]:
     """Lower-cased words with their tags, "n't" spelt "not", domain nouns tagged as nouns."""
     text = CONTRACTION.sub(lambda m: {"ca": "can", "wo": "will"}.get(m.group(1).lower(), m.group(1)) + " not", text)
-    tagged = pattern.tag(text.lower())
+    tagged = lexicon.tag(text.lower())
     return [(w, "NN" if w in DOMAIN_NOUNS and not t.startswith("NN") and (i + 1 == len(tagged) or
                                                                         tagged[i + 1][1] not in NOUNS) else t)
             for i, (w, t) in enumerate(tagged)]
@@ -310,9 +310,7 @@ def points(text: str, found: list[tuple[str, list[str]]] | None = None) -> list[
 
 @cache
 def _function_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return (frozenset(ENGLISH_STOP_WORDS) - NEGATIONS - QUANTITIES) | GENERIC_NOUNS
+    return (lexicon.english_stop_words() - NEGATIONS - QUANTITIES) | GENERIC_NOUNS
 
 
 WORD = re.compile(r"[a-z][a-z'-]*")
