@@ -17,9 +17,11 @@ def test_tags_and_scores_are_textblobs_on_real_text() -> None:
     from textblob.en.taggers import PatternTagger
 
     corpus = real_corpus()
-    texts = [EXAMPLE, *corpus["text"].drop_duplicates().sample(n=300, random_state=11)]
+    odd = ["", "...", "\n\n\n", "a/b c", "x &slash; y", "Hi.\n\nThere", "  two  spaces ", "5/10 would", "don't"]
+    texts = [EXAMPLE, *odd, *corpus["text"].drop_duplicates().sample(n=300, random_state=11)]
     tagger = PatternTagger()
     assert [lexicon.tag(t) for t in texts] == [tagger.tag(t) for t in texts]
+    assert lexicon.tag("a/b c") == [("a/b", "NN"), ("c", "NN")]  # a "/" in a word survives, as in TextBlob
     assert [lexicon.sentiment(t) for t in texts] == [tuple(TextBlob(t).sentiment) for t in texts]
 
 
