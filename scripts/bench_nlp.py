@@ -12,6 +12,8 @@
    - a bare forward pass of each encoder over the distinct texts (model already loaded);
    - ``mentortrack analyze`` cold (empty NLP cache) and warm (same cache again), with
      wall time and peak memory (max RSS of the process).
+3. Prints the machine's load average (1 minute) before and after each timed step: the
+   ratios are only fair when the load was alike for the per-row pipeline and ``analyze``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -115,20 +118,33 @@ def main() -> None:
         print(f"export: {args.rows:,} sessions, {len(feedback):,} with feedback, {len(distinct):,} distinct texts, "
               f"mean {np.mean([len(t) for t in distinct]):.0f} characters")
         results: dict[str, float] = {}
+        loads: dict[str, tuple[float, float]] = {}
+
+        def timed(name: str, step: Callable[[], float]) -> None:
+            before = os.getloadavg()[0]
+            results[name] = step()
+            loads[name] = (before, os.getloadavg()[0])
+
         for encoder in ("static", "minilm"):
-            results[f"forward pass, {encoder} encoder (distinct texts)"] = forward_pass(distinct, encoder)
+            timed(f"forward pass, {encoder} encoder (distinct texts)", lambda e=encoder: forward_pass(distinct, e))
         cache_dir = work / "cache"
-        cold, cold_mb = analyze_run(data, cache_dir, work / "enriched.parquet")
-        warm, warm_mb = analyze_run(data, cache_dir, work / "enriched.parquet")
-        results["analyze, cold cache"] = cold
-        results["analyze, warm cache"] = warm
+        memory: dict[str, float] = {}
+
+        def analyze(kind: str) -> float:
+            seconds, memory[kind] = analyze_run(data, cache_dir, work / "enriched.parquet")
+            return seconds
+
+        timed("analyze, cold cache", lambda: analyze("cold"))
+        timed("analyze, warm cache", lambda: analyze("warm"))
+        cold_mb, warm_mb = memory["cold"], memory["warm"]
         if not args.skip_per_row:
-            results["original per-row pipeline (TextBlob + KeyBERT per row)"] = per_row_original(feedback)
+            timed("original per-row pipeline (TextBlob + KeyBERT per row)", lambda: per_row_original(feedback))
         base = results.get("original per-row pipeline (TextBlob + KeyBERT per row)")
-        print(f"{'step':<58} {'seconds':>8} {'vs per-row':>11}")
+        print(f"{'step':<58} {'seconds':>8} {'vs per-row':>11} {'load before/after':>18}")
         for name, seconds in results.items():
             ratio = f"{base / seconds:.1f}x" if base else "–"
-            print(f"{name:<58} {seconds:8.1f} {ratio:>11}")
+            load = f"{loads[name][0]:.1f} / {loads[name][1]:.1f}"
+            print(f"{name:<58} {seconds:8.1f} {ratio:>11} {load:>18}")
         print(f"peak memory: analyze cold {cold_mb:,.0f} MB, warm {warm_mb:,.0f} MB")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -106,8 +106,7 @@ class NlpModels(WorkerPlugin):  # type: ignore[misc,valid-type]
         os.environ[sentiment.THREADS_ENV] = str(getattr(getattr(worker, "state", None), "nthreads", 1) or 1)
 
         sentiment.sentiment_model(self.sentiment_model)
-        keywords._keybert(self.encoder)
-        keywords._tagger()
+        keywords.warm_up(self.encoder)
 
     def teardown(self, worker: Any) -> None:
         """Nothing to release: the models live as long as the worker process."""

@@ -18,11 +18,12 @@ duplicate texts are encoded once, and MiniLM embeddings are cached on disk.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -85,14 +86,28 @@ def static_model_dir() -> Path:
 
 @cache
 def static_model() -> StaticModel:
-    """The static model distilled from MiniLM, loaded once per process (no torch)."""
+    """The static model distilled from MiniLM, loaded once per process (no torch).
+
+    Built from the folder's files the way model2vec 0.10's ``StaticModel.from_pretrained`` builds a
+    model from a local folder (weights, tokenizer, ``config.json``'s ``normalize`` and ``max_length``),
+    without its hub and model-card code, whose import of ``huggingface_hub`` costs 0.4 s of a start on 2
+    cores. Only the README's model-card fields (base model, language) are left out; they do not enter
+    :meth:`encode` (``tests/test_embeddings.py`` compares the embeddings with ``from_pretrained``'s).
+    """
     _offline()
     folder = static_model_dir()
     if not (folder / "model.safetensors").exists():
         raise ModelMissingError(f"the static model is missing from {folder}; run `make train` to distil it")
-    from model2vec import StaticModel
+    from model2vec.model import DEFAULT_MAX_LENGTH, StaticModel
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
 
-    return StaticModel.from_pretrained(str(folder))
+    with safe_open(str(folder / "model.safetensors"), framework="numpy") as weights_file:
+        tensors = {name: weights_file.get_tensor(name) for name in weights_file.keys()}  # noqa: SIM118
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    return StaticModel(vectors=tensors["embeddings"], tokenizer=Tokenizer.from_file(str(folder / "tokenizer.json")),
+                       config=config, normalize=config.get("normalize", False), weights=tensors.get("weights"),
+                       token_mapping=tensors.get("mapping"), max_length=config.get("max_length", DEFAULT_MAX_LENGTH))
 
 
 @cache
@@ -105,11 +120,6 @@ def encoder_id(encoder: str) -> str:
     weights = static_model_dir() / "model.safetensors"
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12] if weights.exists() else "missing"
     return f"static-{MODEL_NAME}-{digest}"
-
-
-def keybert_model(encoder: str) -> Any:
-    """The model object KeyBERT embeds candidate phrases with, for ``encoder``."""
-    return static_model() if encoder == "static" else model()
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

@@ -2,17 +2,21 @@
 
 Candidates are noun phrases: maximal runs of adjectives/participles followed by
 nouns, found with TextBlob's pattern part-of-speech tagger (its lexicon ships
-inside the textblob wheel; no NLTK download), lower-cased, 1–3 words, without a
+inside the textblob wheel; :mod:`mentortrack.analytics.lexicon` loads it without NLTK), lower-cased, 1–3 words, without a
 stop word at either end and without digits (course numbers such as "583" are not
-topics). :func:`acceptable` states the same rule as a check. KeyBERT then ranks
-each text's candidates by similarity to the text (MMR for diversity; settings in
-``parameters/nlp.yaml``).
+topics). :func:`acceptable` states the same rule as a check. Each text's
+candidates are then ranked by similarity to the text with KeyBERT's method (MMR
+for diversity; settings in ``parameters/nlp.yaml``): :func:`mmr` is KeyBERT
+0.9.0's selection rule computed on the same float32 arrays in the same order, so
+it picks the same phrases with the same scores (``tests/test_keywords_rank.py``
+compares it with KeyBERT), without scikit-learn's input checks on each of the two
+similarity calls per text, which cost more than the arithmetic (2.2 s of 2.4 s
+for 1,560 texts).
 
 Speed: distinct texts only; one candidate vocabulary over all new texts, each
-phrase embedded once (KeyBERT's ``extract_embeddings``), the texts' own
-embeddings reused from :mod:`mentortrack.analytics.embeddings`; results cached on disk
-keyed by text hash + encoder + settings, so a monthly re-run only processes new
-texts.
+phrase embedded once, the texts' own embeddings from
+:mod:`mentortrack.analytics.embeddings`; results cached on disk keyed by text
+hash + encoder + settings, so a monthly re-run only processes new texts.
 
 Themes per mentor, session type or sentiment are the phrases found in the most
 sessions of the group (ties broken alphabetically).
@@ -20,19 +24,18 @@ sessions of the group (ties broken alphabetically).
 
 from __future__ import annotations
 
-import importlib.abc
 import json
 import logging
 import re
-import sys
 from functools import cache
-from typing import Any
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from mentortrack.analytics import cache as nlp_cache
-from mentortrack.analytics.embeddings import embed, encoder_id, keybert_model
+from mentortrack.analytics import lexicon
+from mentortrack.analytics.embeddings import embed, encoder_id, model, static_model
 from mentortrack.config import KeywordSettings
 
 log = logging.getLogger(__name__)
@@ -58,16 +61,7 @@ DOMAIN_NOUNS = frozenset({"resume", "resumes", "interview", "interviews", "revie
 
 @cache
 def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
-
-
-@cache
-def _tagger() -> Any:
-    from textblob.en.taggers import PatternTagger
-
-    return PatternTagger()
+    return lexicon.english_stop_words() | EXTRA_STOP_WORDS
 
 
 def _usable(word: str) -> bool:
@@ -76,7 +70,7 @@ def _usable(word: str) -> bool:
 
 def _tags(text: str) -> list[tuple[str, str]]:
     """Part-of-speech tags of the lower-cased text (no sentence-initial proper nouns), domain nouns fixed."""
-    return [(w, "NN" if w in DOMAIN_NOUNS and t.startswith("VB") else t) for w, t in _tagger().tag(text.lower())]
+    return [(w, "NN" if w in DOMAIN_NOUNS and t.startswith("VB") else t) for w, t in lexicon.tag(text.lower())]
 
 
 def noun_phrases(text: str) -> list[str]:
@@ -134,73 +128,86 @@ def rank_texts(texts: list[str], settings: KeywordSettings, encoder: str | None 
     return found
 
 
-LLM_PACKAGES = ("sentence_transformers", "transformers", "huggingface_hub", "openai", "cohere", "langchain",
-                "litellm")
-"""Optional packages of KeyBERT's LLM helpers (``KeyLLM``), which the suite does not use."""
+def warm_up(encoder: str) -> None:
+    """Load what ranking keyphrases with ``encoder`` needs (the part-of-speech tagger and the encoder's
+    model), so that a long-lived process (a Dask worker) pays for it once, before its first texts."""
+    lexicon.tag("warm")
+    if encoder == "static":
+        static_model()
+    else:
+        model()
 
 
-class _WithoutLLMPackages(importlib.abc.MetaPathFinder):
-    """Makes the :data:`LLM_PACKAGES` not yet imported unavailable while KeyBERT's package is first imported."""
-
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        top = name.split(".")[0]
-        if top in LLM_PACKAGES and top not in sys.modules:
-            raise ModuleNotFoundError(name)
-        return None
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows divided by their Euclidean norm, as scikit-learn's ``normalize`` (inside ``cosine_similarity``)
+    does it: the norm is ``sqrt(einsum("ij,ij->i"))`` and a norm below 10 machine epsilons counts as 1."""
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+    norms[norms < 10 * np.finfo(norms.dtype).eps] = 1.0
+    return vectors / norms[:, None]
 
 
-def _import_keybert() -> Any:
-    """KeyBERT's class, imported the way KeyBERT supports when its optional LLM packages are absent.
+def mmr(doc_vector: np.ndarray, phrase_vectors: np.ndarray, phrases: list[str], top_n: int,
+        diversity: float) -> list[tuple[str, float]]:
+    """Maximal Marginal Relevance exactly as KeyBERT 0.9.0 (``keybert._mmr.mmr``) computes it, without
+    scikit-learn's per-call input checks.
 
-    Its package init imports transformers and sentence-transformers (and with them
-    torch: 7 s on 2 cores) only for the LLM helpers; the keyword extraction itself
-    needs none of them with the static encoder.
+    ``doc_vector``: the text's embedding, shape (1, dims); ``phrase_vectors``: its candidates' embeddings in
+    the order of ``phrases``. Similarities are cosines (-1..1) of the rows after :func:`_unit_rows`, as
+    ``cosine_similarity`` gives them. The first phrase is the one most similar to the text; each next one
+    maximises ``(1 - diversity) * similarity to the text - diversity * max similarity to a chosen phrase``
+    (ties: the earliest candidate, as ``argmax``). Returns up to ``top_n`` (phrase, similarity to the text
+    rounded to 4 decimals), most similar first (ties keep the order of choice).
     """
-    if "keybert" in sys.modules or any(name in sys.modules for name in LLM_PACKAGES[:2]):
-        from keybert import KeyBERT
+    unit = _unit_rows(phrase_vectors)
+    word_doc_similarity = unit @ _unit_rows(doc_vector).T
+    word_similarity = unit @ unit.T
+    keywords_idx = [int(np.argmax(word_doc_similarity))]
+    candidates_idx = [i for i in range(len(phrases)) if i != keywords_idx[0]]
+    for _ in range(min(top_n - 1, len(phrases) - 1)):
+        candidate_similarities = word_doc_similarity[candidates_idx, :]
+        target_similarities = np.max(word_similarity[candidates_idx][:, keywords_idx], axis=1)
+        score = (1 - diversity) * candidate_similarities - diversity * target_similarities.reshape(-1, 1)
+        chosen = candidates_idx[int(np.argmax(score))]
+        keywords_idx.append(chosen)
+        candidates_idx.remove(chosen)
+    similarity = word_doc_similarity.reshape(-1)
+    ranked = [(phrases[i], round(float(similarity[i]), 4)) for i in keywords_idx]
+    return sorted(ranked, key=lambda pair: pair[1], reverse=True)
 
-        return KeyBERT
-    blocker = _WithoutLLMPackages()
-    sys.meta_path.insert(0, blocker)
-    try:
-        from keybert import KeyBERT
-    finally:
-        sys.meta_path.remove(blocker)
-    return KeyBERT
 
-
-@cache
-def _keybert(encoder: str) -> Any:
-    model = keybert_model(encoder)
-    return _import_keybert()(model=model)
+def top_similar(doc_vector: np.ndarray, phrase_vectors: np.ndarray, phrases: list[str],
+                top_n: int) -> list[tuple[str, float]]:
+    """The ``top_n`` phrases most similar to the text, as KeyBERT 0.9.0 ranks them without MMR: the last
+    ``top_n`` of numpy's default ``argsort`` of the cosines, most similar first (scores rounded to 4 decimals)."""
+    distances = _unit_rows(doc_vector) @ _unit_rows(phrase_vectors).T
+    return [(phrases[i], round(float(distances[0][i]), 4)) for i in distances.argsort()[0][-top_n:]][::-1]
 
 
 def _rank(texts: list[str], settings: KeywordSettings, encoder: str) -> dict[str, list[tuple[str, float]]]:
-    """KeyBERT over one vocabulary of all the texts' candidate phrases."""
-    from sklearn.feature_extraction.text import CountVectorizer
+    """KeyBERT's ranking of each text's candidate phrases, over one vocabulary of all the texts' phrases.
 
+    What KeyBERT's ``extract_keywords`` does with a vocabulary and embeddings given: the vocabulary is the
+    phrases sorted (as scikit-learn's ``CountVectorizer`` sorts its features), each embedded once; a text's
+    candidates are its phrases in vocabulary order; :func:`mmr` (or :func:`top_similar` when
+    ``settings.use_mmr`` is false) picks ``settings.top_n``.
+    """
     candidates = {t: noun_phrases(t) for t in texts}
     with_phrases = [t for t in texts if candidates[t]]
     ranked: dict[str, list[tuple[str, float]]] = {t: [] for t in texts}
     if not with_phrases:
         return ranked
-    vectorizer = CountVectorizer(analyzer=lambda text: candidates[text], lowercase=False)
-    model = _keybert(encoder)
-    word_embeddings = None
-    if len({p for t in with_phrases for p in candidates[t]}) > 0:
-        vectorizer.fit(with_phrases)
-        vocabulary = list(vectorizer.get_feature_names_out())
-        word_embeddings = embed(vocabulary, encoder, progress=False)
-    from sklearn import config_context
-
-    with config_context(assume_finite=True, skip_parameter_validation=True):  # per-text checks cost more than the maths
-        result = model.extract_keywords(with_phrases, vectorizer=vectorizer, doc_embeddings=embed(with_phrases, encoder),
-                                        word_embeddings=word_embeddings, use_mmr=settings.use_mmr,
-                                        diversity=settings.diversity, top_n=settings.top_n)
-    if len(with_phrases) == 1:
-        result = [result]
-    for text, phrases in zip(with_phrases, result):
-        ranked[text] = [(p, round(float(s), 4)) for p, s in phrases]
+    vocabulary = sorted({p for t in with_phrases for p in candidates[t]})
+    column = {p: i for i, p in enumerate(vocabulary)}
+    phrase_vectors = embed(vocabulary, encoder, progress=False)
+    doc_vectors = embed(with_phrases, encoder)
+    for row, text in enumerate(with_phrases):
+        own = sorted(column[p] for p in candidates[text])
+        phrases = [vocabulary[i] for i in own]
+        doc_vector = doc_vectors[row].reshape(1, -1)
+        if settings.use_mmr:
+            ranked[text] = mmr(doc_vector, phrase_vectors[own], phrases, settings.top_n, settings.diversity)
+        else:
+            ranked[text] = top_similar(doc_vector, phrase_vectors[own], phrases, settings.top_n)
     return ranked
 
 

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.analytics import cache as nlp_cache
+from mentortrack.analytics import lexicon
 from mentortrack.analytics.embeddings import embed, encoder_id
 from mentortrack.paths import package_data
 
@@ -102,9 +103,7 @@ def textblob_pairs(texts: list[str], use_cache: bool = True) -> dict[str, tuple[
     found = {t: tuple(json.loads(v)) for t, v in cached.items()}
     todo = [t for t in unique if t not in found]
     if todo:
-        from textblob import TextBlob
-
-        new = {t: tuple(TextBlob(t).sentiment) for t in todo}
+        new = {t: lexicon.sentiment(t) for t in todo}
         if use_cache:
             nlp_cache.put_many(TEXTBLOB_NAMESPACE, {t: json.dumps(v).encode() for t, v in new.items()})
         found.update(new)

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.analytics import cache as nlp_cache
+from mentortrack.analytics import lexicon
 from mentortrack.analytics.embeddings import embed, encoder_id
 from mentortrack.config import ThemeTaxonomy
 
@@ -181,17 +182,10 @@ def taxonomy(settings: ThemeTaxonomy) -> Taxonomy:
                     _phrases(settings.other_examples))
 
 
-@cache
-def _tagger() -> Any:
-    from textblob.en.taggers import PatternTagger
-
-    return PatternTagger()
-
-
 def _tags(text: str) -> list[tuple[str, str]]:
     """Lower-cased words with their tags, "n't" spelt "not", domain nouns tagged as nouns."""
     text = CONTRACTION.sub(lambda m: {"ca": "can", "wo": "will"}.get(m.group(1).lower(), m.group(1)) + " not", text)
-    tagged = _tagger().tag(text.lower())
+    tagged = lexicon.tag(text.lower())
     return [(w, "NN" if w in DOMAIN_NOUNS and not t.startswith("NN") and (i + 1 == len(tagged) or
                                                                         tagged[i + 1][1] not in NOUNS) else t)
             for i, (w, t) in enumerate(tagged)]
@@ -316,9 +310,7 @@ def points(text: str, found: list[tuple[str, list[str]]] | None = None) -> list[
 
 @cache
 def _function_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return (frozenset(ENGLISH_STOP_WORDS) - NEGATIONS - QUANTITIES) | GENERIC_NOUNS
+    return (lexicon.english_stop_words() - NEGATIONS - QUANTITIES) | GENERIC_NOUNS
 
 
 WORD = re.compile(r"[a-z][a-z'-]*")
@@ -362,12 +354,21 @@ def cue_hits(pieces_: list[str], tax: Taxonomy) -> tuple[np.ndarray, np.ndarray]
     spaced = [_spaced(p) for p in pieces_]
     cues = np.zeros((len(pieces_), len(tax.themes)), dtype=bool)
     exceptions = np.zeros_like(cues)
-    for k, theme in enumerate(tax.themes):
-        theme_cues, theme_exceptions = [_spaced(c) for c in theme.cues], [_spaced(c) for c in theme.exceptions]
+    for k, (cue, exception) in enumerate(_phrase_finders(tax)):
         for i, piece in enumerate(spaced):
-            cues[i, k] = any(c in piece for c in theme_cues)
-            exceptions[i, k] = any(e in piece for e in theme_exceptions)
+            cues[i, k] = cue is not None and cue.search(piece) is not None
+            exceptions[i, k] = exception is not None and exception.search(piece) is not None
     return cues, exceptions
+
+
+@cache
+def _phrase_finders(tax: Taxonomy) -> list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]]:
+    """Per theme, one pattern finding any of its cues and one finding any of its exceptions (each
+    :func:`_spaced`, so matched as whole words) anywhere in a spaced piece; None when it has none."""
+    def finder(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+        return re.compile("|".join(re.escape(_spaced(p)) for p in phrases)) if phrases else None
+
+    return [(finder(t.cues), finder(t.exceptions)) for t in tax.themes]
 
 
 def scores(texts: list[str], tax: Taxonomy, found: list[list[tuple[str, list[str]]]] | None = None) -> np.ndarray:
