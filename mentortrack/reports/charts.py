@@ -39,12 +39,13 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS, LEVELS
 from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.analytics.sentiment import NO_FEEDBACK
 from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports.tables import HIGHER_IS_BETTER, label, side_by_side
 
-SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
+SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", NO_FEEDBACK: "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
 VALUE_SIZE = 10
 """Font size (points) of the values on bars and points: about 12 px on a laptop screen."""
@@ -416,27 +417,37 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
 
 
 def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: str = "Feedback sentiment") -> Figure:
-    """Horizontal bars of sessions per sentiment label, with shares."""
+    """Horizontal bars of completed sessions per sentiment label, each label's share out of the completed sessions
+    with feedback (the base of the KPI tiles' positive and negative shares, named in the title); completed sessions
+    without feedback are a separate bar whose share is out of every completed session. No-show, cancelled and
+    rescheduled sessions cannot have feedback and are left out."""
     fig, ax = _figure(7, 2.8)
-    counts = enriched[column].astype("string").value_counts()
+    done = enriched.loc[enriched["session_status"] == "Completed", column].astype("string")
+    counts = done.value_counts()
     order = [label for label in SENTIMENT_COLOURS if label in counts.index]
     if not order:
         _no_data(ax, title)
-        return describe(fig, f"{title}: no sessions")
+        return describe(fig, f"{title}: no completed sessions")
     counts = counts.reindex(order)
-    _bars(ax, list(counts.index), counts.to_numpy(dtype=float), [SENTIMENT_COLOURS[c] for c in counts.index],
-          horizontal=True)
-    for container in ax.containers:
-        ax.bar_label(container, labels=[f"{v:,.0f} ({v / counts.sum():.0%})" for v in container.datavalues], padding=3,
-                     fontsize=VALUE_SIZE)
+    silent = int(counts.get(NO_FEEDBACK, 0))
+    completed, with_feedback = int(counts.sum()), int(counts.sum()) - silent
+    base = {label: with_feedback for label in order} | {NO_FEEDBACK: completed}
+    bases = pd.Series(base).reindex(order)
+    _bars(ax, [f"{c}\n(of {completed:,} completed)" if c == NO_FEEDBACK else c for c in order],
+          counts.to_numpy(dtype=float), [SENTIMENT_COLOURS[c] for c in order], horizontal=True)
+    ax.bar_label(ax.containers[0], labels=[f"{int(v):,} ({_share(v, bases[c])})" for c, v in counts.items()],
+                 padding=3, fontsize=VALUE_SIZE)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(title=title, xlabel="Sessions", ylabel="")
+    title = f"{title}: of {with_feedback:,} completed sessions with feedback"
+    ax.set(title=title, xlabel=f"Completed sessions (shares of the {with_feedback:,} with feedback)", ylabel="")
     ax.set_xlim(0, counts.max() * 1.35)
-    total = int(counts.sum())
-    parts = ", ".join(f"{k} {int(v):,} ({_share(v, total)})" for k, v in counts.items())
-    return describe(fig, f"{title}: {parts}; n = {total:,} sessions",
-                    pd.DataFrame({"sentiment": counts.index, "sessions": counts.to_numpy(dtype=int),
-                                  "share": counts.to_numpy(dtype=float) / total}))
+    parts = ", ".join(f"{k} {int(v):,} ({_share(v, with_feedback)})" for k, v in counts.items() if k != NO_FEEDBACK)
+    alt = f"{title}: {parts or 'none'}"
+    if silent:
+        alt += f"; {silent:,} of {completed:,} completed sessions without feedback ({_share(silent, completed)})"
+    return describe(fig, alt, pd.DataFrame({"sentiment": counts.index, "sessions": counts.to_numpy(dtype=int),
+                                            "base": bases.to_numpy(dtype=int),
+                                            "share": counts.to_numpy(dtype=float) / bases.to_numpy(dtype=float)}))
 
 
 def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) vs suite label") -> Figure:

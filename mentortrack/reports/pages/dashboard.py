@@ -49,8 +49,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     standing = ctx.tables.standing
     bottom = lower_part_bottom(standing)
     feedback = scope[(scope["session_status"] == "Completed") & (scope["sentiment"].astype("string") != "No feedback")]
-    sentiment = charts.sentiment_split(feedback, title=f"Feedback sentiment, {len(feedback)} completed sessions with "
-                                                       "feedback")
+    sentiment = charts.sentiment_split(scope, title=f"Feedback sentiment, {ctx.period}")
     if ctx.months_in_data > 1:
         out.charts([charts.rating_trend(ctx.history, ctx.until(), target=settings.report.targets.avg_rating), sentiment])
     else:
