@@ -38,3 +38,42 @@ def test_the_sentiment_chart_counts_completed_sessions_with_feedback_as_the_kpis
     kpis = compute_kpis(scope)
     shares = said.data.set_index("sentiment")["share"]
     assert shares["Positive"] == kpis["positive_feedback_rate"] and shares["Negative"] == kpis["negative_feedback_rate"]
+
+
+def _completed(month: str) -> list[dict[str, str]]:
+    return [r for r in ROWS if r["Session_Date"].startswith(month) and r["Session_Status"] == "Completed"]
+
+
+def test_charts_with_one_category_or_one_length_are_sentences(first_months: pd.DataFrame) -> None:
+    completed = _completed("2025-09")
+    ratings = [int(r["Post_Session_Rating"]) for r in completed]
+    assert {r["Mentor_Prep_Done"] for r in completed} == {"Yes"}, "the fixture prepares every completed session"
+    assert {(r["Actual_Duration_mins"], r["Scheduled_Duration_mins"]) for r in completed} == {("44", "45")}
+    (kind,) = {r["Session_Type"] for r in completed}
+    average = f"{sum(ratings) / len(ratings):.2f}"
+    scope = _september(first_months)
+    assert charts.prep_vs_rating(scope) == (f"Rating by mentor preparation: all 61 rated sessions had mentor prep done "
+                                            f"Yes (average rating {average}), so there is nothing to compare.")
+    assert charts.rating_by_category(scope, "session_type", "Rating by session type") == (
+        f"Rating by session type: all 61 rated sessions had session type {kind} (average rating {average}), so there "
+        "is nothing to compare.")
+    assert charts.duration_comparison(scope) == ("Actual vs scheduled minutes (completed): all 61 completed sessions "
+                                                 "lasted 44 min, booked for 45 min.")
+    two = scope[scope["session_status"] == "Completed"].head(2).copy()
+    two["mentor_prep_done"] = pd.Categorical(["Yes", "Partial"], categories=two["mentor_prep_done"].cat.categories)
+    assert not isinstance(charts.prep_vs_rating(two), str), "two categories are compared in a chart"
+
+
+def test_the_heatmap_leaves_out_what_is_constant_and_says_so(first_months: pd.DataFrame) -> None:
+    # September: ratings (3, 4, 5, and Mentor D's 2) and follow-ups (Yes/No) vary; minutes, prep and action items
+    # are the same for every completed session. October: only the ratings vary (every follow-up Yes).
+    september, october = _completed("2025-09"), _completed("2025-10")
+    assert len({r["Follow_Up_Scheduled"] for r in september}) == 2 and {r["Follow_Up_Scheduled"] for r in october} == {"Yes"}
+    fig = charts.correlations(_september(first_months))
+    assert list(charts.about(fig).data["measure"]) == ["rating", "follow-up"]
+    assert fig.axes[0].get_title() == ("Correlations (completed sessions); constant this month: actual min, "
+                                       "scheduled min, prep (0–2), action items")
+    assert charts.correlations(first_months[first_months["month"] == "2025-10"]) == (
+        f"Correlations (completed sessions): only rating varies among the {len(october)} completed sessions (constant "
+        "this month: actual min, scheduled min, prep (0–2), follow-up, action items), so there is no correlation to "
+        "show.")

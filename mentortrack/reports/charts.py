@@ -287,13 +287,20 @@ def rating_distribution(sessions: pd.DataFrame, title: str = "Ratings of complet
                     pd.DataFrame({"rating": counts.index, "sessions": counts.to_numpy(dtype=int)}))
 
 
-def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs scheduled minutes (completed)") -> Figure:
-    """Box plot of actual minutes per scheduled length."""
+def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs scheduled minutes (completed)") -> Figure | str:
+    """Box plot of actual minutes per scheduled length; a sentence instead when every completed session lasted
+    the same minutes and was booked for the same length (a box of one value compares nothing)."""
     fig, ax = _figure()
     done = sessions[sessions["session_status"] == "Completed"].dropna(subset=["actual_duration_mins", "scheduled_duration_mins"])
     if done.empty:
         _no_data(ax, title)
         return describe(fig, f"{title}: no completed sessions with both lengths")
+    actual, scheduled = done["actual_duration_mins"].unique(), done["scheduled_duration_mins"].unique()
+    if len(actual) == 1 and len(scheduled) == 1:
+        lasted, booked = float(actual[0]), float(scheduled[0])
+        how = "as scheduled" if lasted == booked else f"booked for {booked:g} min"
+        every = "the 1 completed session" if len(done) == 1 else f"all {len(done):,} completed sessions"
+        return f"{title}: {every} lasted {lasted:g} min, {how}."
     booked = done["scheduled_duration_mins"].astype(int)
     data = pd.DataFrame({"scheduled": booked.astype(str) + " min booked",
                          "actual": done["actual_duration_mins"].astype(float)})
@@ -310,10 +317,11 @@ def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs schedule
                                                                       "mean": "mean_actual_mins"}))
 
 
-def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: list[str] | None = None) -> Figure:
+def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: list[str] | None = None) -> Figure | str:
     """Mean rating of completed sessions per category, e.g. mentor prep, with its 95 % interval on the 1–5 scale
     where one exists (:func:`mentortrack.analytics.comparisons.rating_interval`: none below its minimum of
-    ratings or when they are all equal); long labels wrapped, each with its n."""
+    ratings or when they are all equal); long labels wrapped, each with its n. A sentence instead when the
+    rated sessions fall in one category (one bar compares nothing)."""
     from mentortrack.analytics.comparisons import rating_interval
 
     fig, ax = _figure()
@@ -326,6 +334,11 @@ def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: l
         sessions=("rating", "size"), avg_rating=("rating", "mean"), total=("rating", "sum"), squares=("square", "sum"))
     shown = [c for c in (order or list(summary.index)) if c in summary.index]
     summary = summary.reindex(shown)
+    if len(shown) == 1:
+        only, n = shown[0], int(summary["sessions"].iloc[0])
+        every = "the 1 rated session" if n == 1 else f"all {n:,} rated sessions"
+        return (f"{title}: {every} had {column.replace('_', ' ')} {only} (average rating "
+                f"{summary['avg_rating'].iloc[0]:.2f}), so there is nothing to compare.")
     low, high = rating_interval(summary["total"], summary["squares"], summary["sessions"])
     summary = summary.assign(low=low, high=high).drop(columns=["total", "squares"])
     _bars(ax, [f"{textwrap.fill(str(c), 14)}\n(n={int(summary.loc[c, 'sessions'])})" for c in shown],
@@ -381,13 +394,18 @@ def rating_spread(sessions: pd.DataFrame, by: str = "mentor_name", top: int = 12
     return describe(fig, alt, summary.reset_index())
 
 
-def prep_vs_rating(sessions: pd.DataFrame) -> Figure:
-    """Average rating by mentor preparation."""
+def prep_vs_rating(sessions: pd.DataFrame) -> Figure | str:
+    """Average rating by mentor preparation (a sentence when every rated session has the same)."""
     return rating_by_category(sessions, "mentor_prep_done", "Rating by mentor preparation", list(PREP_LEVELS))
 
 
-def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed sessions)") -> Figure:
-    """Heatmap of correlations between rating, minutes, prep, follow-up, action items and polarity."""
+def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed sessions)",
+                 when: str = "this month") -> Figure | str:
+    """Heatmap of correlations between rating, minutes, prep, follow-up, action items and polarity.
+
+    A measure with one value (or none) among the completed sessions has no correlation: it is left out and the
+    title names it ("constant this month: actual min, …", ``when`` saying over what); with fewer than two
+    measures left, a sentence instead of the heatmap."""
     done = sessions[sessions["session_status"] == "Completed"]
     numeric = pd.DataFrame({
         "rating": done["post_session_rating"].astype(float),
@@ -399,6 +417,13 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
     })
     if "textblob_polarity" in done:
         numeric["polarity"] = done["textblob_polarity"].astype(float)
+    constant = [c for c in numeric if numeric[c].nunique(dropna=True) < 2]
+    numeric = numeric.drop(columns=constant)
+    same = f"constant {when}: {', '.join(constant)}" if constant else ""
+    if len(done) >= 3 and numeric.shape[1] < 2:
+        varied = f"only {numeric.columns[0]} varies" if numeric.shape[1] else "no measure varies"
+        return f"{title}: {varied} among the {len(done):,} completed sessions ({same}), so there is no correlation to show."
+    title = f"{title}; {same}" if same else title
     fig, ax = _figure(6.5, 5)
     if len(done) < 3:
         _no_data(ax, title)
