@@ -77,3 +77,16 @@ def test_the_heatmap_leaves_out_what_is_constant_and_says_so(first_months: pd.Da
         f"Correlations (completed sessions): only rating varies among the {len(october)} completed sessions (constant "
         "this month: actual min, scheduled min, prep (0–2), follow-up, action items), so there is no correlation to "
         "show.")
+
+
+def test_trends_label_the_month_the_data_covers_only_in_part(first_months: pd.DataFrame) -> None:
+    last = max(r["Session_Date"] for r in ROWS)
+    assert last == "2025-10-09"
+    through = pd.Timestamp(last)
+    ticks = [t.get_text() for t in charts.rating_trend(first_months, "2025-10", through=through).axes[0].get_xticklabels()]
+    assert ticks == ["2025-09", "2025-10 (to 9 Oct)"]
+    trend = pd.DataFrame({"2025-09": [77.0], "2025-10": [80.0]}, index=pd.Index(["Mentor A"], name="mentor_name"))
+    fig = charts.health_trend(trend, 40, "Health score by month", through=through)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2025-09", "2025-10 (to 9 Oct)"]
+    assert charts.month_label("2025-09", through) == "2025-09", "a month the data covers whole keeps its name"
+    assert charts.month_label("2025-10", pd.Timestamp("2025-10-31")) == "2025-10"

@@ -491,10 +491,25 @@ def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) 
                          f"({_share(same, len(with_text))})", table.rename_axis("published").reset_index())
 
 
+def month_label(month: str, through: pd.Timestamp | None = None) -> str:
+    """A month (YYYY-MM) as a trend's axis names it: "2025-10 (to 9 Oct)" when the data, whose last day is
+    ``through``, covers it only in part (ends in it before its last day), else the month itself."""
+    if through is None or f"{through:%Y-%m}" != month or through >= pd.Period(month, freq="M").end_time.normalize():
+        return month
+    return f"{month} (to {through.day} {through:%b})"
+
+
+def _month_axis(ax: Axes, months: list[str], through: pd.Timestamp | None) -> None:
+    """Label the months (categories 0, 1, … of the x axis, in order) with :func:`month_label`."""
+    ax.set_xticks(range(len(months)), [month_label(m, through) for m in months])
+
+
 def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = "Average rating by month",
-                 size: tuple[float, float] = (8, 3.4), target: float | None = None) -> Figure:
+                 size: tuple[float, float] = (8, 3.4), target: float | None = None,
+                 through: pd.Timestamp | None = None) -> Figure:
     """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``size`` in inches;
-    ``target`` (the satisfaction target of ``parameters/report.yaml``) as a dashed line."""
+    ``target`` (the satisfaction target of ``parameters/report.yaml``) as a dashed line; a month the data
+    covers only in part (the data's last day ``through``) labelled so ("2025-10 (to 9 Oct)")."""
     fig, ax = _figure(*size)
     done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
     if until:
@@ -515,6 +530,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     if target is not None or until in monthly.index:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.4))
+    _month_axis(ax, list(monthly.index), through)
     ax.tick_params(axis="x", rotation=60, labelsize=8)
     last = until if until in monthly.index else monthly.index[-1]
     name = pd.Period(last, freq="M").strftime("%B %Y")
@@ -605,9 +621,10 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
 
 
 def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor health by month",
-                 size: tuple[float, float] = (8, 3.6)) -> Figure:
+                 size: tuple[float, float] = (8, 3.6), through: pd.Timestamp | None = None) -> Figure:
     """One line per mentor (rows of :func:`mentortrack.analytics.health.health_trend`), with the at-risk line;
-    ``size`` in inches."""
+    ``size`` in inches; a month the data covers only in part (its last day ``through``) labelled so
+    (:func:`month_label`)."""
     fig, ax = _figure(*size)
     shown = trend.dropna(how="all")
     if shown.empty:
@@ -619,6 +636,7 @@ def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor hea
     ax.annotate(f"at risk below {threshold:g}", (0, threshold), textcoords="offset points", xytext=(2, -12),
                 fontsize=9, color=LEVEL_COLOURS["red"])
     ax.set(title=title, xlabel="Month", ylabel="Health score (0–100)", ylim=(0, 100))
+    _month_axis(ax, [str(m) for m in shown.columns], through)
     ax.tick_params(axis="x", rotation=45 if len(shown.columns) > 6 else 0, labelsize=9)
     if len(shown) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=9, frameon=False)

@@ -91,7 +91,7 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
     window = ctx.window(months)
     window = window[window["mentor_name"] == mentor]
     themes = themes if themes is not None else window_themes(window)
-    until = ctx.until()
+    until, through = ctx.until(), ctx.data_through
     settings = ctx.settings.warnings.health
     standing = tables.standing.loc[mentor] if mentor in tables.standing.index else None
     trend = tables.trend.loc[[mentor]] if mentor in tables.trend.index else tables.trend.iloc[0:0]
@@ -123,10 +123,11 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "note": "" if standing is None else str(standing["note"]),
         "threshold": settings.threshold,
         "health_chart": charts.image_html(charts.health_trend(trend, settings.threshold,
-                                                              "Health score by month", PAGE_CHART), "100%", PAGE_DPI)
+                                                              "Health score by month", PAGE_CHART, through), "100%", PAGE_DPI)
         if trend.shape[1] > 1 else None,
         "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month", PAGE_CHART,
-                                                             target=ctx.settings.report.targets.avg_rating),
+                                                             target=ctx.settings.report.targets.avg_rating,
+                                                             through=through),
                                           "100%", PAGE_DPI) if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(themes["Positive"], mentor), "complaints": _themes(themes["Negative"], mentor),

@@ -51,7 +51,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     feedback = scope[(scope["session_status"] == "Completed") & (scope["sentiment"].astype("string") != "No feedback")]
     sentiment = charts.sentiment_split(scope, title=f"Feedback sentiment, {ctx.period}")
     if ctx.months_in_data > 1:
-        out.charts([charts.rating_trend(ctx.history, ctx.until(), target=settings.report.targets.avg_rating), sentiment])
+        out.charts([charts.rating_trend(ctx.history, ctx.until(), target=settings.report.targets.avg_rating,
+                                         through=ctx.data_through), sentiment])
     else:
         rated = scope[(scope["session_status"] == "Completed") & scope["post_session_rating"].notna()]
         out.markdown(f"*Average rating {rated['post_session_rating'].mean():.2f} over {len(rated)} rated sessions: "

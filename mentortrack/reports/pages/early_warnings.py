@@ -69,7 +69,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                       caption="Health by month since the data starts (– : fewer sessions than a score "
                                               "needs)"))
         watch = trend.loc[trend.index.isin(current.head(5)["mentor_name"])]
-        out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now"))
+        out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now",
+                                      through=ctx.data_through))
     else:
         out.markdown(f"*{ctx.period} is the first month in the data: the health trend starts with a second month.*")
     out.section("pairs")
