@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
-from conftest import first_months_rows
+from conftest import RED_MENTOR, SETTINGS, first_months_rows
 
 from mentortrack.analytics.kpis import compute_kpis
+from mentortrack.analytics.standing import WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
 from mentortrack.reports import charts
+from mentortrack.reports.context import ReportContext
+from mentortrack.reports.mentor_pages import band_key, weakest_sentence, write_contents, write_mentor_pages
 
 ROWS = first_months_rows()
 
@@ -90,3 +96,32 @@ def test_trends_label_the_month_the_data_covers_only_in_part(first_months: pd.Da
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2025-09", "2025-10 (to 9 Oct)"]
     assert charts.month_label("2025-09", through) == "2025-09", "a month the data covers whole keeps its name"
     assert charts.month_label("2025-10", pd.Timestamp("2025-10-31")) == "2025-10"
+
+
+def test_the_mentor_page_says_why_a_healthy_score_is_watched_in_sentences(first_months: pd.DataFrame,
+                                                                         tmp_path: Path) -> None:
+    # By hand: Mentor D has 10 sessions in September, 4 of them red (rated 2, negative feedback): 40 % red, at or
+    # above the standing's 25 % from 4 sessions on, so "watch" whatever the health score.
+    mine = [r for r in ROWS if r["Mentor_Name"] == RED_MENTOR and r["Session_Date"].startswith("2025-09")]
+    red = [r for r in mine if r["Post_Session_Rating"] == "2"]
+    assert (len(mine), len(red)) == (10, 4)
+    ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",
+                        data_label="first months", output_dir=tmp_path, settings=SETTINGS)
+    write_contents(tmp_path, ctx.scope)
+    (page,) = write_mentor_pages(tmp_path, ctx, ctx.tables, [RED_MENTOR])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+    score = ctx.tables.standing.loc[RED_MENTOR, "health_score"]
+    assert score >= SETTINGS.warnings.health.threshold + WATCH_MARGIN, "watched for its red sessions, not its score"
+    assert f"{score:.0f} ◆ Watch (4 of 10 sessions red in Sep 2025, health {score:.0f})." in text
+    assert ": 4 of 10" not in text
+    threshold = SETTINGS.warnings.health.threshold
+    assert (f"▼ at risk: health below {threshold:g}; ◆ watch: health {threshold:g}–{threshold + WATCH_MARGIN:g}, or "
+            f"at least {WATCH_RED_SHARE:.0%} of the sessions in the ranking window red (from {WATCH_MIN_SESSIONS} "
+            "sessions on) whatever the health.") in text
+    assert band_key(40) == ("▼ at risk: health below 40; ◆ watch: health 40–60, or at least 25% of the sessions in the "
+                            "ranking window red (from 4 sessions on) whatever the health.")
+
+
+def test_a_health_explanation_reads_as_a_sentence() -> None:
+    assert weakest_sentence("77: 1 learner no-show") == "Furthest below the program: 1 learner no-show."
+    assert weakest_sentence("80: no part below the program") == "No part is below the program."

@@ -32,6 +32,7 @@ import pandas as pd
 
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.analytics.safeguarding import withhold_from_mentor
+from mentortrack.analytics.standing import WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.reports import charts, takeaway
 from mentortrack.reports.context import ReportContext
@@ -115,6 +116,9 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "at_risk": bool(standing is not None and standing["health_at_risk"]),
         "explanation": None if standing is None or pd.isna(standing["health_explanation"])
         else str(standing["health_explanation"]).split(": ", 1)[-1],
+        "weakest": "" if standing is None or pd.isna(standing["health_explanation"])
+        else weakest_sentence(str(standing["health_explanation"])),
+        "band_key": band_key(settings.threshold),
         "band": None if standing is None else str(standing["band"]),
         "watch_reason": "" if standing is None else str(standing["watch_reason"]),
         "rank": None if standing is None or pd.isna(standing["rank"]) else int(standing["rank"]),
@@ -138,6 +142,23 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "red_link": takeaway.link(pd.DataFrame(red_rows), f"Red sessions {mentor}"),
         "followups_link": takeaway.link(pd.DataFrame(followup_rows), f"Open follow-ups {mentor}"),
     }
+
+
+def band_key(threshold: float) -> str:
+    """What the health marks mean, with the standing's rules (:mod:`mentortrack.analytics.standing`):
+    "▼ at risk: health below 40; ◆ watch: health 40–60, or at least 25% of the sessions in the ranking window
+    red (from 4 sessions on) whatever the health."; ``threshold`` is ``health.threshold`` (0–100)."""
+    return (f"▼ at risk: health below {threshold:g}; ◆ watch: health {threshold:g}–{threshold + WATCH_MARGIN:g}, "
+            f"or at least {WATCH_RED_SHARE:.0%} of the sessions in the ranking window red (from "
+            f"{WATCH_MIN_SESSIONS} sessions on) whatever the health.")
+
+
+def weakest_sentence(explanation: str) -> str:
+    """A health explanation ("77: 1 learner no-show", "80: no part below the program") as a sentence about its
+    weakest parts ("Furthest below the program: 1 learner no-show.", "No part is below the program.")."""
+    parts = explanation.split(": ", 1)[-1]
+    return "No part is below the program." if parts == "no part below the program" else \
+        f"Furthest below the program: {parts}."
 
 
 def _tone(kpi: str, verdict: object) -> str:
