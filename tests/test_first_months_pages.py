@@ -125,3 +125,23 @@ def test_the_mentor_page_says_why_a_healthy_score_is_watched_in_sentences(first_
 def test_a_health_explanation_reads_as_a_sentence() -> None:
     assert weakest_sentence("77: 1 learner no-show") == "Furthest below the program: 1 learner no-show."
     assert weakest_sentence("80: no part below the program") == "No part is below the program."
+
+
+def test_warnings_per_mentor_shows_only_mentors_with_a_warning(first_months: pd.DataFrame) -> None:
+    # By hand: in October 3 of the 11 mentors with sessions have a warning, Mentor A, B and J, each for one
+    # learner no-show (amber); every other October session is completed, well rated, and none is red.
+    no_shows = [r for r in ROWS if r["Session_Date"].startswith("2025-10") and r["Session_Status"] != "Completed"]
+    assert sorted(r["Mentor_Name"] for r in no_shows) == ["Mentor A", "Mentor B", "Mentor J"]
+    assert {r["Session_Status"] for r in no_shows} == {"No-show"}
+    october = first_months[first_months["month"] == "2025-10"]
+    assert (october["level"] == "amber").sum() == 3 and (october["level"] == "red").sum() == 0
+    assert october["mentor_name"].nunique() == 11
+    fig = charts.warnings_per_mentor(october, top=10, title="Warnings per mentor, October 2025")
+    assert fig.axes[0].get_title() == "Warnings per mentor, October 2025: 3 mentors with a warning"
+    assert list(charts.about(fig).data["mentor_name"]) == ["Mentor A", "Mentor B", "Mentor J"]
+    fewer = charts.warnings_per_mentor(october, top=2, title="Warnings per mentor")
+    assert fewer.axes[0].get_title() == "Warnings per mentor: top 2 of 3 mentors with a warning"
+    green = october[october["level"] == "green"]
+    said = charts.warnings_per_mentor(green, title="Warnings per mentor")
+    assert said == f"Warnings per mentor: no mentor has an amber or red session ({len(green)} sessions)."
+    assert charts.image_html(said) == f'<p class="mt-chart-note">{said}</p>'

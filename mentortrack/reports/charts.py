@@ -153,10 +153,13 @@ def use_theme() -> None:
     matplotlib.rcParams.update({**THEME, **LITERAL_TEXT})
 
 
-def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
+def image_html(fig: Figure | str, width: str = "auto", dpi: int = 160) -> str:
     """A figure as an ``<img>`` with an embedded PNG (``dpi`` 160: 1.6 pixels per displayed pixel, for
     sharp text) whose alt text states the finding (:func:`describe`); in a report run, with a
-    "data (CSV)" link to the data behind it (:func:`mentortrack.reports.takeaway.link`)."""
+    "data (CSV)" link to the data behind it (:func:`mentortrack.reports.takeaway.link`). A sentence that
+    a chart with nothing to compare gave instead of a figure is a paragraph (escaped: it quotes the data)."""
+    if isinstance(fig, str):
+        return f'<p class="mt-chart-note">{html_text(fig)}</p>'
     _lay_out(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
@@ -171,19 +174,20 @@ def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
     return f'<figure class="mt-figure">{image}<figcaption class="mt-datalink">{link}</figcaption></figure>'
 
 
-def show(fig: Figure) -> None:
-    """Display a figure in a notebook as an embedded PNG whose alt text is its title(s)."""
+def show(fig: Figure | str) -> None:
+    """Display a figure in a notebook as an embedded PNG whose alt text is its title(s) (a sentence as a
+    paragraph, :func:`image_html`)."""
     from IPython.display import HTML, display
 
     display(HTML(image_html(fig)))
 
 
-def grid(figures: list[Figure], columns: int = 2) -> str:
+def grid(figures: list[Figure | str], columns: int = 2) -> str:
     """Figures side by side in a responsive grid (one column on narrow screens and in print)."""
     return side_by_side([image_html(fig, "100%") for fig in figures], columns)
 
 
-def show_grid(figures: list[Figure], columns: int = 2) -> None:
+def show_grid(figures: list[Figure | str], columns: int = 2) -> None:
     """Display :func:`grid` in a notebook."""
     from IPython.display import HTML, display
 
@@ -580,21 +584,24 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
     return describe(fig, f"{title}: n = {len(eligible)} mentors; bottom: {names or 'none'}", data)
 
 
-def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "Warnings per mentor") -> Figure:
-    """Stacked bars of amber and red sessions for the ``top`` mentors with the most red sessions (then amber);
-    mentors cut off with the same counts as the last one shown are counted under the chart, never dropped
-    silently."""
+def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "Warnings per mentor") -> Figure | str:
+    """Stacked bars of amber and red sessions for the ``top`` mentors with the most red sessions (then amber),
+    among the mentors with at least one warning (the title says how many); mentors cut off with the same counts
+    as the last one shown are counted under the chart, never dropped silently. A sentence when no session is
+    amber or red."""
     counts = pd.crosstab(enriched["mentor_name"], enriched["level"].astype("string")).reindex(columns=list(LEVELS),
                                                                                             fill_value=0)
-    ordered = counts.sort_values(["red", "amber"], ascending=False)
+    warned = counts[counts[["red", "amber"]].sum(axis=1) > 0]
+    if warned.empty:
+        return f"{title}: no mentor has an amber or red session ({len(enriched):,} sessions)."
+    ordered = warned.sort_values(["red", "amber"], ascending=False)
     counts = ordered.head(top)
-    cut = ordered.iloc[top:][(ordered.iloc[top:][["red", "amber"]].sum(axis=1)) > 0]
+    cut = ordered.iloc[top:]
     tied = int(((cut["red"] == counts["red"].iloc[-1]) & (cut["amber"] == counts["amber"].iloc[-1])).sum()) \
         if len(cut) else 0
+    mentors = f"{len(ordered)} mentor{'s' if len(ordered) != 1 else ''} with a warning"
+    title = f"{title}: top {top} of {mentors}" if len(cut) else f"{title}: {mentors}"
     fig, ax = _figure(8, max(2.5, 0.3 * len(counts) + 1))
-    if counts[["amber", "red"]].to_numpy().sum() == 0:
-        _no_data(ax, title)
-        return describe(fig, f"{title}: no amber or red sessions")
     red = ax.barh(counts.index, counts["red"], color=LEVEL_COLOURS["red"], label="red")
     amber = ax.barh(counts.index, counts["amber"], left=counts["red"], color=LEVEL_COLOURS["amber"], label="amber",
                     hatch="//", edgecolor="white")

@@ -73,7 +73,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         f"bottom {len(bottom)} of {ranked} ranked named"
     out.charts([charts.mentor_scatter(standing, bottom, f"Mentors, {ctx.window_label(window)}: rating vs follow-up "
                                                         f"({named})"),
-                charts.warnings_per_mentor(scope, top=10, title=f"Warnings per mentor, {ctx.period} (top 10)")])
+                charts.warnings_per_mentor(scope, top=10, title=f"Warnings per mentor, {ctx.period}")])
     out.section("at_risk")
     threshold = settings.warnings.health.threshold
     risky = standing[standing["band"] == "at risk"].sort_values("health_score").reset_index()

@@ -8,11 +8,8 @@ import pandas as pd
 
 from mentortrack.reports import charts, tables
 from mentortrack.reports.context import ALL_MONTHS, record
-from mentortrack.reports.escape import html_text
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from mentortrack.reports.context import ReportContext
     from mentortrack.reports.pages import Sections
 
@@ -27,25 +24,18 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.chart(charts.status_mix(scope))
     out.chart(charts.rating_distribution(scope))
     out.section("durations")
-    _show(out, charts.duration_comparison(scope))
+    out.chart(charts.duration_comparison(scope))
     attendance = pd.crosstab(scope["session_status"].astype("string"),
                              scope["learner_attended"].astype("string").fillna("not recorded"))
     out.table(tables.styled(attendance.reset_index(), ctx.show_pii,
                             caption="Learner_Attended by status (contradictions are data-quality warnings)"))
     out.section("correlations")
-    _show(out, charts.prep_vs_rating(scope))
-    _show(out, charts.rating_by_category(scope, "session_type", "Rating by session type"))
-    _show(out, charts.correlations(scope, when="this month" if ctx.month != ALL_MONTHS else "over all months"))
+    out.chart(charts.prep_vs_rating(scope))
+    out.chart(charts.rating_by_category(scope, "session_type", "Rating by session type"))
+    out.chart(charts.correlations(scope, when="this month" if ctx.month != ALL_MONTHS else "over all months"))
     completed = scope[scope["session_status"] == "Completed"]
     record(ctx.output_dir, "02_descriptive", {
         "status_counts": status_counts.to_dict(),
         "avg_rating_by_prep": completed.groupby("mentor_prep_done", observed=True)["post_session_rating"].mean()
         .astype(float).round(3).to_dict()})
 
-
-def _show(out: Sections, drawn: Figure | str) -> None:
-    """A chart, or the sentence a chart with nothing to compare gave instead (escaped: it quotes the data)."""
-    if isinstance(drawn, str):
-        out.html(f"<p>{html_text(drawn)}</p>")
-    else:
-        out.chart(drawn)
