@@ -42,10 +42,10 @@ def test_bars_carry_their_values_including_zero() -> None:
 @pytest.mark.parametrize("columns", [1, 2, 3])
 def test_grid_embeds_every_figure_with_alt_text(columns: int) -> None:
     html = charts.grid([charts.rating_trend(_sessions(), "2025-09"), charts.sentiment_split(
-        pd.DataFrame({"sentiment": ["Positive", "Negative"]}))], columns)
+        pd.DataFrame({"sentiment": ["Positive", "Negative"], "session_status": "Completed"}))], columns)
     assert html.count("<img") == 2 and f"repeat({columns}," in html
     assert 'alt="Average rating 3.00 in September 2025, n = 3 rated sessions (August 2025: 4.50, n = 2)"' in html
-    assert 'alt="Feedback sentiment: Positive 1 (50%), Negative 1 (50%); n = 2 sessions"' in html
+    assert 'alt="Feedback sentiment: of 2 completed sessions with feedback: Positive 1 (50%), Negative 1 (50%)"' in html
     assert "data (CSV)" not in html, "outside a report run nothing is written"
 
 
@@ -71,7 +71,8 @@ def test_count_axes_have_whole_ticks_and_long_titles_wrap() -> None:
     assert ticks and all(float(t).is_integer() for t in ticks)
     title = "Share of sessions with an empty value (columns with gaps only, this period)"
     table = pd.DataFrame({"missing_rate": [0.14, 0.5]}, index=["actual_duration_mins", "post_session_rating"])
-    for long in (charts.sentiment_split(pd.DataFrame({"sentiment": ["Positive"]}), title=title + " " + title),
+    for long in (charts.sentiment_split(pd.DataFrame({"sentiment": ["Positive"], "session_status": "Completed"}),
+                                        title=title + " " + title),
                  charts.kpi_by_group(table, "missing_rate", title)):  # centred over axes pushed right by labels
         charts.image_html(long)
         title_box = long.axes[0].title.get_window_extent(long._get_renderer())

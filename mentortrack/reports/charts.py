@@ -39,12 +39,13 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS, LEVELS
 from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.analytics.sentiment import NO_FEEDBACK
 from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports.tables import HIGHER_IS_BETTER, label, side_by_side
 
-SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", "No feedback": "#e0e0e0"}
+SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", NO_FEEDBACK: "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
 VALUE_SIZE = 10
 """Font size (points) of the values on bars and points: about 12 px on a laptop screen."""
@@ -152,10 +153,13 @@ def use_theme() -> None:
     matplotlib.rcParams.update({**THEME, **LITERAL_TEXT})
 
 
-def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
+def image_html(fig: Figure | str, width: str = "auto", dpi: int = 160) -> str:
     """A figure as an ``<img>`` with an embedded PNG (``dpi`` 160: 1.6 pixels per displayed pixel, for
     sharp text) whose alt text states the finding (:func:`describe`); in a report run, with a
-    "data (CSV)" link to the data behind it (:func:`mentortrack.reports.takeaway.link`)."""
+    "data (CSV)" link to the data behind it (:func:`mentortrack.reports.takeaway.link`). A sentence that
+    a chart with nothing to compare gave instead of a figure is a paragraph (escaped: it quotes the data)."""
+    if isinstance(fig, str):
+        return f'<p class="mt-chart-note">{html_text(fig)}</p>'
     _lay_out(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
@@ -170,19 +174,20 @@ def image_html(fig: Figure, width: str = "auto", dpi: int = 160) -> str:
     return f'<figure class="mt-figure">{image}<figcaption class="mt-datalink">{link}</figcaption></figure>'
 
 
-def show(fig: Figure) -> None:
-    """Display a figure in a notebook as an embedded PNG whose alt text is its title(s)."""
+def show(fig: Figure | str) -> None:
+    """Display a figure in a notebook as an embedded PNG whose alt text is its title(s) (a sentence as a
+    paragraph, :func:`image_html`)."""
     from IPython.display import HTML, display
 
     display(HTML(image_html(fig)))
 
 
-def grid(figures: list[Figure], columns: int = 2) -> str:
+def grid(figures: list[Figure | str], columns: int = 2) -> str:
     """Figures side by side in a responsive grid (one column on narrow screens and in print)."""
     return side_by_side([image_html(fig, "100%") for fig in figures], columns)
 
 
-def show_grid(figures: list[Figure], columns: int = 2) -> None:
+def show_grid(figures: list[Figure | str], columns: int = 2) -> None:
     """Display :func:`grid` in a notebook."""
     from IPython.display import HTML, display
 
@@ -286,13 +291,20 @@ def rating_distribution(sessions: pd.DataFrame, title: str = "Ratings of complet
                     pd.DataFrame({"rating": counts.index, "sessions": counts.to_numpy(dtype=int)}))
 
 
-def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs scheduled minutes (completed)") -> Figure:
-    """Box plot of actual minutes per scheduled length."""
+def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs scheduled minutes (completed)") -> Figure | str:
+    """Box plot of actual minutes per scheduled length; a sentence instead when every completed session lasted
+    the same minutes and was booked for the same length (a box of one value compares nothing)."""
     fig, ax = _figure()
     done = sessions[sessions["session_status"] == "Completed"].dropna(subset=["actual_duration_mins", "scheduled_duration_mins"])
     if done.empty:
         _no_data(ax, title)
         return describe(fig, f"{title}: no completed sessions with both lengths")
+    actual, scheduled = done["actual_duration_mins"].unique(), done["scheduled_duration_mins"].unique()
+    if len(actual) == 1 and len(scheduled) == 1:
+        lasted, booked = float(actual[0]), float(scheduled[0])
+        how = "as scheduled" if lasted == booked else f"booked for {booked:g} min"
+        every = "the 1 completed session" if len(done) == 1 else f"all {len(done):,} completed sessions"
+        return f"{title}: {every} lasted {lasted:g} min, {how}."
     booked = done["scheduled_duration_mins"].astype(int)
     data = pd.DataFrame({"scheduled": booked.astype(str) + " min booked",
                          "actual": done["actual_duration_mins"].astype(float)})
@@ -309,10 +321,11 @@ def duration_comparison(sessions: pd.DataFrame, title: str = "Actual vs schedule
                                                                       "mean": "mean_actual_mins"}))
 
 
-def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: list[str] | None = None) -> Figure:
+def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: list[str] | None = None) -> Figure | str:
     """Mean rating of completed sessions per category, e.g. mentor prep, with its 95 % interval on the 1–5 scale
     where one exists (:func:`mentortrack.analytics.comparisons.rating_interval`: none below its minimum of
-    ratings or when they are all equal); long labels wrapped, each with its n."""
+    ratings or when they are all equal); long labels wrapped, each with its n. A sentence instead when the
+    rated sessions fall in one category (one bar compares nothing)."""
     from mentortrack.analytics.comparisons import rating_interval
 
     fig, ax = _figure()
@@ -325,6 +338,11 @@ def rating_by_category(sessions: pd.DataFrame, column: str, title: str, order: l
         sessions=("rating", "size"), avg_rating=("rating", "mean"), total=("rating", "sum"), squares=("square", "sum"))
     shown = [c for c in (order or list(summary.index)) if c in summary.index]
     summary = summary.reindex(shown)
+    if len(shown) == 1:
+        only, n = shown[0], int(summary["sessions"].iloc[0])
+        every = "the 1 rated session" if n == 1 else f"all {n:,} rated sessions"
+        return (f"{title}: {every} had {column.replace('_', ' ')} {only} (average rating "
+                f"{summary['avg_rating'].iloc[0]:.2f}), so there is nothing to compare.")
     low, high = rating_interval(summary["total"], summary["squares"], summary["sessions"])
     summary = summary.assign(low=low, high=high).drop(columns=["total", "squares"])
     _bars(ax, [f"{textwrap.fill(str(c), 14)}\n(n={int(summary.loc[c, 'sessions'])})" for c in shown],
@@ -380,13 +398,18 @@ def rating_spread(sessions: pd.DataFrame, by: str = "mentor_name", top: int = 12
     return describe(fig, alt, summary.reset_index())
 
 
-def prep_vs_rating(sessions: pd.DataFrame) -> Figure:
-    """Average rating by mentor preparation."""
+def prep_vs_rating(sessions: pd.DataFrame) -> Figure | str:
+    """Average rating by mentor preparation (a sentence when every rated session has the same)."""
     return rating_by_category(sessions, "mentor_prep_done", "Rating by mentor preparation", list(PREP_LEVELS))
 
 
-def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed sessions)") -> Figure:
-    """Heatmap of correlations between rating, minutes, prep, follow-up, action items and polarity."""
+def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed sessions)",
+                 when: str = "this month") -> Figure | str:
+    """Heatmap of correlations between rating, minutes, prep, follow-up, action items and polarity.
+
+    A measure with one value (or none) among the completed sessions has no correlation: it is left out and the
+    title names it ("constant this month: actual min, …", ``when`` saying over what); with fewer than two
+    measures left, a sentence instead of the heatmap."""
     done = sessions[sessions["session_status"] == "Completed"]
     numeric = pd.DataFrame({
         "rating": done["post_session_rating"].astype(float),
@@ -398,6 +421,13 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
     })
     if "textblob_polarity" in done:
         numeric["polarity"] = done["textblob_polarity"].astype(float)
+    constant = [c for c in numeric if numeric[c].nunique(dropna=True) < 2]
+    numeric = numeric.drop(columns=constant)
+    same = f"constant {when}: {', '.join(constant)}" if constant else ""
+    if len(done) >= 3 and numeric.shape[1] < 2:
+        varied = f"only {numeric.columns[0]} varies" if numeric.shape[1] else "no measure varies"
+        return f"{title}: {varied} among the {len(done):,} completed sessions ({same}), so there is no correlation to show."
+    title = f"{title}; {same}" if same else title
     fig, ax = _figure(6.5, 5)
     if len(done) < 3:
         _no_data(ax, title)
@@ -416,27 +446,37 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
 
 
 def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: str = "Feedback sentiment") -> Figure:
-    """Horizontal bars of sessions per sentiment label, with shares."""
+    """Horizontal bars of completed sessions per sentiment label, each label's share out of the completed sessions
+    with feedback (the base of the KPI tiles' positive and negative shares, named in the title); completed sessions
+    without feedback are a separate bar whose share is out of every completed session. No-show, cancelled and
+    rescheduled sessions cannot have feedback and are left out."""
     fig, ax = _figure(7, 2.8)
-    counts = enriched[column].astype("string").value_counts()
+    done = enriched.loc[enriched["session_status"] == "Completed", column].astype("string")
+    counts = done.value_counts()
     order = [label for label in SENTIMENT_COLOURS if label in counts.index]
     if not order:
         _no_data(ax, title)
-        return describe(fig, f"{title}: no sessions")
+        return describe(fig, f"{title}: no completed sessions")
     counts = counts.reindex(order)
-    _bars(ax, list(counts.index), counts.to_numpy(dtype=float), [SENTIMENT_COLOURS[c] for c in counts.index],
-          horizontal=True)
-    for container in ax.containers:
-        ax.bar_label(container, labels=[f"{v:,.0f} ({v / counts.sum():.0%})" for v in container.datavalues], padding=3,
-                     fontsize=VALUE_SIZE)
+    silent = int(counts.get(NO_FEEDBACK, 0))
+    completed, with_feedback = int(counts.sum()), int(counts.sum()) - silent
+    base = {label: with_feedback for label in order} | {NO_FEEDBACK: completed}
+    bases = pd.Series(base).reindex(order)
+    _bars(ax, [f"{c}\n(of {completed:,} completed)" if c == NO_FEEDBACK else c for c in order],
+          counts.to_numpy(dtype=float), [SENTIMENT_COLOURS[c] for c in order], horizontal=True)
+    ax.bar_label(ax.containers[0], labels=[f"{int(v):,} ({_share(v, bases[c])})" for c, v in counts.items()],
+                 padding=3, fontsize=VALUE_SIZE)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(title=title, xlabel="Sessions", ylabel="")
+    title = f"{title}: of {with_feedback:,} completed sessions with feedback"
+    ax.set(title=title, xlabel=f"Completed sessions (shares of the {with_feedback:,} with feedback)", ylabel="")
     ax.set_xlim(0, counts.max() * 1.35)
-    total = int(counts.sum())
-    parts = ", ".join(f"{k} {int(v):,} ({_share(v, total)})" for k, v in counts.items())
-    return describe(fig, f"{title}: {parts}; n = {total:,} sessions",
-                    pd.DataFrame({"sentiment": counts.index, "sessions": counts.to_numpy(dtype=int),
-                                  "share": counts.to_numpy(dtype=float) / total}))
+    parts = ", ".join(f"{k} {int(v):,} ({_share(v, with_feedback)})" for k, v in counts.items() if k != NO_FEEDBACK)
+    alt = f"{title}: {parts or 'none'}"
+    if silent:
+        alt += f"; {silent:,} of {completed:,} completed sessions without feedback ({_share(silent, completed)})"
+    return describe(fig, alt, pd.DataFrame({"sentiment": counts.index, "sessions": counts.to_numpy(dtype=int),
+                                            "base": bases.to_numpy(dtype=int),
+                                            "share": counts.to_numpy(dtype=float) / bases.to_numpy(dtype=float)}))
 
 
 def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) vs suite label") -> Figure:
@@ -455,10 +495,25 @@ def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) 
                          f"({_share(same, len(with_text))})", table.rename_axis("published").reset_index())
 
 
+def month_label(month: str, through: pd.Timestamp | None = None) -> str:
+    """A month (YYYY-MM) as a trend's axis names it: "2025-10 (to 9 Oct)" when the data, whose last day is
+    ``through``, covers it only in part (ends in it before its last day), else the month itself."""
+    if through is None or f"{through:%Y-%m}" != month or through >= pd.Period(month, freq="M").end_time.normalize():
+        return month
+    return f"{month} (to {through.day} {through:%b})"
+
+
+def _month_axis(ax: Axes, months: list[str], through: pd.Timestamp | None) -> None:
+    """Label the months (categories 0, 1, … of the x axis, in order) with :func:`month_label`."""
+    ax.set_xticks(range(len(months)), [month_label(m, through) for m in months])
+
+
 def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = "Average rating by month",
-                 size: tuple[float, float] = (8, 3.4), target: float | None = None) -> Figure:
+                 size: tuple[float, float] = (8, 3.4), target: float | None = None,
+                 through: pd.Timestamp | None = None) -> Figure:
     """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``size`` in inches;
-    ``target`` (the satisfaction target of ``parameters/report.yaml``) as a dashed line."""
+    ``target`` (the satisfaction target of ``parameters/report.yaml``) as a dashed line; a month the data
+    covers only in part (the data's last day ``through``) labelled so ("2025-10 (to 9 Oct)")."""
     fig, ax = _figure(*size)
     done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
     if until:
@@ -479,6 +534,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     if target is not None or until in monthly.index:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.4))
+    _month_axis(ax, list(monthly.index), through)
     ax.tick_params(axis="x", rotation=60, labelsize=8)
     last = until if until in monthly.index else monthly.index[-1]
     name = pd.Period(last, freq="M").strftime("%B %Y")
@@ -528,21 +584,24 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
     return describe(fig, f"{title}: n = {len(eligible)} mentors; bottom: {names or 'none'}", data)
 
 
-def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "Warnings per mentor") -> Figure:
-    """Stacked bars of amber and red sessions for the ``top`` mentors with the most red sessions (then amber);
-    mentors cut off with the same counts as the last one shown are counted under the chart, never dropped
-    silently."""
+def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "Warnings per mentor") -> Figure | str:
+    """Stacked bars of amber and red sessions for the ``top`` mentors with the most red sessions (then amber),
+    among the mentors with at least one warning (the title says how many); mentors cut off with the same counts
+    as the last one shown are counted under the chart, never dropped silently. A sentence when no session is
+    amber or red."""
     counts = pd.crosstab(enriched["mentor_name"], enriched["level"].astype("string")).reindex(columns=list(LEVELS),
                                                                                             fill_value=0)
-    ordered = counts.sort_values(["red", "amber"], ascending=False)
+    warned = counts[counts[["red", "amber"]].sum(axis=1) > 0]
+    if warned.empty:
+        return f"{title}: no mentor has an amber or red session ({len(enriched):,} sessions)."
+    ordered = warned.sort_values(["red", "amber"], ascending=False)
     counts = ordered.head(top)
-    cut = ordered.iloc[top:][(ordered.iloc[top:][["red", "amber"]].sum(axis=1)) > 0]
+    cut = ordered.iloc[top:]
     tied = int(((cut["red"] == counts["red"].iloc[-1]) & (cut["amber"] == counts["amber"].iloc[-1])).sum()) \
         if len(cut) else 0
+    mentors = f"{len(ordered)} mentor{'s' if len(ordered) != 1 else ''} with a warning"
+    title = f"{title}: top {top} of {mentors}" if len(cut) else f"{title}: {mentors}"
     fig, ax = _figure(8, max(2.5, 0.3 * len(counts) + 1))
-    if counts[["amber", "red"]].to_numpy().sum() == 0:
-        _no_data(ax, title)
-        return describe(fig, f"{title}: no amber or red sessions")
     red = ax.barh(counts.index, counts["red"], color=LEVEL_COLOURS["red"], label="red")
     amber = ax.barh(counts.index, counts["amber"], left=counts["red"], color=LEVEL_COLOURS["amber"], label="amber",
                     hatch="//", edgecolor="white")
@@ -569,9 +628,10 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
 
 
 def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor health by month",
-                 size: tuple[float, float] = (8, 3.6)) -> Figure:
+                 size: tuple[float, float] = (8, 3.6), through: pd.Timestamp | None = None) -> Figure:
     """One line per mentor (rows of :func:`mentortrack.analytics.health.health_trend`), with the at-risk line;
-    ``size`` in inches."""
+    ``size`` in inches; a month the data covers only in part (its last day ``through``) labelled so
+    (:func:`month_label`)."""
     fig, ax = _figure(*size)
     shown = trend.dropna(how="all")
     if shown.empty:
@@ -583,6 +643,7 @@ def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor hea
     ax.annotate(f"at risk below {threshold:g}", (0, threshold), textcoords="offset points", xytext=(2, -12),
                 fontsize=9, color=LEVEL_COLOURS["red"])
     ax.set(title=title, xlabel="Month", ylabel="Health score (0–100)", ylim=(0, 100))
+    _month_axis(ax, [str(m) for m in shown.columns], through)
     ax.tick_params(axis="x", rotation=45 if len(shown.columns) > 6 else 0, labelsize=9)
     if len(shown) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=9, frameon=False)

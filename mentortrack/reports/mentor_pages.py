@@ -32,6 +32,7 @@ import pandas as pd
 
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.analytics.safeguarding import withhold_from_mentor
+from mentortrack.analytics.standing import WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.reports import charts, takeaway
 from mentortrack.reports.context import ReportContext
@@ -91,7 +92,7 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
     window = ctx.window(months)
     window = window[window["mentor_name"] == mentor]
     themes = themes if themes is not None else window_themes(window)
-    until = ctx.until()
+    until, through = ctx.until(), ctx.data_through
     settings = ctx.settings.warnings.health
     standing = tables.standing.loc[mentor] if mentor in tables.standing.index else None
     trend = tables.trend.loc[[mentor]] if mentor in tables.trend.index else tables.trend.iloc[0:0]
@@ -115,6 +116,9 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "at_risk": bool(standing is not None and standing["health_at_risk"]),
         "explanation": None if standing is None or pd.isna(standing["health_explanation"])
         else str(standing["health_explanation"]).split(": ", 1)[-1],
+        "weakest": "" if standing is None or pd.isna(standing["health_explanation"])
+        else weakest_sentence(str(standing["health_explanation"])),
+        "band_key": band_key(settings.threshold),
         "band": None if standing is None else str(standing["band"]),
         "watch_reason": "" if standing is None else str(standing["watch_reason"]),
         "rank": None if standing is None or pd.isna(standing["rank"]) else int(standing["rank"]),
@@ -123,10 +127,11 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "note": "" if standing is None else str(standing["note"]),
         "threshold": settings.threshold,
         "health_chart": charts.image_html(charts.health_trend(trend, settings.threshold,
-                                                              "Health score by month", PAGE_CHART), "100%", PAGE_DPI)
+                                                              "Health score by month", PAGE_CHART, through), "100%", PAGE_DPI)
         if trend.shape[1] > 1 else None,
         "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month", PAGE_CHART,
-                                                             target=ctx.settings.report.targets.avg_rating),
+                                                             target=ctx.settings.report.targets.avg_rating,
+                                                             through=through),
                                           "100%", PAGE_DPI) if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(themes["Positive"], mentor), "complaints": _themes(themes["Negative"], mentor),
@@ -137,6 +142,23 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "red_link": takeaway.link(pd.DataFrame(red_rows), f"Red sessions {mentor}"),
         "followups_link": takeaway.link(pd.DataFrame(followup_rows), f"Open follow-ups {mentor}"),
     }
+
+
+def band_key(threshold: float) -> str:
+    """What the health marks mean, with the standing's rules (:mod:`mentortrack.analytics.standing`):
+    "▼ at risk: health below 40; ◆ watch: health 40–60, or at least 25% of the sessions in the ranking window
+    red (from 4 sessions on) whatever the health."; ``threshold`` is ``health.threshold`` (0–100)."""
+    return (f"▼ at risk: health below {threshold:g}; ◆ watch: health {threshold:g}–{threshold + WATCH_MARGIN:g}, "
+            f"or at least {WATCH_RED_SHARE:.0%} of the sessions in the ranking window red (from "
+            f"{WATCH_MIN_SESSIONS} sessions on) whatever the health.")
+
+
+def weakest_sentence(explanation: str) -> str:
+    """A health explanation ("77: 1 learner no-show", "80: no part below the program") as a sentence about its
+    weakest parts ("Furthest below the program: 1 learner no-show.", "No part is below the program.")."""
+    parts = explanation.split(": ", 1)[-1]
+    return "No part is below the program." if parts == "no part below the program" else \
+        f"Furthest below the program: {parts}."
 
 
 def _tone(kpi: str, verdict: object) -> str:

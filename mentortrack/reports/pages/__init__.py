@@ -50,13 +50,14 @@ class Sections:
         """A styled table, as the notebook displayed it (its HTML)."""
         self.html(styler.to_html())
 
-    def chart(self, fig: Figure) -> None:
-        """A chart (:func:`mentortrack.reports.charts.image_html`)."""
+    def chart(self, fig: Figure | str) -> None:
+        """A chart, or the sentence a chart with nothing to compare gave instead
+        (:func:`mentortrack.reports.charts.image_html`)."""
         from mentortrack.reports.charts import image_html
 
         self.html(image_html(fig))
 
-    def charts(self, figures: list[Figure]) -> None:
+    def charts(self, figures: list[Figure | str]) -> None:
         """Charts side by side (:func:`mentortrack.reports.charts.grid`)."""
         from mentortrack.reports.charts import grid
 

@@ -49,10 +49,10 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     standing = ctx.tables.standing
     bottom = lower_part_bottom(standing)
     feedback = scope[(scope["session_status"] == "Completed") & (scope["sentiment"].astype("string") != "No feedback")]
-    sentiment = charts.sentiment_split(feedback, title=f"Feedback sentiment, {len(feedback)} completed sessions with "
-                                                       "feedback")
+    sentiment = charts.sentiment_split(scope, title=f"Feedback sentiment, {ctx.period}")
     if ctx.months_in_data > 1:
-        out.charts([charts.rating_trend(ctx.history, ctx.until(), target=settings.report.targets.avg_rating), sentiment])
+        out.charts([charts.rating_trend(ctx.history, ctx.until(), target=settings.report.targets.avg_rating,
+                                         through=ctx.data_through), sentiment])
     else:
         rated = scope[(scope["session_status"] == "Completed") & scope["post_session_rating"].notna()]
         out.markdown(f"*Average rating {rated['post_session_rating'].mean():.2f} over {len(rated)} rated sessions: "
@@ -74,7 +74,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         f"bottom {len(bottom)} of {ranked} ranked named"
     out.charts([charts.mentor_scatter(standing, bottom, f"Mentors, {ctx.window_label(window)}: rating vs follow-up "
                                                         f"({named})"),
-                charts.warnings_per_mentor(scope, top=10, title=f"Warnings per mentor, {ctx.period} (top 10)")])
+                charts.warnings_per_mentor(scope, top=10, title=f"Warnings per mentor, {ctx.period}")])
     out.section("at_risk")
     threshold = settings.warnings.health.threshold
     risky = standing[standing["band"] == "at risk"].sort_values("health_score").reset_index()

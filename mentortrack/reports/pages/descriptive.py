@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mentortrack.reports import charts, tables
-from mentortrack.reports.context import record
+from mentortrack.reports.context import ALL_MONTHS, record
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -32,9 +32,10 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.section("correlations")
     out.chart(charts.prep_vs_rating(scope))
     out.chart(charts.rating_by_category(scope, "session_type", "Rating by session type"))
-    out.chart(charts.correlations(scope))
+    out.chart(charts.correlations(scope, when="this month" if ctx.month != ALL_MONTHS else "over all months"))
     completed = scope[scope["session_status"] == "Completed"]
     record(ctx.output_dir, "02_descriptive", {
         "status_counts": status_counts.to_dict(),
         "avg_rating_by_prep": completed.groupby("mentor_prep_done", observed=True)["post_session_rating"].mean()
         .astype(float).round(3).to_dict()})
+

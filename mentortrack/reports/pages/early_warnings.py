@@ -13,7 +13,7 @@ from mentortrack.analytics.standing import ranking_sentence
 from mentortrack.reports import charts, tables
 from mentortrack.reports.context import ALL_MONTHS, record
 from mentortrack.reports.escape import html_text
-from mentortrack.reports.mentor_pages import page_links
+from mentortrack.reports.mentor_pages import band_key, page_links
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -63,13 +63,15 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.html(f"<p><b>{len(at_risk)}</b> mentor(s) below {threshold:g} in {html_text(ctx.period)}: "
              + (", ".join(map(html_text, at_risk["mentor_name"])) if len(at_risk) else "none") + ".</p>")
     out.table(tables.health_table(current, threshold, caption=f"Mentor health, {ctx.period}; lowest first"))
+    out.html(f"<p>{html_text(band_key(threshold))}</p>")
     trend = ctx.tables.trend
     if trend.shape[1] > 1:
         out.table(tables.health_table(trend.reset_index(), threshold,
                                       caption="Health by month since the data starts (– : fewer sessions than a score "
                                               "needs)"))
         watch = trend.loc[trend.index.isin(current.head(5)["mentor_name"])]
-        out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now"))
+        out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now",
+                                      through=ctx.data_through))
     else:
         out.markdown(f"*{ctx.period} is the first month in the data: the health trend starts with a second month.*")
     out.section("pairs")

@@ -1,0 +1,147 @@
+"""The report pages' charts on a program's first months (:func:`conftest.first_months_rows`: 1 September to
+9 October 2025, 15 mentors with 2–10 sessions), checked against counts made by hand from the fixture's rows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from conftest import RED_MENTOR, SETTINGS, first_months_rows
+
+from mentortrack.analytics.kpis import compute_kpis
+from mentortrack.analytics.standing import WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
+from mentortrack.reports import charts
+from mentortrack.reports.context import ReportContext
+from mentortrack.reports.mentor_pages import band_key, weakest_sentence, write_contents, write_mentor_pages
+
+ROWS = first_months_rows()
+
+
+def _september(first_months: pd.DataFrame) -> pd.DataFrame:
+    return first_months[first_months["month"] == "2025-09"]
+
+
+def test_the_sentiment_chart_counts_completed_sessions_with_feedback_as_the_kpis_do(first_months: pd.DataFrame) -> None:
+    # By hand: September has 73 sessions, 61 completed (6 no-show, 6 cancelled); of the completed, 13 have no
+    # feedback, 48 have some: 44 positive (92 %) and 4 negative (8 %, Mentor D's "Not helpful").
+    september = [r for r in ROWS if r["Session_Date"].startswith("2025-09")]
+    completed = [r for r in september if r["Session_Status"] == "Completed"]
+    with_text = [r for r in completed if r["Learner_Feedback"]]
+    negative = [r for r in with_text if r["Learner_Feedback"].startswith("Not")]
+    assert (len(september), len(completed), len(with_text), len(negative)) == (73, 61, 48, 4)
+    scope = _september(first_months)
+    fig = charts.sentiment_split(scope, title="Feedback sentiment, September 2025")
+    said = charts.about(fig)
+    assert said.alt == ("Feedback sentiment, September 2025: of 48 completed sessions with feedback: Positive 44 (92%), "
+                        "Negative 4 (8%); 13 of 61 completed sessions without feedback (21%)")
+    assert "of 48 completed sessions with feedback" in fig.axes[0].get_title().replace("\n", " ")
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels == ["44 (92%)", "4 (8%)", "13 (21%)"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Positive", "Negative",
+                                                                     "No feedback\n(of 61 completed)"]
+    assert said.data["sessions"].sum() == 61, "no-show and cancelled sessions are not in the chart"
+    kpis = compute_kpis(scope)
+    shares = said.data.set_index("sentiment")["share"]
+    assert shares["Positive"] == kpis["positive_feedback_rate"] and shares["Negative"] == kpis["negative_feedback_rate"]
+
+
+def _completed(month: str) -> list[dict[str, str]]:
+    return [r for r in ROWS if r["Session_Date"].startswith(month) and r["Session_Status"] == "Completed"]
+
+
+def test_charts_with_one_category_or_one_length_are_sentences(first_months: pd.DataFrame) -> None:
+    completed = _completed("2025-09")
+    ratings = [int(r["Post_Session_Rating"]) for r in completed]
+    assert {r["Mentor_Prep_Done"] for r in completed} == {"Yes"}, "the fixture prepares every completed session"
+    assert {(r["Actual_Duration_mins"], r["Scheduled_Duration_mins"]) for r in completed} == {("44", "45")}
+    (kind,) = {r["Session_Type"] for r in completed}
+    average = f"{sum(ratings) / len(ratings):.2f}"
+    scope = _september(first_months)
+    assert charts.prep_vs_rating(scope) == (f"Rating by mentor preparation: all 61 rated sessions had mentor prep done "
+                                            f"Yes (average rating {average}), so there is nothing to compare.")
+    assert charts.rating_by_category(scope, "session_type", "Rating by session type") == (
+        f"Rating by session type: all 61 rated sessions had session type {kind} (average rating {average}), so there "
+        "is nothing to compare.")
+    assert charts.duration_comparison(scope) == ("Actual vs scheduled minutes (completed): all 61 completed sessions "
+                                                 "lasted 44 min, booked for 45 min.")
+    two = scope[scope["session_status"] == "Completed"].head(2).copy()
+    two["mentor_prep_done"] = pd.Categorical(["Yes", "Partial"], categories=two["mentor_prep_done"].cat.categories)
+    assert not isinstance(charts.prep_vs_rating(two), str), "two categories are compared in a chart"
+
+
+def test_the_heatmap_leaves_out_what_is_constant_and_says_so(first_months: pd.DataFrame) -> None:
+    # September: ratings (3, 4, 5, and Mentor D's 2) and follow-ups (Yes/No) vary; minutes, prep and action items
+    # are the same for every completed session. October: only the ratings vary (every follow-up Yes).
+    september, october = _completed("2025-09"), _completed("2025-10")
+    assert len({r["Follow_Up_Scheduled"] for r in september}) == 2 and {r["Follow_Up_Scheduled"] for r in october} == {"Yes"}
+    fig = charts.correlations(_september(first_months))
+    assert list(charts.about(fig).data["measure"]) == ["rating", "follow-up"]
+    assert fig.axes[0].get_title() == ("Correlations (completed sessions); constant this month: actual min, "
+                                       "scheduled min, prep (0–2), action items")
+    assert charts.correlations(first_months[first_months["month"] == "2025-10"]) == (
+        f"Correlations (completed sessions): only rating varies among the {len(october)} completed sessions (constant "
+        "this month: actual min, scheduled min, prep (0–2), follow-up, action items), so there is no correlation to "
+        "show.")
+
+
+def test_trends_label_the_month_the_data_covers_only_in_part(first_months: pd.DataFrame) -> None:
+    last = max(r["Session_Date"] for r in ROWS)
+    assert last == "2025-10-09"
+    through = pd.Timestamp(last)
+    ticks = [t.get_text() for t in charts.rating_trend(first_months, "2025-10", through=through).axes[0].get_xticklabels()]
+    assert ticks == ["2025-09", "2025-10 (to 9 Oct)"]
+    trend = pd.DataFrame({"2025-09": [77.0], "2025-10": [80.0]}, index=pd.Index(["Mentor A"], name="mentor_name"))
+    fig = charts.health_trend(trend, 40, "Health score by month", through=through)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2025-09", "2025-10 (to 9 Oct)"]
+    assert charts.month_label("2025-09", through) == "2025-09", "a month the data covers whole keeps its name"
+    assert charts.month_label("2025-10", pd.Timestamp("2025-10-31")) == "2025-10"
+
+
+def test_the_mentor_page_says_why_a_healthy_score_is_watched_in_sentences(first_months: pd.DataFrame,
+                                                                         tmp_path: Path) -> None:
+    # By hand: Mentor D has 10 sessions in September, 4 of them red (rated 2, negative feedback): 40 % red, at or
+    # above the standing's 25 % from 4 sessions on, so "watch" whatever the health score.
+    mine = [r for r in ROWS if r["Mentor_Name"] == RED_MENTOR and r["Session_Date"].startswith("2025-09")]
+    red = [r for r in mine if r["Post_Session_Rating"] == "2"]
+    assert (len(mine), len(red)) == (10, 4)
+    ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",
+                        data_label="first months", output_dir=tmp_path, settings=SETTINGS)
+    write_contents(tmp_path, ctx.scope)
+    (page,) = write_mentor_pages(tmp_path, ctx, ctx.tables, [RED_MENTOR])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+    score = ctx.tables.standing.loc[RED_MENTOR, "health_score"]
+    assert score >= SETTINGS.warnings.health.threshold + WATCH_MARGIN, "watched for its red sessions, not its score"
+    assert f"{score:.0f} ◆ Watch (4 of 10 sessions red in Sep 2025, health {score:.0f})." in text
+    assert ": 4 of 10" not in text
+    threshold = SETTINGS.warnings.health.threshold
+    assert (f"▼ at risk: health below {threshold:g}; ◆ watch: health {threshold:g}–{threshold + WATCH_MARGIN:g}, or "
+            f"at least {WATCH_RED_SHARE:.0%} of the sessions in the ranking window red (from {WATCH_MIN_SESSIONS} "
+            "sessions on) whatever the health.") in text
+    assert band_key(40) == ("▼ at risk: health below 40; ◆ watch: health 40–60, or at least 25% of the sessions in the "
+                            "ranking window red (from 4 sessions on) whatever the health.")
+
+
+def test_a_health_explanation_reads_as_a_sentence() -> None:
+    assert weakest_sentence("77: 1 learner no-show") == "Furthest below the program: 1 learner no-show."
+    assert weakest_sentence("80: no part below the program") == "No part is below the program."
+
+
+def test_warnings_per_mentor_shows_only_mentors_with_a_warning(first_months: pd.DataFrame) -> None:
+    # By hand: in October 3 of the 11 mentors with sessions have a warning, Mentor A, B and J, each for one
+    # learner no-show (amber); every other October session is completed, well rated, and none is red.
+    no_shows = [r for r in ROWS if r["Session_Date"].startswith("2025-10") and r["Session_Status"] != "Completed"]
+    assert sorted(r["Mentor_Name"] for r in no_shows) == ["Mentor A", "Mentor B", "Mentor J"]
+    assert {r["Session_Status"] for r in no_shows} == {"No-show"}
+    october = first_months[first_months["month"] == "2025-10"]
+    assert (october["level"] == "amber").sum() == 3 and (october["level"] == "red").sum() == 0
+    assert october["mentor_name"].nunique() == 11
+    fig = charts.warnings_per_mentor(october, top=10, title="Warnings per mentor, October 2025")
+    assert fig.axes[0].get_title() == "Warnings per mentor, October 2025: 3 mentors with a warning"
+    assert list(charts.about(fig).data["mentor_name"]) == ["Mentor A", "Mentor B", "Mentor J"]
+    fewer = charts.warnings_per_mentor(october, top=2, title="Warnings per mentor")
+    assert fewer.axes[0].get_title() == "Warnings per mentor: top 2 of 3 mentors with a warning"
+    green = october[october["level"] == "green"]
+    said = charts.warnings_per_mentor(green, title="Warnings per mentor")
+    assert said == f"Warnings per mentor: no mentor has an amber or red session ({len(green)} sessions)."
+    assert charts.image_html(said) == f'<p class="mt-chart-note">{said}</p>'
