@@ -49,6 +49,19 @@ def test_health_table_marks_bands_and_keeps_the_other_formats() -> None:
     assert cells == ["A", "3", "▼ 35", "Yes", "B", "4", "◆ 55", "No", "C", "12", "70", "No"]
 
 
+def test_health_table_marks_the_standing_band_when_it_has_one() -> None:
+    import re
+
+    # D scores 77 but is watched for red sessions: ◆ and amber, as the band says; E has no score
+    frame = pd.DataFrame({"mentor_name": ["D", "A", "E"], "score": [77.0, 90.0, float("nan")],
+                          "band": ["watch", "healthy", "no score"]})
+    html = tables.health_table(frame, 40, caption="Health").to_html()
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert cells == ["D", "◆ 77", "watch", "A", "90", "healthy", "E", "–", "no score"]
+    assert len(re.findall(rf"background-color: ?{tables.LEVEL_FILLS['amber']}", html)) == 1
+    assert "or watched for red sessions" in html
+
+
 def test_tiles_show_no_change_against_a_month_without_sessions() -> None:
     table = pd.DataFrame({"kpi": ["total_sessions", "avg_rating"], "value": [110.0, 3.79], "delta": [110.0, float("nan")]})
     table.attrs.update(previous_month="2025-08", sessions=110, previous_sessions=0)

@@ -25,7 +25,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS, format_rating, share_text
-from mentortrack.analytics.standing import WATCH_MARGIN
+from mentortrack.analytics.standing import AT_RISK, HEALTHY, WATCH, WATCH_MARGIN
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import html_frame, html_text
 from mentortrack.reports.privacy import mask_pii
@@ -35,6 +35,8 @@ LEVEL_FILLS = {"green": "#e8f5e9", "amber": "#fff8e1", "red": "#ffebee"}
 LEVEL_TEXT = {"green": "#1b5e20", "amber": "#7a4f00", "red": "#b71c1c"}
 """Text colours of the levels on their fills and on white: contrast 4.5:1 or more (WCAG 2.1 AA)."""
 BAND_MARKS = {"red": "▼", "amber": "◆", "green": ""}
+STANDING_LEVELS = {AT_RISK: "red", WATCH: "amber", HEALTHY: "green"}
+"""The standing's band (:mod:`mentortrack.analytics.standing`) -> the health table's level."""
 """Symbol beside a health score of each band, so the band does not rest on colour alone."""
 
 HIGHER_IS_BETTER = {"completion_rate": True, "no_show_rate": False, "cancellation_rate": False,
@@ -312,27 +314,37 @@ def health_band(value: float, threshold: float) -> str:
 
 def health_table(frame: pd.DataFrame, threshold: float, caption: str | None = None) -> Styler:
     """Mentor health scores (columns ``score`` or ``health_score``, or months of a trend) coloured by band
-    (:func:`health_band`) and marked with the band's symbol (▼ red, ◆ amber), which the caption explains."""
+    and marked with the band's symbol (▼ red, ◆ amber), which the caption explains.
+
+    A frame with the standing's ``band`` column (``at risk``, ``watch``, ``healthy``) is coloured and marked by
+    it, so a mentor watched for red sessions at a score of 77 carries ◆; months of a trend by
+    :func:`health_band` of the score."""
+    frame = frame.reset_index(drop=True)
     numeric = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and
                (str(c) in ("score", "health_score") or str(c)[:4].isdigit())]
+    levels = frame["band"].map(STANDING_LEVELS) if "band" in frame.columns else None
 
-    def band(value: object) -> str:
+    def level(value: object, row: object) -> str:
         if not isinstance(value, float) or math.isnan(value):
             return ""
-        level = health_band(value, threshold)
-        return f"background-color:{LEVEL_FILLS[level]};color:{LEVEL_TEXT[level]};font-weight:600"
+        given = levels.get(row) if levels is not None else None
+        return given if isinstance(given, str) else health_band(value, threshold)
 
-    def shown(value: object) -> str:
-        if not isinstance(value, float) or math.isnan(value):
-            return "–"
-        mark = BAND_MARKS[health_band(value, threshold)]
-        return f"{mark} {value:.0f}" if mark else f"{value:.0f}"
+    def css(column: pd.Series) -> list[str]:
+        return [f"background-color:{LEVEL_FILLS[lv]};color:{LEVEL_TEXT[lv]};font-weight:600" if lv else ""
+                for lv in (level(v, i) for i, v in column.items())]
 
-    key = f"▼ below {threshold:g} (at risk), ◆ {threshold:g}–{threshold + 20:g}"
-    styler = styled(frame, caption=f"{caption} ({key})" if caption else key)
+    shown = frame.copy()
+    for column in numeric:
+        shown[column] = [f"{BAND_MARKS[lv]} {v:.0f}".strip() if lv else "–"
+                         for lv, v in ((level(v, i), v) for i, v in frame[column].items())]
+    key = (f"▼ below {threshold:g} (at risk), ◆ {threshold:g}–{threshold + WATCH_MARGIN:g}"
+           + (" or watched for red sessions" if levels is not None else ""))
+    styler = styled(shown, caption=f"{caption} ({key})" if caption else key)
     if not numeric:
         return styler
-    return styler.format(shown, subset=numeric).map(band, subset=numeric)  # subset: a dict resets the others
+    colours = pd.DataFrame({c: css(frame[c]) for c in numeric}, index=frame.index)
+    return styler.apply(lambda _: colours, axis=None, subset=numeric)
 
 
 def comparison_table(compared: pd.DataFrame) -> pd.DataFrame:
