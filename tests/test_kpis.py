@@ -170,7 +170,7 @@ def test_month_over_month_and_grouping(small: pd.DataFrame) -> None:
 
 def test_every_share_says_its_count_and_denominator_by_hand(small: pd.DataFrame) -> None:
     table = shares(small).set_index("kpi")
-    assert table.loc["completion_rate", ["count", "base", "base_label"]].tolist() == [3, 5, "sessions, rescheduled left out"]
+    assert table.loc["completion_rate", ["count", "base", "base_label"]].tolist() == [3, 5, "non-rescheduled sessions"]
     assert table.loc["completion_rate", "statuses"] == "Completed, No-show, Cancelled"
     assert table.loc["reschedule_rate", ["count", "base"]].tolist() == [1, 6]
     assert table.loc["missing_feedback_rate", ["count", "base", "base_label"]].tolist() == [1, 3, "completed sessions"]
@@ -223,7 +223,7 @@ def test_cli_kpis_print_each_share_with_its_base(tmp_path: Path) -> None:
     assert lines["Completion rate"].endswith("(3 of 6 sessions)")
     assert lines["Total sessions"].split() == ["Total", "sessions", "6"]
     standard = CliRunner().invoke(app, ["kpis", str(path)]).stdout
-    assert "0.6  (3 of 5 sessions, rescheduled left out)" in standard and "(2 of 3 completed sessions)" in standard
+    assert "0.6  (3 of 5 non-rescheduled sessions)" in standard and "(2 of 3 completed sessions)" in standard
     month = CliRunner().invoke(app, ["kpis", str(path), "--definitions", "published", "--month", "2025-09"]).stdout
     assert "Base in 2025-09" in month and "3 of 6 sessions" in month
     by = CliRunner().invoke(app, ["kpis", str(path), "--definitions", "published", "--by", "program"]).stdout

@@ -102,7 +102,7 @@ def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: 
     assert values["bottom_mentors"] == []
     assert json.loads((september / "values" / "07_dashboard.json").read_text())["bottom_mentors"] == []
     assert "To watch (1): Mentor D: 4 of 10 sessions red in Sep 2025, health 77." in dashboard
-    assert "4 of 10 sessions red in Sep 2025, health 77." in _text(september / "mentors" / "Mentor_D.html")
+    assert "Watch (4 of 10 sessions red in Sep 2025, health 77)." in _text(september / "mentors" / "Mentor_D.html")
     assert "Named though their health is good" not in dashboard
 
 
@@ -124,7 +124,7 @@ def test_sentiment_chart_and_tile_share_one_base(runs: tuple[Path, dict[str, int
     with_feedback = int((done["learner_feedback"].fillna("").str.strip() != "").sum())
     values = json.loads((september / "values" / "07_dashboard.json").read_text())
     assert values["feedback_base"] == with_feedback
-    assert f"Feedback sentiment, {with_feedback} completed sessions with feedback" in \
+    assert f"Feedback sentiment, September 2025: of {with_feedback} completed sessions with feedback" in \
         (september / "notebooks" / "07_dashboard.ipynb").read_text()
 
 
@@ -261,8 +261,8 @@ def test_every_share_on_the_tiles_stands_next_to_its_denominator(runs: tuple[Pat
     done = month[status == "Completed"]
     resolved = int(status.isin(["Completed", "No-show", "Cancelled"]).sum())
     with_feedback = done[done["learner_feedback"].fillna("").str.strip() != ""]
-    expected = [f"{len(done)} of {resolved} sessions, rescheduled left out",
-                f"{int((status == 'No-show').sum())} of {resolved} sessions, rescheduled left out",
+    expected = [f"{len(done)} of {resolved} non-rescheduled sessions",
+                f"{int((status == 'No-show').sum())} of {resolved} non-rescheduled sessions",
                 f"over {int(done['post_session_rating'].notna().sum())} rated sessions",
                 f"{int(done['follow_up_scheduled'].astype(bool).sum())} of {len(done)} completed sessions",
                 f"{int((with_feedback['sentiment'] == 'Negative').sum())} of {len(with_feedback)} completed with "

@@ -100,7 +100,7 @@ class Base(NamedTuple):
     """A share's denominator as people read it: what it counts and the statuses among which it counts."""
 
     noun: str
-    """What the denominator counts, as the pages say it ("89 of 108 *sessions, rescheduled left out*")."""
+    """What the denominator counts, as the pages say it ("89 of 108 *non-rescheduled sessions*")."""
     statuses: tuple[str, ...]
     """The canonical session statuses a session needs to be in the denominator."""
 
@@ -114,7 +114,7 @@ WITH_FEEDBACK = ("with_feedback",)
 ATTENDANCE_RECORDED = ("attendance_n",)
 RATED = ("rated",)
 BASES: dict[tuple[str, ...], Base] = {
-    RESOLVED: Base("sessions, rescheduled left out", ("Completed", "No-show", "Cancelled")),
+    RESOLVED: Base("non-rescheduled sessions", ("Completed", "No-show", "Cancelled")),
     ALL: Base("sessions", EVERY_STATUS),
     COMPLETED: Base("completed sessions", ("Completed",)),
     PREP_RECORDED: Base("completed with prep recorded", ("Completed",)),
@@ -324,7 +324,7 @@ def counted(noun: str, n: int) -> str:
 
 
 def share_text(kpi: str, count: int, base: int, noun: str = "") -> str:
-    """A KPI's base said next to its value: "89 of 108 sessions, rescheduled left out" for a share, "over 53 rated
+    """A KPI's base said next to its value: "89 of 108 non-rescheduled sessions" for a share, "over 53 rated
     sessions" for the average rating (``count``, ``base`` and ``noun`` of :func:`shares_of_sums`; without
     ``noun``, "89 of 108" where a heading names it)."""
     said = f"over {int(base):,}" if kpi == "avg_rating" else f"{int(count):,} of {int(base):,}"

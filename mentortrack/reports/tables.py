@@ -102,7 +102,7 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
 
 
 def base_text(row: pd.Series) -> str:
-    """The base a KPI's value stands on, said next to it: "89 of 108 sessions, rescheduled left out" for a share,
+    """The base a KPI's value stands on, said next to it: "89 of 108 non-rescheduled sessions" for a share,
     "over 53 rated sessions" for the average rating; empty for counts, minutes and a table without bases
     (``count``, ``base`` and ``base_label`` of :func:`mentortrack.analytics.kpis.with_shares`)."""
     if "base" not in row or pd.isna(row["base"]):
