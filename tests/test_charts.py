@@ -115,6 +115,10 @@ def test_warnings_per_mentor_counts_the_mentors_it_cuts_off() -> None:
         charts.about(fig).alt
     everyone = charts.warnings_per_mentor(sessions, top=10)
     assert "not shown" not in charts.about(everyone).alt
+    assert ": most red sessions A (2 red, 0 amber)" in charts.about(fig).alt
+    # a month with no red session does not say "most red sessions"
+    amber = charts.warnings_per_mentor(sessions[sessions["level"] != "red"], top=10)
+    assert ": no red session; most amber B (0 red, 1 amber)" in charts.about(amber).alt
 
 
 def _standing(ratings: list[float]) -> pd.DataFrame:

@@ -620,7 +620,8 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
                    if tied else ""))
     ax.set(title=title, xlabel="Sessions" + (f"\n{textwrap.fill(more, 60)}" if more else ""), ylabel="")
     worst = counts.index[0]
-    alt = (f"{title}: most red sessions {worst} ({int(counts.loc[worst, 'red'])} red, "
+    most = "most red sessions" if counts["red"].sum() else "no red session; most amber"
+    alt = (f"{title}: {most} {worst} ({int(counts.loc[worst, 'red'])} red, "
            f"{int(counts.loc[worst, 'amber'])} amber); n = {len(enriched):,} sessions, "
            f"{int(counts['red'].sum()):,} red and {int(counts['amber'].sum()):,} amber among the {len(counts)} shown"
            + (f"; {more}" if more else ""))

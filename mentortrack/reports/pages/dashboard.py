@@ -102,7 +102,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         f"<p>{html_text(nobody_quiet(learners, as_of, engagement))}</p>"
     out.html(tables.side_by_side([
         tables.styled(cohorts[COHORT_COLUMNS], percent=["repeat_rate"],
-                      caption=f"{len(learners):,} learners up to {as_of:%Y-%m-%d}").to_html(), quiet_html]))
+                      caption=f"{len(learners):,} learners, all their sessions in the data up to "
+                              f"{as_of:%Y-%m-%d} (not {ctx.period} alone)").to_html(), quiet_html]))
     out.section("red_list")
     red = scope[scope["level"] == "red"].sort_values("session_date", ascending=False)
     shown, count = tables.first_rows(red[RED_COLUMNS], settings.report.red_list_limit, "red sessions, newest first")
