@@ -161,6 +161,19 @@ def test_labels_are_cached_per_text_and_model(monkeypatch: pytest.MonkeyPatch) -
     assert sentiment.labels(texts + texts[:1], model).equals(first)
 
 
+def test_a_run_whose_labels_are_all_cached_never_loads_the_onnx_model() -> None:
+    texts = ["Mentor suggested I try Udemy for some topics", "Session felt rushed, didn't get enough time"]
+    path = sentiment.model_path("minilm-finetuned")
+    sentiment.labels(texts, sentiment.FinetunedSentiment(path))
+    fresh = sentiment.FinetunedSentiment(path)
+    again = sentiment.labels(texts, fresh)
+    assert "session" not in vars(fresh) and "tokenizer" not in vars(fresh)
+    assert again["sentiment"].tolist() == sentiment.labels(texts, sentiment.FinetunedSentiment(path))["sentiment"].tolist()
+    # a new text makes the session on first use
+    sentiment.labels([*texts, "Our second mock interview covered system design for the first time"], fresh)
+    assert "session" in vars(fresh)
+
+
 def test_noun_phrase_candidates_follow_the_stated_rule() -> None:
     phrases = keywords.noun_phrases("I have questions hope the next session covers 583 better. Great resume tips!")
     assert "great resume tips" in phrases and "questions hope" not in phrases

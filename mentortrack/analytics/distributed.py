@@ -105,7 +105,7 @@ class NlpModels(WorkerPlugin):  # type: ignore[misc,valid-type]
         os.environ[nlp_cache.DISABLE_ENV] = "1"
         os.environ[sentiment.THREADS_ENV] = str(getattr(getattr(worker, "state", None), "nthreads", 1) or 1)
 
-        sentiment.sentiment_model(self.sentiment_model)
+        sentiment.sentiment_model(self.sentiment_model).warm_up()
         keywords.warm_up(self.encoder)
 
     def teardown(self, worker: Any) -> None:

@@ -46,9 +46,9 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -160,6 +160,9 @@ class SentimentModel(Protocol):
     def probabilities(self, texts: list[str], polarity: np.ndarray | None = None) -> np.ndarray:
         """One row per text, columns Negative, Neutral, Positive, rows summing to 1."""
 
+    def warm_up(self) -> None:
+        """Load what the first :meth:`probabilities` call would load."""
+
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
     logits = logits - logits.max(axis=1, keepdims=True)
@@ -205,6 +208,10 @@ class LinearSentiment:
         p = p[:, [self.classes.index(c) for c in LABEL_ORDER]]
         return _with_prior(p, self.neutral_prior)
 
+    def warm_up(self) -> None:
+        """Nothing to load: the weights are arrays in memory, and the static encoder its features come from is
+        loaded by :func:`mentortrack.analytics.keywords.warm_up`."""
+
     def save(self, path: Path) -> Path:
         """Write the weights as ``.npz``."""
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,22 +255,38 @@ class FinetunedSentiment:
     """
 
     def __init__(self, path: Path, neutral_prior: float = NEUTRAL_PRIOR) -> None:
+        self.path = path
+        self.threads = onnx_threads()
+        self.neutral_prior = neutral_prior
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        self.key = f"sentiment:minilm-finetuned:{digest}:prior={neutral_prior}"
+
+    @cached_property
+    def session(self) -> Any:
+        """The onnxruntime session, made on first use: a run whose every label is cached never loads it."""
         import onnxruntime
-        from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(path.with_suffix(".tokenizer.json")))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.no_padding()
-        self.threads = onnx_threads()
-        self.neutral_prior = neutral_prior
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        self.key = f"sentiment:minilm-finetuned:{digest}:prior={neutral_prior}"
+        return onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    def warm_up(self) -> None:
+        """Load the session and the tokenizer now (a Dask worker pays this once, before its first partition)."""
+        self.session.get_inputs()
+        self.tokenizer.get_vocab_size()
+
+    @cached_property
+    def tokenizer(self) -> Any:
+        """The model's tokenizer (truncating at :data:`MAX_TOKENS`, no padding), loaded on first use."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.path.with_suffix(".tokenizer.json")))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.no_padding()
+        return tokenizer
 
     def batches(self, texts: list[str]) -> list[np.ndarray]:
         """Token ids of ``texts`` (distinct) in runs: rows of one token count, at most :data:`BATCH_TOKENS`
@@ -285,9 +308,10 @@ class FinetunedSentiment:
 
         def run(batch: np.ndarray) -> None:
             ids = np.ascontiguousarray(batch[:, 1:])
-            found[batch[:, 0]] = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+            found[batch[:, 0]] = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
 
         runs = self.batches(unique)
+        session = self.session  # made here, before the pool's threads share it
         if self.threads > 1 and len(runs) > 1:
             with ThreadPoolExecutor(min(self.threads, len(runs))) as pool:
                 list(pool.map(run, runs))
