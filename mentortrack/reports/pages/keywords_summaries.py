@@ -11,6 +11,8 @@ from mentortrack.reports import tables
 from mentortrack.reports.context import record
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from mentortrack.reports.context import ReportContext
     from mentortrack.reports.pages import Sections
 
@@ -34,20 +36,10 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.table(tables.styled(themes(scope, "session_type", ctx.settings.nlp.themes.top_n), show_pii,
                             caption="Keyword topics per session type"))
     out.section("per_mentor")
-    negative = theme_counts(scope, "mentor_name", sentiment="Negative")
-    if len(negative):
-        negative = negative.assign(line=[describe(r) for _, r in negative.iterrows()])
-        shown, count = tables.first_rows(negative[["mentor_name", "theme", "sessions", "line"]], 30,
-                                         "mentor-theme pairs, by mentor then most sessions")
-        out.table(tables.styled(shown, show_pii, caption=f"Complaint themes per mentor. {count}"))
-    else:
+    negative = _mentor_themes(out, scope, "Negative", "Complaint", show_pii)
+    if not len(negative):
         out.markdown("No negative feedback with a theme in this period.")
-    praise = theme_counts(scope, "mentor_name", sentiment="Positive")
-    if len(praise):
-        praise = praise.assign(line=[describe(r) for _, r in praise.iterrows()])
-        shown, count = tables.first_rows(praise[["mentor_name", "theme", "sessions", "line"]], 30,
-                                         "mentor-theme pairs, by mentor then most sessions")
-        out.table(tables.styled(shown, show_pii, caption=f"Praise themes per mentor. {count}"))
+    _mentor_themes(out, scope, "Positive", "Praise", show_pii)
     out.section("summaries")
     ordered = scope.sort_values(["level", "session_date"], ascending=[False, True])
     out.html(tables.interactive(ordered[["session_id", "session_date", "mentor_name", "level", "summary"]], show_pii,
@@ -59,3 +51,15 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         "sessions_with_keywords": int(scope["keywords"].notna().sum()), "sessions_with_themes": with_feedback,
         "mentors_with_complaint_themes": int(negative["mentor_name"].nunique()) if len(negative) else 0,
         "digests": len(digests)})
+
+
+def _mentor_themes(out: Sections, scope: pd.DataFrame, sentiment: str, kind: str, show_pii: bool) -> pd.DataFrame:
+    """The table of ``kind`` ("Complaint", "Praise") themes per mentor of the ``sentiment`` feedback, shown when it
+    has rows; returns the counts (:func:`mentortrack.analytics.themes.theme_counts` with a ``line`` each)."""
+    counts = theme_counts(scope, "mentor_name", sentiment=sentiment)
+    if len(counts):
+        counts = counts.assign(line=[describe(r) for _, r in counts.iterrows()])
+        shown, count = tables.first_rows(counts[["mentor_name", "theme", "sessions", "line"]], 30,
+                                         "mentor-theme pairs, by mentor then most sessions")
+        out.table(tables.styled(shown, show_pii, caption=f"{kind} themes per mentor. {count}"))
+    return counts
