@@ -93,17 +93,45 @@ def test_training_never_sees_the_domain_evaluation_sentences() -> None:
     assert (frame["source"] == corpus.DOMAIN_SOURCE).sum() > 500
 
 
-def test_training_refuses_a_dynasent_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_training_takes_dynasent_dev_only_and_refuses_a_test_or_calibration_sentence(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from mentortrack.analytics import training
 
     frame = training.training_frame()
-    assert not set(frame["text"]) & set(corpus.dynasent()["text"])
+    crowd = corpus.dynasent()
+    part = corpus.dynasent_part(crowd)
+    assert set(part) == {"train", "calibrate", "test"} and (part == "test").sum() == (crowd["split"] == "test").sum()
+    assert 0.2 < (part == "calibrate").sum() / (crowd["split"] == "dev").sum() < 0.3
+    assert set(crowd.loc[part == "train", "text"]) <= set(frame["text"])
+    assert not set(frame["text"]) & set(crowd.loc[part != "train", "text"])
     shared = frame["text"].iloc[0]
+    calibrating = next(t for t in ("a", "b", "c", "d", "e", "f", "g", "h")
+                       if int(corpus.fingerprint(t)[:8], 16) % corpus.CALIBRATION_SHARE == 0)
     monkeypatch.setattr(training, "dynasent", lambda: pd.DataFrame(
-        {"source": ["dynasent_r1_yelp"], "source_id": ["r1-1"], "split": ["test"], "text": [shared],
-         "label": ["Neutral"]}))
+        {"source": ["dynasent_r1_yelp"] * 2, "source_id": ["r1-1", "r1-2"], "split": ["test", "dev"],
+         "text": [shared, calibrating], "label": ["Neutral", "Neutral"]}))
     with pytest.raises(ValueError, match="1 DynaSent sentences are in the training data"):
         training.training_frame()
+
+
+def test_domain_neutral_sentences_are_neutral_reports_none_held_out() -> None:
+    neutral = corpus.domain_training().query("source == @corpus.DOMAIN_NEUTRAL_SOURCE")
+    assert len(neutral) >= 100 and set(neutral["label"]) == {"Neutral"} and neutral["text"].is_unique
+    assert "Mentor suggested I try Udemy for some topics" in set(neutral["text"])
+    assert not set(neutral["text"]) & set(corpus.domain_evaluation()["text"])
+
+
+def test_length_batches_use_every_row_once_in_batches_of_similar_length() -> None:
+    from mentortrack.analytics.training import length_batches
+
+    frame = pd.DataFrame({"text": ["x" * n for n in range(1, 1001)], "label": "Neutral"})
+    batches = length_batches(frame, seed=0, size=32, pool=5)
+    rows = pd.concat(batches)
+    assert all(len(b) == 32 for b in batches) and rows.index.is_unique and len(rows) == 992  # 6 pools of 5 batches, 1 batch of the last 40 rows
+    spread = [b["text"].str.len().max() - b["text"].str.len().min() for b in batches]
+    assert np.median(spread) < 300  # a random batch of 32 of these lengths spans about 940
+    assert [b.index[0] for b in batches] == [b.index[0] for b in length_batches(frame, seed=0, size=32, pool=5)]
+    assert [b.index[0] for b in batches] != [b.index[0] for b in length_batches(frame, seed=1, size=32, pool=5)]
 
 
 def test_clauses_split_at_sentence_ends_and_contrast_words() -> None:

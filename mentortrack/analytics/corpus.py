@@ -35,6 +35,11 @@ NEUTRAL_BAND = 0.5
 
 DOMAIN_SOURCE = "mentortrack_domain"
 """``source`` of the project's own (synthetic) domain sentences."""
+DOMAIN_NEUTRAL_FILE = "domain_neutral.csv"
+DOMAIN_NEUTRAL_SOURCE = "mentortrack_domain_neutral"
+"""``source`` of the project's Neutral mentoring sentences (reports of advice, plans, questions)."""
+CALIBRATION_SHARE = 4
+"""One DynaSent ``dev`` sentence in this many (by :func:`fingerprint`) is kept for calibration, never trained on."""
 
 
 def label_from_mean_rating(score: float) -> str:
@@ -69,11 +74,30 @@ def dynasent() -> pd.DataFrame:
     return pd.read_csv(sentiment_file(DYNASENT_FILE), dtype={"source_id": "string"}, keep_default_na=False)
 
 
+def dynasent_part(crowd: pd.DataFrame) -> pd.Series:
+    """Where each DynaSent sentence goes: ``train``, ``calibrate`` or ``test``.
+
+    ``test`` is DynaSent's own test split (scored by ``make eval``, never trained on). Its ``dev``
+    split is divided by the text's :func:`fingerprint`: one sentence in :data:`CALIBRATION_SHARE`
+    is ``calibrate`` (chooses decision rules), the others are ``train``.
+    """
+    calibrate = crowd["text"].map(lambda t: int(fingerprint(t)[:8], 16) % CALIBRATION_SHARE == 0)
+    return pd.Series(["test" if s == "test" else "calibrate" if c else "train"
+                      for s, c in zip(crowd["split"], calibrate)], index=crowd.index)
+
+
 def domain_training() -> pd.DataFrame:
-    """The synthetic domain pool as a ``source``/``text``/``label`` frame (training supplement)."""
+    """The project's domain sentences to train on, as a ``source``/``text``/``label`` frame.
+
+    The synthetic pool of the sample generator (praise, complaints, plain descriptions) and the
+    Neutral mentoring sentences of ``domain_neutral.csv`` (reports of advice, suggestions,
+    plans, questions: the kind of Neutral the pool lacked).
+    """
     from mentortrack.contract.sample import feedback_pool
 
-    return feedback_pool().labelled().assign(source=DOMAIN_SOURCE)
+    neutral = pd.read_csv(sentiment_file(DOMAIN_NEUTRAL_FILE), keep_default_na=False)
+    return pd.concat([feedback_pool().labelled().assign(source=DOMAIN_SOURCE),
+                      neutral[["text", "label"]].assign(source=DOMAIN_NEUTRAL_SOURCE)], ignore_index=True)
 
 
 def domain_evaluation() -> pd.DataFrame:

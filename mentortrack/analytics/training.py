@@ -2,10 +2,11 @@
 
 Training data: the real labelled sentences of :func:`mentortrack.analytics.corpus.real_corpus`
 *except the headline family* (:data:`mentortrack.analytics.corpus.HEADLINE_FAMILY`, product
-reviews), plus the project's domain pool. The product reviews are never trained on
-by a shipped model: they are the held-out real text ``make eval`` scores them on.
-Never the domain evaluation sentences, never a DynaSent sentence (the second held-out
-set, :func:`mentortrack.analytics.corpus.dynasent`), never a reserved text (all checked).
+reviews), three quarters of DynaSent's ``dev`` split (crowd-labelled sentences whose Neutral is
+a kind of sentence: :func:`mentortrack.analytics.corpus.dynasent_part`), plus the project's
+domain sentences. The product reviews are never trained on by a shipped model: they are the
+held-out source ``make eval`` scores them on. Never the domain evaluation sentences, never a
+DynaSent test or calibration sentence, never a reserved text (all checked).
 
 Two models, both shipped in ``mentortrack/data/models``:
 
@@ -38,6 +39,7 @@ from mentortrack.analytics.corpus import (
     domain_evaluation,
     domain_training,
     dynasent,
+    dynasent_part,
     leaked,
     real_corpus,
 )
@@ -69,14 +71,18 @@ def training_frame(hold_out: Iterable[str] = (HEADLINE_FAMILY,)) -> pd.DataFrame
     """Labelled sentences to train on (``text``, ``label``, ``source``), without the held-out families.
 
     Raises:
-        ValueError: a training text is a domain evaluation sentence, a DynaSent sentence or a reserved text.
+        ValueError: a training text is a domain evaluation sentence, a DynaSent test or calibration
+            sentence, or a reserved text.
     """
     held = set(hold_out)
     real = real_corpus()
     real = real[~real["source"].map(FAMILIES).isin(held)]
-    frame = pd.concat([real[["source", "text", "label"]], domain_training()], ignore_index=True)
+    crowd = dynasent()
+    part = dynasent_part(crowd)
+    frame = pd.concat([real[["source", "text", "label"]], crowd.loc[part == "train", ["source", "text", "label"]],
+                       domain_training()], ignore_index=True)
     frame = frame.drop_duplicates("text", ignore_index=True)
-    for name, held_out in (("domain evaluation", domain_evaluation()), ("DynaSent", dynasent())):
+    for name, held_out in (("domain evaluation", domain_evaluation()), ("DynaSent", crowd[part != "train"])):
         overlap = set(frame["text"]) & set(held_out["text"])
         if overlap:
             raise ValueError(f"{len(overlap)} {name} sentences are in the training data, e.g. {next(iter(overlap))!r}")
@@ -84,6 +90,24 @@ def training_frame(hold_out: Iterable[str] = (HEADLINE_FAMILY,)) -> pd.DataFrame
     if reserved:
         raise ValueError(f"{len(reserved)} training texts are reserved evaluation comments")
     return frame
+
+
+def length_batches(frame: pd.DataFrame, seed: int, size: int = BATCH_SIZE, pool: int = 50) -> list[pd.DataFrame]:
+    """``frame`` shuffled into batches of ``size`` rows of similar length, in random order.
+
+    The rows are shuffled with ``seed``, cut into pools of ``pool`` batches, sorted by text length
+    within a pool and cut into batches, whose order is then shuffled: a batch pads to its
+    longest text, so similar lengths save most of the padding while every batch stays a random
+    draw of the data. A last batch smaller than ``size`` is dropped.
+    """
+    rng = np.random.default_rng(seed)
+    shuffled = frame.iloc[rng.permutation(len(frame))]
+    batches = []
+    for start in range(0, len(shuffled), size * pool):
+        chunk = shuffled.iloc[start:start + size * pool]
+        chunk = chunk.iloc[np.argsort(chunk["text"].str.len().to_numpy(), kind="stable")]
+        batches += [chunk.iloc[i:i + size] for i in range(0, len(chunk) - size + 1, size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def fit_linear(frame: pd.DataFrame, x: np.ndarray | None = None) -> LinearSentiment:
@@ -217,17 +241,16 @@ def finetune(frame: pd.DataFrame, out: Path, keep_fp32: Path | None = None) -> P
             return self.head((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
 
     network = Classifier()
-    steps = EPOCHS * (len(frame) // BATCH_SIZE)
+    epochs = [length_batches(frame, SEED + epoch) for epoch in range(EPOCHS)]
+    steps = sum(len(batches) for batches in epochs)
     optimiser = torch.optim.AdamW(network.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=LEARNING_RATE, total_steps=steps, pct_start=0.1)
     from tqdm.auto import tqdm
 
     network.train()
     with tqdm(total=steps, desc="fine-tuning MiniLM", unit="batch") as bar:
-        for epoch in range(EPOCHS):
-            shuffled = frame.sample(frac=1, random_state=SEED + epoch)
-            for start in range(0, len(shuffled) - BATCH_SIZE + 1, BATCH_SIZE):
-                batch = shuffled.iloc[start:start + BATCH_SIZE]
+        for batches in epochs:
+            for batch in batches:
                 encoded = tokenizer(batch["text"].tolist(), padding=True, truncation=True, max_length=MAX_TOKENS,
                                     return_tensors="pt")
                 logits = network(encoded["input_ids"], encoded["attention_mask"])
