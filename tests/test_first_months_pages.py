@@ -10,10 +10,10 @@ import pandas as pd
 from conftest import RED_MENTOR, SETTINGS, first_months_rows
 
 from mentortrack.analytics.kpis import compute_kpis
-from mentortrack.analytics.standing import WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
+from mentortrack.analytics.standing import MIN_RANKED, WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
 from mentortrack.reports import charts
 from mentortrack.reports.context import ReportContext
-from mentortrack.reports.mentor_pages import band_key, weakest_sentence, write_contents, write_mentor_pages
+from mentortrack.reports.mentor_pages import band_key, rank_sentence, weakest_sentence, write_contents, write_mentor_pages
 
 ROWS = first_months_rows()
 
@@ -120,6 +120,30 @@ def test_the_mentor_page_says_why_a_healthy_score_is_watched_in_sentences(first_
             "sessions on) whatever the health.") in text
     assert band_key(40) == ("▼ at risk: health below 40; ◆ watch: health 40–60, or at least 25% of the sessions in the "
                             "ranking window red (from 4 sessions on) whatever the health.")
+
+
+def test_a_rank_among_too_few_says_that_no_bottom_is_named(first_months: pd.DataFrame, tmp_path: Path) -> None:
+    # By hand: in September only Mentor C (8 sessions, none red) and Mentor D (10, 4 red) have the 8 sessions a
+    # rank needs; D is second of two, and with fewer than MIN_RANKED ranked no one is named as the bottom.
+    counts = pd.Series([r["Mentor_Name"] for r in ROWS if r["Session_Date"].startswith("2025-09")]).value_counts()
+    assert sorted(counts[counts >= SETTINGS.warnings.mentors.min_sessions].index) == ["Mentor C", RED_MENTOR]
+    ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",
+                        data_label="first months", output_dir=tmp_path, settings=SETTINGS)
+    write_contents(tmp_path, ctx.scope)
+    pages = write_mentor_pages(tmp_path, ctx, ctx.tables, [RED_MENTOR, "Mentor A"])
+    text = {p.stem: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", p.read_text(encoding="utf-8"))) for p in pages}
+    assert ("Rank 2 of 2 ranked mentors over Sep 2025 (1 = fewest red sessions, then highest rating). With fewer "
+            f"than {MIN_RANKED} ranked mentors no bottom is named: the rank only orders these 2.") in text["Mentor_D"]
+    assert "Not ranked: 7 session(s) in Sep 2025; 8 needed to be ranked." in text["Mentor_A"]
+    row = ctx.tables.standing.loc[RED_MENTOR]
+    many = row.copy()
+    many["ranked"], many["rank"], many["bottom"] = 9, 8, True
+    assert rank_sentence(many, "Sep 2025").endswith("(1 = fewest red sessions, then highest rating). Among the "
+                                                    "bottom mentors the dashboard names.")
+    many["rank"], many["bottom"] = 3, False
+    assert rank_sentence(many, "Sep 2025").endswith("Not among the bottom mentors the dashboard names.")
+    many["rank"], many["ranked"] = 1, 1
+    assert rank_sentence(many, "Sep 2025").startswith("The only mentor ranked over Sep 2025: with fewer than")
 
 
 def test_a_health_explanation_reads_as_a_sentence() -> None:
