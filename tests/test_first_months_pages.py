@@ -132,14 +132,14 @@ def test_a_rank_among_too_few_says_that_no_bottom_is_named(first_months: pd.Data
     write_contents(tmp_path, ctx.scope)
     pages = write_mentor_pages(tmp_path, ctx, ctx.tables, [RED_MENTOR, "Mentor A"])
     text = {p.stem: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", p.read_text(encoding="utf-8"))) for p in pages}
-    assert ("Rank 2 of 2 ranked mentors over Sep 2025 (1 = fewest red sessions, then highest rating). With fewer "
-            f"than {MIN_RANKED} ranked mentors no bottom is named: the rank only orders these 2.") in text["Mentor_D"]
+    assert ("Rank 2 of 2 ranked mentors over Sep 2025 (1 = lowest share of sessions red, then highest rating). "
+            f"With fewer than {MIN_RANKED} ranked mentors no bottom is named: the rank only orders these 2.") in text["Mentor_D"]
     assert "Not ranked: 7 session(s) in Sep 2025; 8 needed to be ranked." in text["Mentor_A"]
     row = ctx.tables.standing.loc[RED_MENTOR]
     many = row.copy()
     many["ranked"], many["rank"], many["bottom"] = 9, 8, True
-    assert rank_sentence(many, "Sep 2025").endswith("(1 = fewest red sessions, then highest rating). Among the "
-                                                    "bottom mentors the dashboard names.")
+    assert rank_sentence(many, "Sep 2025").endswith("(1 = lowest share of sessions red, then highest rating). "
+                                                    "Among the bottom mentors the dashboard names.")
     many["rank"], many["bottom"] = 3, False
     assert rank_sentence(many, "Sep 2025").endswith("Not among the bottom mentors the dashboard names.")
     many["rank"], many["ranked"] = 1, 1

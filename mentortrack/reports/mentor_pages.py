@@ -153,8 +153,8 @@ def band_key(threshold: float) -> str:
 
 def rank_sentence(standing: pd.Series, window_label: str) -> str:
     """What a mentor's rank says, from their row of :func:`mentortrack.analytics.standing.mentor_standing`:
-    "Rank 2 of 2 ranked mentors over Sep 2025 (1 = fewest red sessions, then highest rating). With fewer than
-    5 ranked mentors no bottom is named: the rank only orders these 2.", whether the mentor is in the named
+    "Rank 2 of 2 ranked mentors over Sep 2025 (1 = lowest share of sessions red, then highest rating). With fewer
+    than 5 ranked mentors no bottom is named: the rank only orders these 2.", whether the mentor is in the named
     bottom once :data:`~mentortrack.analytics.standing.MIN_RANKED` are ranked, or why there is no rank."""
     if pd.isna(standing["rank"]):
         return f"Not ranked: {standing['unranked_reason']}."
@@ -162,10 +162,11 @@ def rank_sentence(standing: pd.Series, window_label: str) -> str:
     if ranked == 1:
         return (f"The only mentor ranked over {window_label}: with fewer than {MIN_RANKED} ranked mentors no bottom "
                 "is named, and a rank of one compares with no one.")
-    text = (f"Rank {rank} of {ranked} ranked mentors over {window_label} (1 = fewest red sessions, then highest "
-            "rating).")
+    text = (f"Rank {rank} of {ranked} ranked mentors over {window_label} (1 = lowest share of sessions red, then "
+            "highest rating).")
     if ranked < MIN_RANKED:
-        return f"{text} With fewer than {MIN_RANKED} ranked mentors no bottom is named: the rank only orders these {ranked}."
+        return (f"{text} With fewer than {MIN_RANKED} ranked mentors no bottom is named: the rank only orders "
+                f"these {ranked}.")
     return f"{text} {'Among' if standing['bottom'] else 'Not among'} the bottom mentors the dashboard names."
 
 

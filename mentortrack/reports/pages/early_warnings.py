@@ -48,7 +48,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     pages = page_links(ctx.output_dir)
     out.html(f"<p>{html_text(ranking_sentence(standing, minimum, ctx.window_label(window)))}</p>")
     out.html(tables.interactive(standing.reset_index()[RANKING_COLUMNS], show_pii,
-                                f"{ctx.window_label(window)}; rank 1 = best (fewest red sessions, then highest rating); "
+                                f"{ctx.window_label(window)}; rank 1 = best (lowest share of sessions red, then highest "
+                                f"rating); "
                                 f"a mentor needs {minimum} sessions to be ranked; health of {ctx.period}"
                                 + ("; names link to the mentor's page" if pages else ""),
                                 links={"mentor_name": pages}))
