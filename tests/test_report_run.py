@@ -151,7 +151,7 @@ def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path
     for label in ("Sessions", "Completion rate", "Average rating", "Red sessions", "Mentors at risk"):
         assert f" {label} " in text
     # none at risk, but Mentor D (4 of 10 sessions red) to watch: the tile says so
-    assert " Mentors at risk 0 1 to watch " in text
+    assert " Mentors at risk 0 1 to watch: Mentor D " in text
     # the rendered sections were displayed and removed; the executed notebooks hold them
     assert not (september / "products").exists()
 
