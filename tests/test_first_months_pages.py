@@ -13,7 +13,13 @@ from mentortrack.analytics.kpis import compute_kpis
 from mentortrack.analytics.standing import MIN_RANKED, WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
 from mentortrack.reports import charts
 from mentortrack.reports.context import ReportContext
-from mentortrack.reports.mentor_pages import band_key, rank_sentence, weakest_sentence, write_contents, write_mentor_pages
+from mentortrack.reports.mentor_pages import (
+    band_key,
+    rank_sentence,
+    weakest_sentence,
+    write_contents,
+    write_mentor_pages,
+)
 
 ROWS = first_months_rows()
 
