@@ -140,6 +140,9 @@ def test_a_partial_month_is_called_partial_on_every_page(runs: tuple[Path, dict[
     kpis_page = _text(october / "05_kpis.html")
     assert "too few sessions to compare (16 vs 73)" in kpis_page
     assert not re.search(r"[-−]57\b", kpis_page)
+    # no red session in October: a sentence, not a header row over nothing
+    dashboard = _text(october / "07_dashboard.html")
+    assert "No red session in October 2025 (16 sessions)." in dashboard and "0 red sessions" not in dashboard
 
 
 def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path, dict[str, int], Path]) -> None:
@@ -282,7 +285,18 @@ def test_a_grouping_with_one_group_is_said_once_not_charted(runs: tuple[Path, di
             "nothing to compare it with, its values are the program's.") in kpis
     assert "Completion rate by program" not in kpis and "KPIs by program with 95 % intervals" not in kpis
     assert "KPIs by batch with 95 % intervals" in kpis
-    assert "Back to the same mentor" in _text(september / "07_dashboard.html")
+    # each share of the learner engagement beside its denominator, counted by hand from the rows
+    rows = [r for r in first_months_rows() if r["Session_Date"] <= "2025-09-30"]
+    attended = [r for r in rows if r["Session_Status"] == "Completed"]
+    resolved = attended + [r for r in rows if r["Session_Status"] == "No-show"]
+    came = {r["Learner_ID"] for r in attended}
+    pairs = pd.Series([(r["Learner_ID"], r["Mentor_Name"]) for r in attended]).value_counts()
+    returned = {learner for (learner, _), n in pairs.items() if n > 1}
+    dashboard = _text(september / "07_dashboard.html")
+    assert "Back to the same mentor" in dashboard
+    assert f"{len(attended) / len(resolved):.1%} · {len(attended)} of {len(resolved)} completed or no-show sessions" \
+        in dashboard
+    assert f"{len(returned) / len(came):.1%} · {len(returned)} of {len(came)} learners who attended" in dashboard
 
 
 def test_only_a_completed_session_is_warned_about_preparation(runs: tuple[Path, dict[str, int], Path]) -> None:

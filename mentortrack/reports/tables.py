@@ -110,6 +110,14 @@ def base_text(row: pd.Series) -> str:
     return share_text(str(row.name), row["count"], row["base"], row["base_label"])
 
 
+def share_cell(kpi: str, value: float, count: int, base: int, noun: str) -> str:
+    """A share in a table cell with its denominator, as the tiles say it: "91.0% · 61 of 67 sessions"; "–" without
+    a base."""
+    if not base:
+        return "–"
+    return f"{format_value(kpi, value)} · {share_text(kpi, count, base, noun)}"
+
+
 def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, partial: str = "") -> str:
     """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table, each with
     the change :func:`change_text` allows."""

@@ -100,14 +100,22 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                                  "quiet after a bad session (re-engagement list), longest first")
     quiet_html = tables.styled(shown_quiet, show_pii, caption=quiet_count).to_html() if len(quiet) else \
         f"<p>{html_text(nobody_quiet(learners, as_of, engagement))}</p>"
+    shares = cohorts.assign(
+        attendance_rate=[tables.share_cell("attendance_rate", r.attendance_rate, r.attended, r.resolved,
+                                           "completed or no-show sessions") for r in cohorts.itertuples()],
+        repeat_rate=[tables.share_cell("repeat_rate", r.repeat_rate, r.returned, r.came, "learners who attended")
+                     for r in cohorts.itertuples()])
     out.html(tables.side_by_side([
-        tables.styled(cohorts[COHORT_COLUMNS], percent=["repeat_rate"],
+        tables.styled(shares[COHORT_COLUMNS],
                       caption=f"{len(learners):,} learners, all their sessions in the data up to "
                               f"{as_of:%Y-%m-%d} (not {ctx.period} alone)").to_html(), quiet_html]))
     out.section("red_list")
     red = scope[scope["level"] == "red"].sort_values("session_date", ascending=False)
-    shown, count = tables.first_rows(red[RED_COLUMNS], settings.report.red_list_limit, "red sessions, newest first")
-    out.table(tables.level_table(shown, show_pii, caption=count))
+    if len(red):
+        shown, count = tables.first_rows(red[RED_COLUMNS], settings.report.red_list_limit, "red sessions, newest first")
+        out.table(tables.level_table(shown, show_pii, caption=count))
+    else:
+        out.markdown(f"No red session in {ctx.period} ({len(scope):,} sessions).")
     record(ctx.output_dir, "07_dashboard", {
         "kpis": dict(zip(kpi_table["kpi"], kpi_table["value"])), "red_sessions": len(red),
         "bottom_mentors": list(bottom.index), "ranked_mentors": ranked, "at_risk": list(at_risk["mentor_name"]),
