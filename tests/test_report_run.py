@@ -275,6 +275,10 @@ def test_every_share_on_the_tiles_stands_next_to_its_denominator(runs: tuple[Pat
         assert base in dashboard, base
     index = _text(september / "index.html")
     assert expected[0] in index and expected[2] in index
+    # the ranking's shares too: Mentor I's 33.3 % of follow-ups is 1 of its 3 completed sessions
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", (september / "06_early_warnings.html").read_text())
+    ranking = headers[headers.index("Rank"):]
+    assert ranking[:7] == ["Rank", "Sessions", "Warning rate", "Red sessions", "Red rate", "Completed", "Average rating"]
 
 
 def test_a_grouping_with_one_group_is_said_once_not_charted(runs: tuple[Path, dict[str, int], Path]) -> None:
