@@ -298,6 +298,7 @@ def test_a_grouping_with_one_group_is_said_once_not_charted(runs: tuple[Path, di
     returned = {learner for (learner, _), n in pairs.items() if n > 1}
     dashboard = _text(september / "07_dashboard.html")
     assert "Back to the same mentor" in dashboard
+    assert "Learner attended by status, in sessions" in _text(september / "02_descriptive.html")
     assert f"{len(attended) / len(resolved):.1%} · {len(attended)} of {len(resolved)} completed or no-show sessions" \
         in dashboard
     assert f"{len(returned) / len(came):.1%} · {len(returned)} of {len(came)} learners who attended" in dashboard
