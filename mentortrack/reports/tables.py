@@ -110,9 +110,9 @@ def base_text(row: pd.Series) -> str:
     return share_text(str(row.name), row["count"], row["base"], row["base_label"])
 
 
-def share_cell(kpi: str, value: float, count: int, base: int, noun: str) -> str:
-    """A share in a table cell with its denominator, as the tiles say it: "91.0% · 61 of 67 sessions"; "–" without
-    a base."""
+def share_cell(kpi: str, value: float, count: int, base: int, noun: str = "") -> str:
+    """A share in a table cell with its denominator, as the tiles say it: "91.0% · 61 of 67 sessions" ("91.0% · 61
+    of 67" without ``noun``, where the header names it); "–" without a base."""
     if not base:
         return "–"
     return f"{format_value(kpi, value)} · {share_text(kpi, count, base, noun)}"

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 TITLE = "Early warnings"
 ATTENTION_COLUMNS = ["session_id", "session_date", "mentor_name", "learner_id", "session_type", "session_status",
                      "level", "reasons"]
-RANKING_COLUMNS = ["mentor_name", "rank", "sessions", "warning_rate", "red_count", "red_rate", "completed", "avg_rating",
-                   "follow_up_rate", "health_score", "band", "unranked_reason", "note"]
+RANKING_COLUMNS = ["mentor_name", "rank", "sessions", "warning_rate", "red_count", "red_rate", "completed",
+                   "avg_rating", "follow_up_rate", "health_score", "band", "unranked_reason", "note"]
 """The ranking table: each share after its denominator (warning and red rate of the sessions, follow-ups of the
 completed sessions)."""
 PAIR_COLUMNS = ["status", "reason", "mentor_name", "learner_id", "booked", "attended", "no_shows", "last_session",
