@@ -134,3 +134,14 @@ def test_the_mentor_scatter_names_every_mentor_when_few_are_ranked() -> None:
     six = _standing([4.5, 4.4, 4.3, 4.2, 4.1, 3.0])
     fig = charts.mentor_scatter(six, six.iloc[[5]], "six ranked")
     assert [t.get_text() for t in fig.axes[0].texts] == ["Mentor F"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["bottom 1", "other ranked mentors"]
+
+
+def test_the_mentor_scatter_without_a_bottom_says_so_and_keeps_its_dots_off_the_frame() -> None:
+    # two ranked mentors (the first months): no bottom named (the title says so), so no grey "others" of nothing
+    two = _standing([4.5, 3.25]).assign(follow_up_rate=[2 / 3, 0.75])
+    ax = charts.mentor_scatter(two, two.iloc[0:0], "two ranked").axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ranked mentors"]
+    (low, high), (bottom, top) = ax.get_xlim(), ax.get_ylim()
+    x_span, y_span = 0.75 - 2 / 3, 4.5 - 3.25
+    assert min(2 / 3 - low, high - 0.75) >= 0.15 * x_span and min(3.25 - bottom, top - 4.5) >= 0.15 * y_span

@@ -9,6 +9,7 @@ import pytest
 from conftest import SETTINGS, load_checked, row, write_csv
 
 from mentortrack.analytics.early_warnings import assess, bottom_mentors, mentor_table
+from mentortrack.analytics.kpis import BASES, PREP_RECORDED, RATES
 from mentortrack.config import MentorRanking, Rule
 
 RULES = SETTINGS.warnings.rules
@@ -65,12 +66,16 @@ def test_completed_only_rules_do_not_fire_on_other_statuses(tmp_path: Path, stat
     assert result["level"].iloc[0] == "green", result["reasons"].iloc[0]
 
 
-def test_no_prep_fires_on_a_no_show_but_not_on_a_cancelled_or_rescheduled_session(tmp_path: Path) -> None:
-    # the mentor had to be ready for a learner who did not come; a cancelled session needed no preparation
-    rows = [row(Session_ID=f"S{i}", **{**MISSED, "Session_Status": s, "Mentor_Prep_Done": "No"})
-            for i, s in enumerate(["No-show", "Cancelled", "Rescheduled"])]
+def test_no_prep_fires_on_completed_sessions_only_as_the_prep_kpi_counts(tmp_path: Path) -> None:
+    # the prep KPI and the health score's prep part count completed sessions only (an export records "No" for a
+    # session that did not take place), so a no-show is never "mentor did not prepare"
+    rows = [row(Session_ID="S0", **{**CLEAN, "Mentor_Prep_Done": "No"})]
+    rows += [row(Session_ID=f"S{i}", **{**MISSED, "Session_Status": s, "Mentor_Prep_Done": "No"})
+             for i, s in enumerate(["No-show", "Cancelled", "Rescheduled"], start=1)]
     result = assess(frame(tmp_path, rows), RULES)
-    assert list(result["rules"]) == ["no_prep", "", ""]
+    assert list(result["rules"]) == ["no_prep", "", "", ""]
+    assert RATES["prep_done_rate"].parts == PREP_RECORDED
+    assert tuple(RULES["no_prep"].statuses) == BASES[PREP_RECORDED].statuses
 
 
 def test_repeated_learner_no_show(tmp_path: Path) -> None:

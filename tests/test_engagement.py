@@ -59,12 +59,15 @@ def test_per_cohort_by_hand(learners: pd.DataFrame) -> None:
     first = cohorts.loc["a_1M"]  # L2, L3, L5
     assert (first["learners"], first["booked"], first["attended"], first["quiet_after_bad"]) == (3, 4, 2, 0)
     assert first["attendance_rate"] == pytest.approx(2 / 3)       # 2 attended of 2 attended + 1 no-show
+    assert first["resolved"] == 3
     assert first["repeat_rate"] == 0.0                            # neither L2 nor L3 met a mentor twice
+    assert (first["returned"], first["came"]) == (0, 2)
     assert first["median_days_since_last"] == pytest.approx(28)   # median of 41 and 15 (L5 never attended)
     total = cohorts.loc["All learners"]
     assert (total["learners"], total["booked"], total["attended"], total["quiet_after_bad"]) == (5, 9, 6, 1)
     assert total["attendance_rate"] == pytest.approx(6 / 8)
     assert total["repeat_rate"] == pytest.approx(1 / 4)           # L1 of the four who attended
+    assert (total["resolved"], total["returned"], total["came"]) == (8, 1, 4)
     assert total["median_days_since_last"] == pytest.approx((41 + 60) / 2)
 
 

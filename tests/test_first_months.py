@@ -25,7 +25,7 @@ from mentortrack.analytics.standing import (
     to_watch,
 )
 from mentortrack.reports.context import ReportContext, missing_share
-from mentortrack.reports.landing import headline
+from mentortrack.reports.landing import headline, watch_text
 from mentortrack.reports.tables import kpi_tiles
 
 ROWS = first_months_rows()
@@ -162,9 +162,19 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
     assert figures["Completion rate"]["value"] == f"{len(completed) / len(resolved):.1%}"
     assert figures["Average rating"]["value"] == f"{np.mean(ratings):.2f}"
     assert all(f["change"] == "first month in the data" for f in figures.values())
+    # none at risk; Mentor D (4 of 10 sessions red) is to watch, named as on the dashboard
+    assert (figures["Mentors at risk"]["value"], figures["Mentors at risk"]["base"]) == ("0", "1 to watch: Mentor D")
     october = _ctx(first_months, "2025-10")
-    assert all("vs 2025-09" not in f["change"] for f in headline(october, october.tables, 30)
-               if f["label"] in ("Sessions", "Red sessions", "Mentors at risk"))
+    figures = {f["label"]: f for f in headline(october, october.tables, 30)}
+    assert all("vs 2025-09" not in f["change"] for label, f in figures.items()
+               if label in ("Sessions", "Red sessions", "Mentors at risk"))
+    assert figures["Mentors at risk"]["base"] == "none to watch"
+
+
+def test_the_at_risk_figure_names_three_mentors_to_watch_and_counts_the_rest() -> None:
+    standing = pd.DataFrame({"band": ["watch", "healthy", "watch", "watch", "watch", "watch"],
+                             "health_score": [55, 90, 41, 77, 60, 50]}, index=list("ABCDEF"))
+    assert watch_text(standing) == "5 to watch: C, F, A and 2 more"
 
 
 def test_all_months_compare_with_nothing(first_months: pd.DataFrame) -> None:

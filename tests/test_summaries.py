@@ -57,6 +57,9 @@ def test_mentor_digest(tmp_path: Path) -> None:
     assert text.endswith("; complaints: Punctuality — 1 complaint: 'Mentor was late, shortened our discussion time'; "
                          "Session length — 1 complaint: 'Mentor was late, shortened our discussion time'.")
     assert digest.loc["Other Mentor", "red"] == 0
+    # one session, one rating: said in the singular ("from 1 ratings" on the first months' keywords page)
+    assert digest.loc["Other Mentor", "digest"].startswith("Other Mentor, 2025-09: 1 session (1 completed); average "
+                                                           "rating 4.00 from 1 rating; ")
 
 
 def test_mentor_digest_counts_the_reasons_of_every_red_session(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -38,11 +40,16 @@ def test_kpi_comparison_formats_per_kpi_row() -> None:
         {"KPI": "Completion rate", "Value": "52.7%", "Previous month": "62.4%", "Change": "-9.7 pp"},
         {"KPI": "Average rating", "Value": "3.53", "Previous month": "3.62", "Change": "-0.09"},
     ]
+    # a page shows it through styled(): its labelled headers stay as they are ("KPI" was "Kpi")
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", tables.styled(shown).to_html())
+    assert headers == ["KPI", "Value", "Previous month", "Change"]
+    # a pair's ratings are its ratings listed ("5, 4"), not a count beside Booked and Attended
+    assert tables.label("ratings") == "Ratings (oldest first)"
+    assert tables.label("follow_up_rate") == "Follow-up scheduled"
+    assert (tables.label("no_shows"), tables.label("open_followups")) == ("No-shows", "Open follow-ups")
 
 
 def test_health_table_marks_bands_and_keeps_the_other_formats() -> None:
-    import re
-
     frame = pd.DataFrame({"mentor_name": ["A", "B", "C"], "sessions": [3, 4, 12], "score": [35.0, 55.0, 70.0],
                           "at_risk": [True, False, False]})
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.health_table(frame, 40, caption="Health").to_html())

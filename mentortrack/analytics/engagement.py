@@ -20,9 +20,9 @@ cohort, program    of the learner's latest session
 =================  ==========================================================================
 
 Per cohort: learners, their bookings and attended sessions, attendance rate (attended /
-(attended + no-shows), summed over the cohort), repeat rate (learners with a repeat
-session / learners who attended), median days since the last attended session, and the
-number who went quiet after a bad session. Settings: ``engagement`` in
+(attended + no-shows) = ``attended`` / ``resolved``, summed over the cohort), repeat rate
+(learners with a repeat session / learners who attended = ``returned`` / ``came``), median
+days since the last attended session, and the number who went quiet after a bad session. Settings: ``engagement`` in
 ``parameters/warnings.yaml``. Learners are identified by ``learner_id`` only.
 """
 
@@ -86,21 +86,23 @@ def cohort_engagement(learners: pd.DataFrame) -> pd.DataFrame:
     def summary(group: pd.DataFrame) -> pd.Series:
         came = group["attended"] > 0
         resolved = group["attended"].sum() + group["no_shows"].sum()
+        returned = int((group["repeat_sessions"] > 0).sum())
         return pd.Series({
             "learners": len(group), "booked": int(group["booked"].sum()), "attended": int(group["attended"].sum()),
-            "attendance_rate": group["attended"].sum() / resolved if resolved else np.nan,
-            "repeat_rate": (group["repeat_sessions"] > 0).sum() / came.sum() if came.any() else np.nan,
+            "resolved": int(resolved), "attendance_rate": group["attended"].sum() / resolved if resolved else np.nan,
+            "came": int(came.sum()), "returned": returned,
+            "repeat_rate": returned / came.sum() if came.any() else np.nan,
             "median_days_since_last": group["days_since_last"].astype("Float64").median(),
             "quiet_after_bad": int(group["quiet_after_bad"].sum()),
         })
 
     if learners.empty:
-        return pd.DataFrame(columns=["cohort", "learners", "booked", "attended", "attendance_rate", "repeat_rate",
-                                     "median_days_since_last", "quiet_after_bad"])
+        return pd.DataFrame(columns=["cohort", "learners", "booked", "attended", "resolved", "attendance_rate", "came",
+                                     "returned", "repeat_rate", "median_days_since_last", "quiet_after_bad"])
     rows = {str(cohort): summary(group) for cohort, group in learners.groupby(learners["cohort"].fillna("(none)"))}
     rows["All learners"] = summary(learners)
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("cohort").reset_index()
-    counts = ["learners", "booked", "attended", "quiet_after_bad"]
+    counts = ["learners", "booked", "attended", "resolved", "came", "returned", "quiet_after_bad"]
     return table.astype({c: int for c in counts})
 
 

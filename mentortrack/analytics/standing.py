@@ -122,11 +122,15 @@ def _watch_reason(row: pd.Series, many_red: bool, threshold: float, window_label
     return f"health {row['health_score']:.0f}, within {WATCH_MARGIN:.0f} points of {threshold:g}"
 
 
+def watched(standing: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the ``watch`` mentors, lowest score first."""
+    return standing[standing["band"] == WATCH].sort_values("health_score")
+
+
 def to_watch(standing: pd.DataFrame) -> list[str]:
     """The ``watch`` mentors, lowest score first, each with why ("Mentor D: 4 of 10 sessions red in Sep 2025,
     health 77")."""
-    watched = standing[standing["band"] == WATCH].sort_values("health_score")
-    return [f"{name}: {reason}" for name, reason in watched["watch_reason"].items()]
+    return [f"{name}: {reason}" for name, reason in watched(standing)["watch_reason"].items()]
 
 
 def bottom(standing: pd.DataFrame) -> pd.DataFrame:

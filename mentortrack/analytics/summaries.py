@@ -98,8 +98,9 @@ def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
         counts = ", ".join(f"{int((status == s).sum())} {s.lower()}" for s in ("Completed", "No-show", "Cancelled",
                                                                             "Rescheduled") if (status == s).any())
         ratings = completed["post_session_rating"].dropna()
-        text = f"{mentor}, {period}: {len(group)} sessions ({counts})"
-        text += f"; average rating {format_rating(ratings.mean())} from {len(ratings)} ratings" if len(ratings) else "; no ratings"
+        text = f"{mentor}, {period}: {len(group)} session{'s' if len(group) != 1 else ''} ({counts})"
+        text += (f"; average rating {format_rating(ratings.mean())} from {len(ratings)} "
+                 f"rating{'s' if len(ratings) != 1 else ''}" if len(ratings) else "; no ratings")
         if len(completed):
             text += f"; follow-up on {int(completed['follow_up_scheduled'].fillna(False).sum())} of {len(completed)} completed"
         red = group[group["level"].astype("string") == "red"]

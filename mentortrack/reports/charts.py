@@ -554,15 +554,19 @@ NAME_ALL_UP_TO = 5
 def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
                    title: str = "Mentors: rating vs follow-up (bottom mentors named)") -> Figure:
     """Each eligible mentor's average rating against follow-up rate; the bottom mentors in red, named (every
-    mentor named when there are at most :data:`NAME_ALL_UP_TO`)."""
+    mentor named when there are at most :data:`NAME_ALL_UP_TO`). The legend says what the grey dots are: "other
+    ranked mentors" beside a bottom, "ranked mentors" without one (the title says no bottom is named); the axes
+    leave room around the dots, so two mentors are not drawn on the frame's corners."""
     fig, ax = _figure(7, 4.2)
     eligible = table[table["eligible"]].dropna(subset=["avg_rating", "follow_up_rate"])
     if eligible.empty:
         _no_data(ax, title)
         return describe(fig, f"{title}: no mentor with enough sessions")
     is_bottom = eligible.index.isin(bottom.index)
-    group = pd.Series(is_bottom, index=eligible.index).map({True: f"bottom {len(bottom)}", False: "others"})
-    looks = {f"bottom {len(bottom)}": (LEVEL_COLOURS["red"], "X"), "others": ("#78909c", "o")}
+    worst = f"bottom {len(bottom)}"
+    others = "other ranked mentors" if is_bottom.any() else "ranked mentors"
+    group = pd.Series(is_bottom, index=eligible.index).map({True: worst, False: others})
+    looks = {worst: (LEVEL_COLOURS["red"], "X"), others: ("#78909c", "o")}
     for name, (colour, marker) in looks.items():
         members = eligible[(group == name).to_numpy()]
         if len(members):
@@ -573,9 +577,10 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
     for i, (name, r) in enumerate(named.iterrows()):  # alternate above/below so neighbours' names do not overlap
         ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points",
                     xytext=(6, 5) if i % 2 else (6, -12), fontsize=9)
+    ax.margins(0.2)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(title=title, xlabel="Follow-up rate (completed sessions)", ylabel="Average rating")
-    ax.legend(title="", loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+    ax.legend(loc="best", frameon=True, fontsize=8)  # inside: outside, its text took the plot's width
     names = ", ".join(f"{m} ({eligible.loc[m, 'avg_rating']:.2f}, {eligible.loc[m, 'follow_up_rate']:.0%})"
                       for m in eligible.index[is_bottom])
     data = eligible[["sessions", "avg_rating", "follow_up_rate"]].assign(bottom=is_bottom).rename_axis(

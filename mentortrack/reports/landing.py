@@ -11,9 +11,9 @@ Sessions            ``total_sessions`` of the month
 Completion rate     completed / (completed + no-show + cancelled)
 Average rating      ratings of completed sessions / completed sessions with a rating
 Red sessions        sessions of the month at the red early-warning level
-Mentors at risk     mentors whose health score of the month is below ``health.threshold``; under it, how many
-                    mentors are to watch (band ``watch``: near the threshold, or a quarter of their
-                    sessions red)
+Mentors at risk     mentors whose health score of the month is below ``health.threshold``; under it, the
+                    mentors to watch (band ``watch``: near the threshold, or a quarter of their
+                    sessions red), named as on the dashboard (:func:`watch_text`)
 ==================  ==================================================================
 """
 
@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import pandas as pd
 
 from mentortrack.analytics.kpis import KPI_LABELS, previous_month
-from mentortrack.analytics.standing import AT_RISK, WATCH
+from mentortrack.analytics.standing import AT_RISK, watched
 from mentortrack.config import ReportSettings
 from mentortrack.reports.context import ALL_MONTHS, ReportContext
 from mentortrack.reports.notebook_run import page_title
@@ -35,6 +36,18 @@ from mentortrack.reports.shared_tables import SharedTables
 from mentortrack.reports.tables import LEVEL_TEXT, base_text, change_text, format_value
 
 HEADLINE_KPIS = ("total_sessions", "completion_rate", "avg_rating")
+WATCH_NAMES = 3
+"""Mentors to watch the at-risk figure names at most (the others are counted)."""
+
+
+def watch_text(standing: pd.DataFrame) -> str:
+    """The mentors to watch under the at-risk figure, lowest score first, as the dashboard lists them:
+    "1 to watch: Mentor D", "5 to watch: Mentor D, Mentor B, Mentor K and 2 more", "none to watch"."""
+    names = [str(name) for name in watched(standing).index]
+    if not names:
+        return "none to watch"
+    more = f" and {len(names) - WATCH_NAMES:,} more" if len(names) > WATCH_NAMES else ""
+    return f"{len(names):,} to watch: {', '.join(names[:WATCH_NAMES])}{more}"
 
 
 def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> list[dict[str, str]]:
@@ -56,9 +69,8 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
         history = ctx.history
         red_before = int(((history["month"] == before) & (history["level"].astype("string") == "red")).sum())
         at_risk_before = int(tables.health.loc[tables.health["month"] == before, "at_risk"].sum())
-    watch = int((tables.standing["band"] == WATCH).sum())
     for label, now, then, base in (("Red sessions", red_now, red_before, ""),
-                                   ("Mentors at risk", at_risk_now, at_risk_before, f"{watch:,} to watch")):
+                                   ("Mentors at risk", at_risk_now, at_risk_before, watch_text(tables.standing))):
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
         if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:
             colour = LEVEL_TEXT["red"] if now > then else LEVEL_TEXT["green"]

@@ -32,7 +32,7 @@ import pandas as pd
 
 from mentortrack.analytics.kpis import KPI_LABELS
 from mentortrack.analytics.safeguarding import withhold_from_mentor
-from mentortrack.analytics.standing import WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
+from mentortrack.analytics.standing import MIN_RANKED, WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.reports import charts, takeaway
 from mentortrack.reports.context import ReportContext
@@ -121,9 +121,7 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "band_key": band_key(settings.threshold),
         "band": None if standing is None else str(standing["band"]),
         "watch_reason": "" if standing is None else str(standing["watch_reason"]),
-        "rank": None if standing is None or pd.isna(standing["rank"]) else int(standing["rank"]),
-        "ranked": 0 if standing is None else int(standing["ranked"]),
-        "unranked_reason": "" if standing is None else str(standing["unranked_reason"]),
+        "rank": "" if standing is None else rank_sentence(standing, ctx.window_label(months)),
         "note": "" if standing is None else str(standing["note"]),
         "threshold": settings.threshold,
         "health_chart": charts.image_html(charts.health_trend(trend, settings.threshold,
@@ -151,6 +149,25 @@ def band_key(threshold: float) -> str:
     return (f"▼ at risk: health below {threshold:g}; ◆ watch: health {threshold:g}–{threshold + WATCH_MARGIN:g}, "
             f"or at least {WATCH_RED_SHARE:.0%} of the sessions in the ranking window red (from "
             f"{WATCH_MIN_SESSIONS} sessions on) whatever the health.")
+
+
+def rank_sentence(standing: pd.Series, window_label: str) -> str:
+    """What a mentor's rank says, from their row of :func:`mentortrack.analytics.standing.mentor_standing`:
+    "Rank 2 of 2 ranked mentors over Sep 2025 (1 = lowest share of sessions red, then highest rating). With fewer
+    than 5 ranked mentors no bottom is named: the rank only orders these 2.", whether the mentor is in the named
+    bottom once :data:`~mentortrack.analytics.standing.MIN_RANKED` are ranked, or why there is no rank."""
+    if pd.isna(standing["rank"]):
+        return f"Not ranked: {standing['unranked_reason']}."
+    rank, ranked = int(standing["rank"]), int(standing["ranked"])
+    if ranked == 1:
+        return (f"The only mentor ranked over {window_label}: with fewer than {MIN_RANKED} ranked mentors no bottom "
+                "is named, and a rank of one compares with no one.")
+    text = (f"Rank {rank} of {ranked} ranked mentors over {window_label} (1 = lowest share of sessions red, then "
+            "highest rating).")
+    if ranked < MIN_RANKED:
+        return (f"{text} With fewer than {MIN_RANKED} ranked mentors no bottom is named: the rank only orders "
+                f"these {ranked}.")
+    return f"{text} {'Among' if standing['bottom'] else 'Not among'} the bottom mentors the dashboard names."
 
 
 def weakest_sentence(explanation: str) -> str:

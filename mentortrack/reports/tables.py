@@ -110,6 +110,14 @@ def base_text(row: pd.Series) -> str:
     return share_text(str(row.name), row["count"], row["base"], row["base_label"])
 
 
+def share_cell(kpi: str, value: float, count: int, base: int, noun: str = "") -> str:
+    """A share in a table cell with its denominator, as the tiles say it: "91.0% · 61 of 67 sessions" ("91.0% · 61
+    of 67" without ``noun``, where the header names it); "–" without a base."""
+    if not base:
+        return "–"
+    return f"{format_value(kpi, value)} · {share_text(kpi, count, base, noun)}"
+
+
 def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, partial: str = "") -> str:
     """HTML tiles for ``kpis`` from a :func:`mentortrack.analytics.kpis.month_over_month` table, each with
     the change :func:`change_text` allows."""
@@ -152,6 +160,7 @@ COLUMN_LABELS = {
     "previous": "Previous month", "delta": "Change", "value": "Value", "kpi": "KPI",
     "interval": "95 % interval", "overall": "Program", "verdict": "Verdict", "grouping": "Grouping", "group": "Group",
     "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Back to the same mentor",
+    "ratings": "Ratings (oldest first)", "no_shows": "No-shows", "open_followups": "Open follow-ups",
     "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",
     "last_session": "Last session", "last_mentor": "Last mentor", "days_since_last": "Days since",
     "red_count": "Red sessions", "band": "Health band", "unranked_reason": "Why not ranked",
@@ -163,6 +172,8 @@ COLUMN_LABELS = {
     "theme": "Theme", "role": "Complaint, praise or mention", "line": "Count and quote", "points": "Points",
 }
 """Display label of a column; others get their snake_case name in sentence case."""
+HUMAN_LABELS = frozenset(COLUMN_LABELS.values())
+"""Labels a column may already carry (a table made of labelled columns): kept as they are ("KPI", not "Kpi")."""
 
 RATE_SUFFIXES = ("_rate", "_coverage", "_share", "confidence")
 SCORE_COLUMNS = ("score", "health_score")
@@ -175,6 +186,8 @@ def label(column: object) -> str:
     name = str(column)
     if name in ("True", "False"):  # a crosstab of a flag
         return "Yes" if name == "True" else "No"
+    if name in HUMAN_LABELS:
+        return name
     return COLUMN_LABELS.get(name, name.replace("_", " ").strip().capitalize())
 
 

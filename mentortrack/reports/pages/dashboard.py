@@ -23,7 +23,9 @@ TITLE = "Mentor sessions dashboard"
 SMALL = '<p style="font-size:12px;color:#546e7a;margin:2px 0">'
 """A grey side note under a chart."""
 RED_COLUMNS = ["session_date", "mentor_name", "learner_id", "session_type", "level", "reasons", "learner_feedback"]
-COHORT_COLUMNS = ["cohort", "learners", "attendance_rate", "repeat_rate", "median_days_since_last", "quiet_after_bad"]
+ATTENDANCE = "Learner attendance, of completed or no-show sessions"
+BACK = "Back to the same mentor, of learners who attended"
+"""The learner engagement's shares, each said with its denominator ("91.0% · 61 of 67")."""
 
 
 def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
@@ -100,14 +102,23 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                                  "quiet after a bad session (re-engagement list), longest first")
     quiet_html = tables.styled(shown_quiet, show_pii, caption=quiet_count).to_html() if len(quiet) else \
         f"<p>{html_text(nobody_quiet(learners, as_of, engagement))}</p>"
+    shares = pd.DataFrame({
+        "cohort": cohorts["cohort"], "learners": cohorts["learners"],
+        ATTENDANCE: [tables.share_cell("attendance_rate", r.attendance_rate, r.attended, r.resolved)
+                     for r in cohorts.itertuples()],
+        BACK: [tables.share_cell("repeat_rate", r.repeat_rate, r.returned, r.came) for r in cohorts.itertuples()],
+        "median_days_since_last": cohorts["median_days_since_last"], "quiet_after_bad": cohorts["quiet_after_bad"]})
     out.html(tables.side_by_side([
-        tables.styled(cohorts[COHORT_COLUMNS], percent=["repeat_rate"],
+        tables.styled(shares,
                       caption=f"{len(learners):,} learners, all their sessions in the data up to "
                               f"{as_of:%Y-%m-%d} (not {ctx.period} alone)").to_html(), quiet_html]))
     out.section("red_list")
     red = scope[scope["level"] == "red"].sort_values("session_date", ascending=False)
-    shown, count = tables.first_rows(red[RED_COLUMNS], settings.report.red_list_limit, "red sessions, newest first")
-    out.table(tables.level_table(shown, show_pii, caption=count))
+    if len(red):
+        shown, count = tables.first_rows(red[RED_COLUMNS], settings.report.red_list_limit, "red sessions, newest first")
+        out.table(tables.level_table(shown, show_pii, caption=count))
+    else:
+        out.markdown(f"No red session in {ctx.period} ({len(scope):,} sessions).")
     record(ctx.output_dir, "07_dashboard", {
         "kpis": dict(zip(kpi_table["kpi"], kpi_table["value"])), "red_sessions": len(red),
         "bottom_mentors": list(bottom.index), "ranked_mentors": ranked, "at_risk": list(at_risk["mentor_name"]),

@@ -28,7 +28,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     attendance = pd.crosstab(scope["session_status"].astype("string"),
                              scope["learner_attended"].astype("string").fillna("not recorded"))
     out.table(tables.styled(attendance.reset_index(), ctx.show_pii,
-                            caption="Learner_Attended by status (contradictions are data-quality warnings)"))
+                            caption="Learner attended by status, in sessions (contradictions are data-quality warnings)"))
     out.section("correlations")
     out.chart(charts.prep_vs_rating(scope))
     out.chart(charts.rating_by_category(scope, "session_type", "Rating by session type"))

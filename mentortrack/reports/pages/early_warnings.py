@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 TITLE = "Early warnings"
 ATTENTION_COLUMNS = ["session_id", "session_date", "mentor_name", "learner_id", "session_type", "session_status",
                      "level", "reasons"]
-RANKING_COLUMNS = ["mentor_name", "rank", "sessions", "warning_rate", "red_count", "red_rate", "avg_rating",
-                   "follow_up_rate", "health_score", "band", "unranked_reason", "note"]
+RANKING_COLUMNS = ["mentor_name", "rank", "sessions", "warning_rate", "red_count", "red_rate", "completed",
+                   "avg_rating", "follow_up_rate", "health_score", "band", "unranked_reason", "note"]
+"""The ranking table: each share after its denominator (warning and red rate of the sessions, follow-ups of the
+completed sessions)."""
 PAIR_COLUMNS = ["status", "reason", "mentor_name", "learner_id", "booked", "attended", "no_shows", "last_session",
                 "ratings", "sentiment_trend", "open_followups"]
 
@@ -48,7 +50,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     pages = page_links(ctx.output_dir)
     out.html(f"<p>{html_text(ranking_sentence(standing, minimum, ctx.window_label(window)))}</p>")
     out.html(tables.interactive(standing.reset_index()[RANKING_COLUMNS], show_pii,
-                                f"{ctx.window_label(window)}; rank 1 = best (fewest red sessions, then highest rating); "
+                                f"{ctx.window_label(window)}; rank 1 = best (lowest share of sessions red, then highest "
+                                f"rating); "
                                 f"a mentor needs {minimum} sessions to be ranked; health of {ctx.period}"
                                 + ("; names link to the mentor's page" if pages else ""),
                                 links={"mentor_name": pages}))
