@@ -70,7 +70,7 @@ analyze: $(STAMP) ## Run the NLP once and write outputs/enriched.parquet (what t
 kpis: $(STAMP) ## Print the month's KPIs with month-over-month deltas
 	$(BIN)/mentortrack kpis $(DATA) $(if $(MONTH),--month $(MONTH))
 
-train: $(STAMP) ## Rebuild the static encoder and both sentiment models from the labelled real text (about 15 min)
+train: $(STAMP) ## Rebuild the static encoder and both sentiment models from the labelled real text (about 10 min)
 	$(BIN)/mentortrack train --all
 
 eval: $(STAMP) ## TextBlob vs VADER vs the suite's label on held-out real text and domain sentences [MODEL=static-linear]

@@ -9,7 +9,8 @@ Three kinds of labelled text ship in ``mentortrack/data/sentiment/`` (see its
   (``data/feedback_pool.yaml``) and the separately written domain evaluation
   set (``data/sentiment_eval.csv``); they supplement the real text, never replace it;
 - ``dynasent.csv``: DynaSent's crowd-labelled review sentences, whose Neutral is a kind
-  of sentence rather than a score near zero; evaluation and calibration only, never trained on;
+  of sentence rather than a score near zero; its test split and a quarter of its dev split are never
+  trained on (:func:`dynasent_part`);
 - ``reserved_fingerprints.txt``: SHA-256 fingerprints of a corpus reserved for
   independent evaluation (course-evaluation comments of Welch & Mihalcea). The
   texts are not in the repository; :func:`leaked` proves none of ours is one of them.
@@ -28,7 +29,7 @@ from mentortrack.paths import package_data
 
 CORPUS_FILE = "real_feedback.csv"
 DYNASENT_FILE = "dynasent.csv"
-"""DynaSent sentences (Yelp reviews, labelled by five crowd workers each): evaluation and calibration only."""
+"""DynaSent sentences (Yelp reviews, labelled by five crowd workers each): test, calibration and training parts."""
 FINGERPRINT_FILE = "reserved_fingerprints.txt"
 NEUTRAL_BAND = 0.5
 """A mean human rating on the -4..4 scale within ±0.5 is Neutral (VADER corpora)."""
@@ -66,10 +67,10 @@ def real_corpus() -> pd.DataFrame:
 def dynasent() -> pd.DataFrame:
     """DynaSent's dev and test sentences: ``source``, ``source_id``, ``split`` (dev/test), ``text``, ``label``.
 
-    Never trained on. Neutral here is a kind of sentence (the label most of five people chose
-    among positive, negative, neutral and mixed), not a score near zero: the closest public
-    definition to how people label course feedback. ``dev`` is for choosing a decision
-    rule (``scripts/calibrate_neutral.py``), ``test`` is what ``make eval`` scores.
+    Neutral here is a kind of sentence (the label most of five people chose among positive,
+    negative, neutral and mixed), not a score near zero: the closest public definition to how
+    people label course feedback. ``test`` is what ``make eval`` scores; ``dev`` is split into
+    training and calibration sentences (:func:`dynasent_part`).
     """
     return pd.read_csv(sentiment_file(DYNASENT_FILE), dtype={"source_id": "string"}, keep_default_na=False)
 

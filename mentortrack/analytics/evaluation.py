@@ -8,7 +8,8 @@ Evaluation sets:
   so the shipped model is scored on a source it never saw.
 - **Held-out crowd-labelled sentences.** The test split of DynaSent
   (:func:`mentortrack.analytics.corpus.dynasent`: Yelp review sentences, each labelled by
-  five people choosing positive, negative, neutral or mixed), never trained on. Its
+  five people choosing positive, negative, neutral or mixed), never trained on (three quarters
+  of the dev split of the same corpus are). Its
   Neutral is a kind of sentence (a description, a question, a plan) rather than a rating
   near zero, which is how people label course feedback; a third of it is Neutral.
 - **Domain sentences** written for the project (never trained on), and the
@@ -16,7 +17,7 @@ Evaluation sets:
   praise) as a regression check: the generator's pool repeats those sentences.
 - With ``cross_source``: the static-linear model refitted without each other source
   family in turn and scored on it (cheap enough to refit; the fine-tuned model takes
-  15 minutes per fit).
+  about 10 minutes per fit).
 
 Scores: accuracy, macro-F1 over the classes present, per-class precision, recall
 and F1, a confusion matrix and the misclassified texts. Before scoring, the

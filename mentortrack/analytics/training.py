@@ -16,7 +16,7 @@ Two models, both shipped in ``mentortrack/data/models``:
   to int8 (:func:`quantize`: weights per channel, activation ranges fixed on
   :data:`CALIBRATION_TEXTS` training texts; ``sentiment-minilm-finetuned.onnx``, about 23 MB). Runs with
   onnxruntime and the tokenizer file; no torch at run time. Training takes about
-  15 minutes on 2 cores and needs torch (installed with the suite).
+  10 minutes on 2 idle cores and needs torch (installed with the suite).
 - ``static-linear``: a logistic regression over the static encoder's embedding plus
   TextBlob polarity and VADER compound (``sentiment-static-linear.npz``), seconds to
   train, fastest to run, less accurate.
