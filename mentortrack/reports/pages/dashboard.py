@@ -72,7 +72,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
              f"{differ}</p>")
     ranked = int(standing["rank"].notna().sum())
     in_red = f"bottom {len(bottom)} in red" if len(bottom) else "no bottom named"
-    named = f"{ranked} ranked, all named, {in_red}" if ranked <= charts.NAME_ALL_UP_TO else \
+    named = f"{ranked} ranked, each labelled, {in_red}" if ranked <= charts.NAME_ALL_UP_TO else \
         f"bottom {len(bottom)} of {ranked} ranked named"
     out.charts([charts.mentor_scatter(standing, bottom, f"Mentors, {ctx.window_label(window)}: rating vs follow-up "
                                                         f"({named})"),
