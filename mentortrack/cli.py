@@ -24,6 +24,7 @@ from mentortrack.config import EmailSettings, Settings, WebhookSettings, load_se
 from mentortrack.contract.load import LoadResult, load_sessions, quarantine_message
 from mentortrack.errors import InputError, MentortrackError
 from mentortrack.safe_paths import writing
+from mentortrack.wording import plural
 
 if TYPE_CHECKING:
     from mentortrack.lifecycle.webhooks import Notice
@@ -178,7 +179,7 @@ def validate(
             for month, n in months.items():
                 end = pd.Period(month, freq="M").end_time.normalize()
                 partial = f" (through {last_day:%Y-%m-%d})" if month == months.index[-1] and last_day < end else ""
-                typer.echo(f"    {month}     {n:,} session{'s' if n != 1 else ''}{partial}")
+                typer.echo(f"    {month}     {plural(n, 'session')}{partial}")
         for kind, n in counts["warnings"].items():
             typer.echo(f"  warning       {kind}: {n}")
         for note in totals.notes:
@@ -731,8 +732,8 @@ def reminders(
         neutralize_formulas(mask_pii(queue, show_pii)).to_csv(out / "reminder_queue.csv", index=False)
     counts = ", ".join(f"day {d}: {n}" for d, n in due["stage_day"].value_counts().sort_index().items())
     steps = ", ".join(f"{d} days: {n}" for d, n in nudges["stage_day"].value_counts().sort_index().items())
-    typer.echo(f"{len(due)} reminder(s) due on {day:%Y-%m-%d}" + (f" ({counts})" if counts else "")
-               + f"; {len(nudges)} inactivity nudge(s)" + (f" ({steps} without a booking)" if steps else "")
+    typer.echo(f"{plural(len(due), 'reminder')} due on {day:%Y-%m-%d}" + (f" ({counts})" if counts else "")
+               + f"; {plural(len(nudges), 'inactivity nudge')}" + (f" ({steps} without a booking)" if steps else "")
                + f"; queue: {out / 'reminder_queue.csv'}")
     mails, missing = compose_reminders(due, lifecycle.email)
     nudge_mails, nudge_missing = compose_nudges(nudges, lifecycle.email)
@@ -778,10 +779,10 @@ def digest(
     check_covered(history, period)
     facts = gather(history, period, settings, root, tables)
     mail = compose_digest(facts, to or lifecycle.digest.to, lifecycle.email)
-    typer.echo(f"digest, {period.label}: {facts['sessions']} sessions, {facts['red_count']} red, "
-               f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups, "
-               f"{facts['reminder_count']} reminder(s) due, {facts['nudge_count']} inactivity nudge(s), "
-               f"{len(facts['safeguarding'])} safeguarding alert(s)" + (", dashboard PDF attached" if mail.attachments else ""))
+    typer.echo(f"digest, {period.label}: {plural(facts['sessions'], 'session')}, {facts['red_count']} red, "
+               f"{plural(len(facts['at_risk']), 'mentor')} at risk, {plural(facts['followup_count'], 'open follow-up')}, "
+               f"{plural(facts['reminder_count'], 'reminder')} due, {plural(facts['nudge_count'], 'inactivity nudge')}, "
+               f"{plural(len(facts['safeguarding']), 'safeguarding alert')}" + (", dashboard PDF attached" if mail.attachments else ""))
     missing = pd.DataFrame(columns=MISSING_COLUMNS)
     _deliver([mail], missing, lifecycle.email, out, send)
     if send or webhook:

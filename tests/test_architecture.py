@@ -11,7 +11,7 @@ import mentortrack
 PACKAGE = Path(mentortrack.__file__).parent
 LAYERS = ["contract", "analytics", "reports", "lifecycle"]
 """Bottom to top: a module may import from its own layer, the layers below, and the package root."""
-ROOT_MODULES = {"config", "paths", "safe_paths", "errors"}
+ROOT_MODULES = {"config", "paths", "safe_paths", "errors", "wording"}
 """Foundation modules at the package root, importable by every layer (they import no layer)."""
 
 

@@ -111,7 +111,7 @@ def test_warnings_per_mentor_counts_the_mentors_it_cuts_off() -> None:
     fig = charts.warnings_per_mentor(sessions, top=3, title="Warnings per mentor (top 3)")
     shown = charts.about(fig).data
     assert list(shown["mentor_name"]) == ["A", "B", "C"]
-    assert "2 more mentor(s) with warnings not shown, 2 tied with the last shown (0 red, 1 amber)" in \
+    assert "2 more mentors with warnings not shown, 2 tied with the last shown (0 red, 1 amber)" in \
         charts.about(fig).alt
     everyone = charts.warnings_per_mentor(sessions, top=10)
     assert "not shown" not in charts.about(everyone).alt

@@ -15,6 +15,7 @@ from mentortrack.cli import app
 from mentortrack.config import DigestSettings, Settings
 from mentortrack.lifecycle.digest import Period, compose_digest, enrich_period, enriched_days, gather
 from mentortrack.lifecycle.mailer import send, to_message
+from mentortrack.wording import plural
 
 REPORT = {"compare_min_sessions": 1, "dashboard_kpis": ["total_sessions", "completion_rate"]}
 
@@ -242,7 +243,8 @@ def test_the_command_reads_the_months_report_built_from_the_same_data_and_enrich
     assert result.exit_code == 0, result.output
     facts = gather(first_months, Period.month("2025-09"), SETTINGS, tmp_path / "reports", tables)
     assert result.stdout.startswith(f"digest, September 2025: {facts['sessions']} sessions, {facts['red_count']} red, "
-                                    f"{len(facts['at_risk'])} mentor(s) at risk, {facts['followup_count']} open follow-ups")
+                                    f"{plural(len(facts['at_risk']), 'mentor')} at risk, "
+                                    f"{plural(facts['followup_count'], 'open follow-up')}")
     data.write_text(data.read_text() + data.read_text().splitlines()[-1].replace("FM0089", "FM0090") + "\n")
     changed = CliRunner().invoke(app, ["digest", str(data), "--month", "2025-09", "--reports",
                                        str(tmp_path / "reports"), "--out", str(tmp_path / "digest")])

@@ -118,7 +118,7 @@ def test_one_standing_names_only_the_lower_part_and_says_why_the_rest_are_unrank
     assert ranking_sentence(standing, 8, ctx.window_label(3)).endswith(
         f"; a bottom is named from {MIN_RANKED} ranked mentors on, so no one is named.")
     unranked = standing[standing["rank"].isna()]
-    assert all(f"{n} session(s) in {ctx.window_label(3)}; 8 needed" in reason
+    assert all(f"{n} session{'s' if n != 1 else ''} in {ctx.window_label(3)}; 8 needed" in reason
                for n, reason in zip(unranked["sessions"], unranked["unranked_reason"]))
     assert ranking_sentence(standing, 8, ctx.window_label(3)).startswith(f"{ranked} of 15 mentors ranked over")
     # rank and band never point different ways without a note saying why

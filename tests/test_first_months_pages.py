@@ -145,7 +145,7 @@ def test_a_rank_among_too_few_says_that_no_bottom_is_named(first_months: pd.Data
     assert ("Rank 2 of 2 ranked mentors over Sep 2025 (1 = lowest share of sessions red, then highest rating). "
             f"With fewer than {MIN_RANKED} ranked mentors no bottom is named: the rank only orders these 2."
             ) in text["Mentor_D"]
-    assert "Not ranked: 7 session(s) in Sep 2025; 8 needed to be ranked." in text["Mentor_A"]
+    assert "Not ranked: 7 sessions in Sep 2025; 8 needed to be ranked." in text["Mentor_A"]
     assert "Ratings (oldest first)" in text["Mentor_D"]  # the pair's ratings listed, not a count
     row = ctx.tables.standing.loc[RED_MENTOR]
     many = row.copy()

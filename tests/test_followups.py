@@ -122,5 +122,5 @@ def test_red_alerts_in_the_last_24_hours(sessions: pd.DataFrame) -> None:
     assert found["session_id"].tolist() == ["F9"]
     assert red_alerts(sessions, pd.Timestamp("2025-10-31 16:00"), 24).empty
     text = digest(found, pd.Timestamp("2025-10-30 14:00"))
-    assert "1 red session(s)" in text and "**F9** 2025-10-29 15:00" in text
+    assert "1 red session needs a follow-up" in text and "**F9** 2025-10-29 15:00" in text
     assert "No red session" in digest(found.iloc[0:0], pd.Timestamp("2025-10-30 14:00"))

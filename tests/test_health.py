@@ -48,7 +48,7 @@ def test_scores_are_shrunk_towards_the_program_and_explained() -> None:
     assert table.loc["A", "explanation"] == "44: follow-ups 25% of 4 completed sessions, rating 3.00/5"
     assert table.loc["A", "rating_raw"] == pytest.approx(0.5) and table.loc["A", "rating_n"] == 3
     assert not table.loc["A", "at_risk"]
-    assert math.isnan(table.loc["B", "score"]) and table.loc["B", "explanation"] == "no score: 2 session(s) this month"
+    assert math.isnan(table.loc["B", "score"]) and table.loc["B", "explanation"] == "no score: 2 sessions this month"
 
 
 def test_the_explanation_says_a_mean_rating_with_the_kpis_two_decimals() -> None:

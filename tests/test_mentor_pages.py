@@ -61,7 +61,7 @@ def test_pages_are_listed_and_linked(folder: Path) -> None:
 def test_the_page_by_hand(folder: Path) -> None:
     page = (folder / "mentors" / "Asha_i_K_i.html").read_text()
     assert "<title>Asha &lt;i&gt;K&lt;/i&gt; — September 2025</title>" in page
-    assert "September 2025: 3 session(s), 2 completed." in page
+    assert "September 2025: 3 sessions, 2 completed." in page
     # completion: 2 completed of 3 resolved (66.7 %) against the program's 3 of 4 (75.0 %)
     assert "<td>Completion rate</td><td><b>66.7%</b></td><td>3</td>" in page and "<td>75.0%</td>" in page
     # average rating (5 + 1) / 2 = 3.00 over 2 rated; the program (5 + 1 + 3) / 3 = 3.00

@@ -67,10 +67,10 @@ def test_the_command_writes_a_masked_queue_and_eml_files(tmp_path: Path) -> None
     assert len(queue) and table["learner_email"].str.match(r"^.\*\*\*@").all()
     assert sorted(p.name for p in (out / "eml").iterdir() if p.name.startswith("reminder")) == [
         f"reminder_{s}_day{d}.eml" for s, d in sorted(zip(queue["session_id"], queue["stage_day"]))]
-    assert f"{len(queue)} reminder(s) due on 2025-10-06" in result.stdout
+    assert f"{len(queue)} reminder{'s' if len(queue) != 1 else ''} due on 2025-10-06" in result.stdout
 
 
 def test_a_stale_export_is_named(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["reminders", "--as-of", "2026-03-01", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "note: the data ends on 2025-10-31" in result.output and "0 reminder(s) due on 2026-03-01" in result.output
+    assert "note: the data ends on 2025-10-31" in result.output and "0 reminders due on 2026-03-01" in result.output

@@ -51,7 +51,7 @@ def test_mentor_digest(tmp_path: Path) -> None:
     digest = mentor_digest(table, "2025-09").set_index("mentor_name")
     text = digest.loc["Sneha Reddy", "digest"]
     assert text.startswith("Sneha Reddy, 2025-09: 3 sessions (2 completed, 1 cancelled); average rating 3.50 from 2 ratings; "
-                           "follow-up on 1 of 2 completed; 1 red session(s), why: ")
+                           "follow-up on 1 of 2 completed; 1 red session, why: ")
     assert "rated 2/5 (1)" in text and "negative feedback (1)" in text
     # the one negative feedback names both its themes, each counted once with its quote
     assert text.endswith("; complaints: Punctuality — 1 complaint: 'Mentor was late, shortened our discussion time'; "
@@ -67,7 +67,7 @@ def test_mentor_digest_counts_the_reasons_of_every_red_session(tmp_path: Path) -
             for i in range(4)]
     table = enriched(tmp_path, rows, ["Negative"] * 4, ["vague advice"] * 4)
     text = mentor_digest(table, "2025-09").loc[0, "digest"]
-    assert "4 red session(s), why: " in text
+    assert "4 red sessions, why: " in text
     why = text.split("why: ")[1].split(";")[0].rstrip(".")
     counted = dict(part.rsplit(" (", 1) for part in why.split(", "))
     assert counted["rated 2/5"] == "4)" and counted["negative feedback"] == "4)"

@@ -37,6 +37,7 @@ import pandas as pd
 
 from mentortrack.analytics.kpis import BASES, COMPLETED, PREP_RECORDED, counted, format_rating
 from mentortrack.config import HealthSettings
+from mentortrack.wording import plural
 
 COMPONENTS = ("rating", "positive_feedback", "follow_up", "action_items", "prep", "kept_sessions",
               "learner_attendance")
@@ -119,7 +120,7 @@ def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFr
 def _explain(row: pd.Series, weights: dict[str, float]) -> str:
     """The score and the (at most two) components furthest below the program, in raw figures."""
     if pd.isna(row["score"]):
-        return f"no score: {int(row['sessions'])} session(s) this month"
+        return f"no score: {plural(row['sessions'], 'session')} this month"
     gaps = {c: weights[c] * (row[f"{c}_program"] - row[f"{c}_raw"]) for c in COMPONENTS
             if weights[c] > 0 and pd.notna(row[f"{c}_raw"]) and pd.notna(row[f"{c}_program"])
             and row[f"{c}_raw"] < row[f"{c}_program"]}
@@ -136,11 +137,11 @@ def _figure(component: str, row: pd.Series) -> str:
         case "rating":
             return f"rating {format_rating(1 + 4 * raw)}/5"
         case "positive_feedback":
-            return f"{misses} negative comment{'s' if misses != 1 else ''}"
+            return plural(misses, "negative comment")
         case "kept_sessions":
-            return f"{misses} cancellation{'s' if misses != 1 else ''}"
+            return plural(misses, "cancellation")
         case "learner_attendance":
-            return f"{misses} learner no-show{'s' if misses != 1 else ''}"
+            return plural(misses, "learner no-show")
         case _:
             return f"{LABELS[component].lower()} {raw:.0%} of {n:,} {counted(BASES[SHARE_BASES[component]].noun, n)}"
 

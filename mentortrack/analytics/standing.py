@@ -38,6 +38,7 @@ import pandas as pd
 from mentortrack.analytics.early_warnings import mentor_table
 from mentortrack.analytics.health import month_scores
 from mentortrack.config import WarningSettings
+from mentortrack.wording import plural
 
 AT_RISK, WATCH, HEALTHY, NO_SCORE = "at risk", "watch", "healthy", "no score"
 WATCH_MARGIN = 20.0
@@ -92,7 +93,7 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
 def _unranked(row: pd.Series, minimum: int, window_label: str) -> str:
     if row["eligible"]:
         return ""
-    return f"{int(row['sessions'])} session(s) in {window_label}; {minimum} needed to be ranked"
+    return f"{plural(row['sessions'], 'session')} in {window_label}; {minimum} needed to be ranked"
 
 
 def _note(row: pd.Series, window_label: str) -> str:

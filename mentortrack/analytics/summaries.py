@@ -15,6 +15,7 @@ import pandas as pd
 
 from mentortrack.analytics.kpis import format_rating
 from mentortrack.analytics.themes import OTHER, SEPARATOR, describe, theme_counts
+from mentortrack.wording import plural
 
 STATUS_WORDS = {"No-show": "the learner did not show up", "Cancelled": "the session was cancelled",
                 "Rescheduled": "the session was rescheduled"}
@@ -98,16 +99,16 @@ def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
         counts = ", ".join(f"{int((status == s).sum())} {s.lower()}" for s in ("Completed", "No-show", "Cancelled",
                                                                             "Rescheduled") if (status == s).any())
         ratings = completed["post_session_rating"].dropna()
-        text = f"{mentor}, {period}: {len(group)} session{'s' if len(group) != 1 else ''} ({counts})"
-        text += (f"; average rating {format_rating(ratings.mean())} from {len(ratings)} "
-                 f"rating{'s' if len(ratings) != 1 else ''}" if len(ratings) else "; no ratings")
+        text = f"{mentor}, {period}: {plural(len(group), 'session')} ({counts})"
+        text += (f"; average rating {format_rating(ratings.mean())} from {plural(len(ratings), 'rating')}"
+                 if len(ratings) else "; no ratings")
         if len(completed):
             text += f"; follow-up on {int(completed['follow_up_scheduled'].fillna(False).sum())} of {len(completed)} completed"
         red = group[group["level"].astype("string") == "red"]
         if len(red):
             reasons = red["reasons"].astype("string").fillna("").str.split("; ").explode().str.strip()
             counted = reasons[reasons != ""].value_counts(sort=True)
-            text += f"; {len(red)} red session(s), why: " + ", ".join(f"{reason} ({n})" for reason, n in counted.items())
+            text += f"; {plural(len(red), 'red session')}, why: " + ", ".join(f"{reason} ({n})" for reason, n in counted.items())
         mine = complaints[complaints["mentor_name"] == mentor]
         if len(mine):
             text += "; complaints: " + "; ".join(describe(r) for _, r in mine.head(3).iterrows())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mentortrack.reports.escape import markdown_text
+from mentortrack.wording import plural, verb
 
 ALERT_COLUMNS = ["session_id", "session_start", "mentor_name", "learner_id", "session_type", "post_session_rating",
                  "reasons", "learner_feedback"]
@@ -35,7 +36,7 @@ def digest(alerts: pd.DataFrame, as_of: pd.Timestamp, window_hours: float = 24) 
     head = f"# Red sessions, {window_hours:g} h to {as_of:%Y-%m-%d %H:%M}\n"
     if alerts.empty:
         return head + "\nNo red session with feedback in this window.\n"
-    lines = [head, f"{len(alerts)} red session(s) need a follow-up within 24 hours:", ""]
+    lines = [head, f"{plural(len(alerts), 'red session')} {verb(len(alerts), 'needs', 'need')} a follow-up within 24 hours:", ""]
     for row in alerts.itertuples():
         rating = f", rated {int(row.post_session_rating)}/5" if pd.notna(row.post_session_rating) else ""
         lines.append(f"- **{markdown_text(row.session_id)}** {row.session_start:%Y-%m-%d %H:%M}, "
@@ -50,7 +51,7 @@ def safeguarding_digest(alerts: pd.DataFrame, first: pd.Timestamp, last: pd.Time
     head = f"# Safeguarding alerts, sessions of {first:%Y-%m-%d} to {last:%Y-%m-%d}\n"
     if alerts.empty:
         return head + "\nNo feedback, issue flag or transcript suggesting a safeguarding concern.\n"
-    lines = [head, f"{len(alerts)} text(s) suggest a safeguarding concern (whatever the rating); act today. "
+    lines = [head, f"{plural(len(alerts), 'text')} {verb(len(alerts), 'suggests', 'suggest')} a safeguarding concern (whatever the rating); act today. "
              "Not for forwarding to the mentor concerned.", ""]
     for row in alerts.itertuples():
         day = f"{row.session_date:%Y-%m-%d}" if pd.notna(row.session_date) else "date unknown"

@@ -44,6 +44,7 @@ from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports.tables import HIGHER_IS_BETTER, label, side_by_side
+from mentortrack.wording import plural
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", NO_FEEDBACK: "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
@@ -604,7 +605,7 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
     cut = ordered.iloc[top:]
     tied = int(((cut["red"] == counts["red"].iloc[-1]) & (cut["amber"] == counts["amber"].iloc[-1])).sum()) \
         if len(cut) else 0
-    mentors = f"{len(ordered)} mentor{'s' if len(ordered) != 1 else ''} with a warning"
+    mentors = f"{plural(len(ordered), 'mentor')} with a warning"
     title = f"{title}: top {top} of {mentors}" if len(cut) else f"{title}: {mentors}"
     fig, ax = _figure(8, max(2.5, 0.3 * len(counts) + 1))
     red = ax.barh(counts.index, counts["red"], color=LEVEL_COLOURS["red"], label="red")
@@ -620,7 +621,7 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
     more = ""
     if len(cut):
         last = counts.iloc[-1]
-        more = (f"{len(cut)} more mentor(s) with warnings not shown"
+        more = (f"{plural(len(cut), 'more mentor')} with warnings not shown"
                 + (f", {tied} tied with the last shown ({int(last['red'])} red, {int(last['amber'])} amber)"
                    if tied else ""))
     ax.set(title=title, xlabel="Sessions" + (f"\n{textwrap.fill(more, 60)}" if more else ""), ylabel="")
@@ -656,7 +657,7 @@ def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor hea
     last = shown.columns[-1]
     latest = shown[last].dropna()
     below = latest[latest < threshold]
-    alt = (f"{title}: {len(latest)} mentor(s) scored in {last}, {len(below)} below {threshold:g}"
+    alt = (f"{title}: {plural(len(latest), 'mentor')} scored in {last}, {len(below)} below {threshold:g}"
            + (f" (lowest {latest.idxmin()} {latest.min():.0f})" if len(latest) else ""))
     return describe(fig, alt, shown.rename_axis("mentor_name").reset_index())
 

@@ -40,6 +40,7 @@ from mentortrack.reports.shared_tables import SharedTables
 from mentortrack.reports.tables import HIGHER_IS_BETTER, format_value
 from mentortrack.reports.targets import target_lines
 from mentortrack.safe_paths import safe_name, writing
+from mentortrack.wording import plural
 
 PAGES_DIR = "mentors"
 CONTENTS = "pages.json"
@@ -226,6 +227,7 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables,
     takeaway.use_folder(out / "data", "data/")
     names = json.loads((out / CONTENTS).read_text(encoding="utf-8"))
     env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)
+    env.filters["plural"] = plural
     template = env.get_template("mentor_page.html.j2")
     generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{ctx.data_through:%Y-%m-%d}"
     written = []

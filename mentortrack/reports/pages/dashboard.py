@@ -14,6 +14,7 @@ from mentortrack.reports import charts, tables
 from mentortrack.reports.context import record
 from mentortrack.reports.escape import html_text
 from mentortrack.reports.targets import target_lines
+from mentortrack.wording import plural
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -38,7 +39,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                  "<p>Feedback and issue flags suggesting harassment, inappropriate conduct, contact outside the "
                  "platform, self-harm or discrimination, whatever the rating. Act today; not for the mentor "
                  "concerned.</p>")
-        out.table(tables.styled(concerns, show_pii, caption=f"{len(concerns)} text(s), newest first"))
+        out.table(tables.styled(concerns, show_pii, caption=f"{plural(len(concerns), 'text')}, newest first"))
     else:
         scanned = int((scope["learner_feedback"].astype("string").str.strip().fillna("") != "").sum())
         out.html(f"{SMALL}No safeguarding alert in {html_text(ctx.period)} ({scanned:,} feedback texts and every issue "
@@ -84,7 +85,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                             "score": risky["health_score"], "explanation": risky["health_explanation"],
                             "note": risky["note"]})
     if len(at_risk):
-        out.table(tables.health_table(at_risk, threshold, caption=f"{len(at_risk)} mentor(s) with a health score below "
+        out.table(tables.health_table(at_risk, threshold, caption=f"{plural(len(at_risk), 'mentor')} with a health score below "
                                                                   f"{threshold:g} (0–100), {ctx.period}"))
     else:
         out.markdown(f"No mentor has a health score (0–100) below {threshold:g} in {ctx.period}.")

@@ -14,6 +14,7 @@ from mentortrack.reports import charts, tables
 from mentortrack.reports.context import ALL_MONTHS, record
 from mentortrack.reports.escape import html_text
 from mentortrack.reports.mentor_pages import band_key, page_links
+from mentortrack.wording import plural, verb
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -63,7 +64,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                             "score": month_mentors["health_score"], "band": month_mentors["band"],
                             "explanation": month_mentors["health_explanation"]}).sort_values("score", na_position="last")
     at_risk = current[current["band"] == "at risk"]
-    out.html(f"<p><b>{len(at_risk)}</b> mentor(s) below {threshold:g} in {html_text(ctx.period)}: "
+    out.html(f"<p><b>{plural(len(at_risk), 'mentor')}</b> below {threshold:g} in {html_text(ctx.period)}: "
              + (", ".join(map(html_text, at_risk["mentor_name"])) if len(at_risk) else "none") + ".</p>")
     out.table(tables.health_table(current, threshold, caption=f"Mentor health, {ctx.period}; lowest first"))
     out.html(f"<p>{html_text(band_key(threshold))}</p>")
@@ -96,7 +97,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                  else "<p>No mentor is newly red.</p>")
     else:
         out.html(f"<p><em>No month before {html_text(ctx.period)} in the data, so no red flag can be new yet; "
-                 f"{red_now['mentor_name'].nunique()} mentor(s) have red sessions now (listed above).</em></p>")
+                 f"{plural(red_now['mentor_name'].nunique(), 'mentor')} {verb(red_now['mentor_name'].nunique(), 'has', 'have')} "
+                 "red sessions now (listed above).</em></p>")
     record(ctx.output_dir, "06_early_warnings", {
         "levels": levels.to_dict(), "bottom_mentors": list(bottom.index), "new_red_mentors": new_mentors,
         "ranked_mentors": int(standing["rank"].notna().sum()),

@@ -1,0 +1,19 @@
+"""Counts said in words, the one way every page, chart, e-mail and command line says them.
+
+``plural(1, "session")`` is "1 session", ``plural(2, "session")`` "2 sessions", never "session(s)".
+"""
+
+from __future__ import annotations
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """``n`` (thousands separated) and its noun, singular for exactly one: "1 session", "1,234 sessions".
+
+    ``many`` is the plural when adding "s" is wrong ("reply" → "replies"); a noun of several words
+    ("red session", "inactivity nudge") takes the "s" on its last word."""
+    return f"{int(n):,} {noun if int(n) == 1 else many or noun + 's'}"
+
+
+def verb(n: int, one: str, many: str) -> str:
+    """The verb that agrees with a count: ``verb(1, "has", "have")`` is "has"."""
+    return one if int(n) == 1 else many

@@ -1,0 +1,24 @@
+"""Counts in words: singular for exactly one, thousands separated, irregular plurals given."""
+
+from mentortrack.wording import plural, verb
+
+
+def test_plural_is_singular_only_for_one() -> None:
+    assert plural(1, "session") == "1 session"
+    assert plural(0, "session") == "0 sessions"
+    assert plural(2, "red session") == "2 red sessions"
+    assert plural(1234, "mentor") == "1,234 mentors"
+
+
+def test_plural_takes_an_irregular_form_and_numpy_counts() -> None:
+    import numpy as np
+
+    assert plural(3, "reply", "replies") == "3 replies"
+    assert plural(1, "reply", "replies") == "1 reply"
+    assert plural(np.int64(1), "rating") == "1 rating"
+    assert plural(2.0, "rating") == "2 ratings"
+
+
+def test_verb_agrees_with_the_count() -> None:
+    assert f"{plural(1, 'mentor')} {verb(1, 'has', 'have')}" == "1 mentor has"
+    assert f"{plural(5, 'mentor')} {verb(5, 'has', 'have')}" == "5 mentors have"
