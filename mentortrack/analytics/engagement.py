@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.config import EngagementSettings
+from mentortrack.wording import plural, verb
 
 LEARNER_COLUMNS = ["learner_id", "cohort", "program", "booked", "attended", "no_shows", "attendance_rate", "mentors",
                    "repeat_sessions", "last_session", "days_since_last", "last_mentor", "last_was_bad",
@@ -119,5 +120,6 @@ def nobody_quiet(learners: pd.DataFrame, as_of: pd.Timestamp, settings: Engageme
     recent = int((learners["last_was_bad"] & ~learners["quiet_after_bad"]).sum())
     return (f"Nobody to re-engage up to {as_of:%Y-%m-%d}: no learner's last attended session was bad and followed by "
             f"{settings.quiet_days} to {settings.lookback_days} days without a booking"
-            + (f"; {recent} learner(s) whose last attended session was bad booked again or are outside those days."
+            + (f"; {plural(recent, 'learner')} whose last attended session was bad "
+               f"{verb(recent, 'has', 'have')} booked again or {verb(recent, 'is', 'are')} outside those days."
                if recent else "."))
