@@ -12,7 +12,8 @@ Two models, both shipped in ``mentortrack/data/models``:
 
 - ``minilm-finetuned`` (default): all-MiniLM-L6-v2 fine-tuned end to end with a
   3-class head (one epoch, AdamW, learning rate 4e-5 with one-cycle schedule,
-  batch 32, class-weighted cross-entropy, seed 0), exported to ONNX and quantized
+  batches of 32 texts of similar length (:func:`length_batches`), class-weighted
+  cross-entropy, seed 0), exported to ONNX and quantized
   to int8 (:func:`quantize`: weights per channel, activation ranges fixed on
   :data:`CALIBRATION_TEXTS` training texts; ``sentiment-minilm-finetuned.onnx``, about 23 MB). Runs with
   onnxruntime and the tokenizer file; no torch at run time. Training takes about

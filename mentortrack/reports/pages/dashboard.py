@@ -24,9 +24,9 @@ TITLE = "Mentor sessions dashboard"
 SMALL = '<p style="font-size:12px;color:#546e7a;margin:2px 0">'
 """A grey side note under a chart."""
 RED_COLUMNS = ["session_date", "mentor_name", "learner_id", "session_type", "level", "reasons", "learner_feedback"]
-ATTENDANCE = "Learner attendance, of completed or no-show sessions"
-BACK = "Back to the same mentor, of learners who attended"
-"""The learner engagement's shares, each said with its denominator ("91.0% · 61 of 67")."""
+ATTENDANCE = f"{tables.label('attendance_rate')}, of completed or no-show sessions"
+BACK = f"{tables.label('repeat_rate')}, of learners who attended"
+"""The learner engagement's shares (the columns' labels), each said with its denominator ("91.0% · 61 of 67")."""
 
 
 def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
