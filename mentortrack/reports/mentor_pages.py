@@ -112,7 +112,7 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
     score = None if standing is None or pd.isna(standing["health_score"]) else float(standing["health_score"])
     rated_months = history.loc[(history["month"] <= until) & history["post_session_rating"].notna(), "month"].nunique()
     return {
-        "mentor": mentor, "sessions": len(scope), "completed": int((scope["session_status"] == "Completed").sum()),
+        "mentor": mentor, "sessions": len(scope), "sessions_said": plural(len(scope), "session"), "completed": int((scope["session_status"] == "Completed").sum()),
         "kpis": kpis, "score": score,
         "at_risk": bool(standing is not None and standing["health_at_risk"]),
         "explanation": None if standing is None or pd.isna(standing["health_explanation"])
@@ -227,7 +227,6 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables,
     takeaway.use_folder(out / "data", "data/")
     names = json.loads((out / CONTENTS).read_text(encoding="utf-8"))
     env = jinja2.Environment(loader=jinja2.PackageLoader("mentortrack", "templates"), autoescape=True)
-    env.filters["plural"] = plural
     template = env.get_template("mentor_page.html.j2")
     generated, data_through = time.strftime("%Y-%m-%d %H:%M"), f"{ctx.data_through:%Y-%m-%d}"
     written = []
