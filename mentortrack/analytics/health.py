@@ -112,9 +112,15 @@ def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFr
         total_weight += np.where(usable, weights[c], 0.0)
     score = 100 * weighted / total_weight.replace(0, np.nan)
     table["score"] = score.where(table["sessions"] >= settings.min_sessions).round(1)
-    table["at_risk"] = (table["score"] < settings.threshold).astype(bool)
+    table["at_risk"] = (shown(table["score"]) < settings.threshold).astype(bool)
     table["explanation"] = [_explain(row, weights) for _, row in table.iterrows()]
     return table.reset_index()
+
+
+def shown(score: pd.Series) -> pd.Series:
+    """Scores as the pages show them, in whole points (59.6 is 60): bands and the at-risk flag compare these,
+    so a score shown as 60 is never in a band that ends below 60."""
+    return score.round(0)
 
 
 def _explain(row: pd.Series, weights: dict[str, float]) -> str:

@@ -19,8 +19,9 @@ health_score …         the report month's health score, at-risk flag and expla
                        (:mod:`mentortrack.analytics.health`)
 band                   ``at risk`` (score below ``health.threshold``), ``watch`` (less than
                        :data:`WATCH_MARGIN` points above it, or at least :data:`WATCH_RED_SHARE` of
-                       the window's sessions red, from :data:`WATCH_MIN_SESSIONS` sessions on),
-                       ``healthy``, or ``no score``
+                       the window's sessions red, from :data:`WATCH_MIN_SESSIONS` sessions on, with
+                       or without a score), ``healthy``, or ``no score``; scores are compared as
+                       shown, in whole points (:func:`mentortrack.analytics.health.shown`)
 watch_reason           why a ``watch`` mentor is watched (empty for the other bands)
 note                   why rank and band point different ways, when they do: a ranked mentor in
                        the lower part whose band is healthy, or in the upper part who is at risk
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.analytics.early_warnings import mentor_table
-from mentortrack.analytics.health import month_scores
+from mentortrack.analytics.health import month_scores, shown
 from mentortrack.config import WarningSettings
 from mentortrack.wording import plural
 
@@ -74,10 +75,10 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
     current = month_scores(scores, month)
     score = current["score"].reindex(mentors.index) if len(current) else pd.Series(np.nan, index=mentors.index)
     threshold = settings.health.threshold
-    at_risk = (score < threshold).fillna(False).astype(bool)
+    at_risk = (shown(score) < threshold).fillna(False).astype(bool)
     many_red = (mentors["sessions"] >= WATCH_MIN_SESSIONS) & (mentors["red_rate"] >= WATCH_RED_SHARE)
-    band = np.select([score.isna(), at_risk, (score < threshold + WATCH_MARGIN) | many_red],
-                     [NO_SCORE, AT_RISK, WATCH], HEALTHY)
+    band = np.select([at_risk, (shown(score) < threshold + WATCH_MARGIN) | many_red, score.isna()],
+                     [AT_RISK, WATCH, NO_SCORE], HEALTHY)
     month_sessions = current["sessions"].reindex(mentors.index) if len(current) else pd.Series(0, index=mentors.index)
     table = mentors.assign(
         ranked=ranked, lower_part=lower, bottom=mentors.index.isin(worst),
@@ -98,7 +99,7 @@ def _unranked(row: pd.Series, minimum: int, window_label: str) -> str:
 
 def _note(row: pd.Series, window_label: str) -> str:
     """Why rank and band disagree (empty when they agree or one is missing)."""
-    if pd.isna(row["rank"]) or row["band"] == NO_SCORE:
+    if pd.isna(row["rank"]) or pd.isna(row["health_score"]):
         return ""
     place = f"rank {int(row['rank'])} of {int(row['ranked'])} ({int(row['red_count'])} of {int(row['sessions'])} " \
             f"sessions red in {window_label})"
@@ -118,8 +119,9 @@ def _watch_reason(row: pd.Series, many_red: bool, threshold: float, window_label
     if row["band"] != WATCH:
         return ""
     if many_red:
-        return f"{int(row['red_count'])} of {int(row['sessions'])} sessions red in {window_label}, " \
-               f"health {row['health_score']:.0f}"
+        health = (f"health {row['health_score']:.0f}" if pd.notna(row["health_score"]) else
+                  f"no health score ({plural(row['health_sessions'], 'session')} this month)")
+        return f"{int(row['red_count'])} of {int(row['sessions'])} sessions red in {window_label}, {health}"
     return f"health {row['health_score']:.0f}, within {WATCH_MARGIN:.0f} points of {threshold:g}"
 
 

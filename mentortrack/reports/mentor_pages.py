@@ -145,9 +145,9 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
 
 def band_key(threshold: float) -> str:
     """What the health marks mean, with the standing's rules (:mod:`mentortrack.analytics.standing`):
-    "▼ at risk: health below 40; ◆ watch: health 40–60, or at least 25% of the sessions in the ranking window
-    red (from 4 sessions on) whatever the health."; ``threshold`` is ``health.threshold`` (0–100)."""
-    return (f"▼ at risk: health below {threshold:g}; ◆ watch: health {threshold:g}–{threshold + WATCH_MARGIN:g}, "
+    "▼ at risk: health below 40; ◆ watch: health 40 to below 60, or at least 25% of the sessions in the ranking
+    window red (from 4 sessions on) whatever the health."; ``threshold`` is ``health.threshold`` (0–100)."""
+    return (f"▼ at risk: health below {threshold:g}; ◆ watch: health {threshold:g} to below {threshold + WATCH_MARGIN:g}, "
             f"or at least {WATCH_RED_SHARE:.0%} of the sessions in the ranking window red (from "
             f"{WATCH_MIN_SESSIONS} sessions on) whatever the health.")
 
