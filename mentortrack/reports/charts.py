@@ -449,7 +449,8 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
 def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: str = "Feedback sentiment") -> Figure:
     """Horizontal bars of completed sessions per sentiment label, each label's share out of the completed sessions
     with feedback (the base of the KPI tiles' positive and negative shares, named in the title); completed sessions
-    without feedback are a separate bar whose share is out of every completed session. No-show, cancelled and
+    without feedback are a separate bar labelled with its own base ("12 of 49 completed", no share beside the
+    others' shares of a different base). No-show, cancelled and
     rescheduled sessions cannot have feedback and are left out."""
     fig, ax = _figure(7, 2.8)
     done = enriched.loc[enriched["session_status"] == "Completed", column].astype("string")
@@ -463,9 +464,9 @@ def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: st
     completed, with_feedback = int(counts.sum()), int(counts.sum()) - silent
     base = {label: with_feedback for label in order} | {NO_FEEDBACK: completed}
     bases = pd.Series(base).reindex(order)
-    _bars(ax, [f"{c}\n(of {completed:,} completed)" if c == NO_FEEDBACK else c for c in order],
-          counts.to_numpy(dtype=float), [SENTIMENT_COLOURS[c] for c in order], horizontal=True)
-    ax.bar_label(ax.containers[0], labels=[f"{int(v):,} ({_share(v, bases[c])})" for c, v in counts.items()],
+    _bars(ax, order, counts.to_numpy(dtype=float), [SENTIMENT_COLOURS[c] for c in order], horizontal=True)
+    ax.bar_label(ax.containers[0], labels=[f"{int(v):,} of {completed:,} completed" if c == NO_FEEDBACK
+                                           else f"{int(v):,} ({_share(v, bases[c])})" for c, v in counts.items()],
                  padding=3, fontsize=VALUE_SIZE)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     title = f"{title}: of {with_feedback:,} completed sessions with feedback"
