@@ -134,7 +134,8 @@ def test_the_mentor_scatter_names_every_mentor_when_few_are_ranked() -> None:
     six = _standing([4.5, 4.4, 4.3, 4.2, 4.1, 3.0])
     fig = charts.mentor_scatter(six, six.iloc[[5]], "six ranked")
     assert [t.get_text() for t in fig.axes[0].texts] == ["Mentor F"]
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["bottom 1", "other ranked mentors"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["bottom 1 (highest share of sessions red)",
+                                                                            "other ranked mentors"]
 
 
 def test_the_mentor_scatter_without_a_bottom_says_so_and_keeps_its_dots_off_the_frame() -> None:
@@ -145,3 +146,13 @@ def test_the_mentor_scatter_without_a_bottom_says_so_and_keeps_its_dots_off_the_
     (low, high), (bottom, top) = ax.get_xlim(), ax.get_ylim()
     x_span, y_span = 0.75 - 2 / 3, 4.5 - 3.25
     assert min(2 / 3 - low, high - 0.75) >= 0.15 * x_span and min(3.25 - bottom, top - 4.5) >= 0.15 * y_span
+
+
+def test_the_mentor_scatter_keeps_rates_on_0_to_100_percent_and_says_which_dots_hold_several_mentors() -> None:
+    # rates at 0 % and 100 %: the margins stop at the scale's ends; two mentors share one point
+    table = _standing([4.0, 4.0, 2.0, 5.0]).assign(follow_up_rate=[0.875, 0.875, 0.0, 1.0])
+    ax = charts.mentor_scatter(table, table.iloc[[2]], "four ranked").axes[0]
+    (low, high), (bottom, top) = ax.get_xlim(), ax.get_ylim()
+    assert -0.05 <= low < 0 and 1 < high <= 1.05 and 0.9 <= bottom < 2 and 5 < top <= 5.1
+    assert all(0 <= t <= 1 for t in ax.get_xticks())
+    assert "1 dot stands for several mentors at the same point (2 mentors)" in ax.get_xlabel()

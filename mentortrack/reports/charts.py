@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
 
 from mentortrack.analytics.early_warnings import LEVEL_COLOURS, LEVELS
 from mentortrack.analytics.kpis import KPI_LABELS
@@ -44,7 +44,7 @@ from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports.tables import HIGHER_IS_BETTER, label, side_by_side
-from mentortrack.wording import plural
+from mentortrack.wording import plural, verb
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", NO_FEEDBACK: "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
@@ -565,7 +565,7 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
         _no_data(ax, title)
         return describe(fig, f"{title}: no mentor with enough sessions")
     is_bottom = eligible.index.isin(bottom.index)
-    worst = f"bottom {len(bottom)}"
+    worst = f"bottom {len(bottom)} (highest share of sessions red)"
     others = "other ranked mentors" if is_bottom.any() else "ranked mentors"
     group = pd.Series(is_bottom, index=eligible.index).map({True: worst, False: others})
     looks = {worst: (LEVEL_COLOURS["red"], "X"), others: ("#78909c", "o")}
@@ -580,8 +580,17 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
         ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points",
                     xytext=(6, 5) if i % 2 else (6, -12), fontsize=9)
     ax.margins(0.2)
+    low, high = ax.get_xlim()
+    ax.set_xlim(max(low, -0.05), min(high, 1.05))  # a rate's axis stays on 0–100 %, a rating's on 1–5
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, 0.9), min(high, 5.1))
+    ax.xaxis.set_major_locator(FixedLocator([t for t in MaxNLocator(6).tick_values(*ax.get_xlim()) if 0 <= t <= 1]))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set(title=title, xlabel="Follow-up rate (completed sessions)", ylabel="Average rating")
+    spots = eligible.groupby([eligible["follow_up_rate"].round(4), eligible["avg_rating"].round(4)]).size()
+    shared = spots[spots > 1]
+    note = (f"\n{plural(len(shared), 'dot')} {verb(len(shared), 'stands', 'stand')} for several mentors at the "
+            f"same point ({', '.join(str(n) for n in shared)} mentors)" if len(shared) else "")
+    ax.set(title=title, xlabel=f"Follow-up rate (completed sessions){note}", ylabel="Average rating")
     ax.legend(loc="best", frameon=True, fontsize=8)  # inside: outside, its text took the plot's width
     names = ", ".join(f"{m} ({eligible.loc[m, 'avg_rating']:.2f}, {eligible.loc[m, 'follow_up_rate']:.0%})"
                       for m in eligible.index[is_bottom])
