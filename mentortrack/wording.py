@@ -17,3 +17,13 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
 def verb(n: int, one: str, many: str) -> str:
     """The verb that agrees with a count: ``verb(1, "has", "have")`` is "has"."""
     return one if int(n) == 1 else many
+
+
+def percent(share: float) -> str:
+    """A share (0..1) in whole per cent that never rounds a few into none or all: "<1%" for 1 of 234,
+    ">99%" for 233 of 234, "0%" and "100%" only when exact."""
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1:
+        return ">99%"
+    return f"{share:.0%}"

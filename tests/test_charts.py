@@ -156,3 +156,10 @@ def test_the_mentor_scatter_keeps_rates_on_0_to_100_percent_and_says_which_dots_
     assert -0.05 <= low < 0 and 1 < high <= 1.05 and 0.9 <= bottom < 2 and 5 < top <= 5.1
     assert all(0 <= t <= 1 for t in ax.get_xticks())
     assert "1 dot stands for several mentors at the same point (2 mentors)" in ax.get_xlabel()
+
+
+def test_the_health_trend_says_what_it_draws() -> None:
+    trend = pd.DataFrame({"2025-08": [55.0, 70.0], "2025-09": [60.0, 30.0]}, index=["A", "B"])
+    assert charts.about(charts.health_trend(trend, 40, "Health")).alt == \
+        "Health: 2 mentors drawn; in 2025-09, 1 of the 2 with a score below 40 (lowest B 30)"
+    assert charts.about(charts.health_trend(trend.iloc[[0]], 40, "Health")).alt == "Health: A scored 60 in 2025-09"

@@ -22,3 +22,10 @@ def test_plural_takes_an_irregular_form_and_numpy_counts() -> None:
 def test_verb_agrees_with_the_count() -> None:
     assert f"{plural(1, 'mentor')} {verb(1, 'has', 'have')}" == "1 mentor has"
     assert f"{plural(5, 'mentor')} {verb(5, 'has', 'have')}" == "5 mentors have"
+
+
+def test_percent_never_rounds_a_few_into_none_or_all() -> None:
+    from mentortrack.wording import percent
+
+    assert [percent(1 / 234), percent(233 / 234), percent(0), percent(1), percent(0.62)] == \
+        ["<1%", ">99%", "0%", "100%", "62%"]

@@ -39,7 +39,7 @@ import pandas as pd
 from mentortrack.analytics.early_warnings import mentor_table
 from mentortrack.analytics.health import month_scores, shown
 from mentortrack.config import WarningSettings
-from mentortrack.wording import plural
+from mentortrack.wording import plural, verb
 
 AT_RISK, WATCH, HEALTHY, NO_SCORE = "at risk", "watch", "healthy", "no score"
 WATCH_MARGIN = 20.0
@@ -147,7 +147,7 @@ def ranking_sentence(standing: pd.DataFrame, minimum: int, window_label: str) ->
     unranked = total - ranked
     text = f"{ranked} of {total} mentors ranked over {window_label}"
     if unranked:
-        text += f"; {unranked} had fewer than {minimum} sessions there and are not ranked"
+        text += f"; {unranked} had fewer than {minimum} sessions there and {verb(unranked, 'is', 'are')} not ranked"
     named = int(standing["bottom"].sum()) if len(standing) else 0
     if ranked:
         text += (f"; the bottom {named} named {'is' if named == 1 else 'are'} in the lower half of the ranking" if named else

@@ -44,7 +44,7 @@ from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports.tables import HIGHER_IS_BETTER, label, side_by_side
-from mentortrack.wording import plural, verb
+from mentortrack.wording import percent, plural, verb
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", NO_FEEDBACK: "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
@@ -146,7 +146,7 @@ def _wrapped(labels: list[str], width: int = 14) -> list[str]:
 
 
 def _share(n: float, total: float) -> str:
-    return f"{n / total:.0%}" if total else "–"
+    return percent(n / total) if total else "–"
 
 
 def use_theme() -> None:
@@ -288,7 +288,7 @@ def rating_distribution(sessions: pd.DataFrame, title: str = "Ratings of complet
     ax.set(title=title, xlabel="Rating (1–5)", ylabel="Sessions")
     mode = int(counts.idxmax())
     return describe(fig, f"{title}: average {ratings.mean():.2f}, most often {mode} ({int(counts[mode]):,} sessions); "
-                         f"n = {len(ratings):,} rated sessions",
+                         f"n = {plural(len(ratings), 'rated session')}",
                     pd.DataFrame({"rating": counts.index, "sessions": counts.to_numpy(dtype=int)}))
 
 
@@ -394,7 +394,7 @@ def rating_spread(sessions: pd.DataFrame, by: str = "mentor_name", top: int = 12
     if len(order) > 5:
         ax.tick_params(axis="x", labelsize=8, rotation=30)
     summary = stats.assign(boxed=[labels[g] in boxed for g in names]).drop(columns="spread").rename_axis(by)
-    alt = (f"{title}: {len(data):,} ratings of {len(names)} groups; a box for the {len(boxed)} with at least "
+    alt = (f"{title}: {plural(len(data), 'rating')} of {plural(len(names), 'group')}; a box for the {len(boxed)} with at least "
            f"{min_box} ratings that differ")
     return describe(fig, alt, summary.reset_index())
 
@@ -540,7 +540,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     ax.tick_params(axis="x", rotation=60, labelsize=8)
     last = until if until in monthly.index else monthly.index[-1]
     name = pd.Period(last, freq="M").strftime("%B %Y")
-    alt = f"Average rating {monthly[last]:.2f} in {name}, n = {int(n[last]):,} rated sessions"
+    alt = f"Average rating {monthly[last]:.2f} in {name}, n = {plural(n[last], 'rated session')}"
     before = [m for m in monthly.index if m < last]
     if before:
         prev = before[-1]
@@ -667,8 +667,13 @@ def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor hea
     last = shown.columns[-1]
     latest = shown[last].dropna()
     below = latest[latest < threshold]
-    alt = (f"{title}: {plural(len(latest), 'mentor')} scored in {last}, {len(below)} below {threshold:g}"
-           + (f" (lowest {latest.idxmin()} {latest.min():.0f})" if len(latest) else ""))
+    if len(shown) == 1:
+        name = shown.index[0]
+        alt = (f"{title}: {name} scored {latest.iloc[0]:.0f} in {last}" + (f", below {threshold:g}" if len(below) else "")
+               if len(latest) else f"{title}: {name} has no score in {last}")
+    else:
+        alt = (f"{title}: {plural(len(shown), 'mentor')} drawn; in {last}, {len(below)} of the {len(latest)} "
+               f"with a score below {threshold:g}" + (f" (lowest {latest.idxmin()} {latest.min():.0f})" if len(latest) else ""))
     return describe(fig, alt, shown.rename_axis("mentor_name").reset_index())
 
 
@@ -708,7 +713,7 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
     shown = (lambda v: f"{v:.1%}") if is_rate else (lambda v: f"{v:.2f}")
     differ = [f"{r.iloc[0]} {r['verdict']} ({shown(r['value'])}, n = {r['n']})" for _, r in rows.iterrows()
               if r["verdict"] in ("above", "below")]
-    alt = (f"{title}: program {shown(program)}; {len(rows)} groups; "
+    alt = (f"{title}: program {shown(program)}; {plural(len(rows), 'group')}; "
            + ("; ".join(differ) if differ else "none differs from the program at 95 %"))
     return describe(fig, alt, rows.reset_index(drop=True))
 
@@ -734,7 +739,7 @@ def kpi_by_group(table: pd.DataFrame, kpi: str, title: str, base: str | None = N
         ax.set_xticks([t for t in (0, 0.25, 0.5, 0.75, 1.0) if t <= ax.get_xlim()[1]])
     ax.set(title=title, xlabel=KPI_LABELS.get(kpi, kpi.replace("_", " ")), ylabel="")
     alt = (f"{title}: highest {values.index[-1]} {shown(values.iloc[-1])}{of(values.index[-1])}, lowest "
-           f"{values.index[0]} {shown(values.iloc[0])}{of(values.index[0])}; {len(values)} groups")
+           f"{values.index[0]} {shown(values.iloc[0])}{of(values.index[0])}; {plural(len(values), 'group')}")
     data = table.rename_axis(table.index.name or "group").reset_index()
     return describe(fig, alt, data)
 

@@ -14,7 +14,7 @@ from mentortrack.reports import charts, tables
 from mentortrack.reports.context import ALL_MONTHS, record
 from mentortrack.reports.escape import html_text
 from mentortrack.reports.mentor_pages import band_key, page_links
-from mentortrack.wording import plural, verb
+from mentortrack.wording import percent, plural, verb
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -70,9 +70,12 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.html(f"<p>{html_text(band_key(threshold))}</p>")
     trend = ctx.tables.trend
     if trend.shape[1] > 1:
+        first, last = str(trend.columns[0]), str(trend.columns[-1])
+        since = ("since the data starts" if first <= str(ctx.history["month"].min())
+                 else f"the last {trend.shape[1]} months")
         out.table(tables.health_table(trend.reset_index(), threshold,
-                                      caption="Health by month since the data starts (– : fewer sessions than a score "
-                                              "needs)"))
+                                      caption=f"Health by month, {first} to {last} ({since}; – : fewer sessions than a "
+                                              "score needs)"))
         watch = trend.loc[trend.index.isin(current.head(5)["mentor_name"])]
         out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now",
                                       through=ctx.data_through))
@@ -82,7 +85,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     pairs = ctx.tables.pairs
     counts = status_counts(pairs)
     out.markdown(f"As of {ctx.last_day:%Y-%m-%d}, of **{len(pairs):,}** active pairs: "
-                 + ", ".join(f"**{r.pairs:,}** {r.status.lower()} ({r.share:.0%})" for r in counts.itertuples()) + ".")
+                 + ", ".join(f"*{r.status}* **{r.pairs:,}** ({percent(r.share)})" for r in counts.itertuples()) + ".")
     out.html(tables.interactive(pairs[PAIR_COLUMNS], show_pii, f"{len(pairs):,} pairs, check-ins first: sort, search, "
                                                                "page"))
     out.section("new_red")
