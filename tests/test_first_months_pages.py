@@ -183,3 +183,16 @@ def test_warnings_per_mentor_shows_only_mentors_with_a_warning(first_months: pd.
     said = charts.warnings_per_mentor(october, title="Warnings per mentor")
     assert said == "Warnings per mentor: no mentor has an amber or red session (16 sessions)."
     assert charts.image_html(said) == f'<p class="mt-chart-note">{said}</p>'
+
+
+def test_the_rules_table_names_rules_as_readers_know_them(first_months: pd.DataFrame, tmp_path: Path) -> None:
+    from mentortrack.reports.pages import render
+    from mentortrack.reports.pages.early_warnings import rule_said
+
+    assert rule_said("rated {rating}/5") == "rated …/5" and rule_said("negative feedback") == "negative feedback"
+    ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",
+                        data_label="first months", output_dir=tmp_path, settings=SETTINGS)
+    html = " ".join(b.get("text/html", "") for b in render("06_early_warnings", ctx)["levels"])
+    table = html.split("How often each rule fired", 1)[1]
+    assert "rated …/5" in table and "negative feedback" in table and "low_rating" not in table
+    assert "How often each rule fired, 73 sessions (a session can fire several)" in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -31,6 +32,12 @@ PAIR_COLUMNS = ["status", "reason", "mentor_name", "learner_id", "booked", "atte
                 "ratings", "sentiment_trend", "open_followups"]
 
 
+def rule_said(reason: str) -> str:
+    """A rule as a reader knows it, its ``reason`` of ``parameters/warnings.yaml`` with the row's values left out
+    ("rated {rating}/5" is "rated …/5", "flag: {issue_flag}" is "flag: …")."""
+    return re.sub(r"\{[^}]*\}", "…", reason)
+
+
 def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     """Sections ``levels``, ``attention``, ``ranking``, ``health``, ``pairs`` and ``new_red``."""
     scope, show_pii, warnings = ctx.scope, ctx.show_pii, ctx.settings.warnings
@@ -38,8 +45,12 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     levels = scope["level"].astype("string").value_counts().reindex(["green", "amber", "red"], fill_value=0)
     out.markdown(f"**{levels['red']}** red, **{levels['amber']}** amber and **{levels['green']}** green sessions.")
     rule_counts = scope["rules"].str.split("; ").explode().replace("", pd.NA).dropna().value_counts()
-    out.table(tables.styled(rule_counts.rename("sessions").rename_axis("rule").reset_index(), show_pii,
-                            caption="How often each rule fired"))
+    fired = pd.DataFrame({"rule": [rule_said(warnings.rules[r].reason) if r in warnings.rules else r
+                                   for r in rule_counts.index],
+                          "level": [warnings.rules[r].level if r in warnings.rules else "" for r in rule_counts.index],
+                          "sessions": rule_counts.to_numpy()})
+    out.table(tables.styled(fired, show_pii, caption=f"How often each rule fired, {plural(len(scope), 'session')} "
+                                                     "(a session can fire several)"))
     out.section("attention")
     attention = scope[scope["level"] != "green"].sort_values(["level", "session_date"], ascending=[False, False])
     out.html(tables.interactive(attention[ATTENTION_COLUMNS], show_pii,
