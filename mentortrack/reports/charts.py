@@ -254,7 +254,7 @@ def counts_bar(counts: pd.Series, title: str, xlabel: str, colour: str = "#f9a82
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(0, max(float(counts.max()) * 1.15, 1) if len(counts) else 1)
     ax.set(title=title, xlabel=xlabel, ylabel="")
-    top = ", ".join(f"{k} {int(v):,}" for k, v in counts.sort_values(ascending=False).head(3).items())
+    top = ", ".join(f"{_category(k)} {int(v):,}" for k, v in counts.sort_values(ascending=False).head(3).items())
     return describe(fig, f"{title}: {top}; n = {int(counts.sum()):,} {xlabel.lower()}",
                     counts.rename(xlabel).rename_axis("category").reset_index())
 

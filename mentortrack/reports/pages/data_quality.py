@@ -49,16 +49,18 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.section("warnings")
     by_kind = pd.Series(counts["warnings"] if has_load else {}, dtype="int64")
     if has_load and len(by_kind):
-        out.chart(charts.counts_bar(by_kind, "Data-quality warnings by kind", "Rows"))
-        shown, count = tables.first_rows(quality_warnings, 30, "warnings")
-        out.table(tables.styled(shown, show_pii, caption=count))
+        out.chart(charts.counts_bar(by_kind, "Data-quality warnings by kind, whole export (every month)", "Rows"))
+        named = quality_warnings.assign(kind=quality_warnings["kind"].map(tables.label)) \
+            if "kind" in quality_warnings else quality_warnings
+        shown, count = tables.first_rows(named, 30, "warnings")
+        out.table(tables.styled(shown, show_pii, caption=f"{count} in the whole export (every month)"))
     elif has_load:
         out.markdown("No data-quality warnings.")
     out.section("missing")
     missing = missing_share(scope)
     out.chart(charts.kpi_by_group(missing, "missing_rate", "Empty values among sessions where the value can exist "
                                   "(rating and feedback: completed sessions)", base="n"))
-    out.table(tables.styled(missing.reset_index(), show_pii, percent=["missing_rate"],
+    out.table(tables.styled(missing.rename(index=tables.label).reset_index(), show_pii, percent=["missing_rate"],
                             caption="Empty values per column: missing of n sessions where a value can exist"))
     record(ctx.output_dir, "01_data_quality", {
         **({k: counts[k] for k in ("rows_read", "valid", "quarantined", "duplicates", "warnings")} if has_load else {}),
