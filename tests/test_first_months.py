@@ -122,7 +122,7 @@ def test_one_standing_names_only_the_lower_part_and_says_why_the_rest_are_unrank
                for n, reason in zip(unranked["sessions"], unranked["unranked_reason"]))
     assert ranking_sentence(standing, 8, ctx.window_label(3)).startswith(f"{ranked} of 15 mentors ranked over")
     # rank and band never point different ways without a note saying why
-    contradicts = (standing["lower_part"] & (standing["band"] == HEALTHY)) | \
+    contradicts = (standing["bottom"] & (standing["band"] == HEALTHY)) | \
         (~standing["lower_part"] & standing["rank"].notna() & (standing["band"] == AT_RISK))
     assert (standing.loc[contradicts, "note"] != "").all() and (standing.loc[~contradicts, "note"] == "").all()
 

@@ -24,7 +24,7 @@ band                   ``at risk`` (score below ``health.threshold``), ``watch``
                        shown, in whole points (:func:`mentortrack.analytics.health.shown`)
 watch_reason           why a ``watch`` mentor is watched (empty for the other bands)
 note                   why rank and band point different ways, when they do: a ranked mentor in
-                       the lower part whose band is healthy, or in the upper part who is at risk
+                       the named bottom whose band is healthy, or in the upper part who is at risk
 =====================  ==========================================================================
 
 The dashboard, the ranking, the at-risk list, the health table and the mentor pages all
@@ -104,7 +104,7 @@ def _note(row: pd.Series, window_label: str) -> str:
     place = f"rank {int(row['rank'])} of {int(row['ranked'])} ({int(row['red_count'])} of {int(row['sessions'])} " \
             f"sessions red in {window_label})"
     health = f"health {row['health_score']:.0f}"
-    if row["lower_part"] and row["band"] == HEALTHY:
+    if row["bottom"] and row["band"] == HEALTHY:
         return (f"{place}, yet {health}: the rank counts red sessions over the window, health weighs ratings, "
                 f"feedback, follow-ups and attendance of the report month")
     if not row["lower_part"] and row["band"] == AT_RISK:

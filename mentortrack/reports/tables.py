@@ -321,7 +321,9 @@ def level_table(frame: pd.DataFrame, show_pii: bool | None = None, caption: str 
 
 def health_band(value: float, threshold: float) -> str:
     """``red`` below ``threshold``, ``amber`` within :data:`~mentortrack.analytics.standing.WATCH_MARGIN`
-    points above it (the standing's ``watch`` band), ``green`` above that."""
+    points above it (the standing's ``watch`` band), ``green`` above that; the score compared as shown, in
+    whole points (as the standing compares it)."""
+    value = round(value)
     return "red" if value < threshold else "amber" if value < threshold + WATCH_MARGIN else "green"
 
 
@@ -351,7 +353,7 @@ def health_table(frame: pd.DataFrame, threshold: float, caption: str | None = No
     for column in numeric:
         shown[column] = [f"{BAND_MARKS[lv]} {v:.0f}".strip() if lv else "–"
                          for lv, v in ((level(v, i), v) for i, v in frame[column].items())]
-    key = (f"▼ below {threshold:g} (at risk), ◆ {threshold:g}–{threshold + WATCH_MARGIN:g}"
+    key = (f"▼ below {threshold:g} (at risk), ◆ {threshold:g} to below {threshold + WATCH_MARGIN:g}"
            + (" or watched for red sessions" if levels is not None else ""))
     styler = styled(shown, caption=f"{caption} ({key})" if caption else key)
     if not numeric:
