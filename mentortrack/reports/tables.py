@@ -158,7 +158,7 @@ COLUMN_LABELS = {
     "n": "n", "digest": "Digest", "kind": "Kind", "message": "Message", "column": "Column", "reason": "Reason",
     "source_row": "Row", "count": "Count", "share": "Share", "standard": "Standard", "published": "Published",
     "previous": "Previous month", "delta": "Change", "value": "Value", "kpi": "KPI",
-    "interval": "95 % interval", "overall": "Program", "verdict": "Verdict", "grouping": "Grouping", "group": "Group",
+    "interval": "95 % interval", "overall": "Whole program", "verdict": "Verdict", "grouping": "Grouping", "group": "Group",
     "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Back to the same mentor",
     "ratings": "Ratings (oldest first)", "no_shows": "No-shows", "open_followups": "Open follow-ups",
     "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",

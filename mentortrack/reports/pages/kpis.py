@@ -24,13 +24,6 @@ CHARTED = [("program", "completion_rate", "Completion rate by program"),
 """(grouping, KPI, title) of the interval charts, shown for groupings with more than one group."""
 
 
-def mentor_follow_up(compared: pd.DataFrame) -> pd.DataFrame:
-    """Per mentor (index), ``follow_up_rate`` and its denominator ``completed_sessions``, from the run's comparison
-    by mentor (:func:`mentortrack.analytics.comparisons.compare`: ``value`` and ``n`` of that KPI)."""
-    rows = compared[compared["kpi"] == "follow_up_rate"].set_index("mentor")
-    return pd.DataFrame({"follow_up_rate": rows["value"].astype(float), "completed_sessions": rows["n"].astype(int)})
-
-
 def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     """Sections ``tiles``, ``definitions`` and ``groups``."""
     show_pii, report = ctx.show_pii, ctx.settings.report
@@ -63,8 +56,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                        "verdict"]], show_pii, caption="Differences the intervals support"))
     else:
         out.markdown("No group differs from the program by more than chance at 95 %.")
-    out.chart(charts.kpi_by_group(mentor_follow_up(ctx.tables.compared["mentor"]), "follow_up_rate",
-                                  "Follow-up rate by mentor", base="completed_sessions"))
+    out.chart(charts.kpi_intervals(ctx.tables.compared["mentor"], "follow_up_rate", "Follow-up rate by mentor"))
     for by in (by for by in CATEGORY_GROUPINGS if groups[by] > 1):
         out.html(tables.interactive(tables.comparison_table(compared[by]), show_pii,
                                     f"KPIs by {by.replace('_', ' ')} with 95 % intervals"))
