@@ -31,6 +31,15 @@ def test_trend_points_carry_their_number_of_ratings() -> None:
     assert labels == ["n=2", "n=3"]
 
 
+def test_a_month_without_ratings_is_a_gap_in_the_trend_not_skipped() -> None:
+    sessions = _sessions().assign(month=["2025-06", "2025-06", "2025-09", "2025-09", "2025-09", "2025-09"])
+    ax = charts.rating_trend(sessions, "2025-09").axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2025-06", "2025-07", "2025-08", "2025-09"]
+    line = ax.get_lines()[0].get_ydata()
+    assert line[0] == pytest.approx(4.5) and pd.isna(line[1]) and pd.isna(line[2]) and line[3] == pytest.approx(3)
+    assert [t.get_text() for t in ax.texts] == ["n=2", "n=3"]
+
+
 def test_bars_carry_their_values_including_zero() -> None:
     table = pd.DataFrame({"completion_rate": [0.0, 0.5]}, index=["AIML", "DSML"])
     fig = charts.kpi_by_group(table, "completion_rate", "Completion rate by program")

@@ -525,10 +525,14 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
         return describe(fig, f"{title}: no rated sessions")
     grouped = done.groupby("month")["post_session_rating"]
     monthly, n = grouped.mean().astype(float), grouped.size()
-    ax.plot(list(monthly.index), monthly.to_numpy(), marker="o", color="#3949ab")
-    for month, value in monthly.items():
-        ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points", xytext=(0, 7), ha="center",
-                    fontsize=8 if len(monthly) > 12 else 9, color="#444")
+    months = [str(m) for m in pd.period_range(monthly.index.min(), monthly.index.max(), freq="M")]
+    ax.plot(months, monthly.reindex(months).to_numpy(), marker="o", color="#3949ab")  # a month without ratings: a gap
+    crowded = len(months) > 8  # neighbours' labels alternate above and below the line so they do not run together
+    for i, (month, value) in enumerate(monthly.items()):
+        ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points",
+                    xytext=(0, -15) if crowded and i % 2 else (0, 7), ha="center",
+                    fontsize=8 if len(monthly) > 12 else 9, color="#444", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     if target is not None:
         ax.axhline(target, linestyle="--", linewidth=1, color="#2e7d32", label=f"target {target:.2f}")
     if until in monthly.index:
@@ -536,7 +540,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     if target is not None or until in monthly.index:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.4))
-    _month_axis(ax, list(monthly.index), through)
+    _month_axis(ax, months, through)
     ax.tick_params(axis="x", rotation=60, labelsize=8)
     last = until if until in monthly.index else monthly.index[-1]
     name = pd.Period(last, freq="M").strftime("%B %Y")
