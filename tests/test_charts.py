@@ -164,7 +164,8 @@ def test_the_mentor_scatter_keeps_rates_on_0_to_100_percent_and_says_which_dots_
     (low, high), (bottom, top) = ax.get_xlim(), ax.get_ylim()
     assert -0.05 <= low < 0 and 1 < high <= 1.05 and 0.9 <= bottom < 2 and 5 < top <= 5.1
     assert all(0 <= t <= 1 for t in ax.get_xticks())
-    assert "1 dot stands for several mentors at the same point (2 mentors)" in ax.get_xlabel()
+    assert "1 dot stands for 2 mentors at the same point" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "100%"
 
 
 def test_the_health_trend_says_what_it_draws() -> None:

@@ -588,12 +588,14 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
     ax.set_xlim(max(low, -0.05), min(high, 1.05))  # a rate's axis stays on 0–100 %, a rating's on 1–5
     low, high = ax.get_ylim()
     ax.set_ylim(max(low, 0.9), min(high, 5.1))
-    ax.xaxis.set_major_locator(FixedLocator([t for t in MaxNLocator(6).tick_values(*ax.get_xlim()) if 0 <= t <= 1]))
+    ax.xaxis.set_major_locator(FixedLocator([round(t, 6) for t in MaxNLocator(6).tick_values(*ax.get_xlim())
+                                             if 0 <= round(t, 6) <= 1]))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     spots = eligible.groupby([eligible["follow_up_rate"].round(4), eligible["avg_rating"].round(4)]).size()
     shared = spots[spots > 1]
-    note = (f"\n{plural(len(shared), 'dot')} {verb(len(shared), 'stands', 'stand')} for several mentors at the "
-            f"same point ({', '.join(str(n) for n in shared)} mentors)" if len(shared) else "")
+    note = "; ".join(f"{plural(dots, 'dot')} {verb(dots, 'stands', 'each stand')} for {mentors} mentors"
+                     for mentors, dots in shared.value_counts().sort_index().items())
+    note = f"\n{note} at the same point" if note else ""
     ax.set(title=title, xlabel=f"Follow-up rate (completed sessions){note}", ylabel="Average rating")
     ax.legend(loc="best", frameon=True, fontsize=8)  # inside: outside, its text took the plot's width
     names = ", ".join(f"{m} ({eligible.loc[m, 'avg_rating']:.2f}, {eligible.loc[m, 'follow_up_rate']:.0%})"

@@ -108,7 +108,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         ATTENDANCE: [tables.share_cell("attendance_rate", r.attendance_rate, r.attended, r.resolved)
                      for r in cohorts.itertuples()],
         BACK: [tables.share_cell("repeat_rate", r.repeat_rate, r.returned, r.came) for r in cohorts.itertuples()],
-        "median_days_since_last": cohorts["median_days_since_last"], "quiet_after_bad": cohorts["quiet_after_bad"]})
+        "median_days_since_last": cohorts["median_days_since_last"].round().astype("Int64"),  # whole days
+        "quiet_after_bad": cohorts["quiet_after_bad"]})
     out.html(tables.side_by_side([
         tables.styled(shares,
                       caption=f"{len(learners):,} learners, all their sessions in the data up to "
