@@ -219,3 +219,10 @@ def test_theme_scores_by_hand() -> None:
     assert theme_evaluation.micro(truth, pred) == pytest.approx({"precision": 2 / 3, "recall": 2 / 3, "f1": 2 / 3})
     assert theme_evaluation.macro(table.reset_index(), "Other") == pytest.approx(
         {"precision": 0.75, "recall": 0.75, "f1": 0.75, "themes": 2})
+
+
+def test_a_negation_reads_once() -> None:
+    # "Not worth the booking" said "not worth, not booking" in a real export's summary
+    assert themes.points("Not worth the booking. Disappointed") == ["not worth", "disappointed"]
+    assert themes.points("Did not get feedback on my project") == ["not feedback"]
+    assert themes.points("Mentor was not prepared and not helpful") == ["mentor not prepared", "not helpful"]

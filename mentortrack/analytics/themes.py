@@ -67,7 +67,7 @@ OTHER = "Other"
 
 ENCODER = "static"
 
-METHOD = 2
+METHOD = 3
 """Version of the points and scoring code, part of the cache key: raised when they change, so that cached
 themes are recomputed (the taxonomy's hash covers changes to the YAML)."""
 
@@ -243,6 +243,7 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
         if verb_object is not None:
             phrase, i = verb_object
             found.append(phrase)
+            negated = False  # a negation reads once: "did not get feedback on my project" is not "not project"
             continue
         if tag in MODIFIERS or tag in NOUNS:
             j = i
@@ -263,6 +264,7 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
                 found.append(_phrase((["not"] if negated else []) + run))
             if has_noun:
                 subject = [w for w, t in zip(run, run_tags) if t in NOUNS]
+            negated = negated and not (len(found) and found[-1] and found[-1].startswith("not "))
             i = max(j, i + 1)
             continue
         if word in LINKING_VERBS and subject:
@@ -274,7 +276,7 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
                 k += 1
             if k < n and tagged[k][1] in OPINION_AFTER_LINK and _opinion(tagged[k][0]):
                 found.append(_phrase([*subject[-2:], *(["not"] if not_after or negated else []), tagged[k][0]]))
-                subject = []
+                subject, negated = [], False
                 i = k + 1
                 continue
         if tag.startswith("VB") and subject and word not in LINKING_VERBS and _opinion(word) \
@@ -284,7 +286,7 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
                              or tagged[k][1] == "VBG"):
                 k += 1
             found.append(_phrase([*subject[-2:], *(["not"] if negated else []), *[w for w, _ in tagged[i:k]]]))
-            subject = []
+            subject, negated = [], False
             i = k
             continue
         i += 1
