@@ -124,10 +124,12 @@ def test_warnings_per_mentor_counts_the_mentors_it_cuts_off() -> None:
         charts.about(fig).alt
     everyone = charts.warnings_per_mentor(sessions, top=10)
     assert "not shown" not in charts.about(everyone).alt
-    assert ": most red sessions A (2 red, 0 amber)" in charts.about(fig).alt
+    assert ": most red A (2 red, 0 amber);" in charts.about(fig).alt
     # a month with no red session does not say "most red sessions"
     amber = charts.warnings_per_mentor(sessions[sessions["level"] != "red"], top=10)
-    assert ": no red session; most amber B (0 red, 1 amber)" in charts.about(amber).alt
+    assert ": no red session; most amber sessions (1 each): 4 mentors, B, C, D, E;" in charts.about(amber).alt
+    alone = charts.warnings_per_mentor(sessions[sessions["mentor_name"].isin(["C", "F"])], top=10)
+    assert ": no red session; most amber C (0 red, 1 amber);" in charts.about(alone).alt
 
 
 def _standing(ratings: list[float]) -> pd.DataFrame:

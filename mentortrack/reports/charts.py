@@ -641,10 +641,18 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
                 + (f", {tied} tied with the last shown ({int(last['red'])} red, {int(last['amber'])} amber)"
                    if tied else ""))
     ax.set(title=title, xlabel="Sessions" + (f"\n{textwrap.fill(more, 60)}" if more else ""), ylabel="")
-    worst = counts.index[0]
-    most = "most red sessions" if counts["red"].sum() else "no red session; most amber"
-    alt = (f"{title}: {most} {worst} ({int(counts.loc[worst, 'red'])} red, "
-           f"{int(counts.loc[worst, 'amber'])} amber); n = {len(enriched):,} sessions, "
+    level = "red" if counts["red"].sum() else "amber"
+    top = int(counts[level].iloc[0])
+    leaders = list(ordered.index[ordered[level] == top])
+    worst = leaders[0]
+    prefix = "" if level == "red" else "no red session; "
+    if len(leaders) > 1:  # a tie is said as one, not as the first name of the sort
+        most = (f"{prefix}most {level} sessions ({top} each): {plural(len(leaders), 'mentor')}, "
+                + ", ".join(map(str, leaders[:6])) + (" …" if len(leaders) > 6 else ""))
+    else:
+        most = (f"{prefix}most {level} {worst} ({int(counts.loc[worst, 'red'])} red, "
+                f"{int(counts.loc[worst, 'amber'])} amber)")
+    alt = (f"{title}: {most}; n = {len(enriched):,} sessions, "
            f"{int(counts['red'].sum()):,} red and {int(counts['amber'].sum()):,} amber among the {len(counts)} shown"
            + (f"; {more}" if more else ""))
     return describe(fig, alt, counts.rename_axis("mentor_name").reset_index())
