@@ -88,7 +88,8 @@ def write_index(folder: Path, ctx: ReportContext, tables: SharedTables, settings
     files += ["quarantine.csv", "data_quality_warnings.csv", "enriched.parquet"]
     page = env.get_template("index.html.j2").render(
         title=page_title(settings.title, ctx.period), notebooks=settings.notebooks, files=files,
-        counts=counts, data_label=ctx.data_label, generated=time.strftime("%Y-%m-%d %H:%M"),
+        counts=counts, counts_said={k: f"{v:,}" for k, v in counts.items() if isinstance(v, int)},
+        data_label=ctx.data_label, generated=time.strftime("%Y-%m-%d %H:%M"),
         mentor_pages=page_links(folder), headline=headline(ctx, tables, settings.compare_min_sessions),
         partial=ctx.partial_note)
     path = folder / "index.html"
