@@ -45,3 +45,13 @@ def test_without_an_evaluation_the_card_says_how_to_make_one(tmp_path: Path, mon
     page = _render(tmp_path, None, monkeypatch)
     assert "No evaluation was found for this model" in page and "make eval" in page
     assert "right for" not in page
+
+
+def test_a_set_of_a_few_sentences_shows_how_many_were_right_not_scores(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    tiny = {"set": "real export examples (regression check)", "method": "TextBlob", "n": 4, "accuracy": 0.5,
+            "macro_f1": 0.7777, "negative_precision": 1.0, "negative_recall": 0.5, "neutral_f1": 0.0, "positive_f1": 1.0}
+    page = _render(tmp_path, {**SUMMARY, "scores": [*SUMMARY["scores"], tiny]}, monkeypatch)
+    assert "TextBlob (2 of 4 right)" in page and ">77.8%<" not in page
+    assert page.count(">50.0%<") == 1, "only VADER's macro-F1, not the tiny set's accuracy"
+    assert ">65.4%<" in page, "a set of 1,234 sentences keeps its scores"

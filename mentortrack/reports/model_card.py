@@ -25,6 +25,8 @@ from mentortrack.reports.tables import styled
 from mentortrack.safe_paths import writing
 
 PAGE = "model.html"
+MIN_SCORED = 30
+"""Sentences a set needs before the card prints its scores (fewer: how many were right)."""
 SCORE_COLUMNS = ["set", "method", "n", "accuracy", "macro_f1", "negative_precision", "negative_recall",
                  "neutral_precision", "neutral_recall", "neutral_f1", "positive_f1"]
 """Columns of the scores table, in order (others in the evaluation are left to the CSV)."""
@@ -48,8 +50,14 @@ def card_facts(summary: dict[str, Any] | None, model: str) -> dict[str, Any]:
     if summary is None:
         return {"model": model, "evaluated": False}
     scores = pd.DataFrame(summary.get("scores", []))
-    shown = scores[[c for c in SCORE_COLUMNS if c in scores]]
+    shown = scores[[c for c in SCORE_COLUMNS if c in scores]].copy()
     percent = [c for c in shown.columns if c not in ("set", "method", "n")]
+    small = shown["n"] < MIN_SCORED if "n" in shown else pd.Series(False, index=shown.index)
+    if small.any():  # a regression check of four sentences prints no F1 (there its macro-F1 beat its accuracy)
+        right = (shown["accuracy"] * shown["n"]).round()
+        shown.loc[small, "method"] = [f"{m} ({int(r)} of {int(n)} right)" for m, r, n in
+                                      zip(shown.loc[small, "method"], right[small], shown.loc[small, "n"])]
+        shown.loc[small, percent] = float("nan")
     confusion = pd.DataFrame(summary.get("confusion", {})).T
     confusion = confusion.rename_axis("true label").reset_index() if len(confusion) else confusion
     headline = next(iter(summary.get("errors", {})), None)
@@ -60,7 +68,8 @@ def card_facts(summary: dict[str, Any] | None, model: str) -> dict[str, Any]:
                .to_html()} for name, rows in summary.get("errors", {}).items() if rows]
     return {
         "model": summary.get("model", model), "evaluated": True,
-        "scores": styled(shown, percent=percent, caption="Held-out scores (n = sentences scored)").to_html(),
+        "scores": styled(shown, percent=percent, caption=f"Held-out scores (n = sentences scored; below {MIN_SCORED} "
+                                                         "sentences only how many were right)").to_html(),
         "confusion": styled(confusion, caption=f"Confusion matrix, {headline or 'headline set'}: rows are the "
                                                f"true label, columns the predicted one (counts)").to_html()
         if len(confusion) else "",
