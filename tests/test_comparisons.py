@@ -9,6 +9,7 @@ import pytest
 from conftest import enriched, row
 
 from mentortrack.analytics.comparisons import (
+    NO_VALUES,
     ONLY_GROUP,
     TOO_FEW,
     compare,
@@ -47,6 +48,10 @@ def test_no_verdict_from_rounding_or_from_a_sole_group() -> None:
     # one program: it is the program, no verdict
     sole = compare_sums(sums.iloc[:1].rename_axis("program"), sums.iloc[0], ["follow_up_rate"])
     assert sole["verdict"].tolist() == [ONLY_GROUP]
+    # a batch whose 3 sessions were all no-shows has no completed session: no value, and the verdict says why
+    empty = pd.concat([sums, pd.DataFrame({"follow_up": [0], "completed": [0], "n": [3]}, index=pd.Index(["C"], name="batch"))])
+    table = compare_sums(empty, empty.sum(), ["follow_up_rate"]).set_index("batch")
+    assert table.loc["C", "verdict"] == NO_VALUES and pd.isna(table.loc["C", "value"])
 
 
 def test_t_interval_of_a_mean_by_hand() -> None:

@@ -14,7 +14,7 @@ lies on one side of the program's value (all sessions in scope, the group includ
 :data:`TOLERANCE`, its KPI has at least :data:`MIN_VALUES` values in its denominator, and the grouping
 has more than one group; otherwise the verdict says why there is none (``the only group``, ``too few
 values``, ``no spread``) or is ``no clear difference``.
-Groups with no sessions in a KPI's denominator get no value and no verdict. Numerators
+Groups with no sessions in a KPI's denominator get no value, and the verdict ``no values (n = 0)``. Numerators
 and denominators are those of the standard definitions in :mod:`mentortrack.analytics.kpis`.
 """
 
@@ -36,6 +36,8 @@ RATING_SCALE = (1.0, 5.0)
 
 TOO_FEW = f"too few values (n < {MIN_VALUES})"
 NO_SPREAD = "no spread (all values equal)"
+NO_VALUES = "no values (n = 0)"
+"""The verdict of a group with nothing in the KPI's denominator (no value, no interval)."""
 ONLY_GROUP = "the only group: its values are the program's"
 
 TOLERANCE = 1e-9
@@ -132,7 +134,7 @@ def compare_sums(sums: pd.DataFrame, overall: pd.Series, kpis: list[str] | None 
         groups["verdict"] = np.select(
             [groups["n"] == 0, np.full(len(groups), len(groups) == 1), groups["n"] < MIN_VALUES, ~groups["spread"],
              groups["low"] > program + TOLERANCE, groups["high"] < program - TOLERANCE],
-            ["", ONLY_GROUP, TOO_FEW, NO_SPREAD, "above", "below"], "no clear difference")
+            [NO_VALUES, ONLY_GROUP, TOO_FEW, NO_SPREAD, "above", "below"], "no clear difference")
         rows.append(groups.drop(columns="spread").assign(kpi=kpi, overall=program, sessions=sums["n"].astype(int)))
     table = pd.concat(rows).rename_axis(by).reset_index()
     return table[[by, "kpi", "sessions", "n", "value", "low", "high", "overall", "verdict"]]
