@@ -45,4 +45,10 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     else:
         out.html(f"<p>No label below {BORDERLINE:.0%} confidence among the {len(labelled):,} sessions with feedback.</p>")
     mixed = labelled[labelled["sentiment_mixed"].astype(bool)]
-    out.html(f"<h3>Mixed feedback ({len(mixed)})</h3>" + tables.escaped_quotes(mixed["learner_feedback"].drop_duplicates(), 8))
+    if len(mixed):
+        out.html(f"<h3>Mixed feedback: {len(mixed):,} of {len(labelled):,} sessions with feedback</h3>"
+                 "<p>Praise and a complaint in one text, labelled Neutral (8 at most shown).</p>"
+                 + tables.escaped_quotes(mixed["learner_feedback"].drop_duplicates(), 8))
+    else:
+        out.html(f"<p>No mixed feedback (praise and a complaint in one text) among the {len(labelled):,} sessions "
+                 "with feedback.</p>")
