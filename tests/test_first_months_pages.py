@@ -196,3 +196,19 @@ def test_the_rules_table_names_rules_as_readers_know_them(first_months: pd.DataF
     table = html.split("How often each rule fired", 1)[1]
     assert "rated …/5" in table and "negative feedback" in table and "low_rating" not in table
     assert "How often each rule fired, 73 sessions (a session can fire several)" in html
+
+
+def test_a_mentor_scored_in_one_month_gets_a_sentence_not_a_one_point_chart(first_months: pd.DataFrame,
+                                                                            tmp_path: Path) -> None:
+    october = first_months[first_months["month"] == "2025-10"]
+    ctx = ReportContext(history=first_months, scope=october, month="2025-10", data_label="first months",
+                        output_dir=tmp_path, settings=SETTINGS)
+    trend = ctx.tables.trend
+    assert list(trend.columns) == ["2025-09", "2025-10"]
+    once = [m for m in october["mentor_name"].unique() if trend.loc[m].notna().sum() == 1]
+    assert once, "the fixture has a mentor scored in September only"
+    write_contents(tmp_path, ctx.scope)
+    (page,) = write_mentor_pages(tmp_path, ctx, ctx.tables, [once[0]])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+    assert "A health score in one month so far: the trend starts with a second month." in text
+    assert "Health score by month" not in page.read_text(encoding="utf-8")

@@ -110,6 +110,7 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
     red_rows = [_session(r) for r in red[SESSION_FIELDS].itertuples()]
     followup_rows = [_session(r) for r in followups[SESSION_FIELDS].itertuples()]
     score = None if standing is None or pd.isna(standing["health_score"]) else float(standing["health_score"])
+    scored_months = int(trend.notna().to_numpy().sum())  # months this mentor has a health score in
     rated_months = history.loc[(history["month"] <= until) & history["post_session_rating"].notna(), "month"].nunique()
     return {
         "mentor": mentor, "sessions": len(scope), "sessions_said": plural(len(scope), "session"), "completed": int((scope["session_status"] == "Completed").sum()),
@@ -127,7 +128,8 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "threshold": settings.threshold,
         "health_chart": charts.image_html(charts.health_trend(trend, settings.threshold,
                                                               "Health score by month", PAGE_CHART, through), "100%", PAGE_DPI)
-        if trend.shape[1] > 1 else None,
+        if scored_months > 1 else None,
+        "scored_months": scored_months,
         "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month", PAGE_CHART,
                                                              target=ctx.settings.report.targets.avg_rating,
                                                              through=through),
