@@ -224,11 +224,13 @@ def test_keywords_are_cached_by_text(monkeypatch: pytest.MonkeyPatch) -> None:
     assert keywords.extract(texts[:2] + texts[:1], SETTINGS.nlp.keywords) == first[:2] + first[:1]
 
 
-def test_themes_count_phrases_per_group() -> None:
+def test_top_keywords_count_phrases_per_group_without_generic_nouns() -> None:
     frame = pd.DataFrame({"mentor_name": ["A", "A", "A", "B"], "sentiment": ["Negative", "Negative", "Positive", "Negative"],
-                          "keywords": ["late; rushed", "rushed", "great", None]})
-    table = keywords.themes(frame, "mentor_name", top_n=1, sentiment="Negative")
-    assert table.to_dict("records") == [{"mentor_name": "A", "sessions": 2, "themes": "rushed"}]
+                          "keywords": ["late; rushed; mentor", "rushed; mentor; Session", "great", None]})
+    table = keywords.top_keywords(frame, "mentor_name", top_n=1, sentiment="Negative")
+    assert table.to_dict("records") == [{"mentor_name": "A", "sessions": 2, "keywords": "rushed"}]
+    both = keywords.top_keywords(frame, "mentor_name", top_n=5, sentiment="Negative")
+    assert both["keywords"].tolist() == ["rushed; late"]
 
 
 def test_missing_model_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -241,23 +241,27 @@ def session_keywords(feedback: pd.Series, settings: KeywordSettings,
     return pd.Series(joined, index=feedback.index, dtype="string").replace("", pd.NA)
 
 
-def themes(enriched: pd.DataFrame, by: str, top_n: int, sentiment: str | None = None) -> pd.DataFrame:
-    """The ``top_n`` most frequent phrases per group (``themes.top_n`` of ``parameters/nlp.yaml``),
-    optionally among one sentiment label only.
+def top_keywords(enriched: pd.DataFrame, by: str, top_n: int, sentiment: str | None = None) -> pd.DataFrame:
+    """The ``top_n`` most frequent keyword phrases per group (``themes.top_n`` of ``parameters/nlp.yaml``),
+    optionally among one sentiment label only; a phrase that is one generic noun ("mentor", "session":
+    :data:`mentortrack.analytics.themes.GENERIC_NOUNS`) says nothing about a group and is not counted.
 
-    Returns columns ``by``, ``sessions`` (with keywords), ``themes`` (``; ``-joined),
-    one row per group with at least one keyword.
+    Returns columns ``by``, ``sessions`` (with keywords), ``keywords`` (``; ``-joined),
+    one row per group with at least one counted keyword.
     """
+    from mentortrack.analytics.themes import GENERIC_NOUNS
+
     frame = enriched
     if sentiment is not None:
         frame = frame[frame["sentiment"].astype("string") == sentiment]
     frame = frame.dropna(subset=["keywords"])
     if frame.empty:
-        return pd.DataFrame(columns=[by, "sessions", "themes"])
+        return pd.DataFrame(columns=[by, "sessions", "keywords"])
     exploded = frame[[by, "keywords"]].assign(phrase=frame["keywords"].str.split(SEPARATOR)).explode("phrase")
+    exploded = exploded[~exploded["phrase"].str.strip().str.lower().isin(GENERIC_NOUNS)]
     counts = exploded.groupby([by, "phrase"], observed=True).size().rename("n").reset_index()
     counts = counts.sort_values([by, "n", "phrase"], ascending=[True, False, True])
     top = counts.groupby(by, observed=True).head(top_n)
-    table = top.groupby(by, observed=True).agg(themes=("phrase", SEPARATOR.join)).reset_index()
+    table = top.groupby(by, observed=True).agg(keywords=("phrase", SEPARATOR.join)).reset_index()
     sessions = frame.groupby(by, observed=True).size().rename("sessions").reset_index()
     return sessions.merge(table, on=by).sort_values("sessions", ascending=False, ignore_index=True)

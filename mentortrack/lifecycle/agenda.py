@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from mentortrack.analytics.keywords import SEPARATOR, themes
+from mentortrack.analytics.keywords import SEPARATOR, top_keywords
 from mentortrack.analytics.kpis import format_rating
 from mentortrack.config import AgendaSettings, AgendaType
 from mentortrack.contract.load import LoadError, map_headers, read_raw
@@ -178,8 +178,8 @@ def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: Agend
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    lacking = themes(history, "session_type", settings.topics, sentiment="Negative")
-    lacking_by_type = {row.session_type: row.themes.split(SEPARATOR) for row in lacking.itertuples()}
+    lacking = top_keywords(history, "session_type", settings.topics, sentiment="Negative")
+    lacking_by_type = {row.session_type: row.keywords.split(SEPARATOR) for row in lacking.itertuples()}
     written = []
     used: set[str] = set()
     for session in upcoming.to_dict("records"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mentortrack.analytics.keywords import themes
+from mentortrack.analytics.keywords import top_keywords
 from mentortrack.analytics.summaries import mentor_digest
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.reports import tables
@@ -33,8 +33,9 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                                          f"session can have several themes). {count}"))
     else:
         out.markdown("No feedback in this period.")
-    out.table(tables.styled(themes(scope, "session_type", ctx.settings.nlp.themes.top_n), show_pii,
-                            caption="Keyword topics per session type"))
+    out.table(tables.styled(top_keywords(scope, "session_type", ctx.settings.nlp.themes.top_n), show_pii,
+                            caption="Most frequent keywords per session type (KeyBERT noun phrases; 'mentor', "
+                                    "'session' and other generic nouns not counted)"))
     out.section("per_mentor")
     negative = _mentor_themes(out, scope, "Negative", "Complaint", show_pii)
     if not len(negative):
