@@ -212,3 +212,16 @@ def test_a_mentor_scored_in_one_month_gets_a_sentence_not_a_one_point_chart(firs
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
     assert "A health score in one month so far: the trend starts with a second month." in text
     assert "Health score by month" not in page.read_text(encoding="utf-8")
+
+
+def test_a_mentor_watched_without_a_score_says_so_on_the_page(first_months: pd.DataFrame, tmp_path: Path) -> None:
+    # the standing's row of a mentor with too few sessions this month for a score but many red in the window
+    ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",
+                        data_label="first months", output_dir=tmp_path, settings=SETTINGS)
+    standing = ctx.tables.standing
+    standing.loc[RED_MENTOR, ["health_score", "health_explanation"]] = [float("nan"), "no score: 1 session this month"]
+    standing.loc[RED_MENTOR, "watch_reason"] = "4 of 10 sessions red in Sep 2025, no health score (1 session this month)"
+    write_contents(tmp_path, ctx.scope)
+    (page,) = write_mentor_pages(tmp_path, ctx, ctx.tables, [RED_MENTOR])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+    assert "no score 1 session this month. ◆ Watch (4 of 10 sessions red in Sep 2025, no health score" in text
