@@ -32,6 +32,8 @@ sessions"), counts ("2 negative comments"), a mean rating with the KPI's two dec
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -117,10 +119,10 @@ def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFr
     return table.reset_index()
 
 
-def shown(score: pd.Series) -> pd.Series:
-    """Scores as the pages show them, in whole points (59.6 is 60): bands and the at-risk flag compare these,
-    so a score shown as 60 is never in a band that ends below 60."""
-    return score.round(0)
+def shown(score: Any) -> Any:
+    """Scores (a Series or one float) as the pages show them, in whole points (59.6 is 60): bands and the
+    at-risk flag compare these, so a score shown as 60 is never in a band that ends below 60."""
+    return np.round(score)
 
 
 def _explain(row: pd.Series, weights: dict[str, float]) -> str:

@@ -75,9 +75,10 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
     current = month_scores(scores, month)
     score = current["score"].reindex(mentors.index) if len(current) else pd.Series(np.nan, index=mentors.index)
     threshold = settings.health.threshold
-    at_risk = (shown(score) < threshold).fillna(False).astype(bool)
+    points = shown(score)
+    at_risk = (points < threshold).fillna(False).astype(bool)
     many_red = (mentors["sessions"] >= WATCH_MIN_SESSIONS) & (mentors["red_rate"] >= WATCH_RED_SHARE)
-    band = np.select([at_risk, (shown(score) < threshold + WATCH_MARGIN) | many_red, score.isna()],
+    band = np.select([at_risk, (points < threshold + WATCH_MARGIN) | many_red, score.isna()],
                      [AT_RISK, WATCH, NO_SCORE], HEALTHY)
     month_sessions = current["sessions"].reindex(mentors.index) if len(current) else pd.Series(0, index=mentors.index)
     table = mentors.assign(

@@ -246,6 +246,7 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
             negated = False  # a negation reads once: "did not get feedback on my project" is not "not project"
             continue
         if tag in MODIFIERS or tag in NOUNS:
+            before = len(found)
             j = i
             while j < n and (tagged[j][1] in MODIFIERS or tagged[j][1] in NOUNS or tagged[j][0] in INTENSIFIERS
                              and j + 1 < n and tagged[j + 1][1] in MODIFIERS):
@@ -264,7 +265,9 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
                 found.append(_phrase((["not"] if negated else []) + run))
             if has_noun:
                 subject = [w for w, t in zip(run, run_tags) if t in NOUNS]
-            negated = negated and not (len(found) and found[-1] and found[-1].startswith("not "))
+            said = found[before:]
+            if said and said[-1] and said[-1].startswith("not "):  # this run used the negation: it reads once
+                negated = False
             i = max(j, i + 1)
             continue
         if word in LINKING_VERBS and subject:

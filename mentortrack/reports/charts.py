@@ -642,12 +642,12 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
                    if tied else ""))
     ax.set(title=title, xlabel="Sessions" + (f"\n{textwrap.fill(more, 60)}" if more else ""), ylabel="")
     level = "red" if counts["red"].sum() else "amber"
-    top = int(counts[level].iloc[0])
-    leaders = list(ordered.index[ordered[level] == top])
+    most_sessions = int(counts[level].iloc[0])
+    leaders = list(ordered.index[ordered[level] == most_sessions])
     worst = leaders[0]
     prefix = "" if level == "red" else "no red session; "
     if len(leaders) > 1:  # a tie is said as one, not as the first name of the sort
-        most = (f"{prefix}most {level} sessions ({top} each): {plural(len(leaders), 'mentor')}, "
+        most = (f"{prefix}most {level} sessions ({most_sessions} each): {plural(len(leaders), 'mentor')}, "
                 + ", ".join(map(str, leaders[:6])) + (" …" if len(leaders) > 6 else ""))
     else:
         most = (f"{prefix}most {level} {worst} ({int(counts.loc[worst, 'red'])} red, "

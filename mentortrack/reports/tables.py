@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from mentortrack.analytics.health import shown
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS, format_rating, share_text
 from mentortrack.analytics.standing import AT_RISK, HEALTHY, WATCH, WATCH_MARGIN
 from mentortrack.reports import takeaway
@@ -323,7 +324,7 @@ def health_band(value: float, threshold: float) -> str:
     """``red`` below ``threshold``, ``amber`` within :data:`~mentortrack.analytics.standing.WATCH_MARGIN`
     points above it (the standing's ``watch`` band), ``green`` above that; the score compared as shown, in
     whole points (as the standing compares it)."""
-    value = round(value)
+    value = shown(value)
     return "red" if value < threshold else "amber" if value < threshold + WATCH_MARGIN else "green"
 
 
