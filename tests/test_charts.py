@@ -175,3 +175,19 @@ def test_the_health_trend_says_what_it_draws() -> None:
     assert charts.about(charts.health_trend(trend, 40, "Health")).alt == \
         "Health: 2 mentors drawn; in 2025-09, 1 of the 2 with a score below 40 (lowest B 30)"
     assert charts.about(charts.health_trend(trend.iloc[[0]], 40, "Health")).alt == "Health: A scored 60 in 2025-09"
+
+
+def test_a_chart_is_an_svg_whose_text_is_escaped_and_whose_bytes_do_not_change() -> None:
+    import base64
+    import re
+
+    def svg() -> str:
+        html = charts.image_html(charts.counts_bar(pd.Series({"<b>A & B</b>": 3, "C": 1}), "Warnings by kind", "Rows"))
+        found = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+        assert found, html[:200]
+        return base64.b64decode(found.group(1)).decode("utf-8")
+
+    first = svg()
+    assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in first and "<b>" not in first, "labels are SVG text, escaped"
+    assert "<script" not in first and "<text" in first
+    assert svg() == first, "the same chart gives the same bytes (fixed ids, no date)"

@@ -93,3 +93,18 @@ def test_table_cells_link_with_text_and_url_escaped() -> None:
     html = styled(frame, links={"mentor_name": {"A<b>": 'mentors/a".html'}}).to_html()
     assert '<a href="mentors/a&quot;.html">A&lt;b&gt;</a>' in html
     assert ">Plain<" in html and "<b>" not in html
+
+
+def test_each_mentors_rows_are_split_once_and_match_a_filter(folder: Path) -> None:
+    from mentortrack.reports.mentor_pages import mentor_rows
+
+    ctx = open_report(folder / "enriched.parquet", "2025-09", folder, "hand-built", False, SETTINGS)
+    window = ctx.window(SETTINGS.warnings.mentors.window_months)
+    assert ctx.window(SETTINGS.warnings.mentors.window_months) is window, "a window is selected once per context"
+    rows = mentor_rows(ctx)
+    assert set(rows) == {MENTOR, "Ben Other"}
+    for mentor, own in rows.items():
+        for part, frame in zip(own, (ctx.history, ctx.scope, window)):
+            pd.testing.assert_frame_equal(part, frame[frame["mentor_name"] == mentor])
+    assert sorted(rows[MENTOR].history["session_id"]) == ["A0", "A1", "A2", "A3"]
+    assert sorted(rows[MENTOR].scope["session_id"]) == ["A1", "A2", "A3"]

@@ -3,7 +3,9 @@
 Figures are plain :class:`matplotlib.figure.Figure` objects, never registered with
 pyplot: no global figure state, so a chart drawn inside an ipywidgets callback
 renders every time (pyplot figures there come back blank). They are shown as
-embedded PNG images (:func:`show`, :func:`grid`).
+embedded SVG images (:func:`show`, :func:`grid`): text stays text, so a chart is sharp at any zoom and in
+print, about a quarter of the size of a PNG sharp enough for a laptop screen, and drawn in about a third of
+the time (no rasterising, no PNG encoding).
 
 The report's charts are drawn with matplotlib alone, in the look of seaborn's ``whitegrid`` theme
 (:data:`THEME`): seaborn would import SciPy into every notebook kernel, which took longer than drawing
@@ -154,21 +156,31 @@ def use_theme() -> None:
     matplotlib.rcParams.update({**THEME, **LITERAL_TEXT})
 
 
-def image_html(fig: Figure | str, width: str = "auto", dpi: int = 160) -> str:
-    """A figure as an ``<img>`` with an embedded PNG (``dpi`` 160: 1.6 pixels per displayed pixel, for
-    sharp text) whose alt text states the finding (:func:`describe`); in a report run, with a
-    "data (CSV)" link to the data behind it (:func:`mentortrack.reports.takeaway.link`). A sentence that
-    a chart with nothing to compare gave instead of a figure is a paragraph (escaped: it quotes the data)."""
+SVG = {"svg.fonttype": "none", "svg.hashsalt": "mentortrack"}
+"""How charts are written: text as ``<text>`` in the theme's fonts (Arial, else DejaVu Sans, ...; laid out with the
+widest of them found here), and the same element ids on every run (the same chart gives the same bytes)."""
+
+
+def image_html(fig: Figure | str, width: str = "auto") -> str:
+    """A figure as an ``<img>`` with an embedded SVG (:data:`SVG`) whose alt text states the finding
+    (:func:`describe`); in a report run, with a "data (CSV)" link to the data behind it
+    (:func:`mentortrack.reports.takeaway.link`). A sentence that a chart with nothing to compare gave instead
+    of a figure is a paragraph (escaped: it quotes the data).
+
+    The image is as wide as the figure at 100 pixels per inch (``width="auto"``) or ``width`` (a CSS length),
+    never wider than its column. Text in the SVG is escaped by matplotlib, and an ``<img>`` runs no script.
+    """
     if isinstance(fig, str):
         return f'<p class="mt-chart-note">{html_text(fig)}</p>'
     _lay_out(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    with matplotlib.rc_context(SVG):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     said = about(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     size = fig.get_size_inches() * 100
     style = f"width:{width};max-width:100%;height:auto" if width != "auto" else f"width:{size[0]:.0f}px;max-width:100%;height:auto"
-    image = f'<img class="mt-chart" alt="{html_text(said.alt)}" style="{style}" src="data:image/png;base64,{data}">'
+    image = f'<img class="mt-chart" alt="{html_text(said.alt)}" style="{style}" src="data:image/svg+xml;base64,{data}">'
     link = takeaway.link(said.data, _titles(fig)) if said.data is not None else ""
     if not link:
         return image

@@ -50,6 +50,7 @@ class ReportContext:
     settings: Settings = field(repr=False)
     shared: SharedTables | None = field(default=None, repr=False)
     show_pii: bool = False
+    _windows: dict[int, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def tables(self) -> SharedTables:
@@ -117,12 +118,15 @@ class ReportContext:
     def window(self, months: int) -> pd.DataFrame:
         """Sessions of the ``months`` months ending with the report month (all sessions for ``all``).
 
-        Mentor rankings use a window because one month holds too few sessions per mentor.
+        Mentor rankings use a window because one month holds too few sessions per mentor. Each window is
+        selected once per context (every page and mentor page reads the same one); callers do not change it.
         """
         if self.month == ALL_MONTHS:
             return self.history
-        first = (pd.Period(self.month, freq="M") - (months - 1)).strftime("%Y-%m")
-        return self.history[(self.history["month"] >= first) & (self.history["month"] <= self.month)]
+        if months not in self._windows:
+            first = (pd.Period(self.month, freq="M") - (months - 1)).strftime("%Y-%m")
+            self._windows[months] = self.history[(self.history["month"] >= first) & (self.history["month"] <= self.month)]
+        return self._windows[months]
 
     def window_label(self, months: int) -> str:
         """How the ranking window is named in captions: by the data it covers, not the months it could

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import pandas as pd
@@ -47,8 +47,6 @@ CONTENTS = "pages.json"
 QUOTES = 3
 THEMES = 5
 """Praise and complaint themes shown per page at most."""
-PAGE_DPI = 110
-"""Chart resolution on the pages (pixels per inch; the reports use 160): half the time to draw."""
 PAGE_CHART = (5.6, 3.4)
 """Chart size on the pages (inches): about the width of a column of the page's grid, so text stays full size."""
 
@@ -78,20 +76,40 @@ def page_links(report_folder: str | Path) -> dict[str, str]:
     return {name: f"{PAGES_DIR}/{file}" for name, file in json.loads(contents.read_text(encoding="utf-8")).items()}
 
 
+class MentorRows(NamedTuple):
+    """One mentor's sessions: of every month (``history``), of the report month (``scope``) and of the ranking
+    window (``window``)."""
+
+    history: pd.DataFrame
+    scope: pd.DataFrame
+    window: pd.DataFrame
+
+
+def mentor_rows(ctx: ReportContext) -> dict[str, MentorRows]:
+    """:class:`MentorRows` of every mentor of ``ctx.history``, each frame split by mentor once (not filtered again
+    for every page)."""
+    window = ctx.window(ctx.settings.warnings.mentors.window_months)
+    parts = [{str(name): rows for name, rows in frame.groupby("mentor_name", observed=True, sort=False)}
+             for frame in (ctx.history, ctx.scope, window)]
+    empty = [frame.iloc[0:0] for frame in (ctx.history, ctx.scope, window)]
+    return {mentor: MentorRows(*(part.get(mentor, none) for part, none in zip(parts, empty))) for mentor in parts[0]}
+
+
 def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
-                 themes: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+                 themes: dict[str, pd.DataFrame] | None = None, rows: MentorRows | None = None) -> dict[str, Any]:
     """Everything one page says, as plain values and chart images (the template only lays it out).
 
     The mentor's standing, health trend, comparison with the program and open follow-ups come
     from the run's shared ``tables`` (computed once for all pages and reports); the ranking window,
     health threshold and rating target from ``ctx.settings``; ``themes`` are :func:`window_themes` of
-    every mentor (computed here for this mentor when not given).
+    every mentor (computed here for this mentor when not given); ``rows`` the mentor's :class:`MentorRows`
+    (selected here when not given).
     """
-    history = ctx.history[ctx.history["mentor_name"] == mentor]
-    scope = ctx.scope[ctx.scope["mentor_name"] == mentor]
     months = ctx.settings.warnings.mentors.window_months
-    window = ctx.window(months)
-    window = window[window["mentor_name"] == mentor]
+    if rows is None:
+        rows = MentorRows(*(frame[frame["mentor_name"] == mentor]
+                            for frame in (ctx.history, ctx.scope, ctx.window(months))))
+    history, scope, window = rows
     themes = themes if themes is not None else window_themes(window)
     until, through = ctx.until(), ctx.data_through
     settings = ctx.settings.warnings.health
@@ -127,13 +145,13 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "note": "" if standing is None else str(standing["note"]),
         "threshold": settings.threshold,
         "health_chart": charts.image_html(charts.health_trend(trend, settings.threshold,
-                                                              "Health score by month", PAGE_CHART, through), "100%", PAGE_DPI)
+                                                              "Health score by month", PAGE_CHART, through), "100%")
         if scored_months > 1 else None,
         "scored_months": scored_months,
         "rating_chart": charts.image_html(charts.rating_trend(history, until, "Average rating by month", PAGE_CHART,
                                                              target=ctx.settings.report.targets.avg_rating,
                                                              through=through),
-                                          "100%", PAGE_DPI) if rated_months > 1 else None,
+                                          "100%") if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(themes["Positive"], mentor), "complaints": _themes(themes["Negative"], mentor),
         "praise_quotes": _quotes(with_text, "Positive"), "complaint_quotes": _quotes(with_text, "Negative"),
@@ -235,13 +253,15 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables,
     pairs = tables.pairs
     targets = settings.report.targets
     themes = window_themes(ctx.window(settings.warnings.mentors.window_months))
+    own = mentor_rows(ctx)
     for mentor, file in names.items():
         if mentors is not None and mentor not in mentors:
             continue
-        facts = mentor_facts(ctx, mentor, tables, themes)
+        rows = own[mentor]
+        facts = mentor_facts(ctx, mentor, tables, themes, rows)
         mine = pairs[pairs["mentor_name"] == mentor].assign(last_session=lambda t: t["last_session"].dt.strftime("%Y-%m-%d"))
         facts["pairs"] = mine.astype(object).where(mine.notna(), None).to_dict("records")
-        facts["targets"] = target_lines(ctx.scope[ctx.scope["mentor_name"] == mentor], targets)
+        facts["targets"] = target_lines(rows.scope, targets)
         page = template.render(**facts, period=ctx.period, generated=generated, data_through=data_through,
                                data_label=ctx.data_label, followups_as_of=f"{ctx.last_day:%Y-%m-%d}")
         with writing(out / file):
