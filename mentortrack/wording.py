@@ -14,6 +14,12 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
     return f"{int(n):,} {noun if int(n) == 1 else many or noun + 's'}"
 
 
+def counted(n: int, nouns: str) -> str:
+    """A plural noun phrase said of ``n`` things, without the number: a KPI's base ("completed sessions with
+    feedback") keeps its plural unless n = 1 ("1 completed session with feedback")."""
+    return nouns.replace("sessions", "session") if int(n) == 1 else nouns
+
+
 def verb(n: int, one: str, many: str) -> str:
     """The verb that agrees with a count: ``verb(1, "has", "have")`` is "has"."""
     return one if int(n) == 1 else many

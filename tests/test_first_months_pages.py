@@ -186,8 +186,8 @@ def test_warnings_per_mentor_shows_only_mentors_with_a_warning(first_months: pd.
 
 
 def test_the_rules_table_names_rules_as_readers_know_them(first_months: pd.DataFrame, tmp_path: Path) -> None:
+    from mentortrack.analytics.early_warnings import rule_said
     from mentortrack.reports.pages import render
-    from mentortrack.reports.pages.early_warnings import rule_said
 
     assert rule_said("rated {rating}/5") == "rated …/5" and rule_said("negative feedback") == "negative feedback"
     ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",

@@ -29,3 +29,11 @@ def test_percent_never_rounds_a_few_into_none_or_all() -> None:
 
     assert [percent(1 / 234), percent(233 / 234), percent(0), percent(1), percent(0.62)] == \
         ["<1%", ">99%", "0%", "100%", "62%"]
+
+
+def test_a_base_noun_phrase_is_singular_only_for_one() -> None:
+    from mentortrack.wording import counted
+
+    assert counted(1, "completed sessions with feedback") == "completed session with feedback"
+    assert counted(0, "completed sessions with feedback") == "completed sessions with feedback"
+    assert counted(2, "rated sessions") == "rated sessions"

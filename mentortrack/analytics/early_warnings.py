@@ -8,6 +8,7 @@ rules that fire on it; no rule firing means green.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -94,6 +95,12 @@ def _context(sessions: pd.DataFrame) -> pd.DataFrame:
     mentor_resolved = sessions["mentor_name"].map(by_mentor["resolved"])
     rate = sessions["mentor_name"].map(by_mentor["cancelled"] / by_mentor["resolved"].replace(0, np.nan))
     return sessions.assign(no_show_count=no_show_count, mentor_resolved=mentor_resolved, mentor_cancel_rate=rate)
+
+
+def rule_said(reason: str) -> str:
+    """A rule as a reader knows it: its ``reason`` of ``parameters/warnings.yaml`` with the row's values left out
+    ("rated {rating}/5" is "rated …/5", "flag: {issue_flag}" is "flag: …")."""
+    return re.sub(r"\{[^}]*\}", "…", reason)
 
 
 def _reason_text(template: str, rule: Rule, rows: pd.DataFrame) -> pd.Series:

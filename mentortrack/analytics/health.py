@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mentortrack.analytics.kpis import BASES, COMPLETED, PREP_RECORDED, counted, format_rating
+from mentortrack.analytics.kpis import BASES, COMPLETED, PREP_RECORDED, format_rating
 from mentortrack.config import HealthSettings
-from mentortrack.wording import plural
+from mentortrack.wording import counted, plural
 
 COMPONENTS = ("rating", "positive_feedback", "follow_up", "action_items", "prep", "kept_sessions",
               "learner_attendance")
@@ -151,7 +151,7 @@ def _figure(component: str, row: pd.Series) -> str:
         case "learner_attendance":
             return plural(misses, "learner no-show")
         case _:
-            return f"{LABELS[component].lower()} {raw:.0%} of {n:,} {counted(BASES[SHARE_BASES[component]].noun, n)}"
+            return f"{LABELS[component].lower()} {raw:.0%} of {n:,} {counted(n, BASES[SHARE_BASES[component]].noun)}"
 
 
 def health_trend(scores: pd.DataFrame, month: str, months: int) -> pd.DataFrame:

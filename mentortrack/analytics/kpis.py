@@ -52,6 +52,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from mentortrack.wording import counted
+
 Definitions = Literal["standard", "published"]
 CATEGORY_GROUPINGS = ("program", "batch", "session_type", "age_cohort")
 """The categorical columns of the contract a month's KPIs are grouped by (notebook 05's charts and tables):
@@ -318,17 +320,12 @@ def share_texts(sums: pd.Series, definitions: Definitions = "standard") -> dict[
             for row in shares_of_sums(sums, definitions).to_dict("records")}
 
 
-def counted(noun: str, n: int) -> str:
-    """A denominator's noun for ``n`` of them: "sessions" in the singular when n = 1 ("1 completed session")."""
-    return noun.replace("sessions", "session") if n == 1 else noun
-
-
 def share_text(kpi: str, count: int, base: int, noun: str = "") -> str:
     """A KPI's base said next to its value: "89 of 108 non-rescheduled sessions" for a share, "over 53 rated
     sessions" for the average rating (``count``, ``base`` and ``noun`` of :func:`shares_of_sums`; without
     ``noun``, "89 of 108" where a heading names it)."""
     said = f"over {int(base):,}" if kpi == "avg_rating" else f"{int(count):,} of {int(base):,}"
-    return f"{said} {counted(noun, int(base))}" if noun else said
+    return f"{said} {counted(int(base), noun)}" if noun else said
 
 
 def _with_periods(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from mentortrack.analytics.early_warnings import rule_said
 from mentortrack.analytics.kpis import previous_month
 from mentortrack.analytics.pairs import status_counts
 from mentortrack.analytics.standing import bottom as lower_part_bottom
@@ -30,12 +30,6 @@ RANKING_COLUMNS = ["mentor_name", "rank", "sessions", "warning_rate", "red_count
 completed sessions)."""
 PAIR_COLUMNS = ["status", "reason", "mentor_name", "learner_id", "booked", "attended", "no_shows", "last_session",
                 "ratings", "sentiment_trend", "open_followups"]
-
-
-def rule_said(reason: str) -> str:
-    """A rule as a reader knows it, its ``reason`` of ``parameters/warnings.yaml`` with the row's values left out
-    ("rated {rating}/5" is "rated …/5", "flag: {issue_flag}" is "flag: …")."""
-    return re.sub(r"\{[^}]*\}", "…", reason)
 
 
 def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
