@@ -27,6 +27,8 @@ the pair has. Otherwise *Too early to tell* with fewer than ``min_sessions`` boo
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -37,37 +39,64 @@ from mentortrack.config import FollowupSettings, PairSettings
 PAIR_COLUMNS = ["mentor_name", "learner_id", "status", "reason", "booked", "attended", "no_shows", "last_session",
                 "days_since_last", "ratings", "avg_rating", "rating_trend", "sentiment_trend", "open_followups"]
 STATUSES = ("Needs check-in", "Too early to tell", "On track")
+PAIR_INPUTS = ["mentor_name", "learner_id", "session_id", "session_date", "session_status", "post_session_rating",
+               "learner_feedback", "sentiment", "follow_up_scheduled"]
+"""The columns of the enriched table a pair's status reads (the others are not copied into every pair)."""
 
 
-def _reasons(pair: pd.DataFrame, days_since: int, settings: PairSettings, moved_on: bool) -> list[str]:
-    """Why the pair needs a check-in (empty: it does not); ``pair`` is date-sorted. A learner who has
-    ``moved_on`` (booked another mentor since) is not quiet."""
+class _Pair(NamedTuple):
+    """One pair's sessions, oldest first, as plain arrays (columns of :data:`PAIR_INPUTS`)."""
+
+    dates: np.ndarray
+    """session dates (``datetime64``)"""
+    statuses: np.ndarray
+    """session statuses (str)"""
+    ratings: np.ndarray
+    """post-session ratings (float, NaN when none)"""
+    labels: np.ndarray
+    """sentiment labels as text"""
+    with_feedback: np.ndarray
+    """whether the session has feedback text"""
+    followed: np.ndarray
+    """whether a follow-up was scheduled (False when unknown)"""
+    open: np.ndarray
+    """whether the session is in the open follow-up queue"""
+
+
+def _day(value: np.datetime64) -> str:
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def _reasons(pair: _Pair, days_since: int, settings: PairSettings, moved_on: bool) -> list[str]:
+    """Why the pair needs a check-in (empty: it does not). A learner who has ``moved_on`` (booked another
+    mentor since) is not quiet."""
     found = []
-    met = pair[pair["session_status"].isin(["Completed", "No-show"])]
+    met = np.flatnonzero((pair.statuses == "Completed") | (pair.statuses == "No-show"))
     run = settings.no_shows_in_a_row
-    if len(met) >= run and (met["session_status"].tail(run) == "No-show").all():
-        found.append(f"{run} no-shows in a row (last on {met['session_date'].iloc[-1]:%Y-%m-%d})")
-    done = pair[pair["session_status"] == "Completed"]
-    ratings = done["post_session_rating"].dropna()
-    if len(ratings) >= 3 and ratings.iloc[-1] <= ratings.iloc[:-1].mean() - settings.rating_drop:
-        found.append(f"ratings falling: {_listed(ratings)} (latest {ratings.iloc[-1]:.0f} vs "
-                     f"{format_rating(ratings.iloc[:-1].mean())} before)")
+    if len(met) >= run and (pair.statuses[met[len(met) - run:]] == "No-show").all():
+        found.append(f"{run} no-shows in a row (last on {_day(pair.dates[met[-1]])})")
+    done = np.flatnonzero(pair.statuses == "Completed")
+    ratings = pair.ratings[done]
+    ratings = ratings[~np.isnan(ratings)]
+    if len(ratings) >= 3 and ratings[-1] <= ratings[:-1].mean() - settings.rating_drop:
+        found.append(f"ratings falling: {_listed(ratings)} (latest {ratings[-1]:.0f} vs "
+                     f"{format_rating(ratings[:-1].mean())} before)")
     if len(done):
-        last = done.iloc[-1]
-        rated_low = pd.notna(last["post_session_rating"]) and last["post_session_rating"] < settings.bad_rating_below
-        negative = rated_low or str(last.get("sentiment")) == "Negative"
-        booked_after = (pair["session_date"] > last["session_date"]).any()
-        followed = pd.notna(last["follow_up_scheduled"]) and bool(last["follow_up_scheduled"])
-        if negative and not followed and not booked_after:
-            why = f"rated {last['post_session_rating']:.0f}/5" if rated_low else "negative feedback"
-            found.append(f"negative session on {last['session_date']:%Y-%m-%d} ({why}) without a follow-up")
+        last = done[-1]
+        rating = pair.ratings[last]
+        rated_low = not np.isnan(rating) and rating < settings.bad_rating_below
+        negative = rated_low or pair.labels[last] == "Negative"
+        booked_after = bool((pair.dates > pair.dates[last]).any())
+        if negative and not pair.followed[last] and not booked_after:
+            why = f"rated {rating:.0f}/5" if rated_low else "negative feedback"
+            found.append(f"negative session on {_day(pair.dates[last])} ({why}) without a follow-up")
     if days_since >= settings.quiet_days and not moved_on:
         found.append(f"no session booked for {days_since} days")
     return found
 
 
-def _listed(ratings: pd.Series) -> str:
-    shown = ", ".join(f"{r:.0f}" for r in ratings.tail(5))
+def _listed(ratings: np.ndarray) -> str:
+    shown = ", ".join(f"{r:.0f}" for r in ratings[-5:])
     return ("…, " if len(ratings) > 5 else "") + shown
 
 
@@ -77,41 +106,58 @@ def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: PairSetti
 
     ``settings`` is ``pairs`` of ``parameters/warnings.yaml``; ``followup_settings`` is ``followups``
     of ``parameters/lifecycle.yaml`` (which sessions count as open follow-ups); ``followups`` is the
-    follow-up queue of ``enriched`` at ``as_of`` when the caller already has it (a report run's shared table)."""
+    follow-up queue of ``enriched`` at ``as_of`` when the caller already has it (a report run's shared table).
+
+    Each column is converted once to a plain array and every pair reads its slice of them (a pair's status
+    reads a handful of values; selecting a data frame per pair took most of a report's step 1).
+    """
     if followups is None:
         followups = needing_followup(enriched, as_of, followup_settings)
-    open_ids = set(followups["session_id"].astype(str))
-    frame = enriched[enriched["session_date"] <= as_of].dropna(subset=["learner_id", "mentor_name"])
+    frame = enriched.loc[enriched["session_date"] <= as_of, PAIR_INPUTS].dropna(
+        subset=["learner_id", "mentor_name"])
     frame = frame.sort_values(["session_date", "session_id"], kind="stable")
-    learner_last = frame.groupby(frame["learner_id"].astype(str))["session_date"].max()
+    learners = frame["learner_id"].astype(str)
+    learner_last = frame.groupby(learners)["session_date"].max()
+    pair_last = frame.groupby(["mentor_name", learners], observed=True)["session_date"].transform("max")
+    listed = (as_of.normalize() - pair_last.dt.normalize()).dt.days <= settings.window_days
+    frame, learners = frame[listed], learners[listed]  # pairs whose last booking is older are closed
+    columns = _Pair(
+        dates=frame["session_date"].to_numpy(),
+        statuses=frame["session_status"].astype(str).to_numpy(),
+        ratings=frame["post_session_rating"].astype("float64").to_numpy(),
+        labels=frame["sentiment"].astype(str).to_numpy(),
+        with_feedback=(frame["learner_feedback"].astype("string").str.strip().fillna("") != "").to_numpy(bool),
+        followed=frame["follow_up_scheduled"].astype("boolean").fillna(False).to_numpy(bool),
+        open=frame["session_id"].astype(str).isin(set(followups["session_id"].astype(str))).to_numpy(bool))
+    today = as_of.normalize()
     rows = []
-    for (mentor, learner), pair in frame.groupby(["mentor_name", frame["learner_id"].astype(str)], sort=True,
-                                                 observed=True):
-        days_since = int((as_of.normalize() - pair["session_date"].max().normalize()).days)
-        if days_since > settings.window_days:
-            continue
-        moved_on = bool(learner_last[learner] > pair["session_date"].max())
-        ratings = pair.loc[pair["session_status"] == "Completed", "post_session_rating"].dropna()
-        labels = pair.loc[pair["learner_feedback"].astype("string").str.strip().fillna("") != "", "sentiment"]
+    for (mentor, learner), at in frame.groupby(["mentor_name", learners], sort=True, observed=True).indices.items():
+        pair = _Pair(*(column[at] for column in columns))
+        last_session = pd.Timestamp(pair.dates.max())
+        days_since = int((today - last_session.normalize()).days)
+        moved_on = bool(learner_last[learner] > last_session)
+        completed = pair.statuses == "Completed"
+        ratings = pair.ratings[completed]
+        ratings = ratings[~np.isnan(ratings)]
         reasons = _reasons(pair, days_since, settings, moved_on)
         if moved_on and not reasons:
             continue
+        booked, attended = len(at), int(completed.sum())
         if reasons:
             status, reason = STATUSES[0], "; ".join(reasons)
-        elif len(pair) < settings.min_sessions:
-            status, reason = STATUSES[1], f"{len(pair)} of {settings.min_sessions} sessions needed to judge"
+        elif booked < settings.min_sessions:
+            status, reason = STATUSES[1], f"{booked} of {settings.min_sessions} sessions needed to judge"
         else:
-            status, reason = STATUSES[2], (f"{int((pair['session_status'] == 'Completed').sum())} of {len(pair)} "
-                                           f"sessions attended, last {days_since} days ago, no warning sign")
+            status, reason = STATUSES[2], (f"{attended} of {booked} sessions attended, last {days_since} days ago, "
+                                           "no warning sign")
         rows.append({
-            "mentor_name": mentor, "learner_id": learner, "status": status, "reason": reason, "booked": len(pair),
-            "attended": int((pair["session_status"] == "Completed").sum()),
-            "no_shows": int((pair["session_status"] == "No-show").sum()),
-            "last_session": pair["session_date"].max(), "days_since_last": days_since,
+            "mentor_name": mentor, "learner_id": learner, "status": status, "reason": reason, "booked": booked,
+            "attended": attended, "no_shows": int((pair.statuses == "No-show").sum()),
+            "last_session": last_session, "days_since_last": days_since,
             "ratings": _listed(ratings), "avg_rating": float(ratings.mean()) if len(ratings) else np.nan,
-            "rating_trend": float(ratings.iloc[-1] - ratings.iloc[:-1].mean()) if len(ratings) >= 3 else np.nan,
-            "sentiment_trend": " → ".join(labels.astype(str).tail(3)),
-            "open_followups": int(pair["session_id"].astype(str).isin(open_ids).sum()),
+            "rating_trend": float(ratings[-1] - ratings[:-1].mean()) if len(ratings) >= 3 else np.nan,
+            "sentiment_trend": " → ".join(pair.labels[pair.with_feedback][-3:]),
+            "open_followups": int(pair.open.sum()),
         })
     table = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     order = table["status"].map({s: i for i, s in enumerate(STATUSES)})
