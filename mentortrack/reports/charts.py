@@ -4,8 +4,8 @@ Figures are plain :class:`matplotlib.figure.Figure` objects, never registered wi
 pyplot: no global figure state, so a chart drawn inside an ipywidgets callback
 renders every time (pyplot figures there come back blank). They are shown as
 embedded SVG images (:func:`show`, :func:`grid`): text stays text, so a chart is sharp at any zoom and in
-print, about a quarter of the size of a PNG sharp enough for a laptop screen, and drawn in about a third of
-the time (no rasterising, no PNG encoding).
+print, about a quarter of the size of a PNG sharp enough for a laptop screen (160 dpi), and written in about a
+third of the time once laid out (no rasterising, no PNG encoding).
 
 The report's charts are drawn with matplotlib alone, in the look of seaborn's ``whitegrid`` theme
 (:data:`THEME`): seaborn would import SciPy into every notebook kernel, which took longer than drawing
@@ -107,7 +107,7 @@ def _titles(fig: Figure) -> str:
 def _lay_out(fig: Figure) -> None:
     """Lay ``fig`` out once (its constrained layout) and fix that layout, so saving draws it once instead of
     drawing it twice (once to lay it out); titles that would not fit are wrapped first, centred over their
-    axes as laid out (measured with the Agg renderer the PNG is drawn with), so none is cut at the edge."""
+    axes as laid out (measured with the Agg renderer, the same font metrics), so none is cut at the edge."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     renderer = FigureCanvasAgg(fig).get_renderer()
@@ -188,7 +188,7 @@ def image_html(fig: Figure | str, width: str = "auto") -> str:
 
 
 def show(fig: Figure | str) -> None:
-    """Display a figure in a notebook as an embedded PNG whose alt text is its title(s) (a sentence as a
+    """Display a figure in a notebook as an embedded SVG whose alt text is its title(s) (a sentence as a
     paragraph, :func:`image_html`)."""
     from IPython.display import HTML, display
 

@@ -3,7 +3,7 @@
 The report run's process already holds the enriched table, the shared tables, pandas and
 matplotlib; it renders every section of every notebook there
 (:func:`mentortrack.reports.pages.render`: headings and sentences as Markdown, charts as
-``<img>`` with an embedded PNG, tables as HTML) and writes them, per notebook, to
+``<img>`` with an embedded SVG, tables as HTML) and writes them, per notebook, to
 ``<output_dir>/products/<notebook>.json``. The notebook's kernel opens that file
 (:func:`open_page`) and displays its sections (:meth:`Page.show`) one cell at a time, so a
 kernel imports nothing but this module (no pandas, no matplotlib, no settings model).
