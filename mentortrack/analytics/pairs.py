@@ -67,17 +67,22 @@ def _day(value: np.datetime64) -> str:
     return f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
-def _reasons(pair: _Pair, days_since: int, settings: PairSettings, moved_on: bool) -> list[str]:
-    """Why the pair needs a check-in (empty: it does not). A learner who has ``moved_on`` (booked another
-    mentor since) is not quiet."""
+def _rated(pair: _Pair) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the pair's completed sessions, and the ratings they have (oldest first)."""
+    done = np.flatnonzero(pair.statuses == "Completed")
+    ratings = pair.ratings[done]
+    return done, ratings[~np.isnan(ratings)]
+
+
+def _reasons(pair: _Pair, done: np.ndarray, ratings: np.ndarray, days_since: int, settings: PairSettings,
+             moved_on: bool) -> list[str]:
+    """Why the pair needs a check-in (empty: it does not); ``done`` and ``ratings`` are :func:`_rated`. A learner
+    who has ``moved_on`` (booked another mentor since) is not quiet."""
     found = []
     met = np.flatnonzero((pair.statuses == "Completed") | (pair.statuses == "No-show"))
     run = settings.no_shows_in_a_row
     if len(met) >= run and (pair.statuses[met[len(met) - run:]] == "No-show").all():
         found.append(f"{run} no-shows in a row (last on {_day(pair.dates[met[-1]])})")
-    done = np.flatnonzero(pair.statuses == "Completed")
-    ratings = pair.ratings[done]
-    ratings = ratings[~np.isnan(ratings)]
     if len(ratings) >= 3 and ratings[-1] <= ratings[:-1].mean() - settings.rating_drop:
         found.append(f"ratings falling: {_listed(ratings)} (latest {ratings[-1]:.0f} vs "
                      f"{format_rating(ratings[:-1].mean())} before)")
@@ -136,13 +141,11 @@ def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: PairSetti
         last_session = pd.Timestamp(pair.dates.max())
         days_since = int((today - last_session.normalize()).days)
         moved_on = bool(learner_last[learner] > last_session)
-        completed = pair.statuses == "Completed"
-        ratings = pair.ratings[completed]
-        ratings = ratings[~np.isnan(ratings)]
-        reasons = _reasons(pair, days_since, settings, moved_on)
+        done, ratings = _rated(pair)
+        reasons = _reasons(pair, done, ratings, days_since, settings, moved_on)
         if moved_on and not reasons:
             continue
-        booked, attended = len(at), int(completed.sum())
+        booked, attended = len(at), len(done)
         if reasons:
             status, reason = STATUSES[0], "; ".join(reasons)
         elif booked < settings.min_sessions:

@@ -77,8 +77,8 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
     threshold = settings.health.threshold
     points = shown(score)
     at_risk = (points < threshold).fillna(False).astype(bool)
-    many_red = (mentors["sessions"] >= WATCH_MIN_SESSIONS) & (mentors["red_rate"] >= WATCH_RED_SHARE)
-    band = np.select([at_risk, (points < threshold + WATCH_MARGIN) | many_red, score.isna()],
+    red_heavy = many_red(mentors)
+    band = np.select([at_risk, (points < threshold + WATCH_MARGIN) | red_heavy, score.isna()],
                      [AT_RISK, WATCH, NO_SCORE], HEALTHY)
     month_sessions = current["sessions"].reindex(mentors.index) if len(current) else pd.Series(0, index=mentors.index)
     table = mentors.assign(
@@ -87,7 +87,7 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
         health_sessions=month_sessions.fillna(0).astype(int), health_score=score, health_at_risk=at_risk,
         health_explanation=(current["explanation"].reindex(mentors.index) if len(current) else ""), band=band)
     table["watch_reason"] = [_watch_reason(row, bool(red), threshold, window_label)
-                             for (_, row), red in zip(table.iterrows(), many_red.reindex(table.index))]
+                             for (_, row), red in zip(table.iterrows(), red_heavy.reindex(table.index))]
     table["note"] = [_note(row, window_label) for _, row in table.iterrows()]
     return table[STANDING_COLUMNS]
 
@@ -114,16 +114,29 @@ def _note(row: pd.Series, window_label: str) -> str:
     return ""
 
 
-def _watch_reason(row: pd.Series, many_red: bool, threshold: float, window_label: str) -> str:
-    """Why a ``watch`` mentor is watched ("4 of 10 sessions red in Sep 2025, health 77" when ``many_red``;
-    "health 52, within 20 points of 40"); empty for the other bands."""
+def _watch_reason(row: pd.Series, red_heavy: bool, threshold: float, window_label: str) -> str:
+    """Why a ``watch`` mentor is watched ("4 of 10 sessions red in Sep 2025, health 77" when ``red_heavy``,
+    :func:`many_red`; "health 52, within 20 points of 40"); empty for the other bands."""
     if row["band"] != WATCH:
         return ""
-    if many_red:
-        health = (f"health {row['health_score']:.0f}" if pd.notna(row["health_score"]) else
-                  f"no health score ({plural(row['health_sessions'], 'session')} this month)")
-        return f"{int(row['red_count'])} of {int(row['sessions'])} sessions red in {window_label}, {health}"
+    if red_heavy:
+        return _red_reason(row, window_label)
     return f"health {row['health_score']:.0f}, within {WATCH_MARGIN:.0f} points of {threshold:g}"
+
+
+def many_red(mentors: pd.DataFrame) -> pd.Series:
+    """Whether each mentor (a row with ``sessions`` and ``red_rate``) has at least :data:`WATCH_RED_SHARE` of their
+    sessions red, from :data:`WATCH_MIN_SESSIONS` sessions on: watched whatever the health."""
+    return (mentors["sessions"] >= WATCH_MIN_SESSIONS) & (mentors["red_rate"] >= WATCH_RED_SHARE)
+
+
+def _red_reason(row: pd.Series, window_label: str | None) -> str:
+    """"4 of 10 sessions red in Sep 2025, health 77"; without ``window_label`` (named once by the caller)
+    "4 of 10 red, health 77"."""
+    health = (f"health {row['health_score']:.0f}" if pd.notna(row["health_score"]) else
+              f"no health score ({plural(row['health_sessions'], 'session')} this month)")
+    red = f"sessions red in {window_label}" if window_label else "red"
+    return f"{int(row['red_count'])} of {int(row['sessions'])} {red}, {health}"
 
 
 def watched(standing: pd.DataFrame) -> pd.DataFrame:
@@ -131,10 +144,15 @@ def watched(standing: pd.DataFrame) -> pd.DataFrame:
     return standing[standing["band"] == WATCH].sort_values("health_score")
 
 
-def to_watch(standing: pd.DataFrame) -> list[str]:
+def to_watch(standing: pd.DataFrame, window_named: bool = False) -> list[str]:
     """The ``watch`` mentors, lowest score first, each with why ("Mentor D: 4 of 10 sessions red in Sep 2025,
-    health 77")."""
-    return [f"{name}: {reason}" for name, reason in watched(standing)["watch_reason"].items()]
+    health 77"); with ``window_named`` (the caller names the ranking window once) "Mentor D: 4 of 10 red,
+    health 77"."""
+    rows = watched(standing)
+    if not window_named:
+        return [f"{name}: {reason}" for name, reason in rows["watch_reason"].items()]
+    return [f"{name}: {_red_reason(row, None) if red else row['watch_reason']}"
+            for (name, row), red in zip(rows.iterrows(), many_red(rows))]
 
 
 def bottom(standing: pd.DataFrame) -> pd.DataFrame:

@@ -89,11 +89,11 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                                                   f"{threshold:g} (0–100), {ctx.period}"))
     else:
         out.markdown(f"No mentor has a health score (0–100) below {threshold:g} in {ctx.period}.")
-    watch = to_watch(standing)
+    watch = to_watch(standing, window_named=True)
     if watch:
         window = ctx.window_label(settings.warnings.mentors.window_months)
-        said = "; ".join(w.replace(f" sessions red in {window},", " red,") for w in watch)  # the window said once
-        out.html(f"<p><b>To watch ({len(watch)}; red sessions over {html_text(window)}):</b> {html_text(said)}.</p>")
+        out.html(f"<p><b>To watch ({len(watch)}; red sessions over {html_text(window)}):</b> "
+                 f"{html_text('; '.join(watch))}.</p>")
     out.section("engagement")
     as_of, engagement = ctx.last_day, settings.warnings.engagement
     learners = ctx.tables.learners
