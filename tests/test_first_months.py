@@ -168,14 +168,16 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
     figures = {f["label"]: f for f in headline(october, october.tables, 30)}
     assert all("vs 2025-09" not in f["change"] for label, f in figures.items()
                if label in ("Sessions", "Red sessions", "Mentors at risk"))
-    # October has too few of Mentor D's sessions for a score, but the Sep–Oct window still has 4 red of them
-    assert figures["Mentors at risk"]["base"] == "1 to watch: Mentor D"
+    # October has none of Mentor D's sessions (so no page of his), but the Sep–Oct window still has 4 red of them
+    assert figures["Mentors at risk"]["base"] == "1 to watch over Sep 2025 – 9 Oct 2025: Mentor D (no sessions this month)"
 
 
 def test_the_at_risk_figure_names_three_mentors_to_watch_and_counts_the_rest() -> None:
     standing = pd.DataFrame({"band": ["watch", "healthy", "watch", "watch", "watch", "watch"],
-                             "health_score": [55, 90, 41, 77, 60, 50]}, index=list("ABCDEF"))
-    assert watch_text(standing) == "5 to watch: C, F, A and 2 more"
+                             "health_score": [55, 90, 41, 77, 60, 50], "health_sessions": [3, 5, 0, 4, 2, 6]},
+                            index=list("ABCDEF"))
+    assert watch_text(standing) == "5 to watch: C (no sessions this month), F, A and 2 more"
+    assert watch_text(standing, "Aug 2025 – Sep 2025").startswith("5 to watch over Aug 2025 – Sep 2025: C")
 
 
 def test_all_months_compare_with_nothing(first_months: pd.DataFrame) -> None:

@@ -40,14 +40,21 @@ WATCH_NAMES = 3
 """Mentors to watch the at-risk figure names at most (the others are counted)."""
 
 
-def watch_text(standing: pd.DataFrame) -> str:
+def watch_text(standing: pd.DataFrame, window_label: str = "") -> str:
     """The mentors to watch under the at-risk figure, lowest score first, as the dashboard lists them:
-    "1 to watch: Mentor D", "5 to watch: Mentor D, Mentor B, Mentor K and 2 more", "none to watch"."""
-    names = [str(name) for name in watched(standing).index]
-    if not names:
+    "1 to watch: Mentor D", "5 to watch: Mentor D, Mentor B, Mentor K and 2 more", "none to watch".
+
+    With ``window_label`` (the ranking window, given when it spans more than the report month) the list says
+    over what it was judged, and a mentor without sessions this month, who has no page in this report, is
+    marked: "1 to watch over Sep 2025 – 9 Oct 2025: Mentor D (no sessions this month)"."""
+    rows = watched(standing)
+    if rows.empty:
         return "none to watch"
+    names = [f"{name} (no sessions this month)" if sessions == 0 else str(name)
+             for name, sessions in rows["health_sessions"].items()]
     more = f" and {len(names) - WATCH_NAMES:,} more" if len(names) > WATCH_NAMES else ""
-    return f"{len(names):,} to watch: {', '.join(names[:WATCH_NAMES])}{more}"
+    over = f" over {window_label}" if window_label else ""
+    return f"{len(names):,} to watch{over}: {', '.join(names[:WATCH_NAMES])}{more}"
 
 
 def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> list[dict[str, str]]:
@@ -69,8 +76,11 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
         history = ctx.history
         red_before = int(((history["month"] == before) & (history["level"].astype("string") == "red")).sum())
         at_risk_before = int(tables.health.loc[tables.health["month"] == before, "at_risk"].sum())
+    months = ctx.settings.warnings.mentors.window_months
+    earlier = ctx.month != ALL_MONTHS and bool((ctx.window(months)["month"] < ctx.month).any())
+    watch = watch_text(tables.standing, ctx.window_label(months) if earlier else "")
     for label, now, then, base in (("Red sessions", red_now, red_before, ""),
-                                   ("Mentors at risk", at_risk_now, at_risk_before, watch_text(tables.standing))):
+                                   ("Mentors at risk", at_risk_now, at_risk_before, watch)):
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
         if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:
             colour = LEVEL_TEXT["red"] if now > then else LEVEL_TEXT["green"]
