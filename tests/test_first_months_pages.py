@@ -189,12 +189,18 @@ def test_the_rules_table_names_rules_as_readers_know_them(first_months: pd.DataF
     from mentortrack.analytics.early_warnings import rule_said
     from mentortrack.reports.pages import render
 
-    assert rule_said("rated {rating}/5") == "rated …/5" and rule_said("negative feedback") == "negative feedback"
+    rules = SETTINGS.warnings.rules
+    assert [rule_said(rules[r]) for r in ("low_rating", "negative_feedback", "repeated_learner_no_show",
+                                          "mentor_cancellations")] == [
+        "rated below 3/5", "negative feedback", "learner no-show #2 or later", "mentor cancels often (25% or more)"]
+    assert rule_said(rules["serious_issue_flag"]) == ("flag: Mentor late to join / Dismissive tone noted / "
+                                                      "Session ended early (< 20 mins)")
+    assert rule_said(rules["low_rating"].model_copy(update={"below": None})) == "rated …/5"
     ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",
                         data_label="first months", output_dir=tmp_path, settings=SETTINGS)
     html = " ".join(b.get("text/html", "") for b in render("06_early_warnings", ctx)["levels"])
     table = html.split("How often each rule fired", 1)[1]
-    assert "rated …/5" in table and "negative feedback" in table and "low_rating" not in table
+    assert "rated below 3/5" in table and "…" not in table and "negative feedback" in table and "low_rating" not in table
     assert "How often each rule fired, 73 sessions (a session can fire several)" in html
 
 

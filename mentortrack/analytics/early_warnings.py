@@ -97,10 +97,17 @@ def _context(sessions: pd.DataFrame) -> pd.DataFrame:
     return sessions.assign(no_show_count=no_show_count, mentor_resolved=mentor_resolved, mentor_cancel_rate=rate)
 
 
-def rule_said(reason: str) -> str:
-    """A rule as a reader knows it: its ``reason`` of ``parameters/warnings.yaml`` with the row's values left out
-    ("rated {rating}/5" is "rated …/5", "flag: {issue_flag}" is "flag: …")."""
-    return re.sub(r"\{[^}]*\}", "…", reason)
+def rule_said(rule: Rule) -> str:
+    """A rule as a reader knows it: its ``reason`` of ``parameters/warnings.yaml`` with each row value
+    replaced by the rule's threshold ("rated {rating}/5" with ``below: 3`` is "rated below 3/5",
+    "flag: {issue_flag}" is "flag: " and the flags, "learner no-show #{no_show_count}" with
+    ``min_no_shows: 2`` is "learner no-show #2 or later", "({mentor_cancel_rate:.0%})" with
+    ``min_rate: 0.25`` is "(25 % or more)"); a placeholder without its threshold is "…"."""
+    said = {"rating": None if rule.below is None else f"below {rule.below:g}",
+            "issue_flag": None if not rule.flags else " / ".join(rule.flags),
+            "no_show_count": None if rule.min_no_shows is None else f"{rule.min_no_shows} or later",
+            "mentor_cancel_rate": None if rule.min_rate is None else f"{rule.min_rate:.0%} or more"}
+    return re.sub(r"\{(\w+)[^}]*\}", lambda m: said.get(m.group(1)) or "…", rule.reason)
 
 
 def _reason_text(template: str, rule: Rule, rows: pd.DataFrame) -> pd.Series:

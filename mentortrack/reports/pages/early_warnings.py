@@ -39,7 +39,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     levels = scope["level"].astype("string").value_counts().reindex(["green", "amber", "red"], fill_value=0)
     out.markdown(f"**{levels['red']}** red, **{levels['amber']}** amber and **{levels['green']}** green sessions.")
     rule_counts = scope["rules"].str.split("; ").explode().replace("", pd.NA).dropna().value_counts()
-    fired = pd.DataFrame({"rule": [rule_said(warnings.rules[r].reason) if r in warnings.rules else r
+    fired = pd.DataFrame({"rule": [rule_said(warnings.rules[r]) if r in warnings.rules else r
                                    for r in rule_counts.index],
                           "level": [warnings.rules[r].level if r in warnings.rules else "" for r in rule_counts.index],
                           "sessions": rule_counts.to_numpy()})
