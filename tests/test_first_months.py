@@ -93,6 +93,29 @@ def test_october_is_partial_and_said_so(first_months: pd.DataFrame) -> None:
     assert "partial month" in tiles and "pp vs 2025-09" in tiles
 
 
+def test_the_workbook_shows_a_change_only_where_the_pages_do(first_months: pd.DataFrame) -> None:
+    from mentortrack.reports.exports import kpi_sheet
+    from mentortrack.reports.tables import with_changes
+
+    october = _ctx(first_months, "2025-10")
+    table = with_changes(october.kpi_table(), SETTINGS.report.compare_min_sessions, october.partial_note)
+    assert table["delta"].notna().any() and table["change"].isna().all()
+    assert set(table["change_said"]) == {"too few sessions to compare (16 vs 73)"}
+    sheet = kpi_sheet(table).frame.set_index("KPI")
+    assert sheet["Change"].isna().all() and "Sessions rated 5" in sheet.index and "rating_5" not in sheet.index
+    assert sheet.at["Total sessions", "Change, as the pages say it"] == "too few sessions to compare (16 vs 73)"
+    september = _ctx(first_months, "2025-09")
+    first = kpi_sheet(with_changes(september.kpi_table(), 30)).frame
+    assert set(first["Change, as the pages say it"]) == {"first month in the data"}
+    big = october.kpi_table()
+    big.attrs["sessions"] = big.attrs["previous_sessions"] = 40
+    compared = with_changes(big, 30, october.partial_note).set_index("kpi")
+    assert math.isnan(compared.at["total_sessions", "change"])
+    assert compared.at["total_sessions", "change_said"] == october.partial_note
+    rate = compared.loc["completion_rate"]
+    assert rate["change"] == rate["delta"] and " pp vs 2025-09" in rate["change_said"]
+
+
 def test_windows_are_labelled_by_the_data_they_cover(first_months: pd.DataFrame) -> None:
     assert _ctx(first_months, "2025-09").window_label(3) == "Sep 2025"
     assert _ctx(first_months, "2025-10").window_label(3) == "Sep 2025 – 9 Oct 2025"

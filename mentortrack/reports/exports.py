@@ -225,14 +225,20 @@ def kpi_kind(kpi: str) -> str:
 
 
 def kpi_sheet(kpis: pd.DataFrame) -> Sheet:
-    """The KPIs sheet (KPI label, this month, previous month, change) with per-row cell kinds; a rate's
-    change is in percentage points (stored ×100, shown "+1.2 pp")."""
+    """The KPIs sheet (KPI label, this month, previous month, change, the change as the pages say it) with
+    per-row cell kinds; a rate's change is in percentage points (stored ×100, shown "+1.2 pp"). The change
+    is ``change`` of :func:`mentortrack.reports.tables.with_changes` where the table has it (empty where the
+    pages show none: first month, too few sessions, a count of a partial month), else ``delta``."""
     kinds = [kpi_kind(k) for k in kpis["kpi"]]
-    change = [d * 100 if k == "percent" and pd.notna(d) else d for k, d in zip(kinds, kpis["delta"])]
+    delta = kpis["change"] if "change" in kpis else kpis["delta"]
+    change = [d * 100 if k == "percent" and pd.notna(d) else d for k, d in zip(kinds, delta)]
     change_kinds = ["change_pp" if k == "percent" else f"change_{k}" if f"change_{k}" in EXCEL_FORMATS
                     else "decimal" for k in kinds]
-    sheet = pd.DataFrame({"KPI": kpis["kpi"].map(KPI_LABELS).fillna(kpis["kpi"]), "Value": kpis["value"],
+    labels = {**KPI_LABELS, **{f"rating_{r}": f"Sessions rated {r}" for r in range(1, 6)}}
+    sheet = pd.DataFrame({"KPI": kpis["kpi"].map(labels).fillna(kpis["kpi"]), "Value": kpis["value"],
                           "Previous month": kpis["previous"], "Change": change})
+    if "change_said" in kpis:
+        sheet["Change, as the pages say it"] = kpis["change_said"].to_numpy()
     return Sheet("KPIs", neutralize_formulas(sheet), {"Value": kinds, "Previous month": kinds, "Change": change_kinds})
 
 

@@ -42,6 +42,7 @@ import pandas as pd
 
 from mentortrack.analytics.kpis import COMPARED_GROUPINGS
 from mentortrack.reports.storage import write_table
+from mentortrack.reports.tables import with_changes
 
 if TYPE_CHECKING:
     from mentortrack.config import Settings
@@ -83,7 +84,7 @@ def compute_tables(ctx: ReportContext, settings: Settings) -> SharedTables:
         compared={by: comparisons.compare(ctx.scope, by) for by in COMPARED_GROUPINGS},
         pairs=pairs.pair_status(ctx.history, ctx.last_day, warnings.pairs, followup_settings, queue),
         safeguarding=safeguarding.safeguarding_alerts(ctx.history, settings.safeguarding),
-        kpis=ctx.kpi_table(),
+        kpis=with_changes(ctx.kpi_table(), settings.report.compare_min_sessions, ctx.partial_note),
         kpis_published=ctx.kpi_table("published") if "sentiment_published" in ctx.history else
         pd.DataFrame({"kpi": pd.Series(dtype="string"), "value": pd.Series(dtype=float)}),
         learners=engagement.learner_engagement(ctx.history, ctx.last_day, warnings.engagement))

@@ -102,6 +102,20 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
     return f"{format_delta(kpi, delta)} vs {previous}{verdict}", colour
 
 
+def with_changes(table: pd.DataFrame, min_sessions: int = 0, partial: str = "") -> pd.DataFrame:
+    """``table`` (a :func:`mentortrack.analytics.kpis.month_over_month` table) with the change as every page
+    says it: ``change`` is ``delta`` where :func:`change_text` shows one and empty where it does not, and
+    ``change_said`` is its text ("+2.3 pp vs 2025-09 (better)", "first month in the data", "too few
+    sessions to compare (16 vs 73)"). The workbook, the tiles' data (CSV) and the pages read these columns,
+    so no file shows a change a page refuses to show."""
+    said = [change_text(table, kpi, delta, min_sessions, partial)[0] for kpi, delta in zip(table["kpi"], table["delta"])]
+    shown = [pd.notna(delta) and text.startswith(f"{format_delta(kpi, delta)} vs ")
+             for kpi, delta, text in zip(table["kpi"], table["delta"], said)]
+    out = table.assign(change=table["delta"].where(shown), change_said=said)
+    out.attrs = dict(table.attrs)
+    return out
+
+
 def base_text(row: pd.Series) -> str:
     """The base a KPI's value stands on, said next to it: "89 of 108 non-rescheduled sessions" for a share,
     "over 53 rated sessions" for the average rating; empty for counts, minutes and a table without bases
@@ -136,8 +150,8 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, parti
             + (f'<span class="mt-base" style="flex:1 1 0;min-width:80px;font-size:11px;line-height:1.2;'
                f'color:#455a64">{html_text(base)}</span>' if base else "")
             + f'</div><div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
-    data = table[[c for c in ("kpi", "label", "value", "count", "base", "base_label", "previous", "delta")
-                  if c in table]]
+    data = table[[c for c in ("kpi", "label", "value", "count", "base", "base_label", "previous", "change",
+                              "change_said") if c in table]]
     link = takeaway.link(data[data["kpi"].isin(kpis)], "KPI tiles")
     return ('<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
             + (f'<p class="mt-datalink">{link}</p>' if link else ""))
