@@ -185,6 +185,19 @@ def test_warnings_per_mentor_shows_only_mentors_with_a_warning(first_months: pd.
     assert charts.image_html(said) == f'<p class="mt-chart-note">{said}</p>'
 
 
+def test_an_interval_chart_with_no_group_large_enough_is_a_sentence(first_months: pd.DataFrame) -> None:
+    from mentortrack.analytics.comparisons import compare
+
+    october = compare(first_months[first_months["month"] == "2025-10"], "mentor")
+    most = int(october.loc[october["kpi"] == "follow_up_rate", "n"].max())
+    assert 0 < most < 5
+    said = charts.kpi_intervals(october, "follow_up_rate", "Follow-up rate by mentor")
+    assert said == ("Follow-up rate by mentor: no mentor has 5 or more sessions counted in follow-up "
+                    f"scheduled (the most is {most}).")
+    september = compare(first_months[first_months["month"] == "2025-09"], "mentor")
+    assert not isinstance(charts.kpi_intervals(september, "follow_up_rate", "Follow-up rate by mentor"), str)
+
+
 def test_the_rules_table_names_rules_as_readers_know_them(first_months: pd.DataFrame, tmp_path: Path) -> None:
     from mentortrack.analytics.early_warnings import rule_said
     from mentortrack.reports.pages import render

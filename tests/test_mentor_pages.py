@@ -81,6 +81,12 @@ def test_the_page_by_hand(folder: Path) -> None:
     assert "<blockquote>The mentor was late and unprepared</blockquote>" in page
 
 
+def test_a_page_without_praise_or_complaints_says_there_was_none(folder: Path) -> None:
+    page = (folder / "mentors" / "Ben_Other.html").read_text()
+    assert "<em>no positive feedback</em>" in page and "<em>no negative feedback</em>" in page
+    assert "no theme found" not in page
+
+
 def test_the_page_is_safe_to_forward(folder: Path) -> None:
     page = (folder / "mentors" / "Asha_i_K_i.html").read_text()
     assert XSS not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

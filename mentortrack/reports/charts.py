@@ -703,22 +703,24 @@ def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor hea
     return describe(fig, alt, shown.rename_axis("mentor_name").reset_index())
 
 
-def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top: int = 12) -> Figure:
+def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top: int = 12) -> Figure | str:
     """Each group's value of ``kpi`` with its 95 % interval, and the program's value as a dashed line.
 
     ``table`` is :func:`mentortrack.analytics.comparisons.compare` output (its first column names the
     groups); groups whose interval lies wholly above or below the program are coloured and marked
     (▲ above, ▼ below) so colour is not the only carrier. Only groups with ``min_n`` or more sessions in
-    the KPI's denominator are drawn, the ``top`` largest of them.
+    the KPI's denominator are drawn, the ``top`` largest of them; a sentence when none has that many.
     """
-    eligible = table[(table["kpi"] == kpi) & (table["n"] >= min_n)]
+    rows_of_kpi = table[(table["kpi"] == kpi) & (table["n"] > 0)]
+    eligible = rows_of_kpi[rows_of_kpi["n"] >= min_n]
     rows = eligible.nlargest(top, "n").sort_values("value")
-    if len(eligible) < len(table[(table["kpi"] == kpi) & (table["n"] > 0)]):
+    if rows.empty:
+        group = str(table.columns[0]).replace("_", " ")
+        most = f" (the most is {int(rows_of_kpi['n'].max())})" if len(rows_of_kpi) else ""
+        return f"{title}: no {group} has {min_n} or more sessions counted in {KPI_LABELS.get(kpi, kpi).lower()}{most}."
+    if len(eligible) < len(rows_of_kpi):
         title = f"{title} (n ≥ {min_n}" + (f", largest {top})" if len(eligible) > top else ")")
     fig, ax = _figure(7, max(2.5, 0.35 * len(rows) + 1.2))
-    if rows.empty:
-        _no_data(ax, title)
-        return describe(fig, f"{title}: no group with n ≥ {min_n}")
     good, bad = ("below", "above") if HIGHER_IS_BETTER.get(kpi) is False else ("above", "below")
     colours = rows["verdict"].map({good: LEVEL_COLOURS["green"], bad: LEVEL_COLOURS["red"]}).fillna("#78909c")
     marks = rows["verdict"].map({"above": " ▲", "below": " ▼"}).fillna("")
