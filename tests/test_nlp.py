@@ -291,8 +291,12 @@ def test_the_shipped_evaluation_belongs_to_the_shipped_model_and_beats_the_basel
 
 @pytest.mark.slow
 def test_make_eval_reproduces_the_shipped_evaluation() -> None:
-    from mentortrack.analytics.evaluation import evaluate, load_summary
+    from mentortrack.analytics.evaluation import evaluate, int8_kernels, load_summary
 
     fresh = evaluate("minilm-finetuned", write=False).scores.set_index(["set", "method"])["macro_f1"]
-    stored = pd.DataFrame(load_summary("minilm-finetuned")["scores"]).set_index(["set", "method"])["macro_f1"]
-    assert np.allclose(fresh.loc[stored.index], stored, atol=1e-9)
+    summary = load_summary("minilm-finetuned")
+    stored = pd.DataFrame(summary["scores"]).set_index(["set", "method"])["macro_f1"]
+    # exactly on a CPU with the same int8 kernels; elsewhere a few labels move (measured: Amazon 0.703 on
+    # AVX2, 0.711 on AVX-512 VNNI; DynaSent and the baselines within 0.001)
+    same_kernels = summary["int8_kernels"] == int8_kernels()
+    assert np.allclose(fresh.loc[stored.index], stored, atol=1e-9 if same_kernels else 0.015)

@@ -99,9 +99,24 @@ class Evaluation:
 
     def summary(self, model: str) -> dict[str, Any]:
         """Scores, the headline confusion matrix and errors, as JSON-ready data."""
-        return {"model": model, "scores": self.scores.to_dict("records"),
+        return {"model": model, "int8_kernels": int8_kernels(), "scores": self.scores.to_dict("records"),
                 "confusion": self.confusion(HEADLINE_SET).to_dict("index"),
                 "errors": {name: self.errors(name).to_dict("records") for name in (HEADLINE_SET, DYNASENT_SET, DOMAIN_SET)}}
+
+
+def int8_kernels() -> str:
+    """Which of onnxruntime's int8 matrix kernels this CPU runs: "avx512_vnni", "avx_vnni", "avx2" or the
+    machine's name. The static int8 model's logits depend on it (the AVX2 kernels multiply in saturating
+    16-bit steps, the VNNI ones in 32 bits), so a few labels differ between such machines; an evaluation
+    records it and is reproduced exactly only on a CPU with the same kernels."""
+    import platform
+
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.machine() or "unknown"
+    flags = set(next((line.split(":", 1)[1] for line in text.splitlines() if line.startswith("flags")), "").split())
+    return next((kind for kind in ("avx512_vnni", "avx_vnni", "avx2") if kind in flags), platform.machine() or "unknown")
 
 
 def summary_path(model: str) -> Path:
