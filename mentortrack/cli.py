@@ -599,17 +599,19 @@ def followups(
     out: Annotated[Path, typer.Option(help="Folder for followup_queue.csv and invites/*.ics.")] = Path("outputs/followups"),
 ) -> None:
     """Sessions needing a follow-up, with a proposed slot, an .ics invite each and a CSV queue."""
-    from mentortrack.analytics.safeguarding import withhold_from_mentor
+    from mentortrack.analytics.safeguarding import reported_pairs, withhold_from_mentor
     from mentortrack.lifecycle.followups import write_followups
 
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
     history = _enriched_history(file, settings)
-    queue = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history),
-                            lifecycle.followups, out, _directory(directory, history), lifecycle.email.from_address,
-                            lifecycle.timezone)
+    queue, withheld = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history),
+                                      lifecycle.followups, out, _directory(directory, history),
+                                      lifecycle.email.from_address, lifecycle.timezone,
+                                      reported=reported_pairs(history, settings.safeguarding))
     typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
+    _say_withheld(withheld, "follow-up call")
 
 
 @app.command(cls=FlagCommand)
@@ -710,6 +712,7 @@ def reminders(
 ) -> None:
     """Feedback reminders to learners of completed sessions without feedback, and inactivity nudges to learners
     with no session booked for 30 and 90 days (days in parameters/lifecycle.yaml), in one queue."""
+    from mentortrack.analytics.safeguarding import reported_pairs, split_reported
     from mentortrack.lifecycle.reminders import compose_nudges, compose_reminders, due_nudges, due_reminders
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 
@@ -717,8 +720,9 @@ def reminders(
     lifecycle = settings.lifecycle
     history = _enriched_history(file, settings)
     day = _day_in_data(as_of, history)
-    due = due_reminders(history, day, lifecycle.reminders)
-    nudges = due_nudges(history, day, lifecycle.nudges)
+    reported = reported_pairs(history, settings.safeguarding)
+    due, withheld = split_reported(due_reminders(history, day, lifecycle.reminders), reported)
+    nudges, withheld_nudges = split_reported(due_nudges(history, day, lifecycle.nudges), reported)
     reach = pd.Timedelta(days=max(lifecycle.reminders.days) + lifecycle.reminders.catch_up_days)
     if history["session_date"].max() + reach < day:
         typer.echo(f"note: the data ends on {history['session_date'].max():%Y-%m-%d}: no session in it can have a "
@@ -737,7 +741,17 @@ def reminders(
                + f"; queue: {out / 'reminder_queue.csv'}")
     mails, missing = compose_reminders(due, lifecycle.email)
     nudge_mails, nudge_missing = compose_nudges(nudges, lifecycle.email)
+    _say_withheld(pd.concat([withheld, withheld_nudges], ignore_index=True), "reminder or nudge")
     _deliver(mails + nudge_mails, pd.concat([missing, nudge_missing], ignore_index=True), lifecycle.email, out, send)
+
+
+def _say_withheld(withheld: pd.DataFrame, what: str) -> None:
+    """Say which learner-facing messages were not made because the learner raised a safeguarding concern
+    about the mentor they would name (:func:`mentortrack.analytics.safeguarding.reported_pairs`)."""
+    if len(withheld):
+        sessions = ", ".join(dict.fromkeys(withheld["session_id"].astype(str)))
+        typer.echo(f"withheld: {plural(len(withheld), what)} naming a mentor the learner raised a safeguarding "
+                   f"concern about (session {sessions}); contact the learner yourself (mentortrack alerts)", err=True)
 
 
 @app.command(cls=FlagCommand)

@@ -63,19 +63,45 @@ def test_slots_are_business_days_one_after_another_per_mentor(sessions: pd.DataF
 
 
 def test_ics_invites_read_back(sessions: pd.DataFrame, tmp_path: Path) -> None:
-    table = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path, {"M2": "m2@mentors.org"},
-                            "team@example.org", ZONE)
-    assert (tmp_path / "followup_queue.csv").exists() and len(table) == 4
+    table, withheld = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path,
+                                      {"M2": "m2@mentors.org"}, "team@example.org", ZONE)
+    assert (tmp_path / "followup_queue.csv").exists() and len(table) == 4 and withheld.empty
     calendar = Calendar.from_ical((tmp_path / "invites" / "F9.ics").read_bytes())
     event = next(iter(calendar.walk("VEVENT")))
     assert str(event["uid"]) == "followup-F9@mentortrack"
     assert event.decoded("dtstart").isoformat() == "2025-11-03T10:00:00+05:30"
     assert (event.decoded("dtend") - event.decoded("dtstart")).seconds == 30 * 60
-    attendees = sorted(str(a) for a in event.get("attendee"))
-    assert attendees == ["mailto:learner9@x.org", "mailto:m2@mentors.org"]
-    assert "negative feedback" in str(event["description"])
+    # the internal copy invites the mentor only: sent on, it cannot reach the learner with the reasons
+    assert str(event.get("attendee")) == "mailto:m2@mentors.org"
+    assert "negative feedback" in str(event["description"]) and "not for the learner" in str(event["description"])
     zones = list(calendar.walk("VTIMEZONE"))
     assert [str(z["tzid"]) for z in zones] == ["Asia/Kolkata"]
+    learner_copy = next(iter(Calendar.from_ical((tmp_path / "invites" / "learners" / "F9.ics").read_bytes())
+                             .walk("VEVENT")))
+    assert sorted(str(a) for a in learner_copy.get("attendee")) == ["mailto:learner9@x.org", "mailto:m2@mentors.org"]
+    table, _ = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path / "no_mentor", {},
+                               "team@example.org", ZONE)
+    alone = next(iter(Calendar.from_ical((tmp_path / "no_mentor" / "invites" / "F9.ics").read_bytes()).walk("VEVENT")))
+    assert alone.get("attendee") is None
+
+
+def test_no_call_is_set_up_with_a_mentor_the_learner_reported(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    from mentortrack.analytics.safeguarding import reported_pairs, split_reported
+    from mentortrack.lifecycle.reminders import due_nudges
+
+    safeguarding = load_settings(default_parameters_dir()).safeguarding
+    reported = sessions.assign(learner_feedback=sessions["learner_feedback"].where(
+        sessions["session_id"] != "F1", "Good advice, but he asked for my WhatsApp number to talk privately"))
+    pairs = reported_pairs(reported, safeguarding)
+    assert pairs == {("M1", "L1")}
+    table, withheld = write_followups(reported, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path, {}, "t@example.org",
+                                      ZONE, reported=pairs)
+    assert withheld["session_id"].tolist() == ["F1"] and "F1" not in set(table["session_id"])
+    assert not (tmp_path / "invites" / "F1.ics").exists() and set(table["session_id"]) == {"F9", "F3", "F4"}
+    nudges = due_nudges(reported, pd.Timestamp("2025-11-25"), LIFECYCLE.nudges)
+    kept, held = split_reported(nudges, pairs)
+    assert "L1" in set(nudges["learner_id"]) and held["learner_id"].tolist() == ["L1"]
+    assert "L1" not in set(kept["learner_id"]) and len(kept) == len(nudges) - 1
 
 
 def test_the_learner_invite_says_nothing_internal(sessions: pd.DataFrame, tmp_path: Path) -> None:

@@ -199,6 +199,22 @@ def withhold_from_mentor(enriched: pd.DataFrame, settings: SafeguardingSettings)
     return view
 
 
+def reported_pairs(enriched: pd.DataFrame, settings: SafeguardingSettings) -> set[tuple[str, str]]:
+    """(mentor, learner ID) of every pair with a flagged session (:func:`flagged`): the learner raised a
+    concern about that mentor, so nothing automatic pairs them again (no follow-up call with that mentor,
+    no reminder or nudge naming them); the program manager contacts the learner."""
+    hits = enriched[flagged(enriched, settings)]
+    return set(zip(hits["mentor_name"].astype(str), hits["learner_id"].astype(str)))
+
+
+def split_reported(frame: pd.DataFrame, pairs: set[tuple[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``frame`` (rows with ``mentor_name`` and ``learner_id``) cut into the rows of no reported pair
+    (:func:`reported_pairs`) and the rows withheld because their pair is reported."""
+    reported = pd.Series([(str(m), str(learner)) in pairs for m, learner in zip(frame["mentor_name"], frame["learner_id"])],
+                         index=frame.index, dtype=bool)
+    return frame[~reported], frame[reported]
+
+
 def safeguarding_alerts(enriched: pd.DataFrame, settings: SafeguardingSettings,
                         notes: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per session and source (feedback, issue flag, transcript) with a concern, newest first.

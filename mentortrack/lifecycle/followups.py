@@ -74,7 +74,7 @@ def learner_description(row: pd.Series) -> str:
 
 def internal_description(row: pd.Series) -> str:
     """What the mentor's and the program manager's copy says: why the follow-up is needed and the summary."""
-    return (f"Follow-up on session {row['session_id']} of {row['session_date']:%Y-%m-%d}. "
+    return (f"Internal, not for the learner. Follow-up on session {row['session_id']} of {row['session_date']:%Y-%m-%d}. "
             f"Why: {row['reasons']}.\n{row['summary']}")
 
 
@@ -82,8 +82,10 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
            for_learner: bool = False) -> bytes:
     """An iCalendar (RFC 5545) invite for one follow-up call; ``stamp`` (the as-of time) is its DTSTAMP.
 
-    Both copies of a call share its UID and attendees; the learner's (``for_learner``) carries
-    :func:`learner_description`, the mentor's and PM's :func:`internal_description`. Every
+    Both copies of a call share its UID; the learner's (``for_learner``) carries
+    :func:`learner_description` and invites the mentor and the learner, the mentor's and PM's
+    :func:`internal_description` and invites the mentor only, so sending it can never reach the learner
+    with the reasons (without a mentor address it invites no one). Every
     invite holds the VTIMEZONE of the zone its times are in (RFC 5545 §3.2.19), and every text
     goes through :func:`mentortrack.reports.escape.ics_text`.
     """
@@ -99,7 +101,8 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
     event.add("summary", ics_text(f"Follow-up: {row['session_type']} ({row['session_id']})"))
     event.add("description", ics_text(learner_description(row) if for_learner else internal_description(row)))
     event["organizer"] = vCalAddress(f"mailto:{organizer}")
-    for email, role in ((mentor_email, "CHAIR"), (row.get("learner_email"), "REQ-PARTICIPANT")):
+    learner = ((row.get("learner_email"), "REQ-PARTICIPANT"),) if for_learner else ()
+    for email, role in ((mentor_email, "CHAIR"), *learner):
         if is_valid(email):
             attendee = vCalAddress(f"mailto:{email.strip()}")
             attendee.params["role"] = vText(role)
@@ -110,14 +113,19 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
 
 
 def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: FollowupSettings, out: str | Path,
-                    directory: dict[str, str], organizer: str, zone: str, show_pii: bool | None = None
-                    ) -> pd.DataFrame:
+                    directory: dict[str, str], organizer: str, zone: str, show_pii: bool | None = None,
+                    reported: set[tuple[str, str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write ``invites/<session_id>.ics`` (the mentor's and PM's copy), ``invites/learners/<session_id>.ics``
     (the learner's copy) and ``followup_queue.csv`` (learner names and e-mails masked unless ``show_pii``,
-    default ``SHOW_PII``); returns the queue (unmasked)."""
+    default ``SHOW_PII``); returns the queue (unmasked) and the follow-ups withheld because their pair is
+    ``reported`` (:func:`mentortrack.analytics.safeguarding.reported_pairs`: no call is set up between a
+    learner and the mentor they raised a safeguarding concern about)."""
+    from mentortrack.analytics.safeguarding import split_reported
+
     out = Path(out)
     (out / "invites" / "learners").mkdir(parents=True, exist_ok=True)
-    queue = propose_slots(needing_followup(enriched, as_of, settings), as_of, settings, zone)
+    queue, withheld = split_reported(needing_followup(enriched, as_of, settings), reported or set())
+    queue = propose_slots(queue, as_of, settings, zone)
     queue["mentor_email"] = queue["mentor_name"].map(directory)
     names, learner_names = [], []
     used: set[str] = set()
@@ -137,4 +145,4 @@ def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: Follo
                                         proposed_end=queue["proposed_end"].map(lambda t: t.isoformat()))
     with writing(out / "followup_queue.csv"):
         neutralize_formulas(mask_pii(table, show_pii)).to_csv(out / "followup_queue.csv", index=False)
-    return table
+    return table, withheld
