@@ -356,15 +356,25 @@ _EXPECTED = {"int_parsing": "a whole number", "int_type": "a whole number", "flo
              "missing": "a value (the key is missing)", "extra_forbidden": "no such setting (is it misspelt?)"}
 
 
+_SECRET_WORDS = ("password", "secret", "token", "url", "webhook", "key", "credential")
+"""A setting whose key holds one of these words may hold a secret (an SMTP password typed into the YAML, a
+webhook URL): an error names its key, never its value."""
+
+
 def _describe(err: ValidationError) -> str:
+    """One line naming the first wrong key and what it expected; the value is shown only for a known
+    setting whose name does not suggest a secret (an unknown key's value is never echoed: a password
+    under a misspelt or unsupported key would reach the terminal and a cron log)."""
     errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    secret = first["type"] == "extra_forbidden" or any(word in key.lower() for word in _SECRET_WORDS)
     expected = _EXPECTED.get(first["type"], first["msg"].lower())
     got = first.get("input")
-    shown = "" if first["type"] in ("missing",) or isinstance(got, dict) else f", got {got!r}"
+    shown = "" if secret or first["type"] in ("missing",) or isinstance(got, dict) else f", got {got!r}"
     if first["type"] == "value_error":  # the suite's own checks say what they expected and what they got
-        expected, shown = str(first.get("ctx", {}).get("error", first["msg"])), ""
+        said = str(first.get("ctx", {}).get("error", first["msg"]))
+        expected, shown = (said.split(", got ", 1)[0] if secret else said), ""
     more = f" (and {len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
     return f"{key}: expected {expected}{shown}{more}"
 

@@ -121,7 +121,27 @@ def test_a_misspelt_key_in_the_parameters_folder_is_one_line(tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["--parameters", str(folder), "validate", str(tmp_path / "missing.csv")])
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"error: {folder.resolve() / 'warnings.yaml'}: pairs.window_dayz: expected no "
-                                     "such setting (is it misspelt?), got 7")
+                                     "such setting (is it misspelt?)")
+
+
+@pytest.mark.parametrize(("yaml_text", "said"), [
+    ("email:\n  smtp:\n    password: SECRET-PW-123\n", "email.smtp.password: expected no such setting (is it misspelt?)"),
+    ("webhooks:\n  ur1: https://hooks.example/SECRET\n", "webhooks.ur1: expected no such setting (is it misspelt?)"),
+    ("webhooks:\n  url: [https://hooks.example/SECRET]\n", "webhooks.url: expected text"),
+    ("digest:\n  report_url: ftp://SECRET.example/r\n", "digest.report_url: expected an https:// address (or empty)"),
+])
+def test_a_wrong_setting_that_may_hold_a_secret_is_named_never_echoed(tmp_path: Path, yaml_text: str,
+                                                                       said: str) -> None:
+    (tmp_path / "lifecycle.yaml").write_text(yaml_text)
+    with pytest.raises(ParameterError) as raised:
+        load_settings(tmp_path)
+    assert str(raised.value).endswith(said) and "SECRET" not in str(raised.value)
+
+
+def test_a_wrong_ordinary_setting_still_shows_its_value(tmp_path: Path) -> None:
+    (tmp_path / "lifecycle.yaml").write_text("followups:\n  window_days: many\n")
+    with pytest.raises(ParameterError, match=r"followups.window_days: expected a whole number, got 'many'"):
+        load_settings(tmp_path)
 
 
 def test_the_report_passes_its_parameters_folder_to_every_notebook(tmp_path: Path,
