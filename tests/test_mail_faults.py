@@ -115,6 +115,23 @@ def test_a_refused_recipient_is_listed_and_the_others_get_their_mail(serve, tmp_
     assert len(server.received) == 9
 
 
+def test_a_refusal_stays_listed_until_the_message_is_sent(serve, tmp_path: Path) -> None:  # noqa: ANN001
+    server, port = serve(refuse={"mentor1@mentors.org"})
+    log = tmp_path / "sent_log.csv"
+    refused = [m for m in MAILS if m.recipient == "mentor1@mentors.org"]
+    others = [m for m in MAILS if m.recipient != "mentor1@mentors.org"]
+    send(refused, settings(port), log)
+    assert sorted(undeliverable(log)["key"]) == sorted(m.key for m in refused)
+    # the next day's run composes other mail: yesterday's refusals are still listed
+    send(others, settings(port), log)
+    listed = undeliverable(log)
+    assert sorted(listed["key"]) == sorted(m.key for m in refused) and set(listed["status"]) == {"refused"}
+    assert listed["tried_at"].notna().all()
+    server.refuse = set()
+    send(refused[:1], settings(port), log)
+    assert sorted(undeliverable(log)["key"]) == sorted(m.key for m in refused[1:])
+
+
 def test_a_temporary_failure_is_retried_in_the_same_run(serve, tmp_path: Path) -> None:  # noqa: ANN001
     server, port = serve(defer_once=4)
     log = tmp_path / "sent_log.csv"

@@ -198,9 +198,10 @@ def smtp_settings(settings: EmailSettings) -> SmtpSettings:
         raise ParameterError(f"{', '.join(SMTP_ENV[k] for k in changed)}: {err.errors()[0]['msg']}") from err
 
 
-UNDELIVERABLE_COLUMNS = ["status", "key", "recipient", "subject", "answer", "attempts"]
+UNDELIVERABLE_COLUMNS = ["status", "key", "recipient", "subject", "answer", "attempts", "tried_at"]
 """``status`` is ``refused`` (the server said no for good: 5xx) or ``deferred`` (still failing for a
-temporary reason after the run's retries: 4xx, lost connection, time-out; the next run tries again)."""
+temporary reason after the run's retries: 4xx, lost connection, time-out; the next run tries again);
+``tried_at`` is when the run that last tried it ended (UTC, ISO 8601)."""
 
 
 @dataclass
@@ -312,8 +313,10 @@ def send(mails: list[Mail], settings: EmailSettings, sent_log: str | Path,
     failures (4xx, a dropped connection, a time-out, 421) are retried in up to
     ``smtp.retries`` further rounds, each after a wait (``smtp.retry_wait`` seconds, doubling)
     and on a new connection; what still fails is deferred to the next run. Refused and
-    deferred messages are written to ``undeliverable.csv`` beside the sent-log (rewritten
-    each run). The sent-log gets a line as soon as the server accepts a message, so no
+    deferred messages are listed in ``undeliverable.csv`` beside the sent-log: every message not
+    delivered yet, whichever run last tried it (a later run updates a message it tries again and drops
+    one the sent-log now holds, so yesterday's refusal is not lost when today's run composes other
+    mail). The sent-log gets a line as soon as the server accepts a message, so no
     message is sent twice by later runs.
 
     Host, port and user come from the settings or ``MENTORTRACK_SMTP_HOST/PORT/USER``; the
@@ -344,7 +347,7 @@ def send(mails: list[Mail], settings: EmailSettings, sent_log: str | Path,
         pending = _send_round(pending, smtp, password, context, settings.from_address, log, failed, result)
     result.refused = sum(1 for status, _, _ in failed.values() if status == "refused")
     result.deferred = sum(1 for status, _, _ in failed.values() if status == "deferred")
-    _write_undeliverable(result.undeliverable, failed)
+    _write_undeliverable(result.undeliverable, failed, _sent_keys(log))
     return result
 
 
@@ -403,9 +406,18 @@ def _log_sent(writer: csv.DictWriter, handle: Any, mail: Mail, log: Path, result
     os.fsync(handle.fileno())
 
 
-def _write_undeliverable(path: Path, failed: dict[Mail, tuple[str, str, int]]) -> None:
+def _write_undeliverable(path: Path, failed: dict[Mail, tuple[str, str, int]], sent: set[tuple[str, str]]) -> None:
+    """List in ``path`` this run's ``failed`` messages and the earlier runs' that are neither sent since
+    (``sent``: the sent-log's keys) nor tried again by this run."""
+    now = pd.Timestamp.now(tz="UTC").isoformat()
     rows = [{"status": status, "key": mail.key, "recipient": mail.recipient, "subject": mail.subject,
-             "answer": answer, "attempts": attempts} for mail, (status, answer, attempts) in failed.items()]
-    table = pd.DataFrame(rows, columns=UNDELIVERABLE_COLUMNS).sort_values(["status", "key"])
+             "answer": answer, "attempts": attempts, "tried_at": now} for mail, (status, answer, attempts) in failed.items()]
+    table = pd.DataFrame(rows, columns=UNDELIVERABLE_COLUMNS)
+    if path.is_file():
+        earlier = pd.read_csv(path, dtype="string", keep_default_na=False).reindex(columns=UNDELIVERABLE_COLUMNS)
+        done = sent | {(mail.key, mail.recipient) for mail in failed}
+        kept = earlier[[(k, r) not in done for k, r in zip(earlier["key"], earlier["recipient"])]]
+        table = pd.concat([table.astype("string"), kept], ignore_index=True)
+    table = table.sort_values(["status", "key"])
     with writing(path):
         neutralize_formulas(table).to_csv(path, index=False)
