@@ -804,7 +804,7 @@ def digest(
         from mentortrack.lifecycle.webhooks import digest_notice, webhook_url
 
         if not _post(webhook_url(webhook, lifecycle.webhooks), webhook_service, lifecycle.webhooks,
-                     digest_notice(facts, format_kpi)):
+                     digest_notice(facts, format_kpi), once=(out / "posted_log.csv", mail.key)):
             raise typer.Exit(3)
 
 
@@ -815,19 +815,30 @@ WebhookServiceOpt = Annotated[str | None, typer.Option(
     "--webhook-service", help="slack or teams (default: webhooks.service, auto from the URL's host).")]
 
 
-def _post(url: str | None, service: str | None, settings: WebhookSettings, notice: Notice) -> bool:
-    """Post ``notice`` when a webhook URL is set; one line either way, never the URL. False when it failed."""
-    from mentortrack.lifecycle.webhooks import SERVICES, WebhookError, post, service_of
+def _post(url: str | None, service: str | None, settings: WebhookSettings, notice: Notice,
+          once: tuple[Path, str] | None = None) -> bool:
+    """Post ``notice`` when a webhook URL is set; one line either way, never the URL. False when it failed.
+
+    With ``once`` (a post log and a key, e.g. the digest's period), a notice whose key and service the log
+    holds is not posted again, and a successful post is logged (the key and service, never the URL)."""
+    from mentortrack.lifecycle.webhooks import SERVICES, WebhookError, already_posted, log_post, post, service_of
 
     if url is None:
         return True
     if service is not None and service not in SERVICES:
         raise typer.BadParameter("use slack or teams", param_hint="--webhook-service")
     try:
-        posting = post(url, notice, service_of(url, service or settings.service), settings)
+        chosen = service_of(url, service or settings.service)
+        if once is not None and already_posted(once[0], once[1], chosen):
+            typer.echo(f"already posted to the {'Slack' if chosen == 'slack' else 'Teams'} webhook "
+                       f"({once[1]}, in {once[0]}); delete that line to post again")
+            return True
+        posting = post(url, notice, chosen, settings)
     except WebhookError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
+    if posting.ok and once is not None:
+        log_post(once[0], once[1], chosen)
     typer.echo(posting.line(), err=not posting.ok)
     return posting.ok
 

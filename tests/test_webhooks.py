@@ -201,6 +201,17 @@ def test_the_digest_posts_with_send_or_webhook(hook, export: Path, tmp_path: Pat
     eml = _everything_written(out)
     assert "SAFEGUARDING ALERTS: 1" in eml and "s3cr3t" not in eml + result.output
     assert len(server.bodies) == 1
+    # once per period: a re-run does not post the same digest again, and the log holds no URL
+    again = CliRunner().invoke(app, ["digest", str(export), "--week-of", "2025-09-12", "--out", str(out),
+                                     "--reports", str(tmp_path), "--webhook", server.url,
+                                     "--webhook-service", "teams"])
+    assert again.exit_code == 0 and len(server.bodies) == 1 and "already posted to the Teams webhook" in again.output
+    log = (out / "posted_log.csv").read_text()
+    assert "pm-digest:week:2025-09-08,teams," in log and "s3cr3t" not in log and "127.0.0.1" not in log
+    other = CliRunner().invoke(app, ["digest", str(export), "--month", "2025-09", "--out", str(out),
+                                     "--reports", str(tmp_path), "--webhook", server.url,
+                                     "--webhook-service", "teams"])
+    assert other.exit_code == 0 and len(server.bodies) == 2, other.output
 
 
 def test_a_quiet_window_posts_nothing(hook, export: Path, tmp_path: Path) -> None:  # noqa: ANN001
