@@ -131,7 +131,9 @@ def main(
 def validate(
     ctx: typer.Context,
     file: FileArg = None,
-    quarantine: Annotated[Path | None, typer.Option(help="Where to write quarantined rows (CSV).")] = None,
+    quarantine: Annotated[Path | None, typer.Option(
+        help="Where to write quarantined rows (CSV; default: <file name>.quarantine.csv in the current folder, "
+             "written only when a row is quarantined).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check an export: rows read, valid, quarantined, duplicates, skipped rows, warnings by kind, and the
@@ -142,7 +144,11 @@ def validate(
     from mentortrack.contract.stream import stream_sessions
     from mentortrack.reports.privacy import neutralize_formulas
 
-    quarantine_path = quarantine or Path("quarantine.csv")
+    quarantine_path = quarantine or Path(f"{file.stem if file is not None else 'sample'}.quarantine.csv")
+    if file is not None and quarantine_path.resolve() == file.resolve():
+        typer.echo(f"error: --quarantine {quarantine_path} is the file being checked; choose another path "
+                   "(it would be overwritten).", err=True)
+        raise typer.Exit(2)
     if not quarantine_path.parent.is_dir():
         typer.echo(f"error: --quarantine {quarantine_path}: the folder {quarantine_path.parent} does not exist "
                    "(create it or choose another).", err=True)

@@ -45,6 +45,18 @@ def test_validate_unusable_file_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"error: {path}: the file is empty."
 
 
+def test_validate_never_overwrites_the_file_it_checks(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    path = write_csv(tmp_path / "quarantine.csv", [row(Session_ID="S1"), row(Session_ID="S2", Post_Session_Rating="7")])
+    before = path.read_bytes()
+    result = runner.invoke(app, ["validate", str(path), "--quarantine", str(path)])
+    assert result.exit_code == 2 and "is the file being checked" in result.stderr and path.read_bytes() == before
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0 and path.read_bytes() == before
+    written = (tmp_path / "quarantine.quarantine.csv").read_text().splitlines()
+    assert len(written) == 2 and "S2" in written[1] and "quarantine file: quarantine.quarantine.csv" in result.stdout
+
+
 def test_validate_no_usable_row_exits_2(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", [row(Session_ID="")])
     result = runner.invoke(app, ["validate", str(path), "--quarantine", str(tmp_path / "q.csv")])

@@ -48,7 +48,8 @@ def test_scores_are_shrunk_towards_the_program_and_explained() -> None:
     assert table.loc["A", "explanation"] == "44: follow-ups 25% of 4 completed sessions, rating 3.00/5"
     assert table.loc["A", "rating_raw"] == pytest.approx(0.5) and table.loc["A", "rating_n"] == 3
     assert not table.loc["A", "at_risk"]
-    assert math.isnan(table.loc["B", "score"]) and table.loc["B", "explanation"] == "no score: 2 sessions this month"
+    assert math.isnan(table.loc["B", "score"])
+    assert table.loc["B", "explanation"] == "no score: 2 sessions, 2 completed this month"
 
 
 def test_the_explanation_says_a_mean_rating_with_the_kpis_two_decimals() -> None:
@@ -70,10 +71,24 @@ def test_the_explanation_says_a_share_with_its_denominator() -> None:
                      + [("F", "2025-09", "Completed", 4, True, "Positive")] * 3)
     frame.loc[0, "mentor_prep_done"] = "No"
     weights = {c: 0 for c in HEALTH["weights"]} | {"follow_up": 1, "prep": 1}
-    table = health_scores(frame, HealthSettings.model_validate({**HEALTH, "weights": weights})).set_index("mentor_name")
+    table = health_scores(frame, HealthSettings.model_validate({**HEALTH, "weights": weights, "min_sessions": 1})
+                          ).set_index("mentor_name")
     # program: follow-ups 3 of 4 completed, prep Yes 3 of 4; E: 0 of 1 each, (0 + 2 * 0.75) / (1 + 2) = 0.5
     assert table.loc["E", "score"] == pytest.approx(50.0)
     assert table.loc["E", "explanation"] == "50: follow-ups 0% of 1 completed session, prep 0% of 1 completed with prep recorded"
+
+
+def test_a_month_of_no_shows_gets_no_score() -> None:
+    # E has 3 sessions but 1 completed: the rating, feedback, follow-up, action and prep parts rest on one
+    # session, so with 3 completed sessions needed the month has no score rather than the program's average
+    frame = sessions([("E", "2025-09", "Completed", 4, False, "Positive"),
+                      ("E", "2025-09", "No-show", None, False, "No feedback"),
+                      ("E", "2025-09", "No-show", None, False, "No feedback")]
+                     + [("F", "2025-09", "Completed", 4, True, "Positive")] * 3)
+    table = health_scores(frame, ONLY_RATING_AND_FOLLOW_UP).set_index("mentor_name")
+    assert math.isnan(table.loc["E", "score"]) and table.loc["E", ["sessions", "completed"]].tolist() == [3, 1]
+    assert table.loc["E", "explanation"] == "no score: 3 sessions, 1 completed this month"
+    assert table.loc["F", ["sessions", "completed"]].tolist() == [3, 3] and not math.isnan(table.loc["F", "score"])
 
 
 def test_threshold_marks_mentors_at_risk_and_weights_come_from_parameters() -> None:
@@ -109,5 +124,6 @@ def test_the_bundled_sample_has_a_score_for_every_busy_mentor(bundled_enriched) 
     from mentortrack.reports.storage import read_enriched
 
     scores = health_scores(add_month(read_enriched(bundled_enriched)), SETTINGS.warnings.health)
-    busy = scores[scores["sessions"] >= 3]
+    busy = scores[scores["completed"] >= 3]
+    assert scores.loc[scores["completed"] < 3, "score"].isna().all()
     assert busy["score"].between(0, 100).all() and busy["explanation"].str.match(r"^\d+: ").all()

@@ -21,7 +21,9 @@ learner_attendance  1 − No-show / (Completed + No-show)                   atte
 ``(n · mentor value + k · program value) / (n + k)``, the program value being that of
 all mentors in the same month and ``k`` = ``health.prior_sessions`` (5): a mentor with two
 sessions sits close to the program, one with forty shows their own record. A mentor with
-fewer than ``health.min_sessions`` sessions in the month gets no score. The score is
+fewer than ``health.min_sessions`` *completed* sessions in the month gets no score: five of the
+seven components (9 of the 10.5 default weight) are counted over completed sessions, so a month of
+no-shows and cancellations would otherwise score the program's average, not the mentor. The score is
 ``100 × Σ weight · component / Σ weight`` over the components the program has data for
 (weights in ``parameters/warnings.yaml``); below ``health.threshold`` (40) the mentor is
 at risk. The explanation names the components furthest below the program, in the
@@ -49,7 +51,7 @@ LABELS = {"rating": "Rating", "positive_feedback": "Positive feedback", "follow_
 SHARE_BASES = {"follow_up": COMPLETED, "action_items": COMPLETED, "prep": PREP_RECORDED}
 """The components an explanation says as a share, and their denominator in
 :data:`mentortrack.analytics.kpis.BASES` (the KPI's: "follow-ups 25% of 4 completed sessions")."""
-HEALTH_COLUMNS = ["mentor_name", "month", "sessions", "score", "at_risk", "explanation",
+HEALTH_COLUMNS = ["mentor_name", "month", "sessions", "completed", "score", "at_risk", "explanation",
                   *[f"{c}_raw" for c in COMPONENTS], *[f"{c}_n" for c in COMPONENTS]]
 
 
@@ -88,7 +90,7 @@ def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFr
 
     ``sessions`` needs the enriched columns (``sentiment``) and ``month``; ``settings`` is
     ``health`` of ``parameters/warnings.yaml``. Scores are NaN for mentors with fewer than
-    ``settings.min_sessions`` sessions in the month.
+    ``settings.min_sessions`` completed sessions in the month.
     """
     weights = {c: float(getattr(settings.weights, c)) for c in COMPONENTS}
     k = float(settings.prior_sessions)
@@ -100,6 +102,7 @@ def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFr
     program = parts.groupby(sessions["month"].astype("string").to_numpy()).sum()
     table = pd.DataFrame(index=sums.index)
     table["sessions"] = sums["sessions"].astype(int)
+    table["completed"] = sums["follow_up_n"].astype(int)
     weighted, total_weight = pd.Series(0.0, index=sums.index), pd.Series(0.0, index=sums.index)
     for c in COMPONENTS:
         hit, n = sums[f"{c}_hit"], sums[f"{c}_n"]
@@ -113,7 +116,7 @@ def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFr
         weighted += np.where(usable, weights[c] * np.nan_to_num(shrunk), 0.0)
         total_weight += np.where(usable, weights[c], 0.0)
     score = 100 * weighted / total_weight.replace(0, np.nan)
-    table["score"] = score.where(table["sessions"] >= settings.min_sessions).round(1)
+    table["score"] = score.where(table["completed"] >= settings.min_sessions).round(1)
     table["at_risk"] = (shown(table["score"]) < settings.threshold).astype(bool)
     table["explanation"] = [_explain(row, weights) for _, row in table.iterrows()]
     return table.reset_index()
@@ -128,7 +131,7 @@ def shown(score: Any) -> Any:
 def _explain(row: pd.Series, weights: dict[str, float]) -> str:
     """The score and the (at most two) components furthest below the program, in raw figures."""
     if pd.isna(row["score"]):
-        return f"no score: {plural(row['sessions'], 'session')} this month"
+        return f"no score: {plural(row['sessions'], 'session')}, {row['completed']} completed this month"
     gaps = {c: weights[c] * (row[f"{c}_program"] - row[f"{c}_raw"]) for c in COMPONENTS
             if weights[c] > 0 and pd.notna(row[f"{c}_raw"]) and pd.notna(row[f"{c}_program"])
             and row[f"{c}_raw"] < row[f"{c}_program"]}

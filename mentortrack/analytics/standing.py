@@ -133,8 +133,10 @@ def many_red(mentors: pd.DataFrame) -> pd.Series:
 def _red_reason(row: pd.Series, window_label: str | None) -> str:
     """"4 of 10 sessions red in Sep 2025, health 77"; without ``window_label`` (named once by the caller)
     "4 of 10 red, health 77"."""
-    health = (f"health {row['health_score']:.0f}" if pd.notna(row["health_score"]) else
-              f"no health score ({plural(row['health_sessions'], 'session')} this month)")
+    explained = str(row["health_explanation"]) if pd.notna(row["health_explanation"]) else ""
+    why = explained.removeprefix("no score: ") if explained.startswith("no score: ") else \
+        f"{plural(row['health_sessions'], 'session')} this month"
+    health = f"health {row['health_score']:.0f}" if pd.notna(row["health_score"]) else f"no health score ({why})"
     red = f"sessions red in {window_label}" if window_label else "red"
     return f"{int(row['red_count'])} of {int(row['sessions'])} {red}, {health}"
 
