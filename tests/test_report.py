@@ -37,6 +37,10 @@ def hostile_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
                        "Actual_Duration_mins"]] = ["Completed", "1", XSS, "", "Yes", "40"]
     frame.loc[september[-2], ["Session_Status", "Learner_Feedback", "Post_Session_Rating", "Learner_Attended",
                               "Actual_Duration_mins"]] = ["Completed", FORMULA, "4", "Yes", "40"]
+    # one mentor with five completed September sessions, so the month has a health score to follow
+    frame.loc[september[-5:], "Mentor_Name"] = frame.loc[newest, "Mentor_Name"]
+    frame.loc[september[-5:-2], ["Session_Status", "Post_Session_Rating", "Learner_Attended", "Actual_Duration_mins",
+                                 "Learner_Feedback"]] = ["Completed", "4", "Yes", "40", "Clear advice"]
     path = tmp_path_factory.mktemp("hostile") / "export.csv"
     frame.to_csv(path, index=False)
     return path

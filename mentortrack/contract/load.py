@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,7 @@ import pandera.pandas as pa
 from mentortrack.contract import quality
 from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
 from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, header_key, session_schema
-from mentortrack.contract.text import normalise_value
+from mentortrack.contract.text import normalise_value, spelling_key
 from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_sample_path
 
@@ -45,6 +46,9 @@ HEADER_SEARCH_ROWS = 20
 """How many rows from the top may hold title or blank lines before the header."""
 BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
         (b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16"), (b"\xef\xbb\xbf", "utf-8", "UTF-8"))
+COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
+              (b"(\xb5/\xfd", "Zstandard"), (b"Rar!", "RAR"))
+"""Magic bytes of compressed files a CSV may arrive in (a zip is read as .xlsx)."""
 BINARY_NULS = 16
 """More NUL bytes than this (or than 1 % of a shorter start) in the first 4 KiB, without a BOM,
 means the file is not text; fewer are stray bytes in cells, which the ID contract catches."""
@@ -108,14 +112,57 @@ def _decode(data: bytes, path: Path, notes: list[str]) -> str:
             except UnicodeDecodeError as exc:
                 raise LoadError(f"{path}: starts with a {name} byte-order mark but is not valid {name} ({exc.reason} "
                                 f"at byte {exc.start}); re-save it as UTF-8 CSV.") from exc
+    for magic, kind in COMPRESSED:
+        if data.startswith(magic):
+            raise LoadError(f"{path}: a {kind} file; decompress it first, then give the CSV inside.")
     head = data[:4096]
-    if head.count(b"\x00") > min(BINARY_NULS, len(head) // 100):
+    controls = sum(byte < 32 and byte not in (9, 10, 12, 13) for byte in head)
+    if head.count(b"\x00") > min(BINARY_NULS, len(head) // 100) or controls > max(8, len(head) // 50):
         raise LoadError(f"{path}: not a text table (binary content); expected CSV, .xlsx, .xls or .parquet.")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        return _decode_lines(data, path, notes)
+
+
+def _line_breaks(text: str) -> str:
+    """Records end at ``\n`` (or ``\r\n``); a file of old-Mac ``\r`` line ends has them as ``\n``, and a
+    lone ``\r`` inside a line (a value pasted from elsewhere) becomes a space, as the contract makes every
+    line-breaking character of a value (:mod:`mentortrack.contract.text`)."""
+    if "\r" not in text:
+        return text
+    if "\n" not in text:
+        return text.replace("\r", "\n")
+    return re.sub(r"\r(?!\n)", " ", text)
+
+
+def _decode_lines(data: bytes, path: Path, notes: list[str]) -> str:
+    """A file that is not all UTF-8, line by line: UTF-8 where a line is, else Windows-1252 (the bytes it
+    leaves undefined as Latin-1), so one line saved by another program garbles neither the others nor itself."""
+    lines = data.split(b"\n")
+    decoded, legacy = [], []
+    for number, line in enumerate(lines, start=1):
+        try:
+            decoded.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            legacy.append(number)
+            try:
+                decoded.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                decoded.append("".join(_cp1252_byte(byte) for byte in line))
+    if len(legacy) == len(lines) or len(legacy) > len(lines) // 2:
         notes.append(f"{path.name} is not UTF-8; read as Windows-1252 (cp1252).")
-        return data.decode("cp1252")
+    else:
+        shown = ", ".join(str(n) for n in legacy[:5]) + (" …" if len(legacy) > 5 else "")
+        notes.append(f"{path.name} is UTF-8 except {len(legacy)} line(s) (line {shown}), read as Windows-1252.")
+    return "\n".join(decoded)
+
+
+def _cp1252_byte(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return bytes([byte]).decode("latin-1")
 
 
 def _known_headers(cells: list[str]) -> int:
@@ -365,12 +412,17 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
             raise LoadError(f"{path}: not a readable Parquet file ({exc}).") from exc
         check_width(len(frame.columns), str(path))
         for col in frame.columns:
-            if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):  # a zone: read as the CSV's ISO timestamps are
+                frame[col] = frame[col].map(lambda t: "" if pd.isna(t) else t.isoformat())
+            elif pd.api.types.is_datetime64_any_dtype(frame[col]):
                 frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+            elif frame[col].dtype == object:  # bytes (a binary column) shown escaped, never a decoding crash
+                frame[col] = frame[col].map(lambda v: v.decode("utf-8", "backslashreplace")
+                                            if isinstance(v, bytes | bytearray) else v)
             frame[col] = frame[col].astype("string").fillna("").astype(str)
         check_cells(frame, str(path), 1)
         return frame, [], 1, notes
-    text = _decode(path.read_bytes(), path, notes)
+    text = _line_breaks(_decode(path.read_bytes(), path, notes))
     if not text.strip():
         raise LoadError(f"{path}: the file is empty.")
     sep, header_row = _find_header(text)
@@ -518,7 +570,8 @@ class FileWideCounts:
         case = {}
         for name, counts in self.case.items():
             ordered = counts.sort_values(ascending=False, kind="stable")
-            best = pd.Series(ordered.index, index=ordered.index.str.lower()).groupby(level=0, sort=False).first()
+            best = pd.Series(ordered.index, index=spelling_key(pd.Series(ordered.index)).to_numpy()
+                             ).groupby(level=0, sort=False).first()
             case[name] = best.to_dict()
         hashes = np.concatenate(self.id_hashes) if self.id_hashes else np.empty(0, dtype=np.uint64)
         rows = np.concatenate(self.id_rows) if self.id_rows else np.empty(0, dtype=np.int64)
@@ -620,7 +673,7 @@ def classify_rows(raw: pd.DataFrame, source_row: pd.Series, duplicate_of: pd.Ser
             continue
         codes, spelled = pd.factorize(sessions[name])
         distinct = pd.Series(spelled, dtype="string")
-        unified = distinct.str.lower().map(spellings).fillna(distinct).astype("string")
+        unified = spelling_key(distinct).map(spellings).fillna(distinct).astype("string")
         changed = (unified != distinct).fillna(False).to_numpy()
         changes[name] = int(np.isin(codes, np.flatnonzero(changed)).sum())
         sessions[name] = pd.Series(unified.take(codes).to_numpy(), index=sessions.index, dtype="string"
@@ -674,14 +727,29 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     return result
 
 
+def comparable(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` as rows are compared for exact duplicates: each cell stripped and lower-cased, so a row
+    that repeats another but for a stray space (`` FM0001``) or a name's case (``mentor a``, which the
+    contract unifies anyway) is a duplicate, not two sessions in conflict."""
+    return raw.apply(lambda column: column.str.strip().str.lower())
+
+
 def _duplicate_of(raw: pd.DataFrame, source_row: pd.Series) -> pd.Series:
-    """Per row, the file row of the identical row it repeats (missing for first occurrences)."""
-    dup_mask, in_group = _exact_duplicates(raw)
+    """Per row, the file row of the identical row it repeats (missing for first occurrences), rows compared
+    as :func:`comparable` makes them. Only rows whose ID appears more than once can repeat another, so only
+    those are compared."""
+    ids = raw["session_id"].str.strip() if "session_id" in raw else pd.Series("", index=raw.index)
+    candidates = ids.duplicated(keep=False)
     duplicate_of = pd.Series(np.nan, index=raw.index)
+    if not candidates.any():
+        return duplicate_of
+    raw, source_row = comparable(raw[candidates]), source_row[candidates]
+    dup_mask, in_group = _exact_duplicates(raw)
     if dup_mask.any():
         group = raw[in_group].groupby(list(raw.columns), sort=False).ngroup()
         first = source_row[in_group].groupby(group).transform("first")
-        duplicate_of[dup_mask] = first[dup_mask]
+        repeats = dup_mask.index[dup_mask.to_numpy()]
+        duplicate_of.loc[repeats] = first.loc[repeats]
     return duplicate_of
 
 
@@ -737,6 +805,10 @@ def non_session_rows(raw: pd.DataFrame) -> pd.Series:
     identity = [c for c in ("session_id", "mentor_name", "session_status") if c in raw]
     total_like = _cell_keys(raw["session_id"], set(TOTAL_WORDS)) if "session_id" in raw else pd.Series(
         False, index=raw.index)
+    if total_like.any():  # a session whose ID happens to be "Total" has a mentor and a status: it stays
+        said = raw[total_like]
+        total_like[said.index] = pd.concat([said[c].str.strip() == "" for c in identity[1:]] or
+                                           [pd.Series(True, index=said.index)], axis=1).any(axis=1)
     no_identity = pd.concat([raw[c].str.len() == 0 for c in identity], axis=1).all(axis=1)
     maybe = raw[~no_identity & (raw[identity[0]].str.len() <= 3)]
     if len(maybe):

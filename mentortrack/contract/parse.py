@@ -101,23 +101,30 @@ def parse_id(raw: pd.Series) -> Parsed:
     plain; a value that breaks it is an error, never silently changed.
     """
     text = raw.str.strip()
-    bad_chars = text.str.contains(_ID_FORBIDDEN, regex=True)
+    bad_chars = text.str.contains(_ID_FORBIDDEN, regex=True) | ~text.map(str.isprintable, na_action="ignore").fillna(True).astype(bool)
     too_long = text.str.len() > ID_MAX_LENGTH
     errors = pd.Series(pd.NA, index=raw.index, dtype="string")
     errors[too_long] = f"ID longer than {ID_MAX_LENGTH} characters: '" + text[too_long].str.slice(0, 40) + "...'"
     shown = text[bad_chars].map(lambda v: v.encode("unicode_escape").decode("ascii"))
-    errors[bad_chars] = "ID contains a path separator or control character: '" + shown + "'"
+    errors[bad_chars] = "ID contains a path separator, control or invisible character: '" + shown + "'"
     values = text.where((text != "") & ~bad_chars & ~too_long).astype("string")
     return Parsed(values, errors)
 
 
+WHOLE_LIMIT = 10**9
+"""The largest whole number a cell may hold (``1e308`` or ``2**63`` minutes is an error, not an overflow)."""
+
+
 def parse_int(raw: pd.Series, what: str = "whole number") -> Parsed:
-    """Whole numbers such as ``45`` or ``45.0``; anything else is an error."""
+    """Whole numbers such as ``45`` or ``45.0``, at most :data:`WHOLE_LIMIT` either side of 0; anything
+    else is an error."""
     is_blank = blank(raw)
-    numbers = pd.to_numeric(raw.str.strip().where(~is_blank), errors="coerce")
-    bad = ~is_blank & (numbers.isna() | (numbers.fillna(0) % 1 != 0))
-    values = numbers.where(~bad).round().astype("Int64")
-    return Parsed(values, _errors_where(raw, bad, f"not a {what}:"))
+    numbers = pd.to_numeric(raw.str.strip().where(~is_blank), errors="coerce").astype("float64")
+    huge = ~is_blank & (numbers.abs() > WHOLE_LIMIT).fillna(False)
+    bad = ~is_blank & ~huge & (numbers.isna() | (numbers.fillna(0) % 1 != 0))
+    values = numbers.where(~bad & ~huge).round().astype("Int64")
+    errors = _errors_where(raw, bad, f"not a {what}:").fillna(_errors_where(raw, huge, f"too large for a {what}:"))
+    return Parsed(values, errors)
 
 
 def parse_status(raw: pd.Series) -> Parsed:
@@ -175,6 +182,10 @@ def parse_time(raw: pd.Series, counts: pd.Series | None = None) -> Parsed:
     return Parsed(values, _errors_where(raw, bad, "not a clock time:"), notes)
 
 
+RELATIVE_DATES = ("today", "now", "yesterday", "tomorrow")
+"""Words pandas would read as the day the suite runs; in an export they are errors, not dates."""
+
+
 def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None = None,
                decided: bool | None = None, timezone: str = "UTC") -> Parsed:
     """Dates in ISO (``2025-09-08``), numeric day/month forms or with month names.
@@ -221,7 +232,8 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
             notes.append(f"{rows(read)} dates were timestamps with a time zone (e.g. '{raw[read].iloc[0].strip()}' "
                          f"= {local[read].iloc[0]} in {timezone}); each was converted to {timezone} and read as "
                          "the day it falls on there.")
-    values = pd.to_datetime(text.where(~is_blank), format="ISO8601", errors="coerce")
+    relative = text.str.lower().isin(RELATIVE_DATES).fillna(False).astype(bool)
+    values = pd.to_datetime(text.where(~is_blank & ~relative), format="ISO8601", errors="coerce")
 
     parts = text.where(values.isna() & ~is_blank).str.extract(_DMY)
     if parts[0].notna().any():
@@ -255,7 +267,7 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
         todo = values.isna() & ~is_blank
         if not todo.any():
             break
-        values = values.fillna(pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
+        values = values.fillna(pd.to_datetime(text.where(todo & ~relative), format=fmt, errors="coerce"))
 
     years = values.dt.year
     outside = values.notna() & ~years.between(*DATE_RANGE)

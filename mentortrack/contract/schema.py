@@ -29,6 +29,8 @@ PREP_LEVELS: tuple[str, ...] = ("No", "Partial", "Yes")
 
 RATING_RANGE: tuple[int, int] = (1, 5)
 """Inclusive bounds of ``post_session_rating``."""
+MAX_MINUTES = 24 * 60
+"""The longest a session can be scheduled for or last, in minutes (a day); more is an error in the export."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def _column(col: Column) -> pa.Column:
         checks.append(pa.Check.in_range(*RATING_RANGE, error=f"rating outside {RATING_RANGE[0]}–{RATING_RANGE[1]}"))
     if col.kind == "int":
         checks.append(pa.Check.ge(0, error="negative minutes"))
+        checks.append(pa.Check.le(MAX_MINUTES, error=f"more than {MAX_MINUTES:,} minutes (a day)"))
     return pa.Column(
         canonical_dtypes()[col.name],
         checks=checks,

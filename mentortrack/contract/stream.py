@@ -41,6 +41,7 @@ from mentortrack.contract.load import (
     case_notes,
     check_reconciliation,
     classify_rows,
+    comparable,
     load_sessions,
     prepare_rows,
     skipped_notes,
@@ -236,7 +237,7 @@ def _settle(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, time
     for index, chunk in enumerate(_batches(path, layout, chunk_rows)):
         raw, source_row, skip = prepare_rows(chunk, layout.header_row + 2, str(path), notes if index == 0 else [])
         skipped.append(skip)
-        first = seen.repeats(pd.util.hash_pandas_object(raw, index=False).to_numpy(), source_row.to_numpy())
+        first = seen.repeats(pd.util.hash_pandas_object(comparable(raw), index=False).to_numpy(), source_row.to_numpy())
         duplicate_of.append(first)
         counts.add(raw, source_row, first == 0)
     if not duplicate_of or not (sum(map(len, duplicate_of)) + sum(map(len, skipped))):

@@ -20,12 +20,28 @@ LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 """Every character :meth:`str.splitlines` breaks on (LF, CR, VT, FF, FS, GS, RS, NEL, LS, PS)."""
 _BREAKS = re.compile(f"[{re.escape(LINE_BREAKS)}]")
 _OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+INVISIBLE = "\ufeff\u200b\u2060\u202a-\u202e\u2066-\u2069"
+"""Characters that show nothing but change a value: the byte-order mark inside a line, the zero-width
+space and word joiner, and the bidirectional embeddings, overrides and isolates (U+202E can make
+"gnp.exe" read "exe.png"). Removed from text; an ID holding one is an error. (Zero-width joiners, which
+Indic scripts and emoji need, are kept.)"""
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+"""No-break, figure, thin and ideographic spaces: a space as a name is spelled."""
 
 
 def normalise_value(text: str) -> str:
-    """One value in NFC with line-breaking characters as spaces and other control characters removed
-    (tab is kept: :func:`mentortrack.contract.parse.parse_text` collapses white space afterwards)."""
-    return _OTHER_CONTROLS.sub("", _BREAKS.sub(" ", unicodedata.normalize("NFC", text)))
+    """One value in NFC with line-breaking characters and special spaces as spaces, and other control and
+    invisible characters (:data:`INVISIBLE`) removed (tab is kept:
+    :func:`mentortrack.contract.parse.parse_text` collapses white space afterwards)."""
+    spaced = _SPACES.sub(" ", _BREAKS.sub(" ", unicodedata.normalize("NFC", text)))
+    return _INVISIBLE.sub("", _OTHER_CONTROLS.sub("", spaced))
+
+
+def spelling_key(values: pd.Series) -> pd.Series:
+    """The key names are unified by (the most frequent spelling of a key wins): NFKC then case-folded, so
+    "Mentor A", "mentor a" and the full-width "Ｍentor A" are one mentor."""
+    return values.astype("string").str.normalize("NFKC").str.casefold()
 
 
 def normalise(raw: pd.Series) -> pd.Series:
