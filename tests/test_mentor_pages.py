@@ -74,6 +74,7 @@ def test_the_page_by_hand(folder: Path) -> None:
     assert "Red sessions, September 2025: 1" in page and "<td class=\"nowrap\">A2</td>" in page
     # the data ends on 25 September (a partial month): follow-ups are open as of that day
     assert "Open follow-ups on 2025-09-25: 2" in page and "learner no-show: rebook" in page
+    assert "Sessions of the last 14 days that need a follow-up" in page
     # themes and quotes over July to September: praise from A1 and A0, complaints from A2
     assert "<span class=\"chip\">Mock-interview realism — 1 praise: &#39;Loved the &lt;script&gt;" in page
     assert ("<span class=\"chip complaint\">Punctuality — 1 complaint: &#39;The mentor was late and unprepared&#39;"

@@ -263,7 +263,8 @@ def write_mentor_pages(folder: Path, ctx: ReportContext, tables: SharedTables,
         facts["pairs"] = mine.astype(object).where(mine.notna(), None).to_dict("records")
         facts["targets"] = target_lines(rows.scope, targets)
         page = template.render(**facts, period=ctx.period, generated=generated, data_through=data_through,
-                               data_label=ctx.data_label, followups_as_of=f"{ctx.last_day:%Y-%m-%d}")
+                               data_label=ctx.data_label, followups_as_of=f"{ctx.last_day:%Y-%m-%d}",
+                               followup_days=settings.lifecycle.followups.window_days)
         with writing(out / file):
             (out / file).write_text(page, encoding="utf-8")
         written.append(out / file)
