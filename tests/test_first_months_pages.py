@@ -244,3 +244,14 @@ def test_a_mentor_watched_without_a_score_says_so_on_the_page(first_months: pd.D
     (page,) = write_mentor_pages(tmp_path, ctx, ctx.tables, [RED_MENTOR])
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
     assert "no score 1 session this month. ◆ Watch (4 of 10 sessions red in Sep 2025, no health score" in text
+
+
+def test_the_ranking_shows_the_rank_vs_health_column_only_when_a_note_exists(first_months: pd.DataFrame,
+                                                                             tmp_path: Path) -> None:
+    from mentortrack.reports.pages import render
+
+    ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",
+                        data_label="first months", output_dir=tmp_path, settings=SETTINGS)
+    notes = ctx.tables.standing["note"].astype("string").fillna("")
+    html = " ".join(b.get("text/html", "") for b in render("06_early_warnings", ctx)["ranking"])
+    assert ("Rank vs health" in html) == (notes != "").any()

@@ -143,6 +143,8 @@ def test_health_scores_reach_the_reports_and_exports(built: Path) -> None:
     assert len(both) and both.to_dict() == pytest.approx(september["score"].reindex(both.index).to_dict())
     health = pd.read_csv(built / "exports" / "powerbi" / "fact_mentor_health.csv")
     assert len(health) == len(september) and health["mentor_key"].notna().all() and set(health["month"]) == {MONTH}
+    assert health.loc[health["score"].isna(), "at_risk"].isna().all() and health["score"].notna().any()
+    assert health.loc[health["score"].notna(), "at_risk"].notna().all()
     sheet = pd.read_excel(built / "exports" / f"mentortrack_{MONTH}.xlsx", sheet_name="Mentor health").set_index(
         "Mentor")
     assert sheet["Score Sep 2025"].dropna().to_dict() == pytest.approx(september["score"].dropna().to_dict())

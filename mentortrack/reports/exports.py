@@ -132,12 +132,14 @@ def month_dimension(enriched: pd.DataFrame) -> pd.DataFrame:
 
 
 def health_fact(health: pd.DataFrame, keys: dict[str, str], months: list[str] | None = None) -> pd.DataFrame:
-    """One row per mentor and month (only ``months`` when given) with ``mentor_key``, sessions, score,
-    at-risk flag, explanation and the raw components with their n."""
-    columns = ["mentor_name", "month", "sessions", "score", "at_risk", "explanation",
+    """One row per mentor and month (only ``months`` when given) with ``mentor_key``, sessions, completed
+    sessions, score, at-risk flag (empty without a score: unknown, not "not at risk"), explanation and the
+    raw components with their n."""
+    columns = ["mentor_name", "month", "sessions", "completed", "score", "at_risk", "explanation",
                *[f"{c}_raw" for c in COMPONENTS], *[f"{c}_n" for c in COMPONENTS]]
     table = health if months is None else health[health["month"].isin(months)]
-    table = table.assign(mentor_key=table["mentor_name"].astype("string").map(keys))
+    table = table.assign(mentor_key=table["mentor_name"].astype("string").map(keys),
+                         at_risk=table["at_risk"].astype("boolean").where(table["score"].notna()))
     return neutralize_formulas(table[["mentor_key", *[c for c in columns if c in table]]].reset_index(drop=True))
 
 

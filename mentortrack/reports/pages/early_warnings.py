@@ -55,7 +55,10 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     bottom = lower_part_bottom(standing)
     pages = page_links(ctx.output_dir)
     out.html(f"<p>{html_text(ranking_sentence(standing, minimum, ctx.window_label(window)))}</p>")
-    out.html(tables.interactive(standing.reset_index()[RANKING_COLUMNS], show_pii,
+    said = standing.reset_index()[RANKING_COLUMNS]
+    if not (said["note"].astype("string").fillna("") != "").any():  # no rank and band in tension this month
+        said = said.drop(columns="note")
+    out.html(tables.interactive(said, show_pii,
                                 f"{ctx.window_label(window)}; rank 1 = best (lowest share of sessions red, then highest "
                                 f"rating); "
                                 f"a mentor needs {minimum} sessions to be ranked; health of {ctx.period}"
