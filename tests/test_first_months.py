@@ -187,6 +187,8 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
     assert all(f["change"] == "first month in the data" for f in figures.values())
     # none at risk; Mentor D (4 of 10 sessions red) is to watch, named as on the dashboard
     assert (figures["Mentors at risk"]["value"], figures["Mentors at risk"]["base"]) == ("0", "1 to watch: Mentor D")
+    red = sum(1 for level in september.scope["level"].astype(str) if level == "red")
+    assert (figures["Red sessions"]["value"], figures["Red sessions"]["base"]) == (f"{red}", f"of {len(rows)} sessions")
     october = _ctx(first_months, "2025-10")
     figures = {f["label"]: f for f in headline(october, october.tables, 30)}
     assert all("vs 2025-09" not in f["change"] for label, f in figures.items()
@@ -229,3 +231,17 @@ def test_bands_compare_the_score_as_shown_and_many_red_sessions_watch_a_mentor_w
     assert standing.loc["Y", "watch_reason"] == "health 59, within 20 points of 40"
     window.loc[window["mentor_name"] == "Z", "level"] = "green"
     assert mentor_standing(window, scores, "2025-09", SETTINGS.warnings, "Sep 2025").loc["Z", "band"] == NO_SCORE
+
+
+def test_a_change_in_red_sessions_says_better_or_worse_in_words(first_months: pd.DataFrame) -> None:
+    # one more October session on the 31st makes October a whole month, so its counts can be compared
+    last = first_months[first_months["month"] == "2025-10"].iloc[[0]].assign(
+        session_id="FM9999", session_date=pd.Timestamp("2025-10-31"))
+    history = pd.concat([first_months, last], ignore_index=True)
+    october = ReportContext(history=history, scope=history[history["month"] == "2025-10"], month="2025-10",
+                            data_label="first months", output_dir=Path("."), settings=SETTINGS)
+    assert not october.partial
+    red = {f["label"]: f for f in headline(october, october.tables, 0)}["Red sessions"]
+    now = int((october.scope["level"].astype(str) == "red").sum())
+    before = int((first_months.loc[first_months["month"] == "2025-09", "level"].astype(str) == "red").sum())
+    assert now < before and red["change"] == f"{now - before:+,} vs 2025-09 (better)"

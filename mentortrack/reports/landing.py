@@ -34,6 +34,7 @@ from mentortrack.reports.context import ALL_MONTHS, ReportContext
 from mentortrack.reports.notebook_run import page_title
 from mentortrack.reports.shared_tables import SharedTables
 from mentortrack.reports.tables import LEVEL_TEXT, base_text, change_text, format_value
+from mentortrack.wording import plural
 
 HEADLINE_KPIS = ("total_sessions", "completion_rate", "avg_rating")
 WATCH_NAMES = 3
@@ -79,11 +80,12 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
     months = ctx.settings.warnings.mentors.window_months
     earlier = ctx.month != ALL_MONTHS and bool((ctx.window(months)["month"] < ctx.month).any())
     watch = watch_text(tables.standing, ctx.window_label(months) if earlier else "")
-    for label, now, then, base in (("Red sessions", red_now, red_before, ""),
+    for label, now, then, base in (("Red sessions", red_now, red_before, f"of {plural(len(ctx.scope), 'session')}"),
                                    ("Mentors at risk", at_risk_now, at_risk_before, watch)):
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
-        if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:
+        if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:  # fewer is better
             colour = LEVEL_TEXT["red"] if now > then else LEVEL_TEXT["green"]
+            change += " (worse)" if now > then else " (better)"
         items.append({"label": label, "value": f"{now:,}", "base": base, "change": change, "colour": colour})
     return items
 
