@@ -47,8 +47,8 @@ def test_the_sentiment_chart_counts_completed_sessions_with_feedback_as_the_kpis
                         "Negative 4 (8%); 13 of 61 completed sessions without feedback (21%)")
     assert "of 48 completed sessions with feedback" in fig.axes[0].get_title().replace("\n", " ")
     labels = [t.get_text() for t in fig.axes[0].texts]
-    # the shares are of the 48 with feedback; the bar without feedback says its own base, not a share beside them
-    assert labels == ["44 (92%)", "4 (8%)", "13 of 61 completed"]
+    # each bar names its base: the shares are of the 48 with feedback, the bar without feedback is of the 61 completed
+    assert labels == ["44 (92% of 48)", "4 (8% of 48)", "13 of 61 completed"]
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Positive", "Negative", "No feedback"]
     assert said.data["sessions"].sum() == 61, "no-show and cancelled sessions are not in the chart"
     kpis = compute_kpis(scope)

@@ -478,11 +478,12 @@ def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: st
     bases = pd.Series(base).reindex(order)
     _bars(ax, order, counts.to_numpy(dtype=float), [SENTIMENT_COLOURS[c] for c in order], horizontal=True)
     ax.bar_label(ax.containers[0], labels=[f"{int(v):,} of {completed:,} completed" if c == NO_FEEDBACK
-                                           else f"{int(v):,} ({_share(v, bases[c])})" for c, v in counts.items()],
+                                           else f"{int(v):,} ({_share(v, bases[c])} of {int(bases[c]):,})"
+                                           for c, v in counts.items()],
                  padding=3, fontsize=VALUE_SIZE)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     title = f"{title}: of {with_feedback:,} completed sessions with feedback"
-    ax.set(title=title, xlabel=f"Completed sessions (shares of the {with_feedback:,} with feedback)", ylabel="")
+    ax.set(title=title, xlabel="Completed sessions", ylabel="")
     ax.set_xlim(0, counts.max() * 1.35)
     parts = ", ".join(f"{k} {int(v):,} ({_share(v, with_feedback)})" for k, v in counts.items() if k != NO_FEEDBACK)
     alt = f"{title}: {parts or 'none'}"
