@@ -74,3 +74,13 @@ def test_tiles_show_no_change_against_a_month_without_sessions() -> None:
     table.attrs.update(previous_month="2025-08", sessions=110, previous_sessions=0)
     html = tables.kpi_tiles(table, ["total_sessions", "avg_rating"])
     assert html.count("no sessions in 2025-08") == 2 and "+110" not in html
+
+
+def test_short_mentor_names_stay_on_one_line_and_long_texts_wrap() -> None:
+    frame = pd.DataFrame({"mentor_name": ["Mentor D", "Asha K"], "summary": ["A long summary " * 6, "short"]})
+    html = tables.styled(frame, show_pii=False).to_html()
+    name_cells = re.findall(r"#T_\w+_row\d+_col0[^{]*\{[^}]*\}", html)
+    assert name_cells and all("white-space: nowrap" in cell for cell in name_cells)
+    assert not re.findall(r"#T_\w+_row\d+_col1[^{]*\{[^}]*white-space: nowrap", html)
+    long_names = pd.DataFrame({"mentor_name": ["A mentor whose name runs far too long for a cell"]})
+    assert "nowrap" not in tables.styled(long_names, show_pii=False).to_html()

@@ -295,13 +295,17 @@ def styled(frame: pd.DataFrame, show_pii: bool | None = None, percent: list[str]
 
 LONG_TEXT = 60
 """A text column with a cell longer than this many characters gets room to read (``min-width``)."""
+NAME_COLUMNS = ("mentor_name", "Mentor", "mentor")
+SHORT_NAME = 30
+"""Names of at most this many characters stay on one line ("Mentor D", not "Mentor" over "D")."""
 
 
 def _layout(styler: Styler, frame: pd.DataFrame, percent: list[str] | None = None) -> Styler:
     """Cells sized to their content: dates, numbers, flags and IDs on one line (``nowrap``), long texts
     (summaries, feedback) wide enough to read instead of squeezed, in a table the page shows full width."""
     short = [c for c in frame.columns if column_kind(str(c), frame[c], percent) is not None
-             or str(c).endswith(("_id", "_date", "month"))]
+             or str(c).endswith(("_id", "_date", "month"))
+             or (str(c) in NAME_COLUMNS and (frame[c].astype("string").str.len().max() or 0) <= SHORT_NAME)]
     if short:
         styler = styler.set_properties(subset=short, **{"white-space": "nowrap"})
     lengths = {c: frame[c].astype("string").str.len().max() for c in frame.columns if c not in short}
