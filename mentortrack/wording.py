@@ -33,3 +33,17 @@ def percent(share: float) -> str:
     if 0.995 <= share < 1:
         return ">99%"
     return f"{share:.0%}"
+
+
+def partial_suffix(month: str, through: object | None) -> str:
+    """" (to 9 Oct)" when the data, whose last day is ``through`` (a timestamp), ends inside ``month`` (YYYY-MM)
+    before its last day; "" for a month it covers whole (or without ``through``)."""
+    import pandas as pd
+
+    if through is None:
+        return ""
+    day = pd.Timestamp(through)
+    if f"{day:%Y-%m}" != month or day >= pd.Period(month, freq="M").end_time.normalize():
+        return ""
+    return f" (to {day.day} {day:%b})"
+

@@ -245,3 +245,19 @@ def test_a_change_in_red_sessions_says_better_or_worse_in_words(first_months: pd
     now = int((october.scope["level"].astype(str) == "red").sum())
     before = int((first_months.loc[first_months["month"] == "2025-09", "level"].astype(str) == "red").sum())
     assert now < before and red["change"] == f"{now - before:+,} vs 2025-09 (better)"
+
+
+def test_a_partial_month_is_headed_so_in_the_health_trend_and_the_workbook(first_months: pd.DataFrame,
+                                                                          tmp_path: Path) -> None:
+    from mentortrack.reports.exports import health_sheet
+    from mentortrack.reports.pages import render
+
+    october = ReportContext(history=first_months, scope=first_months[first_months["month"] == "2025-10"],
+                            month="2025-10", data_label="first months", output_dir=tmp_path, settings=SETTINGS)
+    sheet = health_sheet(october.tables.health, "2025-10", 6, october.data_through).frame
+    assert {"Score Sep 2025", "Score Oct 2025 (to 9 Oct)"} <= set(sheet.columns)
+    assert "Score Sep 2025 (to" not in " ".join(sheet.columns)
+    whole = health_sheet(october.tables.health, "2025-10", 6, pd.Timestamp("2025-10-31")).frame
+    assert "Score Oct 2025" in whole.columns
+    html = " ".join(b.get("text/html", "") for b in render("06_early_warnings", october)["health"])
+    assert "Health by month, 2025-09 to 2025-10 (to 9 Oct)" in html and ">2025-10 (to 9 Oct)</th>" in html

@@ -46,7 +46,7 @@ from mentortrack.contract.schema import PREP_LEVELS, STATUSES
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import LITERAL_TEXT, html_text
 from mentortrack.reports.tables import HIGHER_IS_BETTER, label, side_by_side
-from mentortrack.wording import percent, plural, verb
+from mentortrack.wording import partial_suffix, percent, plural, verb
 
 SENTIMENT_COLOURS = {"Positive": "#2e7d32", "Neutral": "#90a4ae", "Negative": "#c62828", NO_FEEDBACK: "#e0e0e0"}
 STATUS_COLOURS = {"Completed": "#2e7d32", "No-show": "#ef6c00", "Cancelled": "#c62828", "Rescheduled": "#5c6bc0"}
@@ -513,9 +513,7 @@ def method_agreement(enriched: pd.DataFrame, title: str = "TextBlob (published) 
 def month_label(month: str, through: pd.Timestamp | None = None) -> str:
     """A month (YYYY-MM) as a trend's axis names it: "2025-10 (to 9 Oct)" when the data, whose last day is
     ``through``, covers it only in part (ends in it before its last day), else the month itself."""
-    if through is None or f"{through:%Y-%m}" != month or through >= pd.Period(month, freq="M").end_time.normalize():
-        return month
-    return f"{month} (to {through.day} {through:%b})"
+    return month + partial_suffix(month, through)
 
 
 def _month_axis(ax: Axes, months: list[str], through: pd.Timestamp | None) -> None:

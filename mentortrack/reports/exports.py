@@ -40,6 +40,7 @@ from mentortrack.analytics.health import COMPONENTS, LABELS, health_trend
 from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS
 from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 from mentortrack.reports.tables import LEVEL_FILLS, LEVEL_TEXT, column_kind, label
+from mentortrack.wording import partial_suffix
 
 log = logging.getLogger(__name__)
 
@@ -185,15 +186,17 @@ def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | P
     return written
 
 
-def health_sheet(health: pd.DataFrame, until: str, months: int = 6) -> Sheet:
+def health_sheet(health: pd.DataFrame, until: str, months: int = 6, through: pd.Timestamp | None = None) -> Sheet:
     """The Mentor health sheet: one row per mentor with sessions in the ``months`` months
     ending with ``until`` (YYYY-MM; later months are left out), the score of each of those months, then
     ``until``'s sessions, at-risk flag, explanation and components (the rating component as the average
-    rating, the others as shares, each with its n)."""
+    rating, the others as shares, each with its n). A month the data (ending on ``through``) covers only in
+    part is headed so: "Score Oct 2025 (to 9 Oct)"."""
     trend = health_trend(health, until, months)
     active = health.loc[health["month"].isin(trend.columns), "mentor_name"].astype(str).unique()
     trend = trend.reindex(sorted(active))
-    month_names = {m: pd.Period(m, freq="M").strftime("Score %b %Y") for m in trend.columns}
+
+    month_names = {m: pd.Period(m, freq="M").strftime("Score %b %Y") + partial_suffix(m, through) for m in trend.columns}
     sheet = trend.rename(columns=month_names)
     current = health[health["month"] == until].set_index("mentor_name").reindex(sheet.index)
     kinds: dict[str, str | list[str]] = dict.fromkeys(month_names.values(), "score")
@@ -246,14 +249,15 @@ def kpi_sheet(kpis: pd.DataFrame) -> Sheet:
 
 def workbook_sheets(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame,
                     show_pii: bool | None = None, health: pd.DataFrame | None = None,
-                    trend_months: int = 6, pairs: pd.DataFrame | None = None) -> list[Sheet]:
+                    trend_months: int = 6, pairs: pd.DataFrame | None = None,
+                    through: pd.Timestamp | None = None) -> list[Sheet]:
     """The workbook's sheets in order; the report month is the latest month of ``enriched``; a Pairs sheet
-    with ``pairs`` (the pair status)."""
+    with ``pairs`` (the pair status); ``through``, the data's last day, marks a month covered in part."""
     keys = mentor_keys(enriched["mentor_name"], mentors.index, *([pairs["mentor_name"]] if pairs is not None else []))
     sheets = [Sheet("Sessions", fact_table(enriched, keys, show_pii, iso_dates=False)),
               Sheet("Mentors", mentor_dimension(mentors, keys))]
     if health is not None:
-        sheets.append(health_sheet(health, str(enriched["month"].max()), trend_months))
+        sheets.append(health_sheet(health, str(enriched["month"].max()), trend_months, through))
     sheets.append(kpi_sheet(kpis))
     if pairs is not None:
         sheets.append(Sheet("Pairs", pairs_fact(pairs, keys,
@@ -328,7 +332,7 @@ def _write_cell(sheet, row: int, col: int, value: object, kind: str | None, form
 
 def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFrame, path: str | Path,
                 show_pii: bool | None = None, health: pd.DataFrame | None = None, threshold: float = 40,
-                trend_months: int = 6, pairs: pd.DataFrame | None = None) -> Path:
+                trend_months: int = 6, pairs: pd.DataFrame | None = None, through: pd.Timestamp | None = None) -> Path:
     """Write :func:`workbook_sheets` to ``path`` (``trend_months`` of health scores); Sessions rows filled by level, health scores filled by band
     (red below ``threshold``, amber within 20 points above it, green above that), the level also as a word."""
     import xlsxwriter
@@ -338,7 +342,7 @@ def write_excel(enriched: pd.DataFrame, mentors: pd.DataFrame, kpis: pd.DataFram
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                            "strings_to_numbers": False})
     try:
-        for entry in workbook_sheets(enriched, mentors, kpis, show_pii, health, trend_months, pairs):
+        for entry in workbook_sheets(enriched, mentors, kpis, show_pii, health, trend_months, pairs, through):
             name, frame, kinds = entry.name, entry.frame, entry.kinds
             sheet, columns = write_sheet(book, name, frame, kinds)
             last_row, last_col = max(len(frame), 1), max(len(columns) - 1, 0)

@@ -83,7 +83,7 @@ def write_exports(prepared: Prepared, folder: Path) -> Path:
     exports = folder / "exports"
     standing = tables.standing[EXPORTED_STANDING]
     write_excel(ctx.scope, standing, tables.kpis, exports / f"mentortrack_{ctx.month}.xlsx", show_pii,
-                tables.health, warnings.health.threshold, warnings.health.trend_months, tables.pairs)
+                tables.health, warnings.health.threshold, warnings.health.trend_months, tables.pairs, ctx.data_through)
     write_powerbi(ctx.scope, standing, exports / "powerbi", show_pii, tables.health, tables.pairs)
     _summaries_csv(ctx.scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(mentor_digest(ctx.scope, ctx.month)).to_csv(exports / "mentor_digests.csv", index=False)

@@ -201,7 +201,7 @@ def label(column: object) -> str:
     name = str(column)
     if name in ("True", "False"):  # a crosstab of a flag
         return "Yes" if name == "True" else "No"
-    if name in HUMAN_LABELS:
+    if name in HUMAN_LABELS or name[:1].isdigit():  # a month ("2025-10 (to 9 Oct)") is named as it is
         return name
     return COLUMN_LABELS.get(name, name.replace("_", " ").strip().capitalize())
 
@@ -300,12 +300,18 @@ SHORT_NAME = 30
 """Names of at most this many characters stay on one line ("Mentor D", not "Mentor" over "D")."""
 
 
+def _short(names: pd.Series) -> bool:
+    """Whether every name of a column is at most :data:`SHORT_NAME` characters long (an empty column is not)."""
+    lengths = names.astype("string").str.len().dropna()
+    return bool(len(lengths)) and int(lengths.max()) <= SHORT_NAME
+
+
 def _layout(styler: Styler, frame: pd.DataFrame, percent: list[str] | None = None) -> Styler:
     """Cells sized to their content: dates, numbers, flags and IDs on one line (``nowrap``), long texts
     (summaries, feedback) wide enough to read instead of squeezed, in a table the page shows full width."""
     short = [c for c in frame.columns if column_kind(str(c), frame[c], percent) is not None
              or str(c).endswith(("_id", "_date", "month"))
-             or (str(c) in NAME_COLUMNS and (frame[c].astype("string").str.len().max() or 0) <= SHORT_NAME)]
+             or (str(c) in NAME_COLUMNS and _short(frame[c]))]
     if short:
         styler = styler.set_properties(subset=short, **{"white-space": "nowrap"})
     lengths = {c: frame[c].astype("string").str.len().max() for c in frame.columns if c not in short}

@@ -81,9 +81,11 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         first, last = str(trend.columns[0]), str(trend.columns[-1])
         since = ("since the data starts" if first <= str(ctx.history["month"].min())
                  else f"the last {trend.shape[1]} months")
-        out.table(tables.health_table(trend.reset_index(), threshold,
-                                      caption=f"Health by month, {first} to {last} ({since}; – : fewer sessions than a "
-                                              "score needs)"))
+        last = charts.month_label(last, ctx.data_through)
+        named = trend.rename(columns=lambda m: charts.month_label(str(m), ctx.data_through))
+        out.table(tables.health_table(named.reset_index(), threshold,
+                                      caption=f"Health by month, {first} to {last} ({since}; – : fewer completed "
+                                              "sessions than a score needs)"))
         watch = trend.loc[trend.index.isin(current.head(5)["mentor_name"])]
         out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now",
                                       through=ctx.data_through))
