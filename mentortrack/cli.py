@@ -611,12 +611,15 @@ def followups(
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
     history = _enriched_history(file, settings)
+    known = _directory(directory, history, "their invites invite no mentor")
     queue, withheld = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history),
-                                      lifecycle.followups, out, _directory(directory, history),
-                                      lifecycle.email.from_address, lifecycle.timezone,
+                                      lifecycle.followups, out, known, lifecycle.email.from_address, lifecycle.timezone,
                                       reported=reported_pairs(history, settings.safeguarding))
     typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
+    if unusable := withheld.attrs.get("unusable_mentor_addresses"):
+        typer.echo(f"note: the directory's address of {', '.join(unusable)} is not a valid e-mail address; "
+                   "their invites invite no mentor (correct the directory)", err=True)
     _say_withheld(withheld, "follow-up call")
 
 
@@ -655,9 +658,11 @@ def email(
     _deliver(mails, missing, settings.lifecycle.email, out, send)
 
 
-def _directory(directory: Path | None, history: pd.DataFrame) -> dict[str, str]:
+def _directory(directory: Path | None, history: pd.DataFrame,
+               lacking: str = "their messages are listed in missing_addresses.csv") -> dict[str, str]:
     """The mentor directory (``--directory`` or the bundled sample's), checked against the data's mentors:
-    one that knows none of them is an error saying how to give one; mentors it lacks are counted and named."""
+    one that knows none of them is an error saying how to give one; mentors it lacks are counted and named,
+    with what ``lacking`` an address means for the command."""
     from mentortrack.lifecycle.followups import load_directory
     from mentortrack.paths import package_data
 
@@ -674,7 +679,7 @@ def _directory(directory: Path | None, history: pd.DataFrame) -> dict[str, str]:
     if absent:
         shown = ", ".join(absent[:10]) + (f" and {len(absent) - 10} more" if len(absent) > 10 else "")
         typer.echo(f"note: {len(absent)} of {len(mentors)} mentors have no address in {source}: {shown} "
-                   "(their messages are listed in missing_addresses.csv)", err=True)
+                   f"({lacking})", err=True)
     return known
 
 

@@ -150,3 +150,14 @@ def test_red_alerts_in_the_last_24_hours(sessions: pd.DataFrame) -> None:
     text = digest(found, pd.Timestamp("2025-10-30 14:00"))
     assert "1 red session needs a follow-up" in text and "**F9** 2025-10-29 15:00" in text
     assert "No red session" in digest(found.iloc[0:0], pd.Timestamp("2025-10-30 14:00"))
+
+
+def test_a_directory_address_that_is_no_address_is_left_out_and_named(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    table, withheld = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path,
+                                      {"M2": "m2@mentors.org\r\nBcc: spy@evil.example"}, "t@example.org", ZONE)
+    assert withheld.attrs["unusable_mentor_addresses"] == ["M2"]
+    assert table.loc[table["mentor_name"] == "M2", "mentor_email"].isna().all()
+    written = (tmp_path / "followup_queue.csv").read_text()
+    assert "spy@evil.example" not in written and "Bcc" not in written
+    event = next(iter(Calendar.from_ical((tmp_path / "invites" / "learners" / "F9.ics").read_bytes()).walk("VEVENT")))
+    assert str(event.get("attendee")) == "mailto:learner9@x.org"

@@ -119,14 +119,19 @@ def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: Follo
     (the learner's copy) and ``followup_queue.csv`` (learner names and e-mails masked unless ``show_pii``,
     default ``SHOW_PII``); returns the queue (unmasked) and the follow-ups withheld because their pair is
     ``reported`` (:func:`mentortrack.analytics.safeguarding.reported_pairs`: no call is set up between a
-    learner and the mentor they raised a safeguarding concern about)."""
+    learner and the mentor they raised a safeguarding concern about). A directory address that is not a
+    valid e-mail address (``a@b.org\r\nBcc: …``) is left out of the invites and the queue; the mentors it
+    concerns are named in ``withheld.attrs["unusable_mentor_addresses"]``."""
     from mentortrack.analytics.safeguarding import split_reported
 
     out = Path(out)
     (out / "invites" / "learners").mkdir(parents=True, exist_ok=True)
     queue, withheld = split_reported(needing_followup(enriched, as_of, settings), reported or set())
     queue = propose_slots(queue, as_of, settings, zone)
-    queue["mentor_email"] = queue["mentor_name"].map(directory)
+    given = queue["mentor_name"].map(directory)
+    queue["mentor_email"] = given.where(given.map(lambda a: isinstance(a, str) and is_valid(a)))
+    unusable = sorted(set(queue.loc[given.notna() & queue["mentor_email"].isna(), "mentor_name"].astype(str)))
+    withheld.attrs["unusable_mentor_addresses"] = unusable
     names, learner_names = [], []
     used: set[str] = set()
     for _, row in queue.iterrows():
