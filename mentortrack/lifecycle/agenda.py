@@ -105,8 +105,11 @@ def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: Agend
                     mentor_checklist=list(kind.mentor_checklist), learner_checklist=list(kind.learner_checklist))
 
     completed = learner[learner["session_status"] == "Completed"]
+    own_mentor = session["mentor_name"]
     for row in learner.tail(settings.recent_sessions).itertuples():
-        agenda.previous.append({"date": row.session_date.strftime("%Y-%m-%d"), "summary": row.summary})
+        summary = row.summary if row.mentor_name == own_mentor else \
+            f"{row.session_type} with another mentor ({str(row.session_status).lower()})."
+        agenda.previous.append({"date": row.session_date.strftime("%Y-%m-%d"), "summary": summary})
     if not completed.empty:
         last = completed.iloc[-1]
         when = last["session_date"].strftime("%Y-%m-%d")
@@ -115,10 +118,14 @@ def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: Agend
         if _is_no(last["follow_up_scheduled"]):
             agenda.open_points.append(f"No follow-up was scheduled after {when}: check what happened since.")
     for row in completed.itertuples():
-        if pd.notna(row.post_session_rating) and row.post_session_rating < 3:
-            agenda.concerns.append(f"{row.session_date:%Y-%m-%d} ({row.mentor_name}) was rated {row.post_session_rating}/5.")
+        low = pd.notna(row.post_session_rating) and row.post_session_rating < 3
+        if row.mentor_name != own_mentor and (low or row.sentiment == "Negative"):
+            agenda.concerns.append(f"{row.session_date:%Y-%m-%d} (another mentor): the learner was unhappy with "
+                                   "that session; ask what would help this time.")
+        elif low:
+            agenda.concerns.append(f"{row.session_date:%Y-%m-%d} (you) was rated {row.post_session_rating}/5.")
         elif row.sentiment == "Negative":
-            agenda.concerns.append(f"{row.session_date:%Y-%m-%d} ({row.mentor_name}) had negative feedback: "
+            agenda.concerns.append(f"{row.session_date:%Y-%m-%d} (you) had negative feedback: "
                                    f"\u201c{row.learner_feedback}\u201d")
     no_shows = int((learner["session_status"] == "No-show").sum())
     if no_shows >= 2:
