@@ -118,3 +118,14 @@ def test_zoned_parquet_timestamps_fall_on_the_programs_day(tmp_path: Path) -> No
     frame.to_parquet(path)
     result = load_sessions(path, timezone="Asia/Kolkata")
     assert set(result.sessions["session_date"].dt.strftime("%Y-%m-%d")) == {"2025-10-01"}
+
+
+def test_an_unclosed_quote_says_which_lines_it_swallowed(tmp_path: Path) -> None:
+    text = pd.DataFrame(FIVE, columns=HEADER).to_csv(index=False, lineterminator="\n").splitlines()
+    text[3] += ',"'
+    path = tmp_path / "open_quote.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    result = load_checked(path)
+    reason = result.quarantine["reason"].iloc[0]
+    assert reason.startswith("a quote opened in this row is not closed, so the 2 line(s) after it were read into it")
+    assert "SS3" in reason and len(result.sessions) == 3

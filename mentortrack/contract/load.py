@@ -270,6 +270,14 @@ def _all_rows_match_header(text: str, sep: str) -> bool:
     return all(len(fields) == width or not fields for fields in reader)
 
 
+def _unclosed(fields: list[str]) -> str:
+    """What a ragged record says first when a quoted value in it holds line breaks: a quote that is never
+    closed reads the lines after it into the record, so they are named, not lost without a word."""
+    lines = sum(1 for cell in fields for line in cell.split("\n")[1:] if line.strip())
+    return (f"a quote opened in this row is not closed, so the {lines} line(s) after it were read into it "
+            "(close the quote and load again); ") if lines else ""
+
+
 def _read_csv_ragged(text: str, sep: str, first_row: int = 2) -> tuple[pd.DataFrame, list[tuple[int, list[str]]]]:
     """Read a CSV whose rows do not all have the header's number of fields."""
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
@@ -834,7 +842,8 @@ def _quarantine_table(source: str, raw: pd.DataFrame, source_row: pd.Series, fai
     table = pd.concat([grouped, raw.loc[grouped.index].rename(columns=EXPORT_NAMES)], axis=1)
     table.insert(0, "source_row", source_row.loc[grouped.index])
     ragged_rows = pd.DataFrame(
-        [(number, "(whole row)", f"has {len(fields)} fields, the header has {len(raw.columns)}: {fields!r}"[:500])
+        [(number, "(whole row)", (_unclosed(fields) + f"has {len(fields)} fields, the header has {len(raw.columns)}: "
+                                  f"{fields!r}")[:500])
          for number, fields in ragged],
         columns=["source_row", "column", "reason"],
     )
