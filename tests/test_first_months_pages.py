@@ -101,6 +101,13 @@ def test_trends_label_the_month_the_data_covers_only_in_part(first_months: pd.Da
     through = pd.Timestamp(last)
     ticks = [t.get_text() for t in charts.rating_trend(first_months, "2025-10", through=through).axes[0].get_xticklabels()]
     assert ticks == ["2025-09", "2025-10 (to 9 Oct)"]
+    ax = charts.rating_trend(first_months, "2025-10", through=through, target=4.0).axes[0]
+    styles = [(line.get_linestyle(), len(line.get_xdata())) for line in ax.get_lines() if line.get_marker() == "o"]
+    assert styles == [("-", 1), ("--", 2)], "the partial month is joined by a dashed segment"
+    assert {"2025-10 so far (to 9 Oct)", "2025-10: this report", "target 4.00"} <= {
+        t.get_text() for t in ax.get_legend().get_texts()}
+    whole = charts.rating_trend(first_months, "2025-09", through=pd.Timestamp("2025-09-30")).axes[0]
+    assert all(line.get_linestyle() == "-" for line in whole.get_lines() if line.get_marker() == "o")
     trend = pd.DataFrame({"2025-09": [77.0], "2025-10": [80.0]}, index=pd.Index(["Mentor A"], name="mentor_name"))
     fig = charts.health_trend(trend, 40, "Health score by month", through=through)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2025-09", "2025-10 (to 9 Oct)"]

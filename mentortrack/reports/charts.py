@@ -526,7 +526,8 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
                  through: pd.Timestamp | None = None) -> Figure:
     """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``size`` in inches;
     ``target`` (the satisfaction target of ``parameters/report.yaml``) as a dashed line; a month the data
-    covers only in part (the data's last day ``through``) labelled so ("2025-10 (to 9 Oct)")."""
+    covers only in part (the data's last day ``through``) labelled so ("2025-10 (to 9 Oct)") and joined to the
+    month before by a dashed segment, named in the legend ("2025-10 so far (to 9 Oct)")."""
     fig, ax = _figure(*size)
     done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
     if until:
@@ -537,7 +538,14 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     grouped = done.groupby("month")["post_session_rating"]
     monthly, n = grouped.mean().astype(float), grouped.size()
     months = [str(m) for m in pd.period_range(monthly.index.min(), monthly.index.max(), freq="M")]
-    ax.plot(months, monthly.reindex(months).to_numpy(), marker="o", color="#3949ab")  # a month without ratings: a gap
+    values = monthly.reindex(months).to_numpy()  # a month without ratings: a gap
+    partial = partial_suffix(months[-1], through)
+    whole = months[:-1] if partial else months
+    if whole:
+        ax.plot(whole, values[:len(whole)], marker="o", color="#3949ab")
+    if partial:  # the month so far, joined by a dashed segment: it may still move
+        ax.plot(months[-2:], values[-2:], marker="o", color="#3949ab", linestyle="--",
+                label=f"{months[-1]} so far{partial}")
     crowded = len(months) > 8  # neighbours' labels alternate above and below the line so they do not run together
     for i, (month, value) in enumerate(monthly.items()):
         ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points",
@@ -547,8 +555,8 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     if target is not None:
         ax.axhline(target, linestyle="--", linewidth=1, color="#2e7d32", label=f"target {target:.2f}")
     if until in monthly.index:
-        ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=until)
-    if target is not None or until in monthly.index:
+        ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=f"{until}: this report")
+    if target is not None or until in monthly.index or partial:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.4))
     _month_axis(ax, months, through)
