@@ -134,7 +134,7 @@ def test_warnings_per_mentor_counts_the_mentors_it_cuts_off() -> None:
 
 def _standing(ratings: list[float]) -> pd.DataFrame:
     names = [f"Mentor {chr(65 + i)}" for i in range(len(ratings))]
-    return pd.DataFrame({"eligible": True, "avg_rating": ratings, "follow_up_rate": 0.5, "sessions": 8,
+    return pd.DataFrame({"eligible": True, "avg_rating": ratings, "red_rate": 0.5, "sessions": 8,
                          "rank": range(1, len(ratings) + 1)}, index=pd.Index(names, name="mentor_name"))
 
 
@@ -151,7 +151,7 @@ def test_the_mentor_scatter_names_every_mentor_when_few_are_ranked() -> None:
 
 def test_the_mentor_scatter_without_a_bottom_says_so_and_keeps_its_dots_off_the_frame() -> None:
     # two ranked mentors (the first months): no bottom named (the title says so), so no grey "others" of nothing
-    two = _standing([4.5, 3.25]).assign(follow_up_rate=[2 / 3, 0.75])
+    two = _standing([4.5, 3.25]).assign(red_rate=[2 / 3, 0.75])
     ax = charts.mentor_scatter(two, two.iloc[0:0], "two ranked").axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ranked mentors"]
     (low, high), (bottom, top) = ax.get_xlim(), ax.get_ylim()
@@ -161,7 +161,7 @@ def test_the_mentor_scatter_without_a_bottom_says_so_and_keeps_its_dots_off_the_
 
 def test_the_mentor_scatter_keeps_rates_on_0_to_100_percent_and_says_which_dots_hold_several_mentors() -> None:
     # rates at 0 % and 100 %: the margins stop at the scale's ends; two mentors share one point
-    table = _standing([4.0, 4.0, 2.0, 5.0]).assign(follow_up_rate=[0.875, 0.875, 0.0, 1.0])
+    table = _standing([4.0, 4.0, 2.0, 5.0]).assign(red_rate=[0.875, 0.875, 0.0, 1.0])
     ax = charts.mentor_scatter(table, table.iloc[[2]], "four ranked").axes[0]
     (low, high), (bottom, top) = ax.get_xlim(), ax.get_ylim()
     assert -0.05 <= low < 0 and 1 < high <= 1.05 and 0.9 <= bottom < 2 and 5 < top <= 5.1

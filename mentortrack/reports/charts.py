@@ -577,13 +577,15 @@ NAME_ALL_UP_TO = 5
 
 
 def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
-                   title: str = "Mentors: rating vs follow-up (bottom mentors named)") -> Figure:
-    """Each eligible mentor's average rating against follow-up rate; the bottom mentors in red, named (every
-    mentor named when there are at most :data:`NAME_ALL_UP_TO`). The legend says what the grey dots are: "other
+                   title: str = "Mentors: red sessions vs rating (bottom mentors named)") -> Figure:
+    """Each eligible mentor's share of sessions red (x) against average rating (y): the ranking's two criteria
+    (rank 1 has the lowest red share, then the highest rating), so no dot lies to the right of the bottom
+    mentors, drawn in red and named (every mentor is named when there are at most :data:`NAME_ALL_UP_TO`).
+    The legend says what the grey dots are: "other
     ranked mentors" beside a bottom, "ranked mentors" without one (the title says no bottom is named); the axes
     leave room around the dots, so two mentors are not drawn on the frame's corners."""
     fig, ax = _figure(7, 4.2)
-    eligible = table[table["eligible"]].dropna(subset=["avg_rating", "follow_up_rate"])
+    eligible = table[table["eligible"]].dropna(subset=["avg_rating", "red_rate"])
     if eligible.empty:
         _no_data(ax, title)
         return describe(fig, f"{title}: no mentor with enough sessions")
@@ -595,12 +597,12 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
     for name, (colour, marker) in looks.items():
         members = eligible[(group == name).to_numpy()]
         if len(members):
-            ax.scatter(members["follow_up_rate"], members["avg_rating"], s=70, color=colour, marker=marker,
+            ax.scatter(members["red_rate"], members["avg_rating"], s=70, color=colour, marker=marker,
                        label=name, edgecolors="white", linewidths=0.75)
     named = (eligible if len(eligible) <= NAME_ALL_UP_TO else eligible[is_bottom]).sort_values(
-        ["avg_rating", "follow_up_rate"])
+        ["avg_rating", "red_rate"])
     for i, (name, r) in enumerate(named.iterrows()):  # alternate above/below so neighbours' names do not overlap
-        ax.annotate(str(name), (r["follow_up_rate"], r["avg_rating"]), textcoords="offset points",
+        ax.annotate(str(name), (r["red_rate"], r["avg_rating"]), textcoords="offset points",
                     xytext=(6, 5) if i % 2 else (6, -12), fontsize=9)
     ax.margins(0.2)
     low, high = ax.get_xlim()
@@ -610,17 +612,17 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
     ax.xaxis.set_major_locator(FixedLocator([round(t, 6) for t in MaxNLocator(6).tick_values(*ax.get_xlim())
                                              if 0 <= round(t, 6) <= 1]))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    spots = eligible.groupby([eligible["follow_up_rate"].round(4), eligible["avg_rating"].round(4)]).size()
+    spots = eligible.groupby([eligible["red_rate"].round(4), eligible["avg_rating"].round(4)]).size()
     shared = spots[spots > 1]
     note = "; ".join(f"{plural(dots, 'dot')} {verb(dots, 'stands', 'each stand')} for {mentors} mentors"
                      for mentors, dots in shared.value_counts().sort_index().items())
     note = f"\n{note} at the same point" if note else ""
-    ax.set(title=title, xlabel=f"Follow-up rate (completed sessions){note}", ylabel="Average rating")
+    ax.set(title=title, xlabel=f"Sessions red (share of the mentor's sessions){note}", ylabel="Average rating")
     ax.legend(loc="best", frameon=True, fontsize=8)  # inside: outside, its text took the plot's width
-    names = ", ".join(f"{m} ({eligible.loc[m, 'avg_rating']:.2f}, {eligible.loc[m, 'follow_up_rate']:.0%})"
+    names = ", ".join(f"{m} ({eligible.loc[m, 'avg_rating']:.2f}, {eligible.loc[m, 'red_rate']:.0%})"
                       for m in eligible.index[is_bottom])
-    data = eligible[["sessions", "avg_rating", "follow_up_rate"]].assign(bottom=is_bottom).rename_axis(
-        "mentor_name").reset_index() if "sessions" in eligible else eligible[["avg_rating", "follow_up_rate"]].assign(
+    data = eligible[["sessions", "avg_rating", "red_rate"]].assign(bottom=is_bottom).rename_axis(
+        "mentor_name").reset_index() if "sessions" in eligible else eligible[["avg_rating", "red_rate"]].assign(
         bottom=is_bottom).rename_axis("mentor_name").reset_index()
     return describe(fig, f"{title}: n = {len(eligible)} mentors; bottom: {names or 'none'}", data)
 

@@ -75,7 +75,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     in_red = f"bottom {len(bottom)} in red" if len(bottom) else "no bottom named"
     named = f"{ranked} ranked, each labelled, {in_red}" if ranked <= charts.NAME_ALL_UP_TO else \
         f"bottom {len(bottom)} of {ranked} ranked named"
-    out.charts([charts.mentor_scatter(standing, bottom, f"Mentors, {ctx.window_label(window)}: rating vs follow-up "
+    out.charts([charts.mentor_scatter(standing, bottom, f"Mentors, {ctx.window_label(window)}: red sessions vs rating "
                                                         f"({named})"),
                 charts.warnings_per_mentor(scope, top=10, title=f"Warnings per mentor, {ctx.period}")])
     out.section("at_risk")
