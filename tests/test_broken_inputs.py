@@ -129,3 +129,18 @@ def test_an_unclosed_quote_says_which_lines_it_swallowed(tmp_path: Path) -> None
     reason = result.quarantine["reason"].iloc[0]
     assert reason.startswith("a quote opened in this row is not closed, so the 2 line(s) after it were read into it")
     assert "SS3" in reason and len(result.sessions) == 2 and result.rows_read == 3
+
+
+def test_two_columns_for_one_field_are_named_by_position(tmp_path: Path) -> None:
+    text = pd.DataFrame(FIVE, columns=HEADER).to_csv(index=False, lineterminator="\n").splitlines()
+    twice = tmp_path / "twice.csv"
+    twice.write_text("\n".join([text[0] + ",Mentor_Name", *(line + ",Other" for line in text[1:])]) + "\n")
+    with pytest.raises(LoadError, match=r"twice.csv: columns 10 and 22 are both headed 'Mentor_Name'; keep one."):
+        load_sessions(twice, timezone="UTC")
+    alias = tmp_path / "alias.csv"
+    alias.write_text("\n".join([text[0] + ",mentor name", *(line + ",Other" for line in text[1:])]) + "\n")
+    with pytest.raises(LoadError, match=r"columns 10 \('Mentor_Name'\) and 22 \('mentor name'\) both mean Mentor_Name"):
+        load_sessions(alias, timezone="UTC")
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n".join([text[0] + ",", *(line + ",x" for line in text[1:])]) + "\n")
+    assert any("column 22 (no header)" in note for note in load_checked(blank).notes)

@@ -466,12 +466,21 @@ def map_headers(frame: pd.DataFrame, source: str, required: tuple[str, ...] | No
     notes: list[str] = []
     mapping: dict[str, str] = {}
     ignored: list[str] = []
+    position = {header: number for number, header in enumerate(frame.columns, start=1)}
     for header in frame.columns:
         name = HEADER_KEYS.get(header_key(str(header)))
+        repeated = re.fullmatch(r"(.+)\.(\d+)", str(header))  # pandas' name for a header seen before: "Mentor_Name.1"
+        if name is None and repeated and repeated.group(1) in position and HEADER_KEYS.get(header_key(repeated.group(1))):
+            raise LoadError(f"{source}: columns {position[repeated.group(1)]} and {position[header]} are both headed "
+                            f"{repeated.group(1)!r}; keep one.")
         if name is None:
-            ignored.append(normalise_value(str(header)))  # quoted in notes: one line, no control characters
+            shown = f"column {position[header]} (no header)" if not str(header).strip() or \
+                str(header).startswith("Unnamed: ") else str(header)
+            ignored.append(normalise_value(shown))  # quoted in notes: one line, no control characters
         elif name in mapping.values():
-            raise LoadError(f"{source}: columns {header!r} and another both mean {EXPORT_NAMES[name]}.")
+            first = next(h for h, n in mapping.items() if n == name)
+            raise LoadError(f"{source}: columns {position[first]} ({str(first)!r}) and {position[header]} "
+                            f"({str(header)!r}) both mean {EXPORT_NAMES[name]}; keep one.")
         else:
             mapping[header] = name
     if not mapping:
