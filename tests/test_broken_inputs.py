@@ -144,3 +144,23 @@ def test_two_columns_for_one_field_are_named_by_position(tmp_path: Path) -> None
     blank = tmp_path / "blank.csv"
     blank.write_text("\n".join([text[0] + ",", *(line + ",x" for line in text[1:])]) + "\n")
     assert any("column 22 (no header)" in note for note in load_checked(blank).notes)
+
+
+def test_an_excel_error_cell_is_a_bad_value_and_a_serial_with_a_time_is_its_day(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for r in FIVE:
+        sheet.append([r[h] for h in HEADER])
+    rating, date = HEADER.index("Post_Session_Rating") + 1, HEADER.index("Session_Date") + 1
+    sheet.cell(row=3, column=rating).value = "#DIV/0!"
+    assert sheet.cell(row=3, column=rating).data_type == "e"
+    sheet.cell(row=4, column=date).value = "45908.75"
+    path = tmp_path / "errors.xlsx"
+    book.save(path)
+    result = load_checked(path)
+    assert result.quarantine["reason"].tolist() == ["not a whole-number rating: '#DIV/0!'"]
+    assert result.quarantine["source_row"].tolist() == [3]
+    assert result.sessions.set_index("session_id").at["SS2", "session_date"] == pd.Timestamp("2025-09-08")

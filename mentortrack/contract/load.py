@@ -27,6 +27,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -304,10 +305,35 @@ def _excel_sheet(path: Path, book: pd.ExcelFile, sheet: str | int, notes: list[s
     header_row = counts.index(max(counts))
     frame = pd.read_excel(book, sheet_name=sheet, header=header_row, dtype=str, keep_default_na=False,
                           na_filter=False)
+    if book.engine == "openpyxl" and _has_error_cells(path):
+        frame = _with_error_cells(frame, book.book.worksheets[sheet] if isinstance(sheet, int) else book.book[sheet],
+                                  header_row)
     if header_row:
         notes.append(_header_note(f"{path.name} (sheet {book.sheet_names[sheet] if isinstance(sheet, int) else sheet!r})",
                                   header_row))
     return frame, header_row + 2
+
+
+def _has_error_cells(path: Path) -> bool:
+    """Whether any sheet of the .xlsx at ``path`` holds an error cell (``#DIV/0!``, ``#VALUE!``: ``t="e"`` in
+    the sheet's XML): a quick look at the compressed XML, so the common workbook is read once."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return any(b't="e"' in archive.read(i) for i in archive.infolist() if i.filename.startswith("xl/worksheets/"))
+
+
+def _with_error_cells(frame: pd.DataFrame, worksheet: Any, header_row: int) -> pd.DataFrame:
+    """``frame`` with Excel's error values (``#DIV/0!``) written back where pandas read them as empty, so a
+    formula that failed is a bad value of its row (quarantined, named), never a silently missing one."""
+    frame = frame.copy()
+    for i, cells in enumerate(worksheet.iter_rows(min_row=header_row + 2, max_col=len(frame.columns))):
+        if i >= len(frame):
+            break
+        for j, cell in enumerate(cells):
+            if getattr(cell, "data_type", None) == "e":
+                frame.iat[i, j] = str(cell.value)
+    return frame
 
 
 def _check_sheet_sizes(path: Path) -> None:

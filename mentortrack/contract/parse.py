@@ -33,7 +33,8 @@ _PREP_KEYS = {"yes": "Yes", "y": "Yes", "true": "Yes", "done": "Yes", "1": "Yes"
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 _TEXT_MONTH_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y")
-_SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+"""An Excel serial date, with or without its time of day (``45908.75`` is 8 September 2025, 18:00)."""
 _ZONED = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$",
                     re.IGNORECASE)
 DATE_RANGE = (1900, 2100)
@@ -218,7 +219,7 @@ def parse_date(raw: pd.Series, dayfirst: bool = True, counts: pd.Series | None =
     serial = pd.to_numeric(text.where(text.str.match(_SERIAL)), errors="coerce")
     serial = serial.where(serial.between(*SERIAL_RANGE))
     if serial.notna().any():
-        as_date = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+        as_date = EXCEL_EPOCH + pd.to_timedelta(serial.floordiv(1), unit="D")
         text = text.where(serial.isna(), as_date.dt.strftime("%Y-%m-%d"))
         notes.append(f"{rows(serial.notna())} dates were Excel serial numbers (e.g. "
                      f"{int(serial.dropna().iloc[0])} = {as_date.dropna().iloc[0]:%Y-%m-%d}) and were read as dates.")
