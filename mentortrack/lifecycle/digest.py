@@ -31,7 +31,7 @@ import pandas as pd
 from mentortrack.analytics.health import health_scores
 from mentortrack.analytics.kpis import KPI_LABELS, add_month, compute_kpis
 from mentortrack.analytics.open_followups import needing_followup
-from mentortrack.analytics.safeguarding import in_window, safeguarding_alerts
+from mentortrack.analytics.safeguarding import in_window, reported_pairs, safeguarding_alerts, split_reported
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.config import EmailSettings, FollowupSettings, Settings
 from mentortrack.errors import InputError
@@ -164,8 +164,9 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
     latest = scores[scores["month"] == period.report_month]
     at_risk = latest[latest["at_risk"].astype(bool)].sort_values("score")
     open_followups = needing_followup(enriched, period.last, lifecycle.followups)
-    reminders = due_reminders(enriched, period.last, lifecycle.reminders)
-    nudges = due_nudges(enriched, period.last, lifecycle.nudges)
+    reported = reported_pairs(enriched, settings.safeguarding)  # as `mentortrack reminders` withholds them
+    reminders, _ = split_reported(due_reminders(enriched, period.last, lifecycle.reminders), reported)
+    nudges, _ = split_reported(due_nudges(enriched, period.last, lifecycle.nudges), reported)
     alerts = tables.safeguarding if tables is not None else safeguarding_alerts(now, settings.safeguarding)
     concerns = in_window(alerts, period.first, period.last)
     folder = reports_dir / period.report_month
