@@ -174,7 +174,9 @@ def test_the_health_trend_says_what_it_draws() -> None:
     trend = pd.DataFrame({"2025-08": [55.0, 70.0], "2025-09": [60.0, 30.0]}, index=["A", "B"])
     assert charts.about(charts.health_trend(trend, 40, "Health")).alt == \
         "Health: 2 mentors drawn; in 2025-09, 1 of the 2 with a score below 40 (lowest B 30)"
-    assert charts.about(charts.health_trend(trend.iloc[[0]], 40, "Health")).alt == "Health: A scored 60 in 2025-09"
+    one = charts.health_trend(trend.iloc[[0]], 40, "Health")
+    assert charts.about(one).alt == "Health: A scored 60 in 2025-09 (before: 55 in 2025-08)"
+    assert [t.get_text() for t in one.axes[0].texts if t.get_text().isdigit()] == ["55", "60"], "each point's score"
 
 
 def test_a_chart_is_an_svg_whose_text_is_escaped_and_whose_bytes_do_not_change() -> None:

@@ -691,6 +691,10 @@ def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor hea
         return describe(fig, f"{title}: no scores")
     for name, row in shown.iterrows():
         ax.plot(list(row.index), row.to_numpy(dtype=float), marker="o", label=str(name))
+    if len(shown) == 1:  # one mentor (their page): each month's score on its point
+        for month, value in shown.iloc[0].dropna().items():
+            ax.annotate(f"{value:.0f}", (month, value), textcoords="offset points", xytext=(0, 7), ha="center",
+                        fontsize=VALUE_SIZE, color="#333")
     ax.axhline(threshold, color=LEVEL_COLOURS["red"], linestyle="--", linewidth=1)
     ax.annotate(f"at risk below {threshold:g}", (0, threshold), textcoords="offset points", xytext=(2, -12),
                 fontsize=9, color=LEVEL_COLOURS["red"])
@@ -704,8 +708,10 @@ def health_trend(trend: pd.DataFrame, threshold: float, title: str = "Mentor hea
     below = latest[latest < threshold]
     if len(shown) == 1:
         name = shown.index[0]
+        earlier = [f"{v:.0f} in {m}" for m, v in shown.iloc[0].drop(last).dropna().items()]
         alt = (f"{title}: {name} scored {latest.iloc[0]:.0f} in {last}" + (f", below {threshold:g}" if len(below) else "")
-               if len(latest) else f"{title}: {name} has no score in {last}")
+               if len(latest) else f"{title}: {name} has no score in {last}") + \
+            (f" (before: {', '.join(earlier)})" if earlier else "")
     else:
         alt = (f"{title}: {plural(len(shown), 'mentor')} drawn; in {last}, {len(below)} of the {len(latest)} "
                f"with a score below {threshold:g}" + (f" (lowest {latest.idxmin()} {latest.min():.0f})" if len(latest) else ""))
