@@ -193,3 +193,12 @@ def test_a_chart_is_an_svg_whose_text_is_escaped_and_whose_bytes_do_not_change()
     assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in first and "<b>" not in first, "labels are SVG text, escaped"
     assert "<script" not in first and "<text" in first
     assert svg() == first, "the same chart gives the same bytes (fixed ids, no date)"
+
+
+def test_rating_trend_labels_stay_inside_the_frame() -> None:
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    ratings = [1, 5, 1, 5, 1, 5, 1, 5, 1, 5, 1, 5]
+    frame = pd.DataFrame({"session_status": "Completed", "post_session_rating": ratings, "month": months})
+    ax = charts.rating_trend(frame).axes[0]
+    offsets = {t.xy[1]: t.xyann[1] for t in ax.texts if t.get_text().startswith("n=")}
+    assert offsets == {1.0: 7, 5.0: -15}, "a point at 1 is labelled above it, one at 5 below it"

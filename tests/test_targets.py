@@ -31,8 +31,9 @@ def test_targets_are_judged_with_their_denominators(tmp_path: Path) -> None:
 
 def test_no_sessions_give_no_verdict() -> None:
     empty = pd.DataFrame(columns=["session_status", "post_session_rating", "learner_feedback", "sentiment"])
-    assert target_lines(empty, TARGETS) == ["Average rating no data: target 4.00, n = 0",
-                                            "Positive feedback rate no data: target 50.0%, n = 0"]
+    assert target_lines(empty, TARGETS) == ["Average rating nothing to judge: 0 rated sessions (target 4.00)",
+                                            "Positive feedback rate nothing to judge: 0 completed with feedback "
+                                            "(target 50.0%)"]
 
 
 def test_a_handful_of_sessions_gets_no_verdict(tmp_path: Path) -> None:

@@ -548,8 +548,9 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
                 label=f"{months[-1]} so far{partial}")
     crowded = len(months) > 8  # neighbours' labels alternate above and below the line so they do not run together
     for i, (month, value) in enumerate(monthly.items()):
+        below = (crowded and i % 2 and value > 1.6) or value > 4.6  # never under the axis, never over the frame
         ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points",
-                    xytext=(0, -15) if crowded and i % 2 else (0, 7), ha="center",
+                    xytext=(0, -15) if below else (0, 7), ha="center",
                     fontsize=8 if len(monthly) > 12 else 9, color="#444", zorder=4,
                     bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     if target is not None:
