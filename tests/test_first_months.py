@@ -12,6 +12,7 @@ import pytest
 from conftest import FIRST_MONTHS_SESSIONS, FLAT_BATCH, RED_MENTOR, SETTINGS, first_months_rows
 
 from mentortrack.analytics.comparisons import NO_SPREAD, RATING_SCALE, TOO_FEW, compare
+from mentortrack.analytics.health import scored_mentors
 from mentortrack.analytics.kpis import COMPARED_GROUPINGS as GROUPINGS
 from mentortrack.analytics.kpis import month_over_month
 from mentortrack.analytics.standing import (
@@ -100,20 +101,20 @@ def test_the_workbook_shows_a_change_only_where_the_pages_do(first_months: pd.Da
     october = _ctx(first_months, "2025-10")
     table = with_changes(october.kpi_table(), SETTINGS.report.compare_min_sessions, october.partial_note)
     assert table["delta"].notna().any() and table["change"].isna().all()
-    assert set(table["change_said"]) == {"too few sessions to compare (16 vs 73)"}
+    assert set(table["no_change_because"]) == {"too few sessions to compare (16 vs 73)"}
     sheet = kpi_sheet(table).frame.set_index("KPI")
     assert sheet["Change"].isna().all() and "Sessions rated 5" in sheet.index and "rating_5" not in sheet.index
-    assert sheet.at["Total sessions", "Change, as the pages say it"] == "too few sessions to compare (16 vs 73)"
+    assert sheet.at["Total sessions", "No change shown because"] == "too few sessions to compare (16 vs 73)"
     september = _ctx(first_months, "2025-09")
     first = kpi_sheet(with_changes(september.kpi_table(), 30)).frame
-    assert set(first["Change, as the pages say it"]) == {"first month in the data"}
+    assert set(first["No change shown because"]) == {"first month in the data"}
     big = october.kpi_table()
     big.attrs["sessions"] = big.attrs["previous_sessions"] = 40
     compared = with_changes(big, 30, october.partial_note).set_index("kpi")
     assert math.isnan(compared.at["total_sessions", "change"])
-    assert compared.at["total_sessions", "change_said"] == october.partial_note
+    assert compared.at["total_sessions", "no_change_because"] == october.partial_note
     rate = compared.loc["completion_rate"]
-    assert rate["change"] == rate["delta"] and " pp vs 2025-09" in rate["change_said"]
+    assert rate["change"] == rate["delta"] and rate["no_change_because"] == "", "no sign-led text to neutralise"
 
 
 def test_windows_are_labelled_by_the_data_they_cover(first_months: pd.DataFrame) -> None:
@@ -186,7 +187,9 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
     assert figures["Average rating"]["value"] == f"{np.mean(ratings):.2f}"
     assert all(f["change"] == "first month in the data" for f in figures.values())
     # none at risk; Mentor D (4 of 10 sessions red) is to watch, named as on the dashboard
-    assert (figures["Mentors at risk"]["value"], figures["Mentors at risk"]["base"]) == ("0", "1 to watch: Mentor D")
+    assert (figures["Mentors at risk"]["value"], figures["Mentors at risk"]["base"]) == (
+        "0", f"of {scored_mentors(september.tables.health, '2025-09')[0]} with a score; 1 to watch: Mentor D")
+    assert scored_mentors(september.tables.health, "2025-09") == (11, 15)
     red = sum(1 for level in september.scope["level"].astype(str) if level == "red")
     assert (figures["Red sessions"]["value"], figures["Red sessions"]["base"]) == (f"{red}", f"of {len(rows)} sessions")
     october = _ctx(first_months, "2025-10")
@@ -194,7 +197,8 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
     assert all("vs 2025-09" not in f["change"] for label, f in figures.items()
                if label in ("Sessions", "Red sessions", "Mentors at risk"))
     # October has none of Mentor D's sessions (so no page of his), but the Sep–Oct window still has 4 red of them
-    assert figures["Mentors at risk"]["base"] == "1 to watch over Sep 2025 – 9 Oct 2025: Mentor D (no sessions this month)"
+    assert figures["Mentors at risk"]["base"].endswith(
+        "with a score; 1 to watch over Sep 2025 – 9 Oct 2025: Mentor D (no sessions this month)")
 
 
 def test_the_at_risk_figure_names_three_mentors_to_watch_and_counts_the_rest() -> None:

@@ -154,7 +154,9 @@ def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path
     for label in ("Sessions", "Completion rate", "Average rating", "Red sessions", "Mentors at risk"):
         assert f" {label} " in text
     # none at risk, but Mentor D (4 of 10 sessions red) to watch: the tile says so
-    assert " Mentors at risk 0 1 to watch: Mentor D " in text
+    assert " Mentors at risk 0 of 11 with a score; 1 to watch: Mentor D " in text
+    assert ("No mentor has a health score (0–100) below 40 in September 2025: 11 of 15 mentors with sessions in "
+            "2025-09 have a health score (3 completed sessions needed).") in _text(september / "07_dashboard.html")
     # the rendered sections were displayed and removed; the executed notebooks hold them
     assert not (september / "products").exists()
 

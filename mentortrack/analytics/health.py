@@ -45,7 +45,7 @@ from mentortrack.wording import counted, plural
 
 COMPONENTS = ("rating", "positive_feedback", "follow_up", "action_items", "prep", "kept_sessions",
               "learner_attendance")
-LABELS = {"rating": "Rating", "positive_feedback": "Positive feedback", "follow_up": "Follow-ups",
+LABELS = {"rating": "Rating", "positive_feedback": "Feedback not negative", "follow_up": "Follow-ups",
           "action_items": "Action items", "prep": "Prep", "kept_sessions": "Kept sessions",
           "learner_attendance": "Learner attendance"}
 SHARE_BASES = {"follow_up": COMPLETED, "action_items": COMPLETED, "prep": PREP_RECORDED}
@@ -155,6 +155,20 @@ def _figure(component: str, row: pd.Series) -> str:
             return plural(misses, "learner no-show")
         case _:
             return f"{LABELS[component].lower()} {raw:.0%} of {n:,} {counted(n, BASES[SHARE_BASES[component]].noun)}"
+
+
+def scored_mentors(scores: pd.DataFrame, month: str) -> tuple[int, int]:
+    """Mentors of ``month`` (YYYY-MM) with a health score, and mentors with sessions that month."""
+    rows = scores[scores["month"] == month]
+    return int(rows["score"].notna().sum()), len(rows)
+
+
+def scored_sentence(scores: pd.DataFrame, month: str, min_completed: int) -> str:
+    """How many of the month's mentors have a score, for a page that says how many are at risk:
+    "5 of 24 mentors with sessions in 2025-09 have a health score (3 completed sessions needed)"."""
+    scored, mentors = scored_mentors(scores, month)
+    return (f"{scored:,} of {plural(mentors, 'mentor')} with sessions in {month} "
+            f"{'has' if scored == 1 else 'have'} a health score ({min_completed} completed sessions needed)")
 
 
 def health_trend(scores: pd.DataFrame, month: str, months: int) -> pd.DataFrame:

@@ -230,7 +230,7 @@ def kpi_kind(kpi: str) -> str:
 
 
 def kpi_sheet(kpis: pd.DataFrame) -> Sheet:
-    """The KPIs sheet (KPI label, this month, previous month, change, the change as the pages say it) with
+    """The KPIs sheet (KPI label, this month, previous month, change, why no change is shown) with
     per-row cell kinds; a rate's change is in percentage points (stored ×100, shown "+1.2 pp"). The change
     is ``change`` of :func:`mentortrack.reports.tables.with_changes` where the table has it (empty where the
     pages show none: first month, too few sessions, a count of a partial month), else ``delta``."""
@@ -242,8 +242,8 @@ def kpi_sheet(kpis: pd.DataFrame) -> Sheet:
     labels = {**KPI_LABELS, **{f"rating_{r}": f"Sessions rated {r}" for r in range(1, 6)}}
     sheet = pd.DataFrame({"KPI": kpis["kpi"].map(labels).fillna(kpis["kpi"]), "Value": kpis["value"],
                           "Previous month": kpis["previous"], "Change": change})
-    if "change_said" in kpis:
-        sheet["Change, as the pages say it"] = kpis["change_said"].to_numpy()
+    if "no_change_because" in kpis:
+        sheet["No change shown because"] = kpis["no_change_because"].to_numpy()
     return Sheet("KPIs", neutralize_formulas(sheet), {"Value": kinds, "Previous month": kinds, "Change": change_kinds})
 
 

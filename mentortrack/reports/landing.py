@@ -27,6 +27,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from mentortrack.analytics.health import scored_mentors
 from mentortrack.analytics.kpis import KPI_LABELS, previous_month
 from mentortrack.analytics.standing import AT_RISK, watched
 from mentortrack.config import ReportSettings
@@ -79,7 +80,8 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
         at_risk_before = int(tables.health.loc[tables.health["month"] == before, "at_risk"].sum())
     months = ctx.settings.warnings.mentors.window_months
     earlier = ctx.month != ALL_MONTHS and bool((ctx.window(months)["month"] < ctx.month).any())
-    watch = watch_text(tables.standing, ctx.window_label(months) if earlier else "")
+    scored = f"of {scored_mentors(tables.health, ctx.until())[0]:,} with a score"
+    watch = f"{scored}; {watch_text(tables.standing, ctx.window_label(months) if earlier else '')}"
     for label, now, then, base in (("Red sessions", red_now, red_before, f"of {plural(len(ctx.scope), 'session')}"),
                                    ("Mentors at risk", at_risk_now, at_risk_before, watch)):
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)

@@ -104,14 +104,15 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
 
 def with_changes(table: pd.DataFrame, min_sessions: int = 0, partial: str = "") -> pd.DataFrame:
     """``table`` (a :func:`mentortrack.analytics.kpis.month_over_month` table) with the change as every page
-    says it: ``change`` is ``delta`` where :func:`change_text` shows one and empty where it does not, and
-    ``change_said`` is its text ("+2.3 pp vs 2025-09 (better)", "first month in the data", "too few
-    sessions to compare (16 vs 73)"). The workbook, the tiles' data (CSV) and the pages read these columns,
-    so no file shows a change a page refuses to show."""
+    shows it: ``change`` is ``delta`` where :func:`change_text` shows one and empty where it does not, and
+    ``no_change_because`` says why it does not, in the tiles' words ("first month in the data", "too few
+    sessions to compare (16 vs 73)"; empty where a change is shown). The workbook and the tiles' data (CSV)
+    read these columns, so no file shows a change a page refuses to show."""
     said = [change_text(table, kpi, delta, min_sessions, partial)[0] for kpi, delta in zip(table["kpi"], table["delta"])]
     shown = [pd.notna(delta) and text.startswith(f"{format_delta(kpi, delta)} vs ")
              for kpi, delta, text in zip(table["kpi"], table["delta"], said)]
-    out = table.assign(change=table["delta"].where(shown), change_said=said)
+    out = table.assign(change=table["delta"].where(shown),
+                       no_change_because=["" if ok else text for ok, text in zip(shown, said)])
     out.attrs = dict(table.attrs)
     return out
 
@@ -151,7 +152,7 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, parti
                f'color:#455a64">{html_text(base)}</span>' if base else "")
             + f'</div><div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
     data = table[[c for c in ("kpi", "label", "value", "count", "base", "base_label", "previous", "change",
-                              "change_said") if c in table]]
+                              "no_change_because") if c in table]]
     link = takeaway.link(data[data["kpi"].isin(kpis)], "KPI tiles")
     return ('<div style="display:flex;flex-wrap:wrap">' + "".join(tiles) + "</div>"
             + (f'<p class="mt-datalink">{link}</p>' if link else ""))

@@ -28,7 +28,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     if len(counts):
         counts = counts.assign(line=[describe(r) for _, r in counts.iterrows()])
         shown, count = tables.first_rows(counts[["theme", "role", "sessions", "line"]], 20,
-                                         "themes, most sessions first")
+                                         "theme lines (a theme praised and criticised has one each), most sessions first")
         out.table(tables.styled(shown, show_pii, caption=f"Themes of {with_feedback:,} sessions with feedback (a "
                                                          f"session can have several themes). {count}"))
     else:
