@@ -265,3 +265,28 @@ def test_a_partial_month_is_headed_so_in_the_health_trend_and_the_workbook(first
     assert "Score Oct 2025" in whole.columns
     html = " ".join(b.get("text/html", "") for b in render("06_early_warnings", october)["health"])
     assert "Health by month, 2025-09 to 2025-10 (to 9 Oct)" in html and ">2025-10 (to 9 Oct)</th>" in html
+
+
+def test_a_change_within_chance_is_no_clear_change(first_months: pd.DataFrame) -> None:
+    from mentortrack.analytics.comparisons import change_intervals, wilson
+    from mentortrack.reports.tables import change_text
+
+    september = first_months[first_months["month"] == "2025-09"]
+    october = first_months[first_months["month"] == "2025-10"]
+    table = change_intervals(october, september).set_index("kpi")
+    # completion: October 13 of 16 resolved, September 61 of 73; Newcombe's interval from the two Wilson intervals
+    (l1, u1), (l2, u2) = (tuple(float(v) for v in wilson(k, n)) for k, n in ((13, 16), (61, 73)))
+    d = 13 / 16 - 61 / 73
+    low, high = table.loc["completion_rate", ["change_low", "change_high"]]
+    assert low == pytest.approx(d - math.sqrt((13 / 16 - l1) ** 2 + (u2 - 61 / 73) ** 2))
+    assert high == pytest.approx(d + math.sqrt((u1 - 13 / 16) ** 2 + (61 / 73 - l2) ** 2))
+    assert low < 0 < high and -1 <= low and high <= 1
+    # the same sessions twice over against once: no change at all, an interval around 0
+    same = change_intervals(pd.concat([september, september]), september).set_index("kpi")
+    assert (same["change_low"] < 0).all() and (same["change_high"] > 0).all()
+    kpis = month_over_month(first_months, "2025-10").merge(table.reset_index(), on="kpi")
+    kpis.attrs.update(previous_month="2025-09", sessions=40, previous_sessions=40)
+    said, colour = change_text(kpis, "completion_rate", kpis.set_index("kpi").at["completion_rate", "delta"])
+    assert said.endswith("vs 2025-09 (no clear change)") and colour == "#555"
+    clear = kpis.assign(change_low=0.05, change_high=0.2)
+    assert change_text(clear, "completion_rate", 0.1)[0] == "+10.0 pp vs 2025-09 (better)"

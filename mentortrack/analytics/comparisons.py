@@ -109,6 +109,40 @@ def _estimates(sums: pd.DataFrame, kpi: str) -> pd.DataFrame:
                         index=sums.index)
 
 
+def change_intervals(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """The 95 % interval of each rate's and the average rating's change from ``previous`` to ``current``
+    (sessions of two months): ``kpi``, ``change_low``, ``change_high`` (this − previous, fraction points for
+    rates).
+
+    Rates: Newcombe's hybrid score interval, from each month's Wilson interval (stays honest for shares
+    near 0 or 1). Average rating: the difference of the means ± 1.96 standard errors (Welch), only when
+    each month has :data:`MIN_VALUES` ratings and they differ (else NaN: too few to tell). A change whose
+    interval holds 0 is no clear change.
+    """
+    now, before = components(current).sum(), components(previous).sum()
+    rows = []
+    for kpi, (numerator, parts) in RATES.items():
+        n1, n2 = float(sum(now[p] for p in parts)), float(sum(before[p] for p in parts))
+        if not n1 or not n2:
+            rows.append({"kpi": kpi, "change_low": np.nan, "change_high": np.nan})
+            continue
+        p1, p2 = now[numerator] / n1, before[numerator] / n2
+        (l1, u1), (l2, u2) = (tuple(float(v) for v in wilson(k, n)) for k, n in ((now[numerator], n1),
+                                                                                  (before[numerator], n2)))
+        d = p1 - p2
+        rows.append({"kpi": kpi, "change_low": d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+                     "change_high": d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)})
+    sums = [(m["rating_sum"], m["rating_sq_sum"], m["rated"]) for m in (now, before)]
+    if all(n >= MIN_VALUES and _spread(np.float64(t), np.float64(q), np.float64(n)) for t, q, n in sums):
+        (t1, q1, n1), (t2, q2, n2) = sums
+        var1, var2 = ((q - t * t / n) / (n - 1) for t, q, n in sums)
+        d, se = t1 / n1 - t2 / n2, np.sqrt(var1 / n1 + var2 / n2)
+        rows.append({"kpi": "avg_rating", "change_low": d - Z_95 * se, "change_high": d + Z_95 * se})
+    else:
+        rows.append({"kpi": "avg_rating", "change_low": np.nan, "change_high": np.nan})
+    return pd.DataFrame(rows, columns=["kpi", "change_low", "change_high"])
+
+
 def compare(sessions: pd.DataFrame, by: str, kpis: list[str] | None = None) -> pd.DataFrame:
     """One row per group and KPI: ``sessions`` in the group, ``value``, ``low``/``high`` (95 %), ``n``
     (the KPI's denominator), the program's value (``overall``) and the ``verdict``.

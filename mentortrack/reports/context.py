@@ -105,9 +105,20 @@ class ReportContext:
                 f"{len(self.scope):,} sessions in scope.*")
 
     def kpi_table(self, definitions: str = "standard") -> pd.DataFrame:
-        """KPIs of the scope with month-over-month deltas (no deltas for ``all``)."""
+        """KPIs of the scope with month-over-month deltas (no deltas for ``all``) and, for the rates and the
+        average rating, the 95 % interval of the change (:func:`mentortrack.analytics.comparisons.change_intervals`)."""
         if self.month != ALL_MONTHS:
-            return month_over_month(self.history, self.month, definitions)  # type: ignore[arg-type]
+            table = month_over_month(self.history, self.month, definitions)  # type: ignore[arg-type]
+            if definitions != "standard" or not table.attrs.get("previous_sessions"):
+                return table
+            from mentortrack.analytics.comparisons import change_intervals
+
+            months = self.history["month"]
+            evidence = change_intervals(self.history[months == self.month],
+                                        self.history[months == table.attrs["previous_month"]])
+            joined = table.merge(evidence, on="kpi", how="left")
+            joined.attrs = dict(table.attrs)
+            return joined
         values = compute_kpis(self.history, definitions)  # type: ignore[arg-type]
         table = pd.DataFrame({"kpi": list(values), "value": list(values.values())})
         table["previous"] = math.nan

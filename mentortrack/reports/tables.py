@@ -25,7 +25,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from mentortrack.analytics.health import shown
-from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS, format_rating, share_text
+from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS, RATES, format_rating, share_text
 from mentortrack.analytics.standing import AT_RISK, HEALTHY, WATCH, WATCH_MARGIN
 from mentortrack.reports import takeaway
 from mentortrack.reports.escape import html_frame, html_text
@@ -81,7 +81,8 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
     sessions to compare"), and, for counts (``count``; by default the count KPIs), when the month is
     complete: ``partial`` (e.g. "data through 9 Oct 2025: partial month") replaces a count's change,
     since part of a month has fewer sessions than a whole one. A change also says
-    whether it is better or worse in words, not by colour alone.
+    whether it is better or worse in words, not by colour alone; in a table with the change's 95 % interval
+    (``change_low``, ``change_high``) a rate or rating whose interval holds 0 is "(no clear change)", in grey.
     """
     sessions, before = table.attrs.get("sessions"), table.attrs.get("previous_sessions")
     previous = table.attrs.get("previous_month", "previous")
@@ -95,11 +96,26 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
         return "no earlier period to compare", "#555"
     good = HIGHER_IS_BETTER.get(kpi)
     colour, verdict = "#555", ""
-    if good is not None and delta != 0:
+    low, high = _change_interval(table, kpi)
+    judged = "change_low" in table and (kpi in RATES or kpi == "avg_rating")
+    if good is not None and delta != 0 and judged and (math.isnan(low) or low <= 0 <= high):
+        verdict = " (too few to tell)" if math.isnan(low) else " (no clear change)"
+    elif good is not None and delta != 0:
         better = (delta > 0) == good
         colour = LEVEL_TEXT["green"] if better else LEVEL_TEXT["red"]
         verdict = " (better)" if better else " (worse)"
     return f"{format_delta(kpi, delta)} vs {previous}{verdict}", colour
+
+
+def _change_interval(table: pd.DataFrame, kpi: str) -> tuple[float, float]:
+    """The 95 % interval of ``kpi``'s change in a table that carries one (``change_low``, ``change_high``);
+    NaN where it has none."""
+    if "change_low" not in table:
+        return math.nan, math.nan
+    row = table.loc[table["kpi"] == kpi]
+    if row.empty or pd.isna(row["change_low"].iloc[0]):
+        return math.nan, math.nan
+    return float(row["change_low"].iloc[0]), float(row["change_high"].iloc[0])
 
 
 def with_changes(table: pd.DataFrame, min_sessions: int = 0, partial: str = "") -> pd.DataFrame:
