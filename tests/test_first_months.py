@@ -287,6 +287,7 @@ def test_a_change_within_chance_is_no_clear_change(first_months: pd.DataFrame) -
     kpis = month_over_month(first_months, "2025-10").merge(table.reset_index(), on="kpi")
     kpis.attrs.update(previous_month="2025-09", sessions=40, previous_sessions=40)
     said, colour = change_text(kpis, "completion_rate", kpis.set_index("kpi").at["completion_rate", "delta"])
-    assert said.endswith("vs 2025-09 (no clear change)") and colour == "#555"
+    assert said.endswith("vs 2025-09 (unclear)") and colour == "#555"
+    assert 'title="the 95 % interval of this change holds 0: it may be chance">' in kpi_tiles(kpis, ["completion_rate"])
     clear = kpis.assign(change_low=0.05, change_high=0.2)
     assert change_text(clear, "completion_rate", 0.1)[0] == "+10.0 pp vs 2025-09 (better)"

@@ -82,7 +82,8 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
     complete: ``partial`` (e.g. "data through 9 Oct 2025: partial month") replaces a count's change,
     since part of a month has fewer sessions than a whole one. A change also says
     whether it is better or worse in words, not by colour alone; in a table with the change's 95 % interval
-    (``change_low``, ``change_high``) a rate or rating whose interval holds 0 is "(no clear change)", in grey.
+    (``change_low``, ``change_high``) a rate or rating whose interval holds 0 is "(unclear)", in grey (the tile
+    says why on hover).
     """
     sessions, before = table.attrs.get("sessions"), table.attrs.get("previous_sessions")
     previous = table.attrs.get("previous_month", "previous")
@@ -99,12 +100,17 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
     low, high = _change_interval(table, kpi)
     judged = "change_low" in table and (kpi in RATES or kpi == "avg_rating")
     if good is not None and delta != 0 and judged and (math.isnan(low) or low <= 0 <= high):
-        verdict = " (too few to tell)" if math.isnan(low) else " (no clear change)"
+        verdict = " (too few to tell)" if math.isnan(low) else f" ({UNCLEAR})"
     elif good is not None and delta != 0:
         better = (delta > 0) == good
         colour = LEVEL_TEXT["green"] if better else LEVEL_TEXT["red"]
         verdict = " (better)" if better else " (worse)"
     return f"{format_delta(kpi, delta)} vs {previous}{verdict}", colour
+
+
+UNCLEAR = "unclear"
+"""A change too small for its samples: its 95 % interval holds 0 (a short word, so a tile keeps one line)."""
+UNCLEAR_WHY = "the 95 % interval of this change holds 0: it may be chance"
 
 
 def _change_interval(table: pd.DataFrame, kpi: str) -> tuple[float, float]:
@@ -166,7 +172,9 @@ def kpi_tiles(table: pd.DataFrame, kpis: list[str], min_sessions: int = 0, parti
             f'<span style="font-size:24px;font-weight:600;line-height:1.2">{format_value(kpi, value)}</span>'
             + (f'<span class="mt-base" style="flex:1 1 0;min-width:80px;font-size:11px;line-height:1.2;'
                f'color:#455a64">{html_text(base)}</span>' if base else "")
-            + f'</div><div style="font-size:12px;color:{colour}">{html_text(change)}</div></div>')
+            + f'</div><div style="font-size:12px;color:{colour}"'
+            + (f' title="{UNCLEAR_WHY}"' if change.endswith(f"({UNCLEAR})") else "")
+            + f'>{html_text(change)}</div></div>')
     data = table[[c for c in ("kpi", "label", "value", "count", "base", "base_label", "previous", "change",
                               "no_change_because") if c in table]]
     link = takeaway.link(data[data["kpi"].isin(kpis)], "KPI tiles")
