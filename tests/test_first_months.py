@@ -220,21 +220,29 @@ def test_all_months_compare_with_nothing(first_months: pd.DataFrame) -> None:
 def test_bands_compare_the_score_as_shown_and_many_red_sessions_watch_a_mentor_without_a_score() -> None:
     from mentortrack.analytics.standing import NO_SCORE, mentor_standing
 
-    # four mentors, 4 sessions each in September; only Z has a red one in 4 (25 %)
-    names = ["X"] * 4 + ["Y"] * 4 + ["Z"] * 4 + ["W"] * 4
-    levels = ["green"] * 8 + ["red", "green", "green", "green"] + ["green"] * 4
+    # five mentors, 8 sessions each in September; Z has 3 red of 8 (37.5 %), V 2 red of 8 (two are no pattern)
+    names = [m for m in "XYZWV" for _ in range(8)]
+    levels = ["green"] * 16 + ["red"] * 3 + ["green"] * 5 + ["green"] * 8 + ["red"] * 2 + ["green"] * 6
     window = pd.DataFrame({"mentor_name": names, "session_status": "Completed", "level": levels,
                            "post_session_rating": 4.0, "follow_up_scheduled": True, "sentiment": "Positive"})
     # X 59.6 is shown as 60 (healthy beside "watch: 40 to below 60"), Y 59.4 as 59 (watch), Z has no score,
     # W 39.6 is shown as 40 (not at risk: "at risk: below 40")
-    scores = pd.DataFrame({"mentor_name": ["X", "Y", "Z", "W"], "month": "2025-09", "sessions": [4, 4, 1, 4],
-                           "score": [59.6, 59.4, np.nan, 39.6], "at_risk": False, "explanation": ""})
+    scores = pd.DataFrame({"mentor_name": ["X", "Y", "Z", "W", "V"], "month": "2025-09", "sessions": [8, 8, 1, 8, 8],
+                           "score": [59.6, 59.4, np.nan, 39.6, 80.0], "at_risk": False, "explanation": ""})
     standing = mentor_standing(window, scores, "2025-09", SETTINGS.warnings, "Sep 2025")
-    assert standing["band"].to_dict() == {"X": HEALTHY, "Y": WATCH, "Z": WATCH, "W": WATCH}
-    assert standing.loc["Z", "watch_reason"] == "1 of 4 sessions red in Sep 2025, no health score (1 session this month)"
+    assert standing["band"].to_dict() == {"X": HEALTHY, "Y": WATCH, "Z": WATCH, "W": WATCH, "V": HEALTHY}
+    assert standing.loc["Z", "watch_reason"] == "3 of 8 sessions red in Sep 2025, no health score (1 session this month)"
     assert standing.loc["Y", "watch_reason"] == "health 59, within 20 points of 40"
     window.loc[window["mentor_name"] == "Z", "level"] = "green"
     assert mentor_standing(window, scores, "2025-09", SETTINGS.warnings, "Sep 2025").loc["Z", "band"] == NO_SCORE
+    # rated 2.00 over 8 sessions: watched whatever the score; rated 2.00 over 4: too few ratings to judge
+    window.loc[window["mentor_name"] == "V", "post_session_rating"] = 2.0
+    low = mentor_standing(window, scores, "2025-09", SETTINGS.warnings, "Sep 2025")
+    assert low.loc["V", "band"] == WATCH
+    assert low.loc["V", "watch_reason"] == "average rating 2.00 over 8 rated sessions in Sep 2025, health 80"
+    assert to_watch(low, window_named=True)[-1] == "V: rating 2.00 over 8 rated, health 80"
+    few = window[~((window["mentor_name"] == "V") & (window.index % 8 >= 4))]
+    assert mentor_standing(few, scores, "2025-09", SETTINGS.warnings, "Sep 2025").loc["V", "band"] == HEALTHY
 
 
 def test_a_change_in_red_sessions_says_better_or_worse_in_words(first_months: pd.DataFrame) -> None:

@@ -153,7 +153,7 @@ def mentor_table(enriched: pd.DataFrame, settings: MentorRanking) -> pd.DataFram
     """Per-mentor warning summary and rank (1 = best).
 
     Columns: sessions, completed, warning_rate (amber or red sessions / sessions),
-    red_count, red_rate (red / sessions), avg_rating (completed with rating),
+    red_count, red_rate (red / sessions), rated (completed with a rating), avg_rating (their mean),
     follow_up_rate (completed with follow-up / completed), negative_feedback,
     eligible (sessions >= ``settings.min_sessions``, ``mentors`` of ``parameters/warnings.yaml``) and rank.
     Eligible mentors are ranked by red_rate ascending, then avg_rating descending; others get no rank.
@@ -177,6 +177,7 @@ def mentor_table(enriched: pd.DataFrame, settings: MentorRanking) -> pd.DataFram
         "warning_rate": g["warned"].sum() / g["session"].sum(),
         "red_count": g["red"].sum(),
         "red_rate": g["red"].sum() / g["session"].sum(),
+        "rated": g["rating"].count(),
         "avg_rating": g["rating"].mean(),
         "follow_up_rate": g["follow_up"].sum() / g["completed"].sum().replace(0, np.nan),
         "negative_feedback": g["negative"].sum(),

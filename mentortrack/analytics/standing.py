@@ -19,8 +19,10 @@ health_score …         the report month's health score, at-risk flag and expla
                        (:mod:`mentortrack.analytics.health`)
 band                   ``at risk`` (score below ``health.threshold``), ``watch`` (less than
                        :data:`WATCH_MARGIN` points above it, or at least :data:`WATCH_RED_SHARE` of
-                       the window's sessions red, from :data:`WATCH_MIN_SESSIONS` sessions on, with
-                       or without a score), ``healthy``, or ``no score``; scores are compared as
+                       the window's sessions red, from :data:`WATCH_MIN_SESSIONS` sessions and
+                       :data:`WATCH_MIN_RED` red ones on, or an average rating below
+                       :data:`WATCH_LOW_RATING` over the window from :data:`WATCH_MIN_RATED` ratings
+                       on, with or without a score), ``healthy``, or ``no score``; scores are compared as
                        shown, in whole points (:func:`mentortrack.analytics.health.shown`)
 watch_reason           why a ``watch`` mentor is watched (empty for the other bands)
 note                   why rank and band point different ways, when they do: a ranked mentor in
@@ -38,6 +40,7 @@ import pandas as pd
 
 from mentortrack.analytics.early_warnings import mentor_table
 from mentortrack.analytics.health import month_scores, shown
+from mentortrack.analytics.kpis import format_rating
 from mentortrack.config import WarningSettings
 from mentortrack.wording import plural, verb
 
@@ -48,12 +51,20 @@ WATCH_RED_SHARE = 0.25
 """Share of a mentor's sessions in the ranking window that are red from which a mentor is ``watch`` whatever
 the health score: the score weighs the month's ratings and follow-ups, and a mentor with 4 of 10 sessions
 red can still score well above the at-risk threshold."""
-WATCH_MIN_SESSIONS = 4
-"""Sessions in the window a mentor needs before :data:`WATCH_RED_SHARE` is applied (one red session of two
-is no pattern)."""
+WATCH_MIN_SESSIONS = 8
+"""Sessions in the window a mentor needs before :data:`WATCH_RED_SHARE` is applied, as many as the ranking
+needs by default (2 of 6 red is no pattern: its 95 % interval runs from 10 % to 70 %)."""
+WATCH_MIN_RED = 3
+"""Red sessions a mentor needs besides the share: no verdict from fewer than three."""
+WATCH_LOW_RATING = 3.0
+"""Average rating over the ranking window below which a mentor is ``watch`` whatever the health score (the
+score needs 3 completed sessions in the month; a mentor rated 2.00 over a quarter may have none)."""
+WATCH_MIN_RATED = 5
+"""Rated sessions in the window a mentor needs before :data:`WATCH_LOW_RATING` is applied."""
 MIN_RANKED = 5
 """Ranked mentors a ranking needs before it names a bottom: below it the ranks are shown, no one is named."""
-STANDING_COLUMNS = ["sessions", "completed", "warning_rate", "red_count", "red_rate", "avg_rating", "follow_up_rate",
+STANDING_COLUMNS = ["sessions", "completed", "warning_rate", "red_count", "red_rate", "rated", "avg_rating",
+                    "follow_up_rate",
                     "negative_feedback", "eligible", "rank", "ranked", "lower_part", "bottom", "unranked_reason",
                     "health_sessions", "health_score", "health_at_risk", "health_explanation", "band", "watch_reason",
                     "note"]
@@ -77,8 +88,8 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
     threshold = settings.health.threshold
     points = shown(score)
     at_risk = (points < threshold).fillna(False).astype(bool)
-    red_heavy = many_red(mentors)
-    band = np.select([at_risk, (points < threshold + WATCH_MARGIN) | red_heavy, score.isna()],
+    red_heavy, low = many_red(mentors), low_rated(mentors)
+    band = np.select([at_risk, (points < threshold + WATCH_MARGIN) | red_heavy | low, score.isna()],
                      [AT_RISK, WATCH, NO_SCORE], HEALTHY)
     month_sessions = current["sessions"].reindex(mentors.index) if len(current) else pd.Series(0, index=mentors.index)
     table = mentors.assign(
@@ -86,8 +97,9 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
         unranked_reason=[_unranked(row, settings.mentors.min_sessions, window_label) for _, row in mentors.iterrows()],
         health_sessions=month_sessions.fillna(0).astype(int), health_score=score, health_at_risk=at_risk,
         health_explanation=(current["explanation"].reindex(mentors.index) if len(current) else ""), band=band)
-    table["watch_reason"] = [_watch_reason(row, bool(red), threshold, window_label)
-                             for (_, row), red in zip(table.iterrows(), red_heavy.reindex(table.index))]
+    table["watch_reason"] = [_watch_reason(row, bool(red), bool(poor), threshold, window_label)
+                             for (_, row), red, poor in zip(table.iterrows(), red_heavy.reindex(table.index),
+                                                            low.reindex(table.index))]
     table["note"] = [_note(row, window_label) for _, row in table.iterrows()]
     return table[STANDING_COLUMNS]
 
@@ -114,31 +126,55 @@ def _note(row: pd.Series, window_label: str) -> str:
     return ""
 
 
-def _watch_reason(row: pd.Series, red_heavy: bool, threshold: float, window_label: str) -> str:
+def _watch_reason(row: pd.Series, red_heavy: bool, poorly_rated: bool, threshold: float, window_label: str) -> str:
     """Why a ``watch`` mentor is watched ("4 of 10 sessions red in Sep 2025, health 77" when ``red_heavy``,
-    :func:`many_red`; "health 52, within 20 points of 40"); empty for the other bands."""
+    :func:`many_red`; "average rating 2.00 over 10 rated sessions in Sep 2025, no health score (…)" when
+    ``poorly_rated``, :func:`low_rated`; "health 52, within 20 points of 40"); empty for the other bands."""
     if row["band"] != WATCH:
         return ""
     if red_heavy:
         return _red_reason(row, window_label)
+    if poorly_rated:
+        return _rating_reason(row, window_label)
     return f"health {row['health_score']:.0f}, within {WATCH_MARGIN:.0f} points of {threshold:g}"
 
 
 def many_red(mentors: pd.DataFrame) -> pd.Series:
-    """Whether each mentor (a row with ``sessions`` and ``red_rate``) has at least :data:`WATCH_RED_SHARE` of their
-    sessions red, from :data:`WATCH_MIN_SESSIONS` sessions on: watched whatever the health."""
-    return (mentors["sessions"] >= WATCH_MIN_SESSIONS) & (mentors["red_rate"] >= WATCH_RED_SHARE)
+    """Whether each mentor (a row with ``sessions``, ``red_count`` and ``red_rate``) has at least
+    :data:`WATCH_RED_SHARE` of their sessions red, from :data:`WATCH_MIN_SESSIONS` sessions and
+    :data:`WATCH_MIN_RED` red ones on: watched whatever the health."""
+    return ((mentors["sessions"] >= WATCH_MIN_SESSIONS) & (mentors["red_count"] >= WATCH_MIN_RED)
+            & (mentors["red_rate"] >= WATCH_RED_SHARE))
+
+
+def low_rated(mentors: pd.DataFrame) -> pd.Series:
+    """Whether each mentor (a row with ``rated`` and ``avg_rating``) averages below :data:`WATCH_LOW_RATING`
+    over the window, from :data:`WATCH_MIN_RATED` rated sessions on: watched whatever the health."""
+    return (mentors["rated"] >= WATCH_MIN_RATED) & (mentors["avg_rating"] < WATCH_LOW_RATING).fillna(False)
+
+
+def _health_said(row: pd.Series) -> str:
+    """"health 77", or why there is none ("no health score (3 sessions, 1 completed this month)")."""
+    explained = str(row["health_explanation"]) if pd.notna(row["health_explanation"]) else ""
+    why = explained.removeprefix("no score: ") if explained.startswith("no score: ") else \
+        f"{plural(row['health_sessions'], 'session')} this month"
+    return f"health {row['health_score']:.0f}" if pd.notna(row["health_score"]) else f"no health score ({why})"
+
+
+def _rating_reason(row: pd.Series, window_label: str | None) -> str:
+    """"average rating 2.00 over 10 rated sessions in Sep 2025, health 61"; without ``window_label``
+    "rating 2.00 over 10 rated, health 61"."""
+    if window_label:
+        return (f"average rating {format_rating(row['avg_rating'])} over {plural(int(row['rated']), 'rated session')} "
+                f"in {window_label}, {_health_said(row)}")
+    return f"rating {format_rating(row['avg_rating'])} over {int(row['rated'])} rated, {_health_said(row)}"
 
 
 def _red_reason(row: pd.Series, window_label: str | None) -> str:
     """"4 of 10 sessions red in Sep 2025, health 77"; without ``window_label`` (named once by the caller)
     "4 of 10 red, health 77"."""
-    explained = str(row["health_explanation"]) if pd.notna(row["health_explanation"]) else ""
-    why = explained.removeprefix("no score: ") if explained.startswith("no score: ") else \
-        f"{plural(row['health_sessions'], 'session')} this month"
-    health = f"health {row['health_score']:.0f}" if pd.notna(row["health_score"]) else f"no health score ({why})"
     red = f"sessions red in {window_label}" if window_label else "red"
-    return f"{int(row['red_count'])} of {int(row['sessions'])} {red}, {health}"
+    return f"{int(row['red_count'])} of {int(row['sessions'])} {red}, {_health_said(row)}"
 
 
 def watched(standing: pd.DataFrame) -> pd.DataFrame:
@@ -153,8 +189,8 @@ def to_watch(standing: pd.DataFrame, window_named: bool = False) -> list[str]:
     rows = watched(standing)
     if not window_named:
         return [f"{name}: {reason}" for name, reason in rows["watch_reason"].items()]
-    return [f"{name}: {_red_reason(row, None) if red else row['watch_reason']}"
-            for (name, row), red in zip(rows.iterrows(), many_red(rows))]
+    return [f"{name}: {_red_reason(row, None) if red else _rating_reason(row, None) if poor else row['watch_reason']}"
+            for (name, row), red, poor in zip(rows.iterrows(), many_red(rows), low_rated(rows))]
 
 
 def bottom(standing: pd.DataFrame) -> pd.DataFrame:

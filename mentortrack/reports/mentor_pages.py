@@ -30,9 +30,17 @@ from typing import Any, NamedTuple
 import jinja2
 import pandas as pd
 
-from mentortrack.analytics.kpis import KPI_LABELS
+from mentortrack.analytics.kpis import KPI_LABELS, format_rating
 from mentortrack.analytics.safeguarding import withhold_from_mentor
-from mentortrack.analytics.standing import MIN_RANKED, WATCH_MARGIN, WATCH_MIN_SESSIONS, WATCH_RED_SHARE
+from mentortrack.analytics.standing import (
+    MIN_RANKED,
+    WATCH_LOW_RATING,
+    WATCH_MARGIN,
+    WATCH_MIN_RATED,
+    WATCH_MIN_RED,
+    WATCH_MIN_SESSIONS,
+    WATCH_RED_SHARE,
+)
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.reports import charts, takeaway
 from mentortrack.reports.context import ReportContext
@@ -165,11 +173,13 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
 
 def band_key(threshold: float) -> str:
     """What the health marks mean, with the standing's rules (:mod:`mentortrack.analytics.standing`):
-    "▼ at risk: health below 40; ◆ watch: health 40 to below 60, or at least 25% of the sessions in the ranking
-    window red (from 4 sessions on) whatever the health."; ``threshold`` is ``health.threshold`` (0–100)."""
+    "▼ at risk: health below 40; ◆ watch: health 40 to below 60, or, whatever the health, at least 25% of the
+    sessions in the ranking window red (from 8 sessions and 3 red on) or an average rating below 3.00 there (from
+    5 ratings on)."; ``threshold`` is ``health.threshold`` (0–100)."""
     return (f"▼ at risk: health below {threshold:g}; ◆ watch: health {threshold:g} to below {threshold + WATCH_MARGIN:g}, "
-            f"or at least {WATCH_RED_SHARE:.0%} of the sessions in the ranking window red (from "
-            f"{WATCH_MIN_SESSIONS} sessions on) whatever the health.")
+            f"or, whatever the health, at least {WATCH_RED_SHARE:.0%} of the sessions in the ranking window red (from "
+            f"{WATCH_MIN_SESSIONS} sessions and {WATCH_MIN_RED} red on) or an average rating below "
+            f"{format_rating(WATCH_LOW_RATING)} there (from {WATCH_MIN_RATED} ratings on).")
 
 
 def rank_sentence(standing: pd.Series, window_label: str) -> str:
