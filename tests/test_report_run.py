@@ -101,7 +101,7 @@ def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: 
     # two ranked mentors name no bottom; the one with 4 of 10 sessions red is to watch, not called healthy
     assert values["bottom_mentors"] == []
     assert json.loads((september / "values" / "07_dashboard.json").read_text())["bottom_mentors"] == []
-    assert "To watch (1; red sessions over Sep 2025): Mentor D: 4 of 10 red, health 77." in dashboard
+    assert "To watch (1; red sessions and ratings over Sep 2025): Mentor D: 4 of 10 red, health 77." in dashboard
     assert "Watch (4 of 10 sessions red in Sep 2025, health 77)." in _text(september / "mentors" / "Mentor_D.html")
     assert "Named though their health is good" not in dashboard
 

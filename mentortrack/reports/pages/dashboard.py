@@ -94,7 +94,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     watch = to_watch(standing, window_named=True)
     if watch:
         window = ctx.window_label(settings.warnings.mentors.window_months)
-        out.html(f"<p><b>To watch ({len(watch)}; red sessions over {html_text(window)}):</b> "
+        out.html(f"<p><b>To watch ({len(watch)}; red sessions and ratings over {html_text(window)}):</b> "
                  f"{html_text('; '.join(watch))}.</p>")
     out.section("engagement")
     as_of, engagement = ctx.last_day, settings.warnings.engagement
