@@ -831,8 +831,10 @@ def _post(url: str | None, service: str | None, settings: WebhookSettings, notic
     """Post ``notice`` when a webhook URL is set; one line either way, never the URL. False when it failed.
 
     With ``once`` (a post log and a key, e.g. the digest's period), a notice whose key and service the log
-    holds is not posted again, and a successful post is logged (the key and service, never the URL)."""
-    from mentortrack.lifecycle.webhooks import SERVICES, WebhookError, already_posted, log_post, post, service_of
+    holds is not posted again, and a successful post is logged (the key and service, never the URL), in the
+    mailer's sent-log format (:func:`mentortrack.lifecycle.mailer.sent_keys`)."""
+    from mentortrack.lifecycle.mailer import record_sent, sent_keys
+    from mentortrack.lifecycle.webhooks import SERVICES, WebhookError, post, service_of
 
     if url is None:
         return True
@@ -840,7 +842,7 @@ def _post(url: str | None, service: str | None, settings: WebhookSettings, notic
         raise typer.BadParameter("use slack or teams", param_hint="--webhook-service")
     try:
         chosen = service_of(url, service or settings.service)
-        if once is not None and already_posted(once[0], once[1], chosen):
+        if once is not None and (once[1], chosen) in sent_keys(once[0]):
             typer.echo(f"already posted to the {'Slack' if chosen == 'slack' else 'Teams'} webhook "
                        f"({once[1]}, in {once[0]}); delete that line to post again")
             return True
@@ -849,7 +851,7 @@ def _post(url: str | None, service: str | None, settings: WebhookSettings, notic
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
     if posting.ok and once is not None:
-        log_post(once[0], once[1], chosen)
+        record_sent(once[0], once[1], chosen)
     typer.echo(posting.line(), err=not posting.ok)
     return posting.ok
 

@@ -21,6 +21,7 @@ The accounting identity is then ``rows_read == valid + quarantined + duplicates 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -147,10 +148,7 @@ def _decode_lines(data: bytes, path: Path, notes: list[str]) -> str:
             decoded.append(line.decode("utf-8"))
         except UnicodeDecodeError:
             legacy.append(number)
-            try:
-                decoded.append(line.decode("cp1252"))
-            except UnicodeDecodeError:
-                decoded.append("".join(_cp1252_byte(byte) for byte in line))
+            decoded.append(line.decode("cp1252", errors=_LATIN1_FALLBACK))
     if len(legacy) == len(lines) or len(legacy) > len(lines) // 2:
         notes.append(f"{path.name} is not UTF-8; read as Windows-1252 (cp1252).")
     else:
@@ -159,11 +157,10 @@ def _decode_lines(data: bytes, path: Path, notes: list[str]) -> str:
     return "\n".join(decoded)
 
 
-def _cp1252_byte(byte: int) -> str:
-    try:
-        return bytes([byte]).decode("cp1252")
-    except UnicodeDecodeError:
-        return bytes([byte]).decode("latin-1")
+_LATIN1_FALLBACK = "mentortrack-latin1"
+"""Decoding error handler: the five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read
+as Latin-1, so no byte stops a file from loading."""
+codecs.register_error(_LATIN1_FALLBACK, lambda err: (err.object[err.start:err.end].decode("latin-1"), err.end))
 
 
 def _known_headers(cells: list[str]) -> int:

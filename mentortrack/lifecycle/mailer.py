@@ -175,7 +175,8 @@ def write_eml(mails: list[Mail], sender: str, out: str | Path) -> list[Path]:
     return paths
 
 
-def _sent_keys(log: Path) -> set[tuple[str, str]]:
+def sent_keys(log: Path) -> set[tuple[str, str]]:
+    """(key, recipient) of every line of the sent-log ``log`` (empty when there is none yet)."""
     if not log.exists():
         return set()
     with log.open(newline="", encoding="utf-8") as handle:
@@ -333,7 +334,7 @@ def send(mails: list[Mail], settings: EmailSettings, sent_log: str | Path,
                         "(the password is only read from the environment)")
     log = Path(sent_log)
     log.parent.mkdir(parents=True, exist_ok=True)
-    done = _sent_keys(log)
+    done = sent_keys(log)
     result = Delivery(undeliverable=log.parent / "undeliverable.csv")
     pending = [m for m in mails if (m.key, m.recipient) not in done]
     result.already_sent = len(mails) - len(pending)
@@ -347,7 +348,7 @@ def send(mails: list[Mail], settings: EmailSettings, sent_log: str | Path,
         pending = _send_round(pending, smtp, password, context, settings.from_address, log, failed, result)
     result.refused = sum(1 for status, _, _ in failed.values() if status == "refused")
     result.deferred = sum(1 for status, _, _ in failed.values() if status == "deferred")
-    _write_undeliverable(result.undeliverable, failed, _sent_keys(log))
+    _write_undeliverable(result.undeliverable, failed, sent_keys(log))
     return result
 
 
@@ -396,6 +397,21 @@ def _send_round(pending: list[Mail], smtp: SmtpSettings, password: str, context:
     finally:
         _close(server)
     return retry
+
+
+def record_sent(log: Path, key: str, recipient: str) -> None:
+    """Append one line to the sent-log ``log`` outside a mail run (the digest's chat post: the service as its
+    recipient, never the webhook URL), flushed to disk; :func:`sent_keys` reads it back."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    new_log = not log.exists() or log.stat().st_size == 0
+    with log.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=SENT_LOG_COLUMNS)
+        if new_log:
+            writer.writeheader()
+        writer.writerow({"key": key, "recipient": recipient, "subject": "",
+                         "sent_at": pd.Timestamp.now(tz="UTC").isoformat()})
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _log_sent(writer: csv.DictWriter, handle: Any, mail: Mail, log: Path, result: Delivery) -> None:

@@ -16,7 +16,6 @@ says what happened; the local files the command wrote stay as they are.
 
 from __future__ import annotations
 
-import csv
 import http.client
 import json
 import logging
@@ -26,8 +25,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -186,31 +183,6 @@ def post(url: str, notice: Notice, service: str, settings: WebhookSettings, open
             return Posting(service, "refused", attempt, f"{type(err).__name__} (malformed URL or answer)")
         log.info("the %s webhook failed (attempt %d): %s", service, attempt, answer)
     return Posting(service, "failed", attempts_allowed, answer)
-
-
-POST_LOG_COLUMNS = ["key", "service", "posted_at"]
-"""The post log of a notice posted once per key (the digest's period): never the URL, which is a secret."""
-
-
-def already_posted(log: Path, key: str, service: str) -> bool:
-    """Whether ``log`` (a CSV of :data:`POST_LOG_COLUMNS`) records ``key`` posted to ``service``."""
-    if not log.is_file():
-        return False
-    with log.open(newline="", encoding="utf-8") as handle:
-        return any(row["key"] == key and row["service"] == service for row in csv.DictReader(handle))
-
-
-def log_post(log: Path, key: str, service: str) -> None:
-    """Append ``key`` posted to ``service`` now to ``log``, flushed to disk."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    new = not log.is_file()
-    with log.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, POST_LOG_COLUMNS)
-        if new:
-            writer.writeheader()
-        writer.writerow({"key": key, "service": service, "posted_at": datetime.now(UTC).isoformat()})
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _day(value: Any) -> str:
