@@ -199,6 +199,7 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
     # October has none of Mentor D's sessions (so no page of his), but the Sep–Oct window still has 4 red of them
     assert figures["Mentors at risk"]["base"].endswith(
         "with a score; 1 to watch over Sep 2025 – 9 Oct 2025: Mentor D (no sessions this month)")
+    assert figures["Mentors at risk"]["base"].startswith("none yet with a score"), "no '0 of 0'"
 
 
 def test_the_at_risk_figure_names_three_mentors_to_watch_and_counts_the_rest() -> None:

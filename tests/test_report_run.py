@@ -143,6 +143,8 @@ def test_a_partial_month_is_called_partial_on_every_page(runs: tuple[Path, dict[
     # no red session in October: a sentence, not a header row over nothing
     dashboard = _text(october / "07_dashboard.html")
     assert "No red session in October 2025 (16 sessions)." in dashboard and "0 red sessions" not in dashboard
+    assert ("No mentor has a health score in October 2025 yet, so none can be at risk: 0 of 11 mentors with "
+            "sessions in 2025-10 have a health score (3 completed sessions needed).") in dashboard
 
 
 def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path, dict[str, int], Path]) -> None:

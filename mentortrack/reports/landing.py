@@ -80,7 +80,8 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
         at_risk_before = int(tables.health.loc[tables.health["month"] == before, "at_risk"].sum())
     months = ctx.settings.warnings.mentors.window_months
     earlier = ctx.month != ALL_MONTHS and bool((ctx.window(months)["month"] < ctx.month).any())
-    scored = f"of {scored_mentors(tables.health, ctx.until())[0]:,} with a score"
+    count = scored_mentors(tables.health, ctx.until())[0]
+    scored = f"of {count:,} with a score" if count else "none yet with a score"  # never "0 of 0"
     watch = f"{scored}; {watch_text(tables.standing, ctx.window_label(months) if earlier else '')}"
     for label, now, then, base in (("Red sessions", red_now, red_before, f"of {plural(len(ctx.scope), 'session')}"),
                                    ("Mentors at risk", at_risk_now, at_risk_before, watch)):
