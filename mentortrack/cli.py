@@ -393,13 +393,14 @@ def analyze(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Run all NLP once and write every session with sentiment, keywords, level, reasons and summary."""
-    from mentortrack.analytics.distributed import cluster_client
     from mentortrack.analytics.enrich import enrich
     from mentortrack.reports.storage import write_table
 
     settings = _settings(ctx)
     result = _load(file, settings)
     if scheduler:
+        from mentortrack.analytics.distributed import cluster_client  # Dask's import costs 0.7 s: only when asked
+
         with cluster_client(scheduler) as client:
             typer.echo(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers, "
                        f"dashboard {client.dashboard_link}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import HEADER, load_checked, row, write_csv
+from conftest import HEADER, TZ, load_checked, row, write_csv
 
 from mentortrack.contract.load import LoadError, load_sessions
 from mentortrack.contract.stream import stream_sessions
@@ -87,6 +87,24 @@ def test_invisible_characters_split_no_mentor_and_break_the_id_contract(tmp_path
     assert set(result.sessions["mentor_name"]) == {"Mentor A"}
     assert "control or invisible character" in result.quarantine["reason"].iloc[0]
     assert result.sessions.set_index("session_id").at["SS4", "learner_feedback"] == "Fine evil session"
+    said = [note for note in result.notes if "invisible character, removed" in note]
+    assert said == ["2 Mentor_Name value(s) held a NUL byte or another control or invisible character, removed "
+                    "(row 2, 3).",
+                    "1 Learner_Feedback value(s) held a NUL byte or another control or invisible character, removed "
+                    "(row 6)."]
+
+
+def test_a_nul_byte_inside_a_value_is_removed_and_said(tmp_path: Path) -> None:
+    rows = [dict(r) for r in FIVE]
+    rows[2]["Learner_Feedback"] = "Clear\x00 advice"
+    result = load_checked(write_csv(tmp_path / "nul.csv", rows))
+    assert result.sessions.set_index("session_id").at["SS2", "learner_feedback"] == "Clear advice"
+    assert [n for n in result.notes if "NUL" in n] == [
+        "1 Learner_Feedback value(s) held a NUL byte or another control or invisible character, removed (row 4)."]
+    assert not [n for n in load_checked(write_csv(tmp_path / "clean.csv", FIVE)).notes if "NUL" in n]
+    totals, chunks = stream_sessions(tmp_path / "nul.csv", chunk_rows=2, stream_bytes=0, timezone=TZ)
+    list(chunks)
+    assert [n for n in totals.notes if "NUL" in n] == [n for n in result.notes if "NUL" in n]
 
 
 def test_a_row_repeated_but_for_a_space_or_a_names_case_is_a_duplicate_not_a_conflict(tmp_path: Path) -> None:

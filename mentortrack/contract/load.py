@@ -37,7 +37,7 @@ import pandera.pandas as pa
 from mentortrack.contract import quality
 from mentortrack.contract.parse import Parsed, missing_column, parse_column, parse_date, parse_time
 from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, HEADER_KEYS, header_key, session_schema
-from mentortrack.contract.text import normalise_value, spelling_key
+from mentortrack.contract.text import normalise_value, removed_characters, spelling_key
 from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_sample_path
 
@@ -722,6 +722,29 @@ def classify_rows(raw: pd.DataFrame, source_row: pd.Series, duplicate_of: pd.Ser
     return sessions, quarantine, quality.find_warnings(sessions), duplicates, changes
 
 
+def removed_counts(raw: pd.DataFrame, source_row: pd.Series, into: dict[str, tuple[int, list[int]]] | None = None
+                   ) -> dict[str, tuple[int, list[int]]]:
+    """Per text column, how many values lose a character when read (a NUL byte, another control character,
+    an invisible one: :func:`mentortrack.contract.text.removed_characters`) and the first five file rows,
+    added to ``into`` (a streamed file's counts so far). IDs are not counted: such a character makes an ID
+    unreadable and its row is quarantined."""
+    found = dict(into or {})
+    for column in COLUMNS:
+        if column.kind != "text" or column.name not in raw:
+            continue
+        removed = removed_characters(raw[column.name]).to_numpy()
+        if removed.any():
+            n, rows = found.get(column.export_name, (0, []))
+            found[column.export_name] = (n + int(removed.sum()), (rows + source_row[removed].head(5).tolist())[:5])
+    return found
+
+
+def removal_notes(counts: dict[str, tuple[int, list[int]]]) -> list[str]:
+    """One note per column of :func:`removed_counts`."""
+    return [f"{n} {name} value(s) held a NUL byte or another control or invisible character, removed "
+            f"(row {', '.join(map(str, rows))})." for name, (n, rows) in counts.items()]
+
+
 def case_notes(changes: dict[str, int]) -> list[str]:
     """Notes on values unified by letter case."""
     return [f"{n} {EXPORT_NAMES[name]} value(s) differed only by letter case and were unified."
@@ -748,6 +771,7 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     raw, ragged, first_row, notes = read_raw(path, sheet)
     raw, source_row, skipped = prepare_rows(raw, first_row, source, notes)
     notes += skipped_notes(skipped)
+    removed = removed_counts(raw, source_row)
     rows_read = len(raw) + len(ragged) + len(skipped)
     if rows_read == 0:
         raise LoadError(f"{source}: the file has a header but no session rows.")
@@ -759,7 +783,7 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     notes += wide.notes
     sessions, quarantine, warnings, duplicates, changes = classify_rows(raw, source_row, duplicate_of, wide, source,
                                                                         ragged, settled)
-    notes += case_notes(changes)
+    notes += removal_notes(removed) + case_notes(changes)
     result = LoadResult(source, sessions, quarantine, warnings, rows_read, duplicates, notes, skipped)
     check_reconciliation(result)
     log.info("%s: %d rows read, %d valid, %d quarantined, %d exact duplicates",

@@ -44,6 +44,8 @@ from mentortrack.contract.load import (
     comparable,
     load_sessions,
     prepare_rows,
+    removal_notes,
+    removed_counts,
     skipped_notes,
 )
 from mentortrack.paths import default_sample_path
@@ -208,9 +210,11 @@ def _stream(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, time
         return
     totals.notes = [*notes, *skipped_notes(skipped), *wide.notes]
     changes: dict[str, int] = {}
+    removed: dict[str, tuple[int, list[int]]] = {}
     offset = 0
     for chunk in _batches(path, layout, chunk_rows):
         raw, source_row, skip = prepare_rows(chunk, layout.header_row + 2, str(path), [])
+        removed = removed_counts(raw, source_row, removed)
         repeats = pd.Series(duplicate_of[offset:offset + len(raw)], index=raw.index).replace(0, np.nan)
         offset += len(raw)
         sessions, quarantine, warnings, duplicates, changed = classify_rows(raw, source_row, repeats, wide,
@@ -221,7 +225,7 @@ def _stream(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, time
                             skip if len(skip) else pd.DataFrame(columns=SKIPPED_COLUMNS))
         totals.add(result)
         yield result
-    totals.notes += case_notes(changes)
+    totals.notes += removal_notes(removed) + case_notes(changes)
 
 
 def _settle(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, timezone: str

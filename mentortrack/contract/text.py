@@ -38,6 +38,19 @@ def normalise_value(text: str) -> str:
     return _INVISIBLE.sub("", _OTHER_CONTROLS.sub("", spaced))
 
 
+_REMOVED = re.compile(f"{_OTHER_CONTROLS.pattern[:-1]}{INVISIBLE}]")
+"""What :func:`normalise_value` removes (rather than turning into a space)."""
+
+
+def removed_characters(column: pd.Series) -> pd.Series:
+    """True where :func:`normalise_value` removes a character from the value (a NUL byte, another control
+    character, an invisible one). One regular-expression search over the column's joined text first, so
+    a clean column costs one pass."""
+    if not _REMOVED.search("\x1e".join(column.tolist())):
+        return pd.Series(False, index=column.index)
+    return column.str.contains(_REMOVED, regex=True, na=False)
+
+
 def spelling_key(values: pd.Series) -> pd.Series:
     """The key names are unified by (the most frequent spelling of a key wins): NFKC then case-folded, so
     "Mentor A", "mentor a" and the full-width "Ｍentor A" are one mentor."""
