@@ -40,13 +40,20 @@ def normalise_value(text: str) -> str:
 
 _REMOVED = re.compile(f"{_OTHER_CONTROLS.pattern[:-1]}{INVISIBLE}]")
 """What :func:`normalise_value` removes (rather than turning into a space)."""
+_KEPT_ASCII = bytes([*range(0x09, 0x0e), *range(0x1c, 0x1f), *range(0x20, 0x7f)])
+"""The ASCII bytes it keeps (as they are, or as a space)."""
 
 
 def removed_characters(column: pd.Series) -> pd.Series:
     """True where :func:`normalise_value` removes a character from the value (a NUL byte, another control
-    character, an invisible one). One regular-expression search over the column's joined text first, so
-    a clean column costs one pass."""
-    if not _REMOVED.search("\x1e".join(column.tolist())):
+    character, an invisible one). The column's text is checked joined first (an ASCII column byte by byte,
+    other text by one regular-expression search), so a clean column costs one pass."""
+    joined = "\x1e".join(column.tolist())
+    if joined.isascii():
+        clean = not joined.encode("ascii").translate(None, _KEPT_ASCII)
+    else:
+        clean = _REMOVED.search(joined) is None
+    if clean:
         return pd.Series(False, index=column.index)
     return column.str.contains(_REMOVED, regex=True, na=False)
 
