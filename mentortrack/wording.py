@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def plural(n: int, noun: str, many: str | None = None) -> str:
     """``n`` (thousands separated) and its noun, singular for exactly one: "1 session", "1,234 sessions".
@@ -47,3 +49,18 @@ def partial_suffix(month: str, through: object | None) -> str:
         return ""
     return f" (to {day.day} {day:%b})"
 
+
+
+_TENURE = re.compile(r"^[a-z]_(?:(?P<over>>)\s*)?(?P<low>\d+)(?:-(?P<high>\d+))?M$")
+
+
+def tenure(cohort: str) -> str:
+    """An age cohort of the export (the learner's tenure: a letter giving the order, then months) in words:
+    ``a_1M`` "1 month", ``b_2-3M`` "2–3 months", ``f_>24M`` "over 24 months". Any other value is kept."""
+    found = _TENURE.match(str(cohort).strip())
+    if not found:
+        return str(cohort)
+    low, high = found["low"], found["high"]
+    if found["over"]:
+        return f"over {low} months"
+    return f"{low}–{high} months" if high else plural(int(low), "month")

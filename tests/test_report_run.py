@@ -290,7 +290,7 @@ def test_a_grouping_with_one_group_is_said_once_not_charted(runs: tuple[Path, di
     september, _, _ = runs
     kpis = _text(september / "05_kpis.html")
     # the fixture has one program, one session type and one age cohort, and several batches
-    assert ("September 2025 has one program (DSML), one session type (Mock Interview), one age cohort (b_2-3M): "
+    assert ("September 2025 has one program (DSML), one session type (Mock Interview), one age cohort (2–3 months): "
             "nothing to compare it with, its values are the program's.") in kpis
     assert "Completion rate by program" not in kpis and "KPIs by program with 95 % intervals" not in kpis
     assert "KPIs by batch with 95 % intervals" in kpis

@@ -1,6 +1,6 @@
 """Counts in words: singular for exactly one, thousands separated, irregular plurals given."""
 
-from mentortrack.wording import plural, verb
+from mentortrack.wording import plural, tenure, verb
 
 
 def test_plural_is_singular_only_for_one() -> None:
@@ -37,3 +37,11 @@ def test_a_base_noun_phrase_is_singular_only_for_one() -> None:
     assert counted(1, "completed sessions with feedback") == "completed session with feedback"
     assert counted(0, "completed sessions with feedback") == "completed sessions with feedback"
     assert counted(2, "rated sessions") == "rated sessions"
+
+
+def test_an_age_cohort_code_is_said_as_a_tenure() -> None:
+    codes = ["a_1M", "b_2-3M", "c_4-6M", "d_7-9M", "e_10-24M", "f_>24M"]
+    assert [tenure(c) for c in codes] == ["1 month", "2–3 months", "4–6 months", "7–9 months", "10–24 months",
+                                          "over 24 months"]
+    assert [tenure(c) for c in ["Veterans", "All learners", "(none)", "a_xM"]] == ["Veterans", "All learners",
+                                                                                   "(none)", "a_xM"]

@@ -15,7 +15,7 @@ from mentortrack.reports import charts, tables
 from mentortrack.reports.context import record
 from mentortrack.reports.escape import html_text
 from mentortrack.reports.targets import target_lines
-from mentortrack.wording import plural
+from mentortrack.wording import plural, tenure
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -104,14 +104,15 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     learners = ctx.tables.learners
     cohorts = cohort_engagement(learners)
     quiet = quiet_after_bad(learners)
-    quiet_shown = quiet.assign(last_session=quiet["last_session"].dt.strftime("%Y-%m-%d"))[
+    quiet_shown = quiet.assign(last_session=quiet["last_session"].dt.strftime("%Y-%m-%d"),
+                               cohort=quiet["cohort"].map(tenure, na_action="ignore"))[
         ["learner_id", "cohort", "last_session", "last_mentor", "days_since_last"]]
     shown_quiet, quiet_count = tables.first_rows(quiet_shown, len(cohorts),
                                                  "quiet after a bad session (re-engagement list), longest first")
     quiet_html = tables.styled(shown_quiet, show_pii, caption=quiet_count).to_html() if len(quiet) else \
         f"<p>{html_text(nobody_quiet(learners, as_of, engagement))}</p>"
     shares = pd.DataFrame({
-        "cohort": cohorts["cohort"], "learners": cohorts["learners"],
+        "cohort": cohorts["cohort"].map(tenure), "learners": cohorts["learners"],
         ATTENDANCE: [tables.share_cell("attendance_rate", r.attendance_rate, r.attended, r.resolved)
                      for r in cohorts.itertuples()],
         BACK: [tables.share_cell("repeat_rate", r.repeat_rate, r.returned, r.came) for r in cohorts.itertuples()],

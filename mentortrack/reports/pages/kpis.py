@@ -10,6 +10,7 @@ import pandas as pd
 from mentortrack.analytics.kpis import CATEGORY_GROUPINGS, KPI_LABELS
 from mentortrack.reports import charts, tables
 from mentortrack.reports.context import record
+from mentortrack.wording import tenure
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -42,13 +43,17 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                     "(said as on the tiles: none against a month too small or partial)"))
     out.section("groups")
     compared = {by: ctx.tables.compared[by] for by in CATEGORY_GROUPINGS}
+    shown_groups = {**compared, "age_cohort": compared["age_cohort"].assign(
+        age_cohort=compared["age_cohort"]["age_cohort"].map(tenure, na_action="ignore"))}
     groups = {by: table[by].nunique() for by, table in compared.items()}
-    alone = [f"one {by.replace('_', ' ')} ({table[by].iloc[0]})" for by, table in compared.items() if groups[by] == 1]
+    alone = [f"one {by.replace('_', ' ')} ({table[by].iloc[0]})" for by, table in shown_groups.items()
+             if groups[by] == 1]
     if alone:
         out.markdown(f"{ctx.period} has {', '.join(alone)}: nothing to compare it with, its values are the program's.")
-    out.charts([charts.kpi_intervals(compared[by], kpi, title) for by, kpi, title in CHARTED if groups[by] > 1])
-    supported = {by: table[table["verdict"].isin(["above", "below"])] for by, table in compared.items()}
-    called_out = pd.concat([table.rename(columns={by: "group"}).assign(grouping=by) for by, table in supported.items()])
+    out.charts([charts.kpi_intervals(shown_groups[by], kpi, title) for by, kpi, title in CHARTED if groups[by] > 1])
+    supported = {by: table[table["verdict"].isin(["above", "below"])] for by, table in shown_groups.items()}
+    called_out = pd.concat([table[table["verdict"].isin(["above", "below"])].rename(columns={by: "group"})
+                            .assign(grouping=by) for by, table in compared.items()])
     if len(called_out):
         shown = pd.concat([tables.comparison_table(table).rename(columns={by: "group"})
                            .assign(grouping=by.replace("_", " ")) for by, table in supported.items()])
@@ -58,7 +63,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         out.markdown("No group differs from the program by more than chance at 95 %.")
     out.chart(charts.kpi_intervals(ctx.tables.compared["mentor"], "follow_up_rate", "Follow-up rate by mentor"))
     for by in (by for by in CATEGORY_GROUPINGS if groups[by] > 1):
-        out.html(tables.interactive(tables.comparison_table(compared[by]), show_pii,
+        out.html(tables.interactive(tables.comparison_table(shown_groups[by]), show_pii,
                                     f"KPIs by {by.replace('_', ' ')} with 95 % intervals"))
     intervals = pd.concat([t.rename(columns={by: "group"}).assign(grouping=by) for by, t in compared.items()])
     record(ctx.output_dir, "05_kpis", {
