@@ -55,3 +55,14 @@ def test_a_set_of_a_few_sentences_shows_how_many_were_right_not_scores(tmp_path:
     assert "TextBlob (2 of 4 right)" in page and ">77.8%<" not in page
     assert page.count(">50.0%<") == 1, "only VADER's macro-F1, not the tiny set's accuracy"
     assert ">65.4%<" in page, "a set of 1,234 sentences keeps its scores"
+
+
+def test_an_error_example_that_swears_is_not_quoted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rude = {"text": "Good management skills, asshat!!", "label": "Negative", "mentortrack": "Positive",
+            "confidence": 0.98}
+    errors = [rude, *SUMMARY["errors"]["held out: product reviews (Amazon)"]]
+    page = _render(tmp_path, {**SUMMARY, "errors": {"held out: product reviews (Amazon)": errors}}, monkeypatch)
+    assert "asshat" not in page and "great&lt;/b&gt; until it broke" in page
+    assert "most confident first; 1 example with a swear word left out" in page
+    assert "swear word" not in _render(tmp_path, SUMMARY, monkeypatch)
+    assert not model_card.SWEARING.search("Class assignments were useful; the mentor passed on a Dickens quote")

@@ -23,6 +23,7 @@ from mentortrack.paths import package_data
 from mentortrack.reports import takeaway
 from mentortrack.reports.tables import styled
 from mentortrack.safe_paths import writing
+from mentortrack.wording import plural
 
 PAGE = "model.html"
 MIN_SCORED = 30
@@ -32,6 +33,19 @@ SCORE_COLUMNS = ["set", "method", "n", "accuracy", "macro_f1", "negative_precisi
 """Columns of the scores table, in order (others in the evaluation are left to the CSV)."""
 ERROR_COLUMNS = {"text": "text", "label": "true label", "mentortrack": "suite label", "confidence": "confidence"}
 """Column names of the known-errors tables as the card shows them."""
+SWEARING = re.compile(r"\b(?:ass(?:hat|hole)s?|arse(?:hole)?s?|bastards?|bitch\w*|bullshit|cunts?|dick(?:head)?s?|"
+                      r"fuck\w*|motherfuck\w*|shit\w*|twats?|wank\w*)\b", re.IGNORECASE)
+"""Swear words: an error example holding one is not quoted on the card (it is a page people forward);
+it stays in the evaluation file and its scores."""
+
+
+def _errors_table(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The card's table of one set's most confident errors, without the examples that swear (:data:`SWEARING`)."""
+    quoted = [r for r in rows if not SWEARING.search(str(r.get("text", "")))]
+    left_out = f"; {plural(len(rows) - len(quoted), 'example')} with a swear word left out" if len(quoted) < len(rows) else ""
+    table = styled(pd.DataFrame(quoted).rename(columns=ERROR_COLUMNS),
+                   caption=f"Errors it still makes: {name} (most confident first{left_out})")
+    return {"set": name, "n": len(quoted), "table": table.to_html()}
 
 
 def data_card_html() -> str:
@@ -63,9 +77,7 @@ def card_facts(summary: dict[str, Any] | None, model: str) -> dict[str, Any]:
     headline = next(iter(summary.get("errors", {})), None)
     suite = scores[scores["method"] == "mentortrack"] if "method" in scores else scores.iloc[0:0]
     best = {r["set"]: r for r in suite.to_dict("records")}
-    errors = [{"set": name, "n": len(rows),
-               "table": styled(pd.DataFrame(rows).rename(columns=ERROR_COLUMNS), caption=f"Errors it still makes: {name} (most confident first)")
-               .to_html()} for name, rows in summary.get("errors", {}).items() if rows]
+    errors = [_errors_table(name, rows) for name, rows in summary.get("errors", {}).items() if rows]
     return {
         "model": summary.get("model", model), "evaluated": True,
         "scores": styled(shown, percent=percent, caption=f"Held-out scores (n = sentences scored; below {MIN_SCORED} "
