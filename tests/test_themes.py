@@ -167,6 +167,16 @@ def test_theme_counts_by_hand() -> None:
     assert len(themes.theme_counts(frame, include_other=True)) == len(themes.theme_counts(frame))
 
 
+def test_other_comes_after_every_named_theme_however_many_it_holds() -> None:
+    frame = pd.DataFrame({"themes": ["Other", "Other", "Other", "Punctuality", "Other"],
+                          "sentiment": ["Neutral", "Neutral", "Neutral", "Negative", "Positive"],
+                          "learner_feedback": ["We planned the next session"] * 3 + ["Mentor was late", "Fine"]})
+    table = themes.theme_counts(frame, include_other=True)
+    assert table[["theme", "role", "sessions"]].values.tolist() == [
+        ["Punctuality", "complaint", 1], ["Other", "mention", 3], ["Other", "praise", 1]]
+    assert themes.describe(table.iloc[1]) == "Other (no theme matched) — 3 mentions: 'We planned the next session'"
+
+
 def test_describe_shortens_long_quotes_at_a_word() -> None:
     row = {"theme": "Clarity", "role": "praise", "sessions": 1, "quote": "word " * 40}
     line = themes.describe(row, max_quote=20)

@@ -475,7 +475,8 @@ def theme_counts(enriched: pd.DataFrame, by: str | None = None, sentiment: str |
     of that theme and role), ``quote`` (the feedback most often given among those whose
     first, most similar theme it is, else among all of them; ties: the shortest, then
     alphabetical). ``sentiment`` keeps one label only. Sorted by group,
-    then most sessions first. ``Other`` is left out unless ``include_other``.
+    then most sessions first. ``Other`` is left out unless ``include_other``, and then comes after
+    every named theme (it is what no theme matched, not the largest theme).
     """
     columns = [*([by] if by else []), "theme", "role", "sessions", "quote"]
     frame = enriched.dropna(subset=["themes"])
@@ -502,8 +503,9 @@ def theme_counts(enriched: pd.DataFrame, by: str | None = None, sentiment: str |
         [*group, "first", "n", "length", "quote"], ascending=[*[True] * len(group), False, False, True, True])
     first = quotes.drop_duplicates(group).set_index(group)["quote"]
     table = pd.concat([sessions, first], axis=1).reset_index()
-    table = table.sort_values([*keys, "sessions", "theme", "role"], ascending=[*[True] * len(keys), False, True, True],
-                              ignore_index=True)
+    table = table.assign(other=table["theme"] == OTHER).sort_values(
+        [*keys, "other", "sessions", "theme", "role"], ascending=[*[True] * len(keys), True, False, True, True],
+        ignore_index=True)
     return table[columns]
 
 
@@ -514,4 +516,5 @@ def describe(row: Any, max_quote: int = 80) -> str:
     if len(quote) > max_quote:
         quote = quote[:max_quote].rsplit(" ", 1)[0].rstrip(" ,;.") + " …"
     role = str(row["role"])
-    return f"{row['theme']} — {n} {role}{'' if n == 1 else 's'}: '{quote}'"
+    theme = f"{OTHER} (no theme matched)" if row["theme"] == OTHER else row["theme"]
+    return f"{theme} — {n} {role}{'' if n == 1 else 's'}: '{quote}'"
