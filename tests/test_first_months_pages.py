@@ -262,3 +262,25 @@ def test_the_ranking_shows_the_rank_vs_health_column_only_when_a_note_exists(fir
     notes = ctx.tables.standing["note"].astype("string").fillna("")
     html = " ".join(b.get("text/html", "") for b in render("06_early_warnings", ctx)["ranking"])
     assert ("Rank vs health" in html) == (notes != "").any()
+
+
+def test_a_grouping_of_tiny_groups_is_said_not_listed() -> None:
+    from mentortrack.reports.pages import Sections
+    from mentortrack.reports.pages.kpis import _group_table
+
+    def table(batches: dict[str, int]) -> pd.DataFrame:
+        return pd.DataFrame([{"batch": b, "kpi": "completion_rate", "sessions": n, "n": n, "value": 0.5, "low": 0.1,
+                              "high": 0.9, "overall": 0.5, "verdict": "too few values (n < 5)" if n < 5 else
+                              "no clear difference"} for b, n in batches.items()])
+
+    out = Sections()
+    _group_table(out, table({f"B{i}": 1 + i % 3 for i in range(85)}), "batch", False)
+    assert out.sections["heading"][0]["text/markdown"] == (
+        "KPIs by batch: none of the 85 batches has 5 or more values for any KPI (at most 3), so none is listed or "
+        "compared.")
+    out = Sections()
+    _group_table(out, table({"Big": 12, "Small": 2}), "batch", False)
+    shown = out.sections["heading"][0]["text/html"]
+    assert "values with 5 or more in their denominator, 1 of 2 batches; 1 with fewer than 5 values for every KPI " \
+           "is not listed" in shown
+    assert ">Big<" in shown and ">Small<" not in shown

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from mentortrack.analytics.comparisons import MIN_VALUES
 from mentortrack.analytics.kpis import CATEGORY_GROUPINGS, KPI_LABELS
 from mentortrack.reports import charts, tables
 from mentortrack.reports.context import record
-from mentortrack.wording import tenure
+from mentortrack.wording import plural, tenure, verb
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -63,11 +64,28 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         out.markdown("No group differs from the program by more than chance at 95 %.")
     out.chart(charts.kpi_intervals(ctx.tables.compared["mentor"], "follow_up_rate", "Follow-up rate by mentor"))
     for by in (by for by in CATEGORY_GROUPINGS if groups[by] > 1):
-        out.html(tables.interactive(tables.comparison_table(shown_groups[by]), show_pii,
-                                    f"KPIs by {by.replace('_', ' ')} with 95 % intervals"))
+        _group_table(out, shown_groups[by], by, show_pii)
     intervals = pd.concat([t.rename(columns={by: "group"}).assign(grouping=by) for by, t in compared.items()])
     record(ctx.output_dir, "05_kpis", {
         "kpis": dict(zip(kpi_table["kpi"], kpi_table["value"])), "delta": dict(zip(kpi_table["kpi"], kpi_table["delta"])),
         "published": published.to_dict(), "called_out": called_out[["grouping", "group", "kpi", "verdict"]].to_dict("records"),
         "intervals": intervals[["grouping", "group", "kpi", "n", "value", "low", "high", "verdict"]].to_dict("records"),
         "partial": ctx.partial_note})
+
+
+def _group_table(out: Sections, table: pd.DataFrame, by: str, show_pii: bool) -> None:
+    """The KPIs of one grouping with their intervals, listing only values with :data:`MIN_VALUES` or more in
+    their denominator (a batch of one or two sessions says nothing), and saying how many groups that leaves."""
+    name = by.replace("_", " ")
+    many = "batches" if by == "batch" else None
+    usable = table[table["n"] >= MIN_VALUES]
+    groups, kept = table[by].nunique(), usable[by].nunique()
+    if usable.empty:
+        out.markdown(f"KPIs by {name}: none of the {plural(groups, name, many)} has {MIN_VALUES} or more values "
+                     f"for any KPI (at most {int(table['n'].max())}), so none is listed or compared.")
+        return
+    which = (f"all {plural(groups, name, many)}" if kept == groups else
+             f"{kept:,} of {plural(groups, name, many)}; {groups - kept:,} with fewer than {MIN_VALUES} values for "
+             f"every KPI {verb(groups - kept, 'is', 'are')} not listed")
+    caption = f"KPIs by {name} with 95 % intervals: values with {MIN_VALUES} or more in their denominator, {which}"
+    out.html(tables.interactive(tables.comparison_table(usable), show_pii, caption))
