@@ -62,7 +62,7 @@ def test_pair_statuses_are_complete_and_explained(program: pd.DataFrame) -> None
     assert not pairs.duplicated(["mentor_name", "learner_id"]).any()
     assert pairs["booked"].sum() == len(program)                      # every session is in one listed pair
     one = pairs[(pairs["mentor_name"] == "Mentor 03") & (pairs["learner_id"] == "L900")].iloc[0]
-    assert (one["status"], one["reason"]) == ("Too early to tell", "1 of 3 sessions needed to judge")
+    assert (one["status"], one["reason"]) == ("Too early to tell", "1 session booked; 3 needed to judge")
 
 
 def test_nudges_go_to_the_learners_quiet_for_thirty_days(program: pd.DataFrame) -> None:

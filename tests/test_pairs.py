@@ -58,7 +58,7 @@ def test_each_pair_gets_the_status_and_reason_worked_out_by_hand(pairs: pd.DataF
         ("Tara", "D"): ("Needs check-in", "no session booked for 40 days"),
         ("Ravi", "G"): ("Needs check-in", "no session booked for 41 days"),
         ("Mira", "F"): ("Needs check-in", "negative session on 2025-09-25 (rated 2/5) without a follow-up"),
-        ("Ravi", "A"): ("Too early to tell", "1 of 3 sessions needed to judge"),
+        ("Ravi", "A"): ("Too early to tell", "1 session booked; 3 needed to judge"),
         ("Ravi", "C"): ("On track", "3 of 3 sessions attended, last 14 days ago, no warning sign"),
     }
     assert list(pairs.columns) == PAIR_COLUMNS

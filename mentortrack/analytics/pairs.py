@@ -35,6 +35,7 @@ import pandas as pd
 from mentortrack.analytics.kpis import format_rating
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.config import FollowupSettings, PairSettings
+from mentortrack.wording import plural
 
 PAIR_COLUMNS = ["mentor_name", "learner_id", "status", "reason", "booked", "attended", "no_shows", "last_session",
                 "days_since_last", "ratings", "avg_rating", "rating_trend", "sentiment_trend", "open_followups"]
@@ -149,7 +150,7 @@ def pair_status(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: PairSetti
         if reasons:
             status, reason = STATUSES[0], "; ".join(reasons)
         elif booked < settings.min_sessions:
-            status, reason = STATUSES[1], f"{booked} of {settings.min_sessions} sessions needed to judge"
+            status, reason = STATUSES[1], f"{plural(booked, 'session')} booked; {settings.min_sessions} needed to judge"
         else:
             status, reason = STATUSES[2], (f"{attended} of {booked} sessions attended, last {days_since} days ago, "
                                            "no warning sign")
