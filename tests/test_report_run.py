@@ -145,6 +145,13 @@ def test_a_partial_month_is_called_partial_on_every_page(runs: tuple[Path, dict[
     assert "No red session in October 2025 (16 sessions)." in dashboard and "0 red sessions" not in dashboard
     assert ("No mentor has a health score in October 2025 yet, so none can be at risk: 0 of 11 mentors with "
             "sessions in 2025-10 have a health score (3 completed sessions needed).") in dashboard
+    # the early warnings say the same, and an empty month is sentences, not header rows over nothing
+    warnings = _text(october / "06_early_warnings.html")
+    assert ("No mentor has a health score in October 2025 yet, so none can be at risk: 0 of 11 mentors with "
+            "sessions in 2025-10 have a health score (3 completed sessions needed).") in warnings
+    assert "0 mentors below 40" not in warnings and "How often each rule fired" not in warnings
+    assert "No rule fired on any of the 16 sessions in October 2025." in warnings
+    assert "No session of October 2025 is amber or red: none needs attention." in warnings
 
 
 def test_the_landing_page_has_the_headline_and_the_shared_title(runs: tuple[Path, dict[str, int], Path]) -> None:

@@ -171,6 +171,15 @@ def scored_sentence(scores: pd.DataFrame, month: str, min_completed: int) -> str
             f"{'has' if scored == 1 else 'have'} a health score ({min_completed} completed sessions needed)")
 
 
+def none_at_risk_sentence(scores: pd.DataFrame, month: str, period: str, threshold: float, min_completed: int) -> str:
+    """What a page says when no mentor of ``month`` is at risk: that none scored below ``threshold``, or, when
+    no mentor has a score yet, that none can be at risk (never "0 below 40" of nobody); with
+    :func:`scored_sentence`."""
+    lead = (f"No mentor has a health score (0–100) below {threshold:g} in {period}" if scored_mentors(scores, month)[0]
+            else f"No mentor has a health score in {period} yet, so none can be at risk")
+    return f"{lead}: {scored_sentence(scores, month, min_completed)}."
+
+
 def health_trend(scores: pd.DataFrame, month: str, months: int) -> pd.DataFrame:
     """Scores of the ``months`` months ending with ``month``: mentors as rows, months as columns.
 

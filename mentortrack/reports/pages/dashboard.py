@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mentortrack.analytics.engagement import cohort_engagement, nobody_quiet, quiet_after_bad
-from mentortrack.analytics.health import scored_mentors, scored_sentence
+from mentortrack.analytics.health import none_at_risk_sentence
 from mentortrack.analytics.standing import bottom as lower_part_bottom
 from mentortrack.analytics.standing import ranking_sentence, to_watch
 from mentortrack.reports import charts, tables
@@ -89,11 +89,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         out.table(tables.health_table(at_risk, threshold, caption=f"{plural(len(at_risk), 'mentor')} with a health score below "
                                                                   f"{threshold:g} (0–100), {ctx.period}"))
     else:
-        scored = scored_sentence(ctx.tables.health, ctx.until(), settings.warnings.health.min_sessions)
-        lead = (f"No mentor has a health score (0–100) below {threshold:g} in {ctx.period}"
-                if scored_mentors(ctx.tables.health, ctx.until())[0] else
-                f"No mentor has a health score in {ctx.period} yet, so none can be at risk")  # not "none below 40" of none
-        out.markdown(f"{lead}: {scored}.")
+        out.markdown(none_at_risk_sentence(ctx.tables.health, ctx.until(), ctx.period, threshold,
+                                           settings.warnings.health.min_sessions))
     watch = to_watch(standing, window_named=True)
     if watch:
         window = ctx.window_label(settings.warnings.mentors.window_months)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mentortrack.analytics.early_warnings import rule_said
+from mentortrack.analytics.health import none_at_risk_sentence
 from mentortrack.analytics.kpis import previous_month
 from mentortrack.analytics.pairs import status_counts
 from mentortrack.analytics.standing import bottom as lower_part_bottom
@@ -43,12 +44,18 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                    for r in rule_counts.index],
                           "level": [warnings.rules[r].level if r in warnings.rules else "" for r in rule_counts.index],
                           "sessions": rule_counts.to_numpy()})
-    out.table(tables.styled(fired, show_pii, caption=f"How often each rule fired, {plural(len(scope), 'session')} "
-                                                     "(a session can fire several)"))
+    if len(fired):
+        out.table(tables.styled(fired, show_pii, caption=f"How often each rule fired, {plural(len(scope), 'session')} "
+                                                         "(a session can fire several)"))
+    else:
+        out.markdown(f"No rule fired on any of the {plural(len(scope), 'session')} in {ctx.period}.")
     out.section("attention")
     attention = scope[scope["level"] != "green"].sort_values(["level", "session_date"], ascending=[False, False])
-    out.html(tables.interactive(attention[ATTENTION_COLUMNS], show_pii,
-                                f"{len(attention):,} sessions amber or red: sort, search, page", levels=True))
+    if len(attention):
+        out.html(tables.interactive(attention[ATTENTION_COLUMNS], show_pii,
+                                    f"{plural(len(attention), 'session')} amber or red: sort, search, page", levels=True))
+    else:
+        out.markdown(f"No session of {ctx.period} is amber or red: none needs attention.")
     out.section("ranking")
     window, minimum = warnings.mentors.window_months, warnings.mentors.min_sessions
     standing = ctx.tables.standing
@@ -72,8 +79,12 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                             "score": month_mentors["health_score"], "band": month_mentors["band"],
                             "explanation": month_mentors["health_explanation"]}).sort_values("score", na_position="last")
     at_risk = current[current["band"] == "at risk"]
-    out.html(f"<p><b>{plural(len(at_risk), 'mentor')}</b> below {threshold:g} in {html_text(ctx.period)}: "
-             + (", ".join(map(html_text, at_risk["mentor_name"])) if len(at_risk) else "none") + ".</p>")
+    if len(at_risk):
+        out.html(f"<p><b>{plural(len(at_risk), 'mentor')}</b> below {threshold:g} in {html_text(ctx.period)}: "
+                 + ", ".join(map(html_text, at_risk["mentor_name"])) + ".</p>")
+    else:
+        out.markdown(none_at_risk_sentence(ctx.tables.health, ctx.until(), ctx.period, threshold,
+                                           warnings.health.min_sessions))
     out.table(tables.health_table(current, threshold, caption=f"Mentor health, {ctx.period}; lowest first"))
     out.html(f"<p>{html_text(band_key(threshold))}</p>")
     trend = ctx.tables.trend
