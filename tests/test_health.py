@@ -49,7 +49,7 @@ def test_scores_are_shrunk_towards_the_program_and_explained() -> None:
     assert table.loc["A", "rating_raw"] == pytest.approx(0.5) and table.loc["A", "rating_n"] == 3
     assert not table.loc["A", "at_risk"]
     assert math.isnan(table.loc["B", "score"])
-    assert table.loc["B", "explanation"] == "no score: 2 sessions, 2 completed this month"
+    assert table.loc["B", "explanation"] == "no score: 2 sessions, 2 completed this month; a score needs 3 completed"
 
 
 def test_the_explanation_says_a_mean_rating_with_the_kpis_two_decimals() -> None:
@@ -87,7 +87,7 @@ def test_a_month_of_no_shows_gets_no_score() -> None:
                      + [("F", "2025-09", "Completed", 4, True, "Positive")] * 3)
     table = health_scores(frame, ONLY_RATING_AND_FOLLOW_UP).set_index("mentor_name")
     assert math.isnan(table.loc["E", "score"]) and table.loc["E", ["sessions", "completed"]].tolist() == [3, 1]
-    assert table.loc["E", "explanation"] == "no score: 3 sessions, 1 completed this month"
+    assert table.loc["E", "explanation"] == "no score: 3 sessions, 1 completed this month; a score needs 3 completed"
     assert table.loc["F", ["sessions", "completed"]].tolist() == [3, 3] and not math.isnan(table.loc["F", "score"])
 
 

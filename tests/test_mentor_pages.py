@@ -69,7 +69,7 @@ def test_the_page_by_hand(folder: Path) -> None:
     # 3 sessions, 2 completed: fewer completed sessions than the health score needs (3)
     score = health_scores(pd.read_parquet(folder / "enriched.parquet"), SETTINGS.warnings.health)
     assert score[(score["mentor_name"] == MENTOR) & (score["month"] == "2025-09")]["score"].isna().all()
-    assert 'no score</span> 3 sessions, 2 completed this month' in page
+    assert 'no score</span> 3 sessions, 2 completed this month; a score needs 3 completed' in page
     # red: A2 only (rated 1, negative); open on 25 September (14-day window): A2 and A3 (no-show: rebook)
     assert "Red sessions, September 2025: 1" in page and "<td class=\"nowrap\">A2</td>" in page
     # the data ends on 25 September (a partial month): follow-ups are open as of that day

@@ -118,7 +118,7 @@ def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFr
     score = 100 * weighted / total_weight.replace(0, np.nan)
     table["score"] = score.where(table["completed"] >= settings.min_sessions).round(1)
     table["at_risk"] = (shown(table["score"]) < settings.threshold).astype(bool)
-    table["explanation"] = [_explain(row, weights) for _, row in table.iterrows()]
+    table["explanation"] = [_explain(row, weights, settings.min_sessions) for _, row in table.iterrows()]
     return table.reset_index()
 
 
@@ -128,10 +128,12 @@ def shown(score: Any) -> Any:
     return np.round(score)
 
 
-def _explain(row: pd.Series, weights: dict[str, float]) -> str:
-    """The score and the (at most two) components furthest below the program, in raw figures."""
+def _explain(row: pd.Series, weights: dict[str, float], min_completed: int) -> str:
+    """The score and the (at most two) components furthest below the program, in raw figures; without a
+    score, what it lacks ("no score: 2 sessions, 2 completed this month; a score needs 3 completed")."""
     if pd.isna(row["score"]):
-        return f"no score: {plural(row['sessions'], 'session')}, {row['completed']} completed this month"
+        return (f"no score: {plural(row['sessions'], 'session')}, {row['completed']} completed this month; "
+                f"a score needs {min_completed} completed")
     gaps = {c: weights[c] * (row[f"{c}_program"] - row[f"{c}_raw"]) for c in COMPONENTS
             if weights[c] > 0 and pd.notna(row[f"{c}_raw"]) and pd.notna(row[f"{c}_program"])
             and row[f"{c}_raw"] < row[f"{c}_program"]}

@@ -154,7 +154,7 @@ def low_rated(mentors: pd.DataFrame) -> pd.Series:
 
 
 def _health_said(row: pd.Series) -> str:
-    """"health 77", or why there is none ("no health score (3 sessions, 1 completed this month)")."""
+    """"health 77", or why there is none ("no health score (3 sessions, 1 completed this month; a score needs 3 completed)")."""
     explained = str(row["health_explanation"]) if pd.notna(row["health_explanation"]) else ""
     why = explained.removeprefix("no score: ") if explained.startswith("no score: ") else \
         f"{plural(row['health_sessions'], 'session')} this month"
