@@ -162,7 +162,8 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
                                           "100%") if rated_months > 1 else None,
         "window_label": ctx.window_label(months), "partial": ctx.partial_note,
         "praise": _themes(themes["Positive"], mentor), "complaints": _themes(themes["Negative"], mentor),
-        "praise_quotes": _quotes(with_text, "Positive"), "complaint_quotes": _quotes(with_text, "Negative"),
+        "praise_quotes": _quotes(with_text, "Positive", themes["Positive"], mentor),
+        "complaint_quotes": _quotes(with_text, "Negative", themes["Negative"], mentor),
         "red": red_rows,
         "followups": followup_rows,
         "kpi_link": takeaway.link(mine.drop(columns=["mentor"]), f"KPIs {mentor}"),
@@ -222,15 +223,21 @@ def window_themes(window: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {sentiment: theme_counts(window, "mentor_name", sentiment=sentiment) for sentiment in ("Positive", "Negative")}
 
 
+def _mine(found: pd.DataFrame, mentor: str) -> pd.DataFrame:
+    """The :data:`THEMES` themes of ``mentor`` in ``found`` (:func:`window_themes`) the page shows, most first."""
+    return (found[found["mentor_name"].astype("string") == mentor] if len(found) else found).head(THEMES)
+
+
 def _themes(found: pd.DataFrame, mentor: str) -> list[str]:
-    """"Punctuality — 2 complaints: '…'" per theme of ``mentor`` in ``found`` (:func:`window_themes`), most first."""
-    mine = found[found["mentor_name"].astype("string") == mentor] if len(found) else found
-    return [describe(r) for _, r in mine.head(THEMES).iterrows()]
+    """"Punctuality — 2 complaints: '…'" per theme of ``mentor`` the page shows."""
+    return [describe(r) for _, r in _mine(found, mentor).iterrows()]
 
 
-def _quotes(with_text: pd.DataFrame, sentiment: str) -> list[str]:
+def _quotes(with_text: pd.DataFrame, sentiment: str, found: pd.DataFrame, mentor: str) -> list[str]:
+    """Feedback of one label to quote under the themes, leaving out what a theme already quotes."""
+    quoted = set(_mine(found, mentor)["quote"].astype(str)) if len(found) else set()
     texts = with_text[with_text["sentiment"].astype("string") == sentiment]["learner_feedback"].str.strip()
-    return texts.drop_duplicates().head(QUOTES).tolist()
+    return [t for t in texts.drop_duplicates() if t not in quoted][:QUOTES]
 
 
 SESSION_FIELDS = ["session_id", "session_date", "learner_id", "session_type", "reasons"]
