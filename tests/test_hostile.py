@@ -268,3 +268,14 @@ def test_transcript_notes_render_nothing_live(tmp_path: Path) -> None:
     assert live(rendered) == [] and "<a " not in rendered and "&lt;script&gt;" in rendered
     table = pd.read_csv(tmp_path / "notes" / "notes.csv", dtype=str, keep_default_na=False)
     assert risky_cells(table.to_numpy().ravel().tolist()) == []
+
+
+def test_a_grouping_whose_one_group_is_markup_is_said_as_text(tmp_path: Path) -> None:
+    from conftest import first_months_rows, write_csv
+
+    from mentortrack.reports.report import build_report
+
+    rows = [{**r, "Program": HANDLER} for r in first_months_rows()]
+    run = build_report(write_csv(tmp_path / "one_program.csv", rows), "2025-09", tmp_path / "out", settings=SETTINGS)
+    page = (run.folder / "05_kpis.html").read_text(encoding="utf-8")
+    assert live(page) == [] and "one program (&lt;img src=x onerror=alert(2)&gt;)" in page

@@ -11,6 +11,7 @@ from mentortrack.analytics.comparisons import MIN_VALUES
 from mentortrack.analytics.kpis import CATEGORY_GROUPINGS, KPI_LABELS
 from mentortrack.reports import charts, tables
 from mentortrack.reports.context import record
+from mentortrack.reports.escape import markdown_text
 from mentortrack.wording import plural, tenure, verb
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     shown_groups = {**compared, "age_cohort": compared["age_cohort"].assign(
         age_cohort=compared["age_cohort"]["age_cohort"].map(tenure, na_action="ignore"))}
     groups = {by: table[by].nunique() for by, table in compared.items()}
-    alone = [f"one {by.replace('_', ' ')} ({table[by].iloc[0]})" for by, table in shown_groups.items()
+    alone = [f"one {by.replace('_', ' ')} ({markdown_text(table[by].iloc[0])})" for by, table in shown_groups.items()
              if groups[by] == 1]
     if alone:
         out.markdown(f"{ctx.period} has {', '.join(alone)}: nothing to compare it with, its values are the program's.")
