@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from conftest import SETTINGS, enriched, row
 
-from mentortrack.analytics.early_warnings import mentor_table
-from mentortrack.analytics.health import health_scores, with_health
+from mentortrack.analytics.health import health_scores
 from mentortrack.analytics.kpis import month_over_month
+from mentortrack.analytics.standing import mentor_standing
 from mentortrack.reports.exports import mentor_key, mentor_keys, powerbi_tables, write_excel, write_powerbi
 
 
@@ -35,7 +35,7 @@ def _history(tmp_path: Path) -> pd.DataFrame:
 def _exports(history: pd.DataFrame, month: str = "2025-09"):  # type: ignore[no-untyped-def]
     health = health_scores(history, SETTINGS.warnings.health)
     scope = history[history["month"] == month]
-    mentors = with_health(mentor_table(scope, SETTINGS.warnings.mentors), health, month)
+    mentors = mentor_standing(scope, health, month, SETTINGS.warnings, month)
     return scope, mentors, health
 
 

@@ -229,7 +229,8 @@ def test_bands_compare_the_score_as_shown_and_many_red_sessions_watch_a_mentor_w
     # X 59.6 is shown as 60 (healthy beside "watch: 40 to below 60"), Y 59.4 as 59 (watch), Z has no score,
     # W 39.6 is shown as 40 (not at risk: "at risk: below 40")
     scores = pd.DataFrame({"mentor_name": ["X", "Y", "Z", "W", "V"], "month": "2025-09", "sessions": [8, 8, 1, 8, 8],
-                           "score": [59.6, 59.4, np.nan, 39.6, 80.0], "at_risk": False, "explanation": ""})
+                           "score": [59.6, 59.4, np.nan, 39.6, 80.0], "at_risk": False, "weakest": "", "missing": "",
+                           "explanation": ""})
     standing = mentor_standing(window, scores, "2025-09", SETTINGS.warnings, "Sep 2025")
     assert standing["band"].to_dict() == {"X": HEALTHY, "Y": WATCH, "Z": WATCH, "W": WATCH, "V": HEALTHY}
     assert standing.loc["Z", "watch_reason"] == "3 of 8 sessions red in Sep 2025, no health score (1 session this month)"

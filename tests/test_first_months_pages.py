@@ -166,8 +166,9 @@ def test_a_rank_among_too_few_says_that_no_bottom_is_named(first_months: pd.Data
 
 
 def test_a_health_explanation_reads_as_a_sentence() -> None:
-    assert weakest_sentence("77: 1 learner no-show") == "Furthest below the program: 1 learner no-show."
-    assert weakest_sentence("80: no part below the program") == "No part is below the program."
+    assert weakest_sentence("1 learner no-show") == "Furthest below the program: 1 learner no-show."
+    assert weakest_sentence("no part below the program") == "No part is below the program."
+    assert weakest_sentence("") == ""
 
 
 def test_warnings_per_mentor_shows_only_mentors_with_a_warning(first_months: pd.DataFrame) -> None:
@@ -245,7 +246,8 @@ def test_a_mentor_watched_without_a_score_says_so_on_the_page(first_months: pd.D
     ctx = ReportContext(history=first_months, scope=_september(first_months), month="2025-09",
                         data_label="first months", output_dir=tmp_path, settings=SETTINGS)
     standing = ctx.tables.standing
-    standing.loc[RED_MENTOR, ["health_score", "health_explanation"]] = [float("nan"), "no score: 1 session this month"]
+    standing.loc[RED_MENTOR, ["health_score", "health_explanation", "health_weakest", "health_missing"]] = \
+        [float("nan"), "no score: 1 session this month", "", "1 session this month"]
     standing.loc[RED_MENTOR, "watch_reason"] = "4 of 10 sessions red in Sep 2025, no health score (1 session this month)"
     write_contents(tmp_path, ctx.scope)
     (page,) = write_mentor_pages(tmp_path, ctx, ctx.tables, [RED_MENTOR])

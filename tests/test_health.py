@@ -50,6 +50,10 @@ def test_scores_are_shrunk_towards_the_program_and_explained() -> None:
     assert not table.loc["A", "at_risk"]
     assert math.isnan(table.loc["B", "score"])
     assert table.loc["B", "explanation"] == "no score: 2 sessions, 2 completed this month; a score needs 3 completed"
+    # the parts the pages say are columns of their own: no page parses the explanation
+    assert table.loc["A", ["weakest", "missing"]].tolist() == ["follow-ups 25% of 4 completed sessions, rating 3.00/5", ""]
+    assert table.loc["B", ["weakest", "missing"]].tolist() == \
+        ["", "2 sessions, 2 completed this month; a score needs 3 completed"]
 
 
 def test_the_explanation_says_a_mean_rating_with_the_kpis_two_decimals() -> None:

@@ -74,7 +74,7 @@ def test_a_run_computes_health_the_standing_and_the_comparisons_once(runs: tuple
         source = json.loads(Path(f"notebooks/{name}.ipynb").read_text(encoding="utf-8"))
         code = "".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")
         assert "import pandas" not in code and "load_settings" not in code and "open_page(" in code, name
-        for computed in ("health_scores(", "mentor_table(", "compare(", "needing_followup(", "with_health(",
+        for computed in ("health_scores(", "mentor_table(", "compare(", "needing_followup(",
                          "pair_status(", "report_pairs(", "safeguarding_alerts(", "learner_engagement(", "kpis_by(",
                          "kpi_table("):
             assert computed not in code, f"{name} computes {computed}"

@@ -51,8 +51,10 @@ LABELS = {"rating": "Rating", "positive_feedback": "Feedback not negative", "fol
 SHARE_BASES = {"follow_up": COMPLETED, "action_items": COMPLETED, "prep": PREP_RECORDED}
 """The components an explanation says as a share, and their denominator in
 :data:`mentortrack.analytics.kpis.BASES` (the KPI's: "follow-ups 25% of 4 completed sessions")."""
-HEALTH_COLUMNS = ["mentor_name", "month", "sessions", "completed", "score", "at_risk", "explanation",
-                  *[f"{c}_raw" for c in COMPONENTS], *[f"{c}_n" for c in COMPONENTS]]
+NOTHING_BELOW = "no part below the program"
+"""The weakest parts of a score none of whose components is below the program."""
+HEALTH_COLUMNS = ["mentor_name", "month", "sessions", "completed", "score", "at_risk", "weakest", "missing",
+                  "explanation", *[f"{c}_raw" for c in COMPONENTS], *[f"{c}_n" for c in COMPONENTS]]
 
 
 def _parts(sessions: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +88,9 @@ def _parts(sessions: pd.DataFrame) -> pd.DataFrame:
 
 
 def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFrame:
-    """One row per mentor and month (``YYYY-MM``): score, at-risk flag, explanation, raw components and their n.
+    """One row per mentor and month (``YYYY-MM``): score, at-risk flag, raw components and their n, and the
+    words pages show: ``weakest`` (the parts furthest below the program, empty without a score), ``missing``
+    (what a month without a score lacks, empty with one) and ``explanation`` (both in one line).
 
     ``sessions`` needs the enriched columns (``sentiment``) and ``month``; ``settings`` is
     ``health`` of ``parameters/warnings.yaml``. Scores are NaN for mentors with fewer than
@@ -118,7 +122,10 @@ def health_scores(sessions: pd.DataFrame, settings: HealthSettings) -> pd.DataFr
     score = 100 * weighted / total_weight.replace(0, np.nan)
     table["score"] = score.where(table["completed"] >= settings.min_sessions).round(1)
     table["at_risk"] = (shown(table["score"]) < settings.threshold).astype(bool)
-    table["explanation"] = [_explain(row, weights, settings.min_sessions) for _, row in table.iterrows()]
+    table["weakest"] = [_weakest(row, weights) for _, row in table.iterrows()]
+    table["missing"] = [_missing(row, settings.min_sessions) for _, row in table.iterrows()]
+    table["explanation"] = [f"no score: {missing}" if missing else f"{score:.0f}: {weakest}"
+                            for score, weakest, missing in zip(table["score"], table["weakest"], table["missing"])]
     return table.reset_index()
 
 
@@ -128,19 +135,25 @@ def shown(score: Any) -> Any:
     return np.round(score)
 
 
-def _explain(row: pd.Series, weights: dict[str, float], min_completed: int) -> str:
-    """The score and the (at most two) components furthest below the program, in raw figures; without a
-    score, what it lacks ("no score: 2 sessions, 2 completed this month; a score needs 3 completed")."""
+def _missing(row: pd.Series, min_completed: int) -> str:
+    """What a month without a score lacks ("2 sessions, 2 completed this month; a score needs 3 completed");
+    empty when it has a score."""
+    if pd.notna(row["score"]):
+        return ""
+    return (f"{plural(row['sessions'], 'session')}, {row['completed']} completed this month; "
+            f"a score needs {min_completed} completed")
+
+
+def _weakest(row: pd.Series, weights: dict[str, float]) -> str:
+    """The (at most two) components furthest below the program, in raw figures ("rating 2.50/5, 1 learner
+    no-show"), or "no part below the program"; empty without a score."""
     if pd.isna(row["score"]):
-        return (f"no score: {plural(row['sessions'], 'session')}, {row['completed']} completed this month; "
-                f"a score needs {min_completed} completed")
+        return ""
     gaps = {c: weights[c] * (row[f"{c}_program"] - row[f"{c}_raw"]) for c in COMPONENTS
             if weights[c] > 0 and pd.notna(row[f"{c}_raw"]) and pd.notna(row[f"{c}_program"])
             and row[f"{c}_raw"] < row[f"{c}_program"]}
     worst = sorted(gaps, key=lambda c: -gaps[c])[:2]
-    if not worst:
-        return f"{row['score']:.0f}: no part below the program"
-    return f"{row['score']:.0f}: " + ", ".join(_figure(c, row) for c in worst)
+    return ", ".join(_figure(c, row) for c in worst) if worst else NOTHING_BELOW
 
 
 def _figure(component: str, row: pd.Series) -> str:
@@ -201,11 +214,3 @@ def month_scores(scores: pd.DataFrame, month: str) -> pd.DataFrame:
     else:
         latest = scores[scores["month"] == month]
     return latest.set_index("mentor_name")
-
-
-def with_health(mentors: pd.DataFrame, scores: pd.DataFrame, month: str) -> pd.DataFrame:
-    """The mentor table (indexed by mentor) with ``health_score``, ``health_at_risk`` and ``health_explanation``."""
-    current = month_scores(scores, month)
-    return mentors.assign(health_score=current["score"].reindex(mentors.index),
-                          health_at_risk=current["at_risk"].reindex(mentors.index).fillna(False).astype(bool),
-                          health_explanation=current["explanation"].reindex(mentors.index))

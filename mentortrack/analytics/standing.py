@@ -15,7 +15,8 @@ bottom                 among the ``mentors.bottom_n`` worst ranks *of the lower 
                        mentors a bottom would be named on noise, and could hold the best)
 unranked_reason        why a mentor has no rank ("5 sessions in Sep – Oct 2025; 8 needed")
 health_sessions        the mentor's sessions in the report month (what the health score is of)
-health_score …         the report month's health score, at-risk flag and explanation
+health_score …         the report month's health score, at-risk flag, explanation, weakest parts and
+                       what a month without a score lacks
                        (:mod:`mentortrack.analytics.health`)
 band                   ``at risk`` (score below ``health.threshold``), ``watch`` (less than
                        :data:`WATCH_MARGIN` points above it, or at least :data:`WATCH_RED_SHARE` of
@@ -66,7 +67,8 @@ MIN_RANKED = 5
 STANDING_COLUMNS = ["sessions", "completed", "warning_rate", "red_count", "red_rate", "rated", "avg_rating",
                     "follow_up_rate",
                     "negative_feedback", "eligible", "rank", "ranked", "lower_part", "bottom", "unranked_reason",
-                    "health_sessions", "health_score", "health_at_risk", "health_explanation", "band", "watch_reason",
+                    "health_sessions", "health_score", "health_at_risk", "health_explanation", "health_weakest",
+                    "health_missing", "band", "watch_reason",
                     "note"]
 
 
@@ -96,7 +98,9 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
         ranked=ranked, lower_part=lower, bottom=mentors.index.isin(worst),
         unranked_reason=[_unranked(row, settings.mentors.min_sessions, window_label) for _, row in mentors.iterrows()],
         health_sessions=month_sessions.fillna(0).astype(int), health_score=score, health_at_risk=at_risk,
-        health_explanation=(current["explanation"].reindex(mentors.index) if len(current) else ""), band=band)
+        health_explanation=_month_text(current, "explanation", mentors.index),
+        health_weakest=_month_text(current, "weakest", mentors.index),
+        health_missing=_month_text(current, "missing", mentors.index), band=band)
     table["watch_reason"] = [_watch_reason(row, bool(red), bool(poor), threshold, window_label)
                              for (_, row), red, poor in zip(table.iterrows(), red_heavy.reindex(table.index),
                                                             low.reindex(table.index))]
@@ -153,12 +157,22 @@ def low_rated(mentors: pd.DataFrame) -> pd.Series:
     return (mentors["rated"] >= WATCH_MIN_RATED) & (mentors["avg_rating"] < WATCH_LOW_RATING).fillna(False)
 
 
+def _month_text(current: pd.DataFrame, column: str, mentors: pd.Index) -> pd.Series:
+    """Column ``column`` of the month's health (:func:`mentortrack.analytics.health.month_scores`) for each of
+    ``mentors``; empty for a mentor with no sessions that month."""
+    if not len(current):
+        return pd.Series(pd.NA, index=mentors, dtype="object")
+    return current[column].reindex(mentors)
+
+
 def _health_said(row: pd.Series) -> str:
-    """"health 77", or why there is none ("no health score (3 sessions, 1 completed this month; a score needs 3 completed)")."""
-    explained = str(row["health_explanation"]) if pd.notna(row["health_explanation"]) else ""
-    why = explained.removeprefix("no score: ") if explained.startswith("no score: ") else \
-        f"{plural(row['health_sessions'], 'session')} this month"
-    return f"health {row['health_score']:.0f}" if pd.notna(row["health_score"]) else f"no health score ({why})"
+    """"health 77", or why there is none ("no health score (3 sessions, 1 completed this month; a score needs 3
+    completed)", "no health score (0 sessions this month)")."""
+    if pd.notna(row["health_score"]):
+        return f"health {row['health_score']:.0f}"
+    missing = row["health_missing"]
+    why = missing if isinstance(missing, str) and missing else f"{plural(row['health_sessions'], 'session')} this month"
+    return f"no health score ({why})"
 
 
 def _rating_reason(row: pd.Series, window_label: str | None) -> str:

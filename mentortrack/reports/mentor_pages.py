@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 import jinja2
 import pandas as pd
 
+from mentortrack.analytics.health import NOTHING_BELOW
 from mentortrack.analytics.kpis import KPI_LABELS, format_rating
 from mentortrack.analytics.safeguarding import withhold_from_mentor
 from mentortrack.analytics.standing import (
@@ -142,10 +143,8 @@ def mentor_facts(ctx: ReportContext, mentor: str, tables: SharedTables,
         "mentor": mentor, "sessions": len(scope), "sessions_said": plural(len(scope), "session"), "completed": int((scope["session_status"] == "Completed").sum()),
         "kpis": kpis, "score": score,
         "at_risk": bool(standing is not None and standing["health_at_risk"]),
-        "explanation": None if standing is None or pd.isna(standing["health_explanation"])
-        else str(standing["health_explanation"]).split(": ", 1)[-1],
-        "weakest": "" if standing is None or pd.isna(standing["health_explanation"])
-        else weakest_sentence(str(standing["health_explanation"])),
+        "missing": _text(standing, "health_missing"),
+        "weakest": weakest_sentence(_text(standing, "health_weakest")),
         "band_key": band_key(settings.threshold),
         "band": None if standing is None else str(standing["band"]),
         "watch_reason": "" if standing is None else str(standing["watch_reason"]),
@@ -202,12 +201,19 @@ def rank_sentence(standing: pd.Series, window_label: str) -> str:
     return f"{text} {'Among' if standing['bottom'] else 'Not among'} the bottom mentors the dashboard names."
 
 
-def weakest_sentence(explanation: str) -> str:
-    """A health explanation ("77: 1 learner no-show", "80: no part below the program") as a sentence about its
-    weakest parts ("Furthest below the program: 1 learner no-show.", "No part is below the program.")."""
-    parts = explanation.split(": ", 1)[-1]
-    return "No part is below the program." if parts == "no part below the program" else \
-        f"Furthest below the program: {parts}."
+def weakest_sentence(weakest: str) -> str:
+    """A score's weakest parts (:func:`mentortrack.analytics.health.health_scores`' ``weakest``: "1 learner no-show",
+    "no part below the program") as a sentence ("Furthest below the program: 1 learner no-show.", "No part is below
+    the program."); empty without a score."""
+    if not weakest:
+        return ""
+    return "No part is below the program." if weakest == NOTHING_BELOW else f"Furthest below the program: {weakest}."
+
+
+def _text(standing: pd.Series | None, column: str) -> str:
+    """A text column of a mentor's standing row; empty without a row or a value."""
+    value = None if standing is None else standing[column]
+    return value if isinstance(value, str) else ""
 
 
 def _tone(kpi: str, verdict: object) -> str:
