@@ -613,15 +613,16 @@ def followups(
     lifecycle = settings.lifecycle
     history = _enriched_history(file, settings)
     known = _directory(directory, history, "their invites invite no mentor")
-    queue, withheld = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history),
-                                      lifecycle.followups, out, known, lifecycle.email.from_address, lifecycle.timezone,
-                                      reported=reported_pairs(history, settings.safeguarding))
+    written = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history),
+                              lifecycle.followups, out, known, lifecycle.email.from_address, lifecycle.timezone,
+                              reported=reported_pairs(history, settings.safeguarding))
+    queue = written.queue
     typer.echo(f"{len(queue)} sessions need a follow-up ({int((queue['priority'] == 1).sum())} red); "
                f"queue: {out / 'followup_queue.csv'}, invites: {out / 'invites'}")
-    if unusable := withheld.attrs.get("unusable_mentor_addresses"):
-        typer.echo(f"note: the directory's address of {', '.join(unusable)} is not a valid e-mail address; "
-                   "their invites invite no mentor (correct the directory)", err=True)
-    _say_withheld(withheld, "follow-up call")
+    if written.unusable_mentor_addresses:
+        typer.echo(f"note: the directory's address of {', '.join(written.unusable_mentor_addresses)} is not a valid "
+                   "e-mail address; their invites invite no mentor (correct the directory)", err=True)
+    _say_withheld(written.withheld, "follow-up call")
 
 
 @app.command(cls=FlagCommand)

@@ -63,9 +63,11 @@ def test_slots_are_business_days_one_after_another_per_mentor(sessions: pd.DataF
 
 
 def test_ics_invites_read_back(sessions: pd.DataFrame, tmp_path: Path) -> None:
-    table, withheld = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path,
-                                      {"M2": "m2@mentors.org"}, "team@example.org", ZONE)
-    assert (tmp_path / "followup_queue.csv").exists() and len(table) == 4 and withheld.empty
+    written = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path,
+                              {"M2": "m2@mentors.org"}, "team@example.org", ZONE)
+    table = written.queue
+    assert (tmp_path / "followup_queue.csv").exists() and len(table) == 4 and written.withheld.empty
+    assert written.unusable_mentor_addresses == []
     calendar = Calendar.from_ical((tmp_path / "invites" / "F9.ics").read_bytes())
     event = next(iter(calendar.walk("VEVENT")))
     assert str(event["uid"]) == "followup-F9@mentortrack"
@@ -79,8 +81,7 @@ def test_ics_invites_read_back(sessions: pd.DataFrame, tmp_path: Path) -> None:
     learner_copy = next(iter(Calendar.from_ical((tmp_path / "invites" / "learners" / "F9.ics").read_bytes())
                              .walk("VEVENT")))
     assert sorted(str(a) for a in learner_copy.get("attendee")) == ["mailto:learner9@x.org", "mailto:m2@mentors.org"]
-    table, _ = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path / "no_mentor", {},
-                               "team@example.org", ZONE)
+    write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path / "no_mentor", {}, "team@example.org", ZONE)
     alone = next(iter(Calendar.from_ical((tmp_path / "no_mentor" / "invites" / "F9.ics").read_bytes()).walk("VEVENT")))
     assert alone.get("attendee") is None
 
@@ -94,8 +95,9 @@ def test_no_call_is_set_up_with_a_mentor_the_learner_reported(sessions: pd.DataF
         sessions["session_id"] != "F1", "Good advice, but he asked for my WhatsApp number to talk privately"))
     pairs = reported_pairs(reported, safeguarding)
     assert pairs == {("M1", "L1")}
-    table, withheld = write_followups(reported, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path, {}, "t@example.org",
-                                      ZONE, reported=pairs)
+    written = write_followups(reported, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path, {}, "t@example.org",
+                              ZONE, reported=pairs)
+    table, withheld = written.queue, written.withheld
     assert withheld["session_id"].tolist() == ["F1"] and "F1" not in set(table["session_id"])
     assert not (tmp_path / "invites" / "F1.ics").exists() and set(table["session_id"]) == {"F9", "F3", "F4"}
     nudges = due_nudges(reported, pd.Timestamp("2025-11-25"), LIFECYCLE.nudges)
@@ -153,9 +155,10 @@ def test_red_alerts_in_the_last_24_hours(sessions: pd.DataFrame) -> None:
 
 
 def test_a_directory_address_that_is_no_address_is_left_out_and_named(sessions: pd.DataFrame, tmp_path: Path) -> None:
-    table, withheld = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path,
-                                      {"M2": "m2@mentors.org\r\nBcc: spy@evil.example"}, "t@example.org", ZONE)
-    assert withheld.attrs["unusable_mentor_addresses"] == ["M2"]
+    written = write_followups(sessions, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path,
+                              {"M2": "m2@mentors.org\r\nBcc: spy@evil.example"}, "t@example.org", ZONE)
+    table = written.queue
+    assert written.unusable_mentor_addresses == ["M2"]
     assert table.loc[table["mentor_name"] == "M2", "mentor_email"].isna().all()
     written = (tmp_path / "followup_queue.csv").read_text()
     assert "spy@evil.example" not in written and "Bcc" not in written

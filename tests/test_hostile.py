@@ -208,8 +208,8 @@ def test_reminders_and_the_pm_digest_are_inert(history: pd.DataFrame, tmp_path: 
 def test_invites_are_plain_text_and_learners_see_nothing_internal(history: pd.DataFrame, tmp_path: Path) -> None:
     lifecycle = SETTINGS.lifecycle
     as_of = history.loc[history["learner_feedback"].isin(PAYLOADS), "session_date"].max()
-    queue, _ = write_followups(history, as_of, lifecycle.followups, tmp_path, {}, "team@example.org",
-                               lifecycle.timezone, show_pii=False)
+    queue = write_followups(history, as_of, lifecycle.followups, tmp_path, {}, "team@example.org",
+                            lifecycle.timezone, show_pii=False).queue
     assert len(queue) > 5
     for invite in (tmp_path / "invites").rglob("*.ics"):
         calendar = Calendar.from_ical(invite.read_bytes())

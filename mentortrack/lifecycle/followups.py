@@ -11,6 +11,7 @@ Settings: ``parameters/lifecycle.yaml``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -112,16 +113,28 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
     return calendar.to_ical()
 
 
+@dataclass(frozen=True)
+class Followups:
+    """What :func:`write_followups` wrote and left out."""
+
+    queue: pd.DataFrame
+    """The queue as written to ``followup_queue.csv`` (:data:`QUEUE_COLUMNS`), unmasked."""
+    withheld: pd.DataFrame
+    """Sessions whose pair is reported (no call is set up between them)."""
+    unusable_mentor_addresses: list[str] = field(default_factory=list)
+    """Mentors whose directory address is not a valid e-mail address (their invites invite no mentor)."""
+
+
 def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: FollowupSettings, out: str | Path,
                     directory: dict[str, str], organizer: str, zone: str, show_pii: bool | None = None,
-                    reported: set[tuple[str, str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    reported: set[tuple[str, str]] | None = None) -> Followups:
     """Write ``invites/<session_id>.ics`` (the mentor's and PM's copy), ``invites/learners/<session_id>.ics``
     (the learner's copy) and ``followup_queue.csv`` (learner names and e-mails masked unless ``show_pii``,
-    default ``SHOW_PII``); returns the queue (unmasked) and the follow-ups withheld because their pair is
-    ``reported`` (:func:`mentortrack.analytics.safeguarding.reported_pairs`: no call is set up between a
-    learner and the mentor they raised a safeguarding concern about). A directory address that is not a
-    valid e-mail address (``a@b.org\r\nBcc: …``) is left out of the invites and the queue; the mentors it
-    concerns are named in ``withheld.attrs["unusable_mentor_addresses"]``."""
+    default ``SHOW_PII``). The follow-ups whose pair is ``reported``
+    (:func:`mentortrack.analytics.safeguarding.reported_pairs`) are withheld: no call is set up between a
+    learner and the mentor they raised a safeguarding concern about. A directory address that is not a
+    valid e-mail address (``a@b.org\r\nBcc: …``) is left out of the invites and the queue, and its mentor
+    named in :attr:`Followups.unusable_mentor_addresses`."""
     from mentortrack.analytics.safeguarding import split_reported
 
     out = Path(out)
@@ -131,7 +144,6 @@ def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: Follo
     given = queue["mentor_name"].map(directory)
     queue["mentor_email"] = given.where(given.map(lambda a: isinstance(a, str) and is_valid(a)))
     unusable = sorted(set(queue.loc[given.notna() & queue["mentor_email"].isna(), "mentor_name"].astype(str)))
-    withheld.attrs["unusable_mentor_addresses"] = unusable
     names, learner_names = [], []
     used: set[str] = set()
     for _, row in queue.iterrows():
@@ -150,4 +162,4 @@ def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: Follo
                                         proposed_end=queue["proposed_end"].map(lambda t: t.isoformat()))
     with writing(out / "followup_queue.csv"):
         neutralize_formulas(mask_pii(table, show_pii)).to_csv(out / "followup_queue.csv", index=False)
-    return table, withheld
+    return Followups(table, withheld, unusable)
