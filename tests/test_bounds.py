@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
@@ -185,6 +186,15 @@ def test_dates_out_of_the_data_are_one_line_and_defaults_are_the_datas_last_day(
     assert default.exit_code == 0, default.stderr
     assert "note: no --as-of given: using the data's last day, 2025-10-31" in default.stderr
     assert "note: 2 of 24 mentors have no address" in default.stderr  # listed and counted
+    assert "is not a valid e-mail address" not in default.stderr
+    mentor = pd.read_csv(tmp_path / "f" / "followup_queue.csv")["mentor_name"].iloc[0]
+    directory = tmp_path / "directory.csv"
+    entries = pd.read_csv(files("mentortrack") / "data" / "mentor_directory.csv")
+    entries.loc[entries["Mentor_Name"] == mentor, "Mentor_Email"] = "someone@mentors\r\nBcc: spy@evil.example"
+    entries.to_csv(directory, index=False)
+    bad = runner.invoke(app, ["followups", data, "--directory", str(directory), "--out", str(tmp_path / "f2")])
+    assert bad.exit_code == 0 and (f"note: the directory's address of {mentor} is not a valid e-mail address; "
+                                   "their invites invite no mentor (correct the directory)") in bad.stderr
     mails = runner.invoke(app, ["email", data, "--out", str(tmp_path / "m")])
     assert mails.exit_code == 0 and "using the month of the data's last day, 2025-10" in mails.stderr
     late = runner.invoke(app, ["email", data, "--period", "2999-01", "--out", str(tmp_path / "m")])
