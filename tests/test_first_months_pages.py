@@ -203,7 +203,12 @@ def test_an_interval_chart_with_no_group_large_enough_is_a_sentence(first_months
     assert said == ("Follow-up rate by mentor: no mentor has 5 or more sessions counted in follow-up "
                     f"scheduled (the most is {most}).")
     september = compare(first_months[first_months["month"] == "2025-09"], "mentor")
-    assert not isinstance(charts.kpi_intervals(september, "follow_up_rate", "Follow-up rate by mentor"), str)
+    drawn = charts.kpi_intervals(september, "follow_up_rate", "Follow-up rate by mentor")
+    assert not isinstance(drawn, str)
+    counted = september[(september["kpi"] == "follow_up_rate") & (september["n"] > 0)]
+    large = int((counted["n"] >= 5).sum())
+    assert 0 < large < len(counted)
+    assert charts.about(drawn).alt.startswith(f"Follow-up rate by mentor: {large} of {len(counted)} (n ≥ 5): ")
 
 
 def test_the_rules_table_names_rules_as_readers_know_them(first_months: pd.DataFrame, tmp_path: Path) -> None:

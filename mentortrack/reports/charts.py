@@ -725,7 +725,8 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
     ``table`` is :func:`mentortrack.analytics.comparisons.compare` output (its first column names the
     groups); groups whose interval lies wholly above or below the program are coloured and marked
     (▲ above, ▼ below) so colour is not the only carrier. Only groups with ``min_n`` or more sessions in
-    the KPI's denominator are drawn, the ``top`` largest of them; a sentence when none has that many.
+    the KPI's denominator are drawn, the ``top`` largest of them, and the title says how many of how many
+    ("Follow-up rate by mentor: 6 of 15 (n ≥ 5)"); a sentence when none has that many.
     """
     rows_of_kpi = table[(table["kpi"] == kpi) & (table["n"] > 0)]
     eligible = rows_of_kpi[rows_of_kpi["n"] >= min_n]
@@ -734,8 +735,9 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
         group = str(table.columns[0]).replace("_", " ")
         most = f" (the most is {int(rows_of_kpi['n'].max())})" if len(rows_of_kpi) else ""
         return f"{title}: no {group} has {min_n} or more sessions counted in {KPI_LABELS.get(kpi, kpi).lower()}{most}."
-    if len(eligible) < len(rows_of_kpi):
-        title = f"{title} (n ≥ {min_n}" + (f", largest {top})" if len(eligible) > top else ")")
+    if len(rows) < len(rows_of_kpi):
+        which = f"the {top} largest of {len(eligible)} with n ≥ {min_n}" if len(eligible) > top else f"n ≥ {min_n}"
+        title = f"{title}: {len(rows)} of {len(rows_of_kpi)} ({which})"
     fig, ax = _figure(7, max(2.5, 0.35 * len(rows) + 1.2))
     good, bad = ("below", "above") if HIGHER_IS_BETTER.get(kpi) is False else ("above", "below")
     colours = rows["verdict"].map({good: LEVEL_COLOURS["green"], bad: LEVEL_COLOURS["red"]}).fillna("#78909c")

@@ -63,6 +63,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                                        "verdict"]], show_pii, caption="Differences the intervals support"))
     else:
         out.markdown("No group differs from the program by more than chance at 95 %.")
+    out.markdown("### Follow-up by mentor")
     out.chart(charts.kpi_intervals(ctx.tables.compared["mentor"], "follow_up_rate", "Follow-up rate by mentor"))
     for by in (by for by in CATEGORY_GROUPINGS if groups[by] > 1):
         _group_table(out, shown_groups[by], by, show_pii)
