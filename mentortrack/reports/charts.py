@@ -655,7 +655,8 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
                  fontsize=VALUE_SIZE, fontweight="bold")
     ax.invert_yaxis()
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="best", frameon=True)  # inside, where it covers the fewest bars (outside it was cut off)
+    ax.set_xlim(0, 1.35 * counts[["red", "amber"]].sum(axis=1).max())  # room for the legend beside the bars
+    ax.legend(loc="lower right", frameon=True)  # by the shortest bars, sorted last (outside it was cut off)
     more = ""
     if len(cut):
         last = counts.iloc[-1]
