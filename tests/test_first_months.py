@@ -101,10 +101,12 @@ def test_the_workbook_shows_a_change_only_where_the_pages_do(first_months: pd.Da
     october = _ctx(first_months, "2025-10")
     table = with_changes(october.kpi_table(), SETTINGS.report.compare_min_sessions, october.partial_note)
     assert table["delta"].notna().any() and table["change"].isna().all()
-    assert set(table["no_change_because"]) == {"too few sessions to compare (16 vs 73)"}
+    # counts of a partial month are not compared, whatever their size; rates are, from enough sessions
+    assert set(table["no_change_because"]) == {"too few sessions to compare (16 vs 73)", october.partial_note}
     sheet = kpi_sheet(table).frame.set_index("KPI")
     assert sheet["Change"].isna().all() and "Sessions rated 5" in sheet.index and "rating_5" not in sheet.index
-    assert sheet.at["Total sessions", "No change shown because"] == "too few sessions to compare (16 vs 73)"
+    assert sheet.at["Total sessions", "No change shown because"] == october.partial_note
+    assert sheet.at["Completion rate", "No change shown because"] == "too few sessions to compare (16 vs 73)"
     september = _ctx(first_months, "2025-09")
     first = kpi_sheet(with_changes(september.kpi_table(), 30)).frame
     assert set(first["No change shown because"]) == {"first month in the data"}
@@ -198,8 +200,11 @@ def test_the_headline_has_five_figures_with_honest_changes(first_months: pd.Data
                if label in ("Sessions", "Red sessions", "Mentors at risk"))
     # October has none of Mentor D's sessions (so no page of his), but the Sep–Oct window still has 4 red of them
     assert figures["Mentors at risk"]["base"].endswith(
-        "with a score; 1 to watch over Sep 2025 – 9 Oct 2025: Mentor D (no sessions this month)")
-    assert figures["Mentors at risk"]["base"].startswith("none yet with a score"), "no '0 of 0'"
+        "; 1 to watch over Sep 2025 – 9 Oct 2025: Mentor D (no sessions this month)")
+    assert figures["Mentors at risk"]["base"].startswith(
+        "no mentor has a health score yet (a score needs 3 completed sessions in the month)"), "no '0 of 0'"
+    assert (figures["Mentors at risk"]["value"], figures["Mentors at risk"]["change"]) == ("–", october.partial_note)
+    assert figures["Sessions"]["change"] == october.partial_note, "a partial month's count: partial, not 'too few'"
 
 
 def test_the_at_risk_figure_names_three_mentors_to_watch_and_counts_the_rest() -> None:

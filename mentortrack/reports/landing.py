@@ -81,12 +81,19 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
     months = ctx.settings.warnings.mentors.window_months
     earlier = ctx.month != ALL_MONTHS and bool((ctx.window(months)["month"] < ctx.month).any())
     count = scored_mentors(tables.health, ctx.until())[0]
-    scored = f"of {count:,} with a score" if count else "none yet with a score"  # never "0 of 0"
+    needed = ctx.settings.warnings.health.min_sessions
+    scored = (f"of {count:,} with a score" if count else  # never "0 of 0": no score is not "none at risk"
+              f"no mentor has a health score yet (a score needs {needed} completed sessions in the month)")
     watch = f"{scored}; {watch_text(tables.standing, ctx.window_label(months) if earlier else '')}"
     for label, now, then, base in (("Red sessions", red_now, red_before, f"of {plural(len(ctx.scope), 'session')}"),
                                    ("Mentors at risk", at_risk_now, at_risk_before, watch)):
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
-        if change.endswith(f"vs {kpis.attrs.get('previous_month')}") and now != then:  # fewer is better
+        compared = change.endswith(f"vs {kpis.attrs.get('previous_month')}")
+        if label == "Mentors at risk" and not count:
+            items.append({"label": label, "value": "–", "base": base, "colour": "#555",
+                          "change": "no score to compare" if compared else change})
+            continue
+        if compared and now != then:  # fewer is better
             colour = LEVEL_TEXT["red"] if now > then else LEVEL_TEXT["green"]
             change += " (worse)" if now > then else " (better)"
         items.append({"label": label, "value": f"{now:,}", "base": base, "change": change, "colour": colour})

@@ -89,10 +89,10 @@ def change_text(table: pd.DataFrame, kpi: str, delta: float, min_sessions: int =
     previous = table.attrs.get("previous_month", "previous")
     if before == 0:
         return ("first month in the data" if table.attrs.get("first_month") else f"no sessions in {previous}"), "#555"
+    if partial and (kpi in COUNT_KPIS if count is None else count):  # the reason, even when it is also small
+        return partial, "#555"
     if sessions is not None and before is not None and 0 < min(sessions, before) < min_sessions:
         return f"too few sessions to compare ({sessions} vs {before})", "#555"
-    if partial and (kpi in COUNT_KPIS if count is None else count):
-        return partial, "#555"
     if delta is None or math.isnan(delta):
         return "no earlier period to compare", "#555"
     good = HIGHER_IS_BETTER.get(kpi)
