@@ -180,7 +180,8 @@ def test_warnings_per_mentor_shows_only_mentors_with_a_warning(first_months: pd.
     assert len(warned) == 12 and {"Mentor K", "Mentor L", "Mentor O"}.isdisjoint(warned)
     september = _september(first_months)
     fig = charts.warnings_per_mentor(september, top=10, title="Warnings per mentor, September 2025")
-    assert fig.axes[0].get_title() == "Warnings per mentor, September 2025: top 10 of 12 mentors with a warning"
+    assert fig.axes[0].get_title() == ("Warnings per mentor, September 2025: the 10 with most red, then amber, of 12 "
+                                        "mentors with a warning")
     assert list(charts.about(fig).data["mentor_name"])[0] == RED_MENTOR
     everyone = charts.warnings_per_mentor(september, top=15, title="Warnings per mentor")
     assert set(charts.about(everyone).data["mentor_name"]) == warned

@@ -644,7 +644,7 @@ def warnings_per_mentor(enriched: pd.DataFrame, top: int = 15, title: str = "War
     tied = int(((cut["red"] == counts["red"].iloc[-1]) & (cut["amber"] == counts["amber"].iloc[-1])).sum()) \
         if len(cut) else 0
     mentors = f"{plural(len(ordered), 'mentor')} with a warning"
-    title = f"{title}: top {top} of {mentors}" if len(cut) else f"{title}: {mentors}"
+    title = f"{title}: the {top} with most red, then amber, of {mentors}" if len(cut) else f"{title}: {mentors}"
     fig, ax = _figure(8, max(2.5, 0.3 * len(counts) + 1))
     red = ax.barh(counts.index, counts["red"], color=LEVEL_COLOURS["red"], label="red")
     amber = ax.barh(counts.index, counts["amber"], left=counts["red"], color=LEVEL_COLOURS["amber"], label="amber",
