@@ -200,7 +200,7 @@ COLUMN_LABELS = {
     "previous": "Previous month", "delta": "Change", "value": "Value", "kpi": "KPI",
     "interval": "95 % interval", "overall": "Whole program", "verdict": "Verdict", "grouping": "Grouping", "group": "Group",
     "cohort": "Cohort", "learners": "Learners", "repeat_rate": "Back to the same mentor",
-    "ratings": "Ratings (oldest first)", "no_shows": "No-shows", "open_followups": "Open follow-ups",
+    "ratings": "Ratings (oldest first)", "no_shows": "No-shows", "open_followups": "Follow-ups needed",
     "median_days_since_last": "Days since last (median)", "quiet_after_bad": "Quiet after bad",
     "last_session": "Last session", "last_mentor": "Last mentor", "days_since_last": "Days since",
     "red_count": "Red sessions", "band": "Health band", "unranked_reason": "Why not ranked",
