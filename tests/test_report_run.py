@@ -16,7 +16,7 @@ from conftest import SETTINGS, TZ, first_months_rows, write_csv
 from typer.testing import CliRunner
 
 from mentortrack import config
-from mentortrack.analytics import comparisons, engagement, health, kpis, pairs, safeguarding, standing
+from mentortrack.analytics import comparisons, engagement, health, kpis, pairs, safeguarding, standing, summaries
 from mentortrack.analytics.kpis import COMPARED_GROUPINGS as GROUPINGS
 from mentortrack.cli import app
 from mentortrack.errors import MentortrackError, ReportError
@@ -54,7 +54,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]
         for module, name in ((health, "health_scores"), (standing, "mentor_standing"), (comparisons, "compare"),
                              (standing, "mentor_table"), (pairs, "pair_status"), (safeguarding, "safeguarding_alerts"),
                              (context, "month_over_month"), (engagement, "learner_engagement"), (kpis, "kpis_by"),
-                             (config, "load_settings")):
+                             (summaries, "mentor_digest"), (config, "load_settings")):
             _counting(patch, calls, module, name)
         september = report.build_report(export, None, root, settings=SETTINGS)
     assert september.folder == root / "2025-09" and "latest complete month" in september.note
@@ -67,7 +67,8 @@ def test_a_run_computes_health_the_standing_and_the_comparisons_once(runs: tuple
     # the KPI table once per definitions (standard, published), the learners once; no KPIs by group beside the
     # comparisons, and the settings are the run's (never loaded again)
     assert calls == {"health_scores": 1, "mentor_standing": 1, "mentor_table": 1, "compare": len(GROUPINGS),
-                     "pair_status": 1, "safeguarding_alerts": 1, "month_over_month": 2, "learner_engagement": 1}
+                     "pair_status": 1, "safeguarding_alerts": 1, "month_over_month": 2, "learner_engagement": 1,
+                     "mentor_digest": 1}
     # the pages are rendered in this process (counted above) and no notebook computes anything: each displays
     # the sections rendered for it
     for name in NOTEBOOKS:
@@ -82,7 +83,7 @@ def test_a_run_computes_health_the_standing_and_the_comparisons_once(runs: tuple
     for module in Path("mentortrack/reports/pages").glob("*.py"):
         code = module.read_text(encoding="utf-8")
         for computed in ("health_scores(", "mentor_table(", "compare(", "needing_followup(", "pair_status(",
-                         "safeguarding_alerts(", "learner_engagement(", "kpis_by(", "kpi_table("):
+                         "safeguarding_alerts(", "learner_engagement(", "kpis_by(", "kpi_table(", "mentor_digest("):
             assert computed not in code, f"{module.name} computes {computed}"
 
 
@@ -136,6 +137,9 @@ def test_a_partial_month_is_called_partial_on_every_page(runs: tuple[Path, dict[
     for page in pages:
         assert "data through 9 Oct 2025: partial month" in _text(page), page.name
     assert "Sep 2025 – 9 Oct 2025" in _text(october / "06_early_warnings.html")
+    digests = pd.read_csv(october / "exports" / "mentor_digests.csv")
+    assert len(digests) and digests["digest"].str.contains("2025-10 (data through 9 Oct 2025: partial month): ",
+                                                            regex=False).all()
     # 16 sessions in October against 73 in September: no change on the tiles, none in the definitions table
     kpis_page = _text(october / "05_kpis.html")
     assert "too few sessions to compare (16 vs 73)" in kpis_page

@@ -60,6 +60,9 @@ def test_mentor_digest(tmp_path: Path) -> None:
     # one session, one rating: said in the singular ("from 1 ratings" on the first months' keywords page)
     assert digest.loc["Other Mentor", "digest"].startswith("Other Mentor, 2025-09: 1 session (1 completed); average "
                                                            "rating 4.00 from 1 rating; ")
+    partial = mentor_digest(table, "2025-10", "data through 9 Oct 2025: partial month").set_index("mentor_name")
+    assert partial.loc["Other Mentor", "digest"].startswith(
+        "Other Mentor, 2025-10 (data through 9 Oct 2025: partial month): 1 session (1 completed)")
 
 
 def test_mentor_digest_counts_the_reasons_of_every_red_session(tmp_path: Path) -> None:

@@ -85,11 +85,13 @@ def summarize_sessions(enriched: pd.DataFrame) -> pd.Series:
     return pd.Series([summarize_session(row) for row in records], index=enriched.index, dtype="string")
 
 
-def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
+def mentor_digest(enriched: pd.DataFrame, period: str, partial: str = "") -> pd.DataFrame:
     """One paragraph per mentor for the sessions in ``enriched`` (already filtered to ``period``).
 
     Columns: mentor_name, period, sessions, completed, red, digest. The red sessions' reasons are counted
-    ("rated 2/5 (4), negative feedback (4)": in how many of them each reason holds).
+    ("rated 2/5 (4), negative feedback (4)": in how many of them each reason holds). ``partial`` (e.g.
+    "data through 9 Oct 2025: partial month") follows the period in each paragraph, so a digest read on its
+    own does not pass nine days for a month.
     """
     complaints = theme_counts(enriched, "mentor_name", sentiment="Negative")
     rows = []
@@ -99,7 +101,7 @@ def mentor_digest(enriched: pd.DataFrame, period: str) -> pd.DataFrame:
         counts = ", ".join(f"{int((status == s).sum())} {s.lower()}" for s in ("Completed", "No-show", "Cancelled",
                                                                             "Rescheduled") if (status == s).any())
         ratings = completed["post_session_rating"].dropna()
-        text = f"{mentor}, {period}: {plural(len(group), 'session')} ({counts})"
+        text = f"{mentor}, {period}{f' ({partial})' if partial else ''}: {plural(len(group), 'session')} ({counts})"
         text += (f"; average rating {format_rating(ratings.mean())} from {plural(len(ratings), 'rating')}"
                  if len(ratings) else "; no ratings")
         if len(completed):

@@ -74,7 +74,6 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
 
 def write_exports(prepared: Prepared, folder: Path) -> Path:
     """Write the run's exports into ``folder/exports/`` from its shared tables; returns that folder."""
-    from mentortrack.analytics.summaries import mentor_digest
     from mentortrack.reports.exports import write_excel, write_powerbi
     from mentortrack.reports.privacy import neutralize_formulas
 
@@ -86,7 +85,7 @@ def write_exports(prepared: Prepared, folder: Path) -> Path:
                 tables.health, warnings.health.threshold, warnings.health.trend_months, tables.pairs, ctx.data_through)
     write_powerbi(ctx.scope, standing, exports / "powerbi", show_pii, tables.health, tables.pairs)
     _summaries_csv(ctx.scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
-    neutralize_formulas(mentor_digest(ctx.scope, ctx.month)).to_csv(exports / "mentor_digests.csv", index=False)
+    neutralize_formulas(tables.digests).to_csv(exports / "mentor_digests.csv", index=False)
     return exports
 
 

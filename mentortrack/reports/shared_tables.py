@@ -26,6 +26,8 @@ kpis_published  the same with the published definitions (the KPIs page compares 
                 the sessions have no published sentiment label, i.e. were not enriched)
 learners        :func:`mentortrack.analytics.engagement.learner_engagement` of every learner at the
                 report's last day (the dashboard's engagement)
+digests         :func:`mentortrack.analytics.summaries.mentor_digest` of the month's sessions, one paragraph
+                per mentor (``04_keywords_summaries`` and ``exports/mentor_digests.csv``)
 ==============  ===========================================================================
 
 The analytics modules are imported inside :func:`compute_tables`: a notebook kernel that only reads
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
 
 TABLES_DIR = "tables"
-"""Groupings the month's KPIs are compared by (notebook 05 and the mentor pages)."""
+"""The report folder's subfolder the shared tables are written to."""
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,13 @@ class SharedTables:
     kpis: pd.DataFrame
     kpis_published: pd.DataFrame
     learners: pd.DataFrame
+    digests: pd.DataFrame
 
 
 def compute_tables(ctx: ReportContext, settings: Settings) -> SharedTables:
     """Every shared table of the report of ``ctx`` (health once, standing once, comparisons once)."""
     from mentortrack.analytics import comparisons, engagement, health, open_followups, pairs, safeguarding, standing
+    from mentortrack.analytics.summaries import mentor_digest
 
     warnings, followup_settings = settings.warnings, settings.lifecycle.followups
     months = warnings.mentors.window_months
@@ -87,7 +91,8 @@ def compute_tables(ctx: ReportContext, settings: Settings) -> SharedTables:
         kpis=with_changes(ctx.kpi_table(), settings.report.compare_min_sessions, ctx.partial_note),
         kpis_published=ctx.kpi_table("published") if "sentiment_published" in ctx.history else
         pd.DataFrame({"kpi": pd.Series(dtype="string"), "value": pd.Series(dtype=float)}),
-        learners=engagement.learner_engagement(ctx.history, ctx.last_day, warnings.engagement))
+        learners=engagement.learner_engagement(ctx.history, ctx.last_day, warnings.engagement),
+        digests=mentor_digest(ctx.scope, ctx.month, ctx.partial_note))
 
 
 def write_tables(tables: SharedTables, folder: Path) -> Path:
@@ -101,7 +106,7 @@ def write_tables(tables: SharedTables, folder: Path) -> Path:
         write_table(table.astype({by: "string"}), out / f"compared_{by}.parquet")
     write_table(tables.pairs, out / "pairs.parquet")
     write_table(tables.safeguarding, out / "safeguarding.parquet")
-    for name in ("kpis", "kpis_published", "learners"):
+    for name in ("kpis", "kpis_published", "learners", "digests"):
         write_table(getattr(tables, name), out / f"{name}.parquet")
     return out
 
@@ -136,4 +141,5 @@ def read_tables(folder: Path) -> SharedTables:
         trend=trend, followups=pd.read_parquet(out / "followups.parquet"),
         compared={by: pd.read_parquet(out / f"compared_{by}.parquet") for by in COMPARED_GROUPINGS},
         pairs=pd.read_parquet(out / "pairs.parquet"), safeguarding=pd.read_parquet(out / "safeguarding.parquet"),
-        **{name: pd.read_parquet(out / f"{name}.parquet") for name in ("kpis", "kpis_published", "learners")})
+        **{name: pd.read_parquet(out / f"{name}.parquet") for name in ("kpis", "kpis_published", "learners",
+                                                                         "digests")})

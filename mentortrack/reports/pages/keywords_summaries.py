@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mentortrack.analytics.keywords import top_keywords
-from mentortrack.analytics.summaries import mentor_digest
 from mentortrack.analytics.themes import describe, theme_counts
 from mentortrack.reports import tables
 from mentortrack.reports.context import record
@@ -46,7 +45,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     out.html(tables.interactive(ordered[["session_id", "session_date", "mentor_name", "level", "summary"]], show_pii,
                                 f"{len(ordered):,} session summaries, red first", levels=True))
     out.section("digests")
-    digests = mentor_digest(scope, ctx.month)
+    digests = ctx.tables.digests
     out.table(tables.styled(digests[["mentor_name", "sessions", "red", "digest"]], show_pii))
     record(ctx.output_dir, "04_keywords_summaries", {
         "sessions_with_keywords": int(scope["keywords"].notna().sum()), "sessions_with_themes": with_feedback,
