@@ -234,5 +234,15 @@ def test_theme_scores_by_hand() -> None:
 def test_a_negation_reads_once() -> None:
     # "Not worth the booking" said "not worth, not booking" in a real export's summary
     assert themes.points("Not worth the booking. Disappointed") == ["not worth", "disappointed"]
-    assert themes.points("Did not get feedback on my project") == ["not feedback"]
     assert themes.points("Mentor was not prepared and not helpful") == ["mentor not prepared", "not helpful"]
+
+
+def test_a_negation_is_said_with_its_own_word() -> None:
+    # the session summaries read "(mock interview, not feedback)" for "had no feedback"
+    assert themes.points("The mock interview had no feedback at the end") == ["mock interview", "no feedback"]
+    assert themes.points("No agenda and no feedback") == ["no agenda", "no feedback"]
+    assert themes.points("Never explained the code") == ["never explained code"]
+    assert themes.points("We ran out of time without any action items") == ["without action items"]
+    # "did not get X" is having no X; "not enough time" keeps its quantity
+    assert themes.points("Did not get feedback on my project") == ["no feedback"]
+    assert themes.points("Didn't get enough time") == ["not enough time"]

@@ -67,7 +67,7 @@ OTHER = "Other"
 
 ENCODER = "static"
 
-METHOD = 3
+METHOD = 4
 """Version of the points and scoring code, part of the cache key: raised when they change, so that cached
 themes are recomputed (the taxonomy's hash covers changes to the YAML)."""
 
@@ -206,9 +206,10 @@ def _phrase(words: list[str]) -> str | None:
     return " ".join(words)
 
 
-def _verb_object(tagged: list[tuple[str, str]], i: int, negated: bool) -> tuple[str | None, int] | None:
+def _verb_object(tagged: list[tuple[str, str]], i: int, negated: str) -> tuple[str | None, int] | None:
     """Verb + (determiner) + noun phrase at ``i``: "shortened our discussion time", "not enough time";
-    the phrase and the index after it, or None."""
+    the phrase and the index after it, or None. ``negated``: the negation before it ("not", "no", "never"),
+    empty when none."""
     word, tag = tagged[i]
     if not tag.startswith("VB") or word in LINKING_VERBS or word in NON_OPINION_VERBS or not _word(word):
         return None
@@ -226,24 +227,26 @@ def _verb_object(tagged: list[tuple[str, str]], i: int, negated: bool) -> tuple[
     if not verb and not negated and not any(w in QUANTITIES or (t in MODIFIERS and _opinion(w))
                                             for w, t in tagged[k:m]):
         return None
-    return _phrase([*(["not"] if negated else []), *verb, *obj]), m
+    if light and negated == "not" and obj[0] not in QUANTITIES:  # "did not get feedback": "no feedback"
+        negated = "no"
+    return _phrase([*([negated] if negated else []), *verb, *obj]), m
 
 
 def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
     found: list[str | None] = []
     n = len(tagged)
-    negated = False
+    negated = ""  # the negation word that still waits for what it negates ("had no feedback": "no feedback")
     i = 0
     subject: list[str] = []
     while i < n:
         word, tag = tagged[i]
         if word in NEGATIONS:
-            negated = True
+            negated = word
         verb_object = _verb_object(tagged, i, negated)
         if verb_object is not None:
             phrase, i = verb_object
             found.append(phrase)
-            negated = False  # a negation reads once: "did not get feedback on my project" is not "not project"
+            negated = ""  # a negation reads once: "did not get feedback on my project" is not "not project"
             continue
         if tag in MODIFIERS or tag in NOUNS:
             before = len(found)
@@ -258,16 +261,16 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
             has_noun = any(t in NOUNS for t in run_tags)
             has_modifier = any(t in MODIFIERS and _opinion(w) for w, t in zip(run, run_tags))
             if has_noun and has_modifier and run_tags[-1] in NOUNS:
-                found.append(_phrase((["not"] if negated else []) + run))
+                found.append(_phrase(([negated] if negated else []) + run))
             elif has_noun and negated:
-                found.append(_phrase(["not", *run]) if run[0] not in NEGATIONS else _phrase(run))
+                found.append(_phrase([negated, *run]) if run[0] not in NEGATIONS else _phrase(run))
             elif not has_noun and has_modifier and not subject:
-                found.append(_phrase((["not"] if negated else []) + run))
+                found.append(_phrase(([negated] if negated else []) + run))
             if has_noun:
                 subject = [w for w, t in zip(run, run_tags) if t in NOUNS]
             said = found[before:]
-            if said and said[-1] and said[-1].startswith("not "):  # this run used the negation: it reads once
-                negated = False
+            if said and said[-1] and negated and said[-1].startswith(f"{negated} "):  # used: it reads once
+                negated = ""
             i = max(j, i + 1)
             continue
         if word in LINKING_VERBS and subject:
@@ -279,7 +282,7 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
                 k += 1
             if k < n and tagged[k][1] in OPINION_AFTER_LINK and _opinion(tagged[k][0]):
                 found.append(_phrase([*subject[-2:], *(["not"] if not_after or negated else []), tagged[k][0]]))
-                subject, negated = [], False
+                subject, negated = [], ""
                 i = k + 1
                 continue
         if tag.startswith("VB") and subject and word not in LINKING_VERBS and _opinion(word) \
@@ -288,8 +291,8 @@ def _points_of_piece(tagged: list[tuple[str, str]]) -> list[str]:
             while k < n and (tagged[k][1] in ("VBG", "RP", "IN") and tagged[k][0] in ("up", "out", "down", "off")
                              or tagged[k][1] == "VBG"):
                 k += 1
-            found.append(_phrase([*subject[-2:], *(["not"] if negated else []), *[w for w, _ in tagged[i:k]]]))
-            subject, negated = [], False
+            found.append(_phrase([*subject[-2:], *([negated] if negated else []), *[w for w, _ in tagged[i:k]]]))
+            subject, negated = [], ""
             i = k
             continue
         i += 1
