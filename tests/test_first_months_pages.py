@@ -243,7 +243,7 @@ def test_a_mentor_scored_in_one_month_gets_a_sentence_not_a_one_point_chart(firs
     write_contents(tmp_path, ctx.scope)
     (page,) = write_mentor_pages(tmp_path, ctx, ctx.tables, [once[0]])
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
-    assert "A health score in one month so far: the trend starts with a second month." in text
+    assert "A health score in one month so far: a trend needs a second month." in text
     assert "Health score by month" not in page.read_text(encoding="utf-8")
 
 

@@ -98,7 +98,7 @@ def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: 
     assert "no red flag can be new yet" in _text(september / "06_early_warnings.html")
     dashboard = _text(september / "07_dashboard.html")
     assert "2 of 15 mentors ranked over Sep 2025; 13 had fewer than 8 sessions there" in dashboard
-    assert "the trend starts with a second month" in dashboard
+    assert "so a trend needs a second month" in dashboard
     # two ranked mentors name no bottom; the one with 4 of 10 sessions red is to watch, not called healthy
     assert values["bottom_mentors"] == []
     assert json.loads((september / "values" / "07_dashboard.json").read_text())["bottom_mentors"] == []

@@ -60,7 +60,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     else:
         rated = scope[(scope["session_status"] == "Completed") & scope["post_session_rating"].notna()]
         out.markdown(f"*Average rating {rated['post_session_rating'].mean():.2f} over {len(rated)} rated sessions: "
-                     f"{ctx.period} is the first month in the data, so the trend starts with a second month.*"
+                     f"{ctx.period} is the first month in the data, so a trend needs a second month.*"
                      if len(rated) else f"*No rated session in {ctx.period}.*")
         out.chart(sentiment)
     out.html('<p style="font-size:12px;margin:2px 0">Satisfaction targets: '

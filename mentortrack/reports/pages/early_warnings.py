@@ -101,7 +101,7 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now",
                                       through=ctx.data_through))
     else:
-        out.markdown(f"*{ctx.period} is the first month in the data: the health trend starts with a second month.*")
+        out.markdown(f"*{ctx.period} is the first month in the data: a health trend needs a second month.*")
     out.section("pairs")
     pairs = ctx.tables.pairs
     counts = status_counts(pairs)
