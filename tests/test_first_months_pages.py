@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from conftest import RED_MENTOR, SETTINGS, first_months_rows
 
@@ -85,10 +86,22 @@ def test_the_heatmap_leaves_out_what_is_constant_and_says_so(first_months: pd.Da
     # are the same for every completed session. October: only the ratings vary (every follow-up Yes).
     september, october = _completed("2025-09"), _completed("2025-10")
     assert len({r["Follow_Up_Scheduled"] for r in september}) == 2 and {r["Follow_Up_Scheduled"] for r in october} == {"Yes"}
-    fig = charts.correlations(_september(first_months))
-    assert list(charts.about(fig).data["measure"]) == ["rating", "follow-up"]
+    # two measures vary: one correlation, said with its n, not a 2×2 heatmap
+    rated = [(int(r["Post_Session_Rating"]), r["Follow_Up_Scheduled"] == "Yes") for r in september]
+    r = np.corrcoef([a for a, _ in rated], [float(b) for _, b in rated])[0, 1]
+    assert charts.correlations(_september(first_months)) == (
+        f"Correlations (completed sessions): only rating and follow-up vary among the {len(september)} completed "
+        "sessions (constant this month: actual min, scheduled min, prep (0–2), action items); their correlation: "
+        f"r = {r:.2f} over {len(september)} sessions with both.")
+    varied = _september(first_months)
+    varied["action_items_documented"] = varied["session_id"].str[-1].isin(list("01234"))
+    fig = charts.correlations(varied)
+    assert list(charts.about(fig).data["measure"]) == ["rating", "follow-up", "action items"]
     assert fig.axes[0].get_title() == ("Correlations (completed sessions); constant this month: actual min, "
-                                       "scheduled min, prep (0–2), action items")
+                                       "scheduled min, prep (0–2)")
+    few = _september(first_months).query("mentor_name == 'Mentor A'")
+    assert charts.correlations(few) == (f"Correlations (completed sessions): {len(few)} completed sessions this "
+                                        "month; a correlation needs 10 or more to mean anything.")
     assert charts.correlations(first_months[first_months["month"] == "2025-10"]) == (
         f"Correlations (completed sessions): only rating varies among the {len(october)} completed sessions (constant "
         "this month: actual min, scheduled min, prep (0–2), follow-up, action items), so there is no correlation to "

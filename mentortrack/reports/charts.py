@@ -416,14 +416,22 @@ def prep_vs_rating(sessions: pd.DataFrame) -> Figure | str:
     return rating_by_category(sessions, "mentor_prep_done", "Rating by mentor preparation", list(PREP_LEVELS))
 
 
+MIN_CORRELATED = 10
+"""Completed sessions below which the correlation heatmap is a sentence (a correlation of a few points is noise)."""
+
+
 def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed sessions)",
                  when: str = "this month") -> Figure | str:
     """Heatmap of correlations between rating, minutes, prep, follow-up, action items and polarity.
 
     A measure with one value (or none) among the completed sessions has no correlation: it is left out and the
-    title names it ("constant this month: actual min, …", ``when`` saying over what); with fewer than two
-    measures left, a sentence instead of the heatmap."""
+    title names it ("constant this month: actual min, …", ``when`` saying over what). A sentence instead of the
+    heatmap with fewer than :data:`MIN_CORRELATED` completed sessions, with fewer than two measures left, and
+    with exactly two (their one correlation, r, said with its n)."""
     done = sessions[sessions["session_status"] == "Completed"]
+    if len(done) < MIN_CORRELATED:
+        return (f"{title}: {plural(len(done), 'completed session')} {when}; a correlation needs "
+                f"{MIN_CORRELATED} or more to mean anything.")
     numeric = pd.DataFrame({
         "rating": done["post_session_rating"].astype(float),
         "actual min": done["actual_duration_mins"].astype(float),
@@ -437,14 +445,18 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
     constant = [c for c in numeric if numeric[c].nunique(dropna=True) < 2]
     numeric = numeric.drop(columns=constant)
     same = f"constant {when}: {', '.join(constant)}" if constant else ""
-    if len(done) >= 3 and numeric.shape[1] < 2:
+    if numeric.shape[1] < 2:
         varied = f"only {numeric.columns[0]} varies" if numeric.shape[1] else "no measure varies"
         return f"{title}: {varied} among the {len(done):,} completed sessions ({same}), so there is no correlation to show."
+    if numeric.shape[1] == 2:
+        a, b = numeric.columns
+        both = numeric.dropna()
+        r = both[a].corr(both[b])
+        said = f"r = {r:.2f} over {plural(len(both), 'session')} with both" if pd.notna(r) else "no correlation"
+        return (f"{title}: only {a} and {b} vary among the {len(done):,} completed sessions ({same}); "
+                f"their correlation: {said}.")
     title = f"{title}; {same}" if same else title
     fig, ax = _figure(6.5, 5)
-    if len(done) < 3:
-        _no_data(ax, title)
-        return describe(fig, f"{title}: fewer than 3 completed sessions")
     matrix = numeric.corr()
     _heatmap(ax, matrix, ".2f", "RdBu_r", -1, 1, colourbar=True, fontsize=9)
     ax.set_title(title)
