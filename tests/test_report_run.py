@@ -99,6 +99,9 @@ def test_the_first_month_changes_against_nothing_and_flags_nothing_as_new(runs: 
     dashboard = _text(september / "07_dashboard.html")
     assert "2 of 15 mentors ranked over Sep 2025; 13 had fewer than 8 sessions there" in dashboard
     assert "so a trend needs a second month" in dashboard
+    # the mixed rule found nothing: the page says what it looked for, not that no text mixes praise and complaint
+    assert "No feedback found mixed among the" in _text(september / "03_sentiment.html")
+    assert "each at 90% or more" in _text(september / "03_sentiment.html")
     # two ranked mentors name no bottom; the one with 4 of 10 sessions red is to watch, not called healthy
     assert values["bottom_mentors"] == []
     assert json.loads((september / "values" / "07_dashboard.json").read_text())["bottom_mentors"] == []

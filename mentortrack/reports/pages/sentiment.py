@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mentortrack.analytics.kpis import rating_by_sentiment
-from mentortrack.analytics.sentiment import BORDERLINE, NO_FEEDBACK
+from mentortrack.analytics.sentiment import BORDERLINE, MIXED_MIN_PROBABILITY, NO_FEEDBACK
 from mentortrack.reports import charts, tables
 from mentortrack.reports.context import record
 
@@ -50,5 +50,6 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
                  "<p>Praise and a complaint in one text, labelled Neutral (8 at most shown).</p>"
                  + tables.escaped_quotes(mixed["learner_feedback"].drop_duplicates(), 8))
     else:
-        out.html(f"<p>No mixed feedback (praise and a complaint in one text) among the {len(labelled):,} sessions "
-                 "with feedback.</p>")
+        out.html(f"<p>No feedback found mixed among the {len(labelled):,} sessions with feedback: none has one part "
+                 f"the model reads as praise and another as a complaint, each at {MIXED_MIN_PROBABILITY:.0%} or more "
+                 "(a milder mix keeps the label of its balance).</p>")
