@@ -11,7 +11,7 @@ Settings: ``parameters/lifecycle.yaml``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -121,7 +121,7 @@ class Followups:
     """The queue as written to ``followup_queue.csv`` (:data:`QUEUE_COLUMNS`), unmasked."""
     withheld: pd.DataFrame
     """Sessions whose pair is reported (no call is set up between them)."""
-    unusable_mentor_addresses: list[str] = field(default_factory=list)
+    unusable_mentor_addresses: list[str]
     """Mentors whose directory address is not a valid e-mail address (their invites invite no mentor)."""
 
 
