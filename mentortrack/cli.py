@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import pandas as pd
@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from mentortrack.config import EmailSettings, Settings, WebhookSettings, load_settings
-from mentortrack.contract.load import LoadResult, load_sessions, quarantine_message
+from mentortrack.contract.load import LoadResult, check_file, load_sessions, load_summary, quarantine_message
 from mentortrack.errors import InputError, MentortrackError
 from mentortrack.safe_paths import writing
 from mentortrack.wording import plural
@@ -68,6 +68,8 @@ app = typer.Typer(cls=OneErrorPath, help="Analytics and reports for 1:1 mentorsh
                   pretty_exceptions_enable=False, add_completion=False)
 
 FileArg = Annotated[Path | None, typer.Argument(help="Session export (CSV, .xlsx, .parquet); default: bundled sample.")]
+SheetOpt = Annotated[str | None, typer.Option(
+    help="Excel sheet to read (default: the first that holds the session columns; a note names any other).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 SendOpt = Annotated[bool, typer.Option("--send", help="Send through SMTP (settings in parameters/lifecycle.yaml); "
                                                       "without it the messages are written as .eml files.")]
@@ -95,8 +97,26 @@ def _settings(ctx: typer.Context) -> Settings:
     return _command_settings(ctx).settings
 
 
-def _load(file: Path | None, settings: Settings) -> LoadResult:
-    return load_sessions(file, timezone=settings.lifecycle.timezone)
+def _load(file: Path | None, settings: Settings, sheet: str | None = None) -> LoadResult:
+    """The export loaded (``sheet``: the Excel sheet to read); what was set aside and the reading notes said on
+    stderr (:func:`_say_load`)."""
+    result = load_sessions(file, sheet, timezone=settings.lifecycle.timezone)
+    _say_load(result.source, result.counts)
+    return result
+
+
+def _say_load(source: str, counts: dict[str, Any]) -> None:
+    """On stderr, when a load set rows aside or has notes, one line of its accounting
+    (:func:`mentortrack.contract.load.load_summary`) and its notes, so a command's output never hides that
+    rows were left out; a load without one usable row ends the command (exit code 2)."""
+    summary = load_summary(counts)
+    if not counts["valid"]:
+        raise InputError(f"{source}: no usable session rows ({summary}; `mentortrack validate {source}` lists the "
+                         "rows and why).")
+    if summary != plural(int(counts["valid"]), "session"):
+        typer.echo(f"note: {source}: {summary}; `mentortrack validate {source}` lists the rows and why", err=True)
+    for note in counts["notes"]:
+        typer.echo(f"note: {note}", err=True)
 
 
 def _version(value: bool) -> None:
@@ -131,6 +151,7 @@ def main(
 def validate(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     quarantine: Annotated[Path | None, typer.Option(
         help="Where to write quarantined rows (CSV; default: <file name>.quarantine.csv in the current folder, "
              "written only when a row is quarantined).")] = None,
@@ -144,6 +165,8 @@ def validate(
     from mentortrack.contract.stream import stream_sessions
     from mentortrack.reports.privacy import neutralize_formulas
 
+    if file is not None:
+        check_file(file)
     quarantine_path = quarantine or Path(f"{file.stem if file is not None else 'sample'}.quarantine.csv")
     if file is not None and quarantine_path.resolve() == file.resolve():
         typer.echo(f"error: --quarantine {quarantine_path} is the file being checked; choose another path "
@@ -154,10 +177,11 @@ def validate(
                    "(create it or choose another).", err=True)
         raise typer.Exit(2)
     first_rows: list[pd.DataFrame] = []
+    first_repeats: list[pd.DataFrame] = []
     months = pd.Series(dtype="int64")
     first_day, last_day = pd.NaT, pd.NaT
     written = False
-    totals, chunks = stream_sessions(file, timezone=_settings(ctx).lifecycle.timezone)
+    totals, chunks = stream_sessions(file, timezone=_settings(ctx).lifecycle.timezone, sheet=sheet)
     for chunk in chunks:
         dates = chunk.sessions["session_date"].dropna()
         if len(dates):
@@ -170,7 +194,9 @@ def validate(
                                                              mode="a" if written else "w", header=not written)
             written = True
         first_rows.append(chunk.quarantine.head(5))
+        first_repeats.append(chunk.duplicates.head(5))
     counts = totals.counts
+    repeats = pd.concat(first_repeats).head(5)
     months = months.sort_index().astype(int)
     if as_json:
         typer.echo(json.dumps({**counts, "months": {m: int(n) for m, n in months.items()},
@@ -178,7 +204,10 @@ def validate(
                                "last_session": None if pd.isna(last_day) else f"{last_day:%Y-%m-%d}"}))
     else:
         typer.echo(f"{counts['file']}\n  rows read     {counts['rows_read']}\n  valid         {counts['valid']}\n"
-                   f"  quarantined   {counts['quarantined']}\n  duplicates    {counts['duplicates']} (exact, dropped)\n"
+                   f"  quarantined   {counts['quarantined']}\n  duplicates    {counts['duplicates']} (exact, dropped"
+                   + "".join(f"{'; ' if i else ': '}row {r.source_row} repeats row {r.duplicate_of_row}"
+                             for i, r in enumerate(repeats.itertuples()))
+                   + ("; ..." if totals.duplicates > len(repeats) else "") + ")\n"
                    f"  skipped       {counts['skipped']} (repeated header or totals rows)")
         if len(months):
             typer.echo(f"  months        {len(months)} ({first_day:%Y-%m-%d} to {last_day:%Y-%m-%d})")
@@ -217,6 +246,7 @@ def sample(
 def kpis(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     month: Annotated[str | None, typer.Option(help="Only this month (YYYY-MM), with month-over-month deltas.")] = None,
     by: Annotated[str | None, typer.Option(
         help="Group by mentor, program, batch, session_type, age_cohort, month, quarter or year; "
@@ -234,16 +264,16 @@ def kpis(
     if by is not None and by not in (*k.GROUPINGS, "learner", "pair"):
         raise typer.BadParameter(f"use one of {', '.join(k.GROUPINGS)}, learner, pair", param_hint="--by")
     if by == "learner":
-        _learner_engagement(file, month, as_json, _settings(ctx))
+        _learner_engagement(file, sheet, month, as_json, _settings(ctx))
         return
     if by == "pair":
-        _pair_status(file, month, as_json, _settings(ctx))
+        _pair_status(file, sheet, month, as_json, _settings(ctx))
         return
 
     settings = _settings(ctx)
     scorer = functools.partial(score_feedback, model=settings.nlp.sentiment.model) \
         if definitions == "standard" else published_scores
-    chunks = _scored_chunks(file, scorer, settings.lifecycle.timezone)
+    chunks = _scored_chunks(file, sheet, scorer, settings.lifecycle.timezone)
     parts = (k.monthly_sums(scored, definitions, by) for scored in chunks)
     sums = functools.reduce(lambda total, part: total.add(part, fill_value=0), parts)
     months = sums.index.get_level_values(0)
@@ -312,16 +342,19 @@ SchedulerOpt = Annotated[str | None, typer.Option(
     help="Run the NLP on a Dask cluster: tcp://HOST:PORT of a running scheduler, or local:N for N local workers.")]
 
 
-def _scored_chunks(file: Path | None, scorer: Callable[[pd.Series], pd.DataFrame], timezone: str
+def _scored_chunks(file: Path | None, sheet: str | None, scorer: Callable[[pd.Series], pd.DataFrame], timezone: str
                    ) -> Iterator[pd.DataFrame]:
     """The export's valid sessions chunk by chunk (streamed when large, dates in the program's ``timezone``), each
     joined with ``scorer``'s feedback columns; a file that cannot be used ends the command with one line and exit
-    code 2."""
+    code 2, and what the load set aside is said once it is read (:func:`_say_load`)."""
     from mentortrack.contract.stream import stream_sessions
 
-    _, chunks = stream_sessions(file, timezone=timezone)
+    totals, chunks = stream_sessions(file, timezone=timezone, sheet=sheet)
     for chunk in chunks:
+        if chunk.sessions.empty:
+            continue
         yield chunk.sessions.join(scorer(chunk.sessions["learner_feedback"]))
+    _say_load(totals.source, totals.counts)
 
 
 def _month_end(month: str | None, sessions: pd.DataFrame) -> pd.Timestamp:
@@ -334,7 +367,8 @@ def _month_end(month: str | None, sessions: pd.DataFrame) -> pd.Timestamp:
         raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
 
 
-def _learner_engagement(file: Path | None, month: str | None, as_json: bool, settings: Settings) -> None:
+def _learner_engagement(file: Path | None, sheet: str | None, month: str | None, as_json: bool, settings: Settings
+                        ) -> None:
     """``kpis --by learner``: engagement per learner and cohort up to the end of ``month`` (or of the data).
 
     The export is streamed; only the columns engagement reads are kept. Learners appear by ID only.
@@ -343,7 +377,7 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool, set
     from mentortrack.analytics.sentiment import score_feedback
 
     scorer = functools.partial(score_feedback, model=settings.nlp.sentiment.model)
-    sessions = pd.concat([scored[NEEDED] for scored in _scored_chunks(file, scorer, settings.lifecycle.timezone)],
+    sessions = pd.concat([scored[NEEDED] for scored in _scored_chunks(file, sheet, scorer, settings.lifecycle.timezone)],
                          ignore_index=True)
     as_of = _month_end(month, sessions)
     learners = learner_engagement(sessions, as_of, settings.warnings.engagement)
@@ -364,11 +398,11 @@ def _learner_engagement(file: Path | None, month: str | None, as_json: bool, set
     typer.echo(learners.assign(attendance_rate=learners["attendance_rate"].round(3)).to_string(index=False))
 
 
-def _pair_status(file: Path | None, month: str | None, as_json: bool, settings: Settings) -> None:
+def _pair_status(file: Path | None, sheet: str | None, month: str | None, as_json: bool, settings: Settings) -> None:
     """``kpis --by pair``: the status of every active mentor–learner pair at the end of ``month`` (or of the data)."""
     from mentortrack.analytics.pairs import pair_status, status_counts
 
-    history = _enriched_history(file, settings)
+    history = _enriched_history(file, settings, sheet=sheet)
     as_of = _month_end(month, history)
     pairs = pair_status(history, as_of, settings.warnings.pairs, settings.lifecycle.followups)
     counts = status_counts(pairs)
@@ -389,6 +423,7 @@ def _pair_status(file: Path | None, month: str | None, as_json: bool, settings: 
 def analyze(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     out: Annotated[Path, typer.Option(help="Enriched table to write (.parquet or .csv).")] = Path("outputs/enriched.parquet"),
     scheduler: SchedulerOpt = None,
 ) -> None:
@@ -397,7 +432,7 @@ def analyze(
     from mentortrack.reports.storage import write_table
 
     settings = _settings(ctx)
-    result = _load(file, settings)
+    result = _load(file, settings, sheet)
     if scheduler:
         from mentortrack.analytics.distributed import cluster_client  # Dask's import costs 0.7 s: only when asked
 
@@ -467,6 +502,7 @@ def train(ctx: typer.Context, model: ModelOpt = None, all_models: Annotated[bool
 def report(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     month: Annotated[str | None, typer.Option(
         help="Month to report (YYYY-MM) or 'all'; default: the latest complete month in the data.")] = None,
     out: Annotated[Path | None, typer.Option(help="Root folder; the report goes to OUT/MONTH/.")] = None,
@@ -481,7 +517,7 @@ def report(
     loaded = _command_settings(ctx)
     run = build_report(file, month, out, settings=loaded.settings, parameters_dir=loaded.folder, show_pii=show_pii,
                        force=force, progress=lambda step, seconds: typer.echo(f"  {seconds:5.1f} s  {step}"), pdf=pdf,
-                       scheduler=scheduler)
+                       scheduler=scheduler, sheet=sheet)
     state = "built" if run.rebuilt else "up to date (inputs unchanged; --force rebuilds)"
     if run.note and not run.rebuilt:
         typer.echo(run.note)
@@ -502,9 +538,11 @@ def init(
 
 
 def _enriched_history(history: Path | None, settings: Settings,
-                      enrich_sessions: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
-    """An enriched table from ``--history``: read as-is if it is one, else loaded and enriched with ``settings``
-    (by ``enrich_sessions`` when given: the digest enriches only the sessions it reads enriched)."""
+                      enrich_sessions: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                      sheet: str | None = None) -> pd.DataFrame:
+    """An enriched table from ``--history``: read as-is if it is one, else loaded (``sheet``: the Excel sheet)
+    and enriched with ``settings`` (by ``enrich_sessions`` when given: the digest enriches only the sessions it
+    reads enriched)."""
     from mentortrack.analytics.enrich import enrich
     from mentortrack.reports.storage import read_enriched
 
@@ -512,7 +550,7 @@ def _enriched_history(history: Path | None, settings: Settings,
         frame = read_enriched(history)
         if "summary" in frame:
             return frame
-    sessions = _load(history, settings).sessions
+    sessions = _load(history, settings, sheet).sessions
     return enrich_sessions(sessions) if enrich_sessions is not None else enrich(sessions, settings)
 
 
@@ -600,6 +638,7 @@ def _day_in_data(value: str | None, history: pd.DataFrame, option: str = "--as-o
 def followups(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD) the queue is made on "
                                                               "(default: the data's last day).")] = None,
     directory: DirectoryOpt = None,
@@ -611,7 +650,7 @@ def followups(
 
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
-    history = _enriched_history(file, settings)
+    history = _enriched_history(file, settings, sheet=sheet)
     known = _directory(directory, history, "their invites invite no mentor")
     written = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history),
                               lifecycle.followups, out, known, lifecycle.email.from_address, lifecycle.timezone,
@@ -629,6 +668,7 @@ def followups(
 def email(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     period: Annotated[str | None, typer.Option(help="YYYY-MM or YYYY-MM-DD:YYYY-MM-DD (default: the month of the "
                                                     "data's last day).")] = None,
     directory: DirectoryOpt = None,
@@ -643,7 +683,7 @@ def email(
     from mentortrack.lifecycle.mailer import compose, parse_period
 
     settings = _settings(ctx)
-    history = _enriched_history(file, settings)
+    history = _enriched_history(file, settings, sheet=sheet)
     if period is None:
         period = f"{history['session_date'].max():%Y-%m}"
         typer.echo(f"note: no --period given: using the month of the data's last day, {period}", err=True)
@@ -715,6 +755,7 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: EmailSettings, out: P
 def reminders(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Day the reminders are for (YYYY-MM-DD; default: the "
                                                               "data's last day).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for reminder_queue.csv, .eml files and the sent-log.")] = Path(
@@ -731,7 +772,7 @@ def reminders(
 
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
-    history = _enriched_history(file, settings)
+    history = _enriched_history(file, settings, sheet=sheet)
     day = _day_in_data(as_of, history)
     reported = reported_pairs(history, settings.safeguarding)
     due, withheld = split_reported(due_reminders(history, day, lifecycle.reminders), reported)
@@ -771,6 +812,7 @@ def _say_withheld(withheld: pd.DataFrame, what: str) -> None:
 def digest(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     week_of: Annotated[str | None, typer.Option("--week-of", help="Any day of the week (Monday to Sunday) to digest.")] = None,
     month: Annotated[str | None, typer.Option(help="The month (YYYY-MM) to digest, instead of a week.")] = None,
     to: Annotated[str | None, typer.Option(help="Recipient (default: digest.to in parameters/lifecycle.yaml).")] = None,
@@ -802,7 +844,7 @@ def digest(
     root = reports or outputs_dir()
     built = built_report(root / period.report_month, file or default_sample_path(), settings)
     history, tables = built if built is not None else (
-        _enriched_history(file, settings, lambda sessions: enrich_period(sessions, period, settings)), None)
+        _enriched_history(file, settings, lambda sessions: enrich_period(sessions, period, settings), sheet), None)
     check_covered(history, period)
     facts = gather(history, period, settings, root, tables)
     mail = compose_digest(facts, to or lifecycle.digest.to, lifecycle.email)
@@ -862,6 +904,7 @@ def _post(url: str | None, service: str | None, settings: WebhookSettings, notic
 def alerts(
     ctx: typer.Context,
     file: FileArg = None,
+    sheet: SheetOpt = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date-time the alert window ends (YYYY-MM-DD HH:MM; "
                                                               "default: the end of the data's last day).")] = None,
     out: Annotated[Path | None, typer.Option(help="Also write alerts.md, alerts.csv and safeguarding.csv to this folder.")] = None,
@@ -882,7 +925,7 @@ def alerts(
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
     hours = lifecycle.alerts.window_hours
-    history = _enriched_history(file, settings)
+    history = _enriched_history(file, settings, sheet=sheet)
     moment = _day_in_data(as_of, history)
     moment = moment + pd.Timedelta(hours=23, minutes=59) if as_of is None else moment
     found = red_alerts(history, moment, hours)

@@ -73,13 +73,20 @@ def test_nfc_and_nfd_names_are_one_mentor_and_line_breaks_are_spaces(tmp_path: P
     assert sessions["session_type"].iloc[2] == "Mock Interview"
 
 
-def test_a_cell_over_128_kb_is_read_and_one_over_the_limit_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ragged", [False, True])
+def test_a_cell_over_128_kb_is_read_and_one_over_the_limit_quarantines_its_row(tmp_path: Path, ragged: bool) -> None:
     long = "good " * 40_000  # 200 KB: beyond the csv module's default field limit
     loaded = load_sessions(_csv(tmp_path, f"S1,2025-09-08,Ann,Completed,{long}\nS2,2025-09-08,Ann,Completed,ok\n"), timezone=TZ)
     assert len(loaded.sessions) == 2 and len(loaded.sessions["learner_feedback"].iloc[0]) > 190_000
     huge = "x" * (CELL_LIMIT + 10)
-    with pytest.raises(LoadError, match=r"row 2, column Learner_Feedback: a cell of 1,048,586 characters"):
-        load_sessions(_csv(tmp_path, f"S1,2025-09-08,Ann,Completed,{huge}\n", "huge.csv"), timezone=TZ)
+    extra = "S4,2025-09-08,Ann\n" if ragged else ""  # the careful reader (a short row) as well as the fast one
+    loaded = load_sessions(_csv(tmp_path, f"S1,2025-09-08,Ann,Completed,ok\nS2,2025-09-08,Ann,Completed,\"{huge}\"\n"
+                                          f"S3,2025-09-09,Ann,Completed,ok\n{extra}", "huge.csv"), timezone=TZ)
+    assert loaded.sessions["session_id"].tolist() == ["S1", "S3"]
+    first = loaded.quarantine.iloc[0]
+    assert (first["source_row"], first["column"]) == (3, "Learner_Feedback")
+    assert "a cell of 1,048,586 characters; at most 1,048,576 are read" in first["reason"]
+    assert loaded.rows_read == 3 + ragged and len(loaded.quarantine) == 1 + ragged
 
 
 def test_a_200000_column_header_is_one_line(tmp_path: Path) -> None:

@@ -138,15 +138,17 @@ def test_zoned_parquet_timestamps_fall_on_the_programs_day(tmp_path: Path) -> No
     assert set(result.sessions["session_date"].dt.strftime("%Y-%m-%d")) == {"2025-10-01"}
 
 
-def test_an_unclosed_quote_says_which_lines_it_swallowed(tmp_path: Path) -> None:
+def test_an_unclosed_quote_costs_its_own_row_and_the_rows_after_it_are_read(tmp_path: Path) -> None:
     text = pd.DataFrame(FIVE, columns=HEADER).to_csv(index=False, lineterminator="\n").splitlines()
     text[3] += ',"'
     path = tmp_path / "open_quote.csv"
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     result = load_checked(path)
     reason = result.quarantine["reason"].iloc[0]
-    assert reason.startswith("a quote opened in this row is not closed, so the 2 line(s) after it were read into it")
-    assert "SS3" in reason and len(result.sessions) == 2 and result.rows_read == 3
+    assert reason.startswith("a quote opened in this row is not closed (it would have read the 2 row(s) after it "
+                             "into this one; they are read as rows of their own)")
+    assert "SS2," in reason and result.quarantine["source_row"].tolist() == [4]
+    assert result.sessions["source_row"].tolist() == [2, 3, 5, 6] and result.rows_read == 5
 
 
 def test_two_columns_for_one_field_are_named_by_position(tmp_path: Path) -> None:

@@ -231,7 +231,7 @@ def test_the_fingerprint_is_of_the_bytes_loaded(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(renderers, "_sections", lambda name, parameters: Path(str(parameters["output_dir"])))
     monkeypatch.setattr(report, "write_index", lambda work, ctx, *args: seen.update(valid=len(ctx.history)))
     (tmp_path / "out").mkdir()
-    inputs = report._Inputs(path, "export.csv", "2025-09", False, SETTINGS, None)
+    inputs = report._Inputs(path, "export.csv", "2025-09", False, SETTINGS, None, None)
     run = report._build_locked(inputs, tmp_path / "out", False, 1, time.perf_counter(), None, stale)
     assert seen["valid"] == len(rows)
     assert (run.folder / FINGERPRINT_FILE).read_text() == fingerprint(file_digest(path), path, "2025-09", False, SETTINGS)

@@ -26,6 +26,7 @@ import csv
 import io
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from mentortrack.contract.schema import COLUMN_BY_NAME, COLUMNS, EXPORT_NAMES, H
 from mentortrack.contract.text import normalise_value, removed_characters, spelling_key
 from mentortrack.errors import MentortrackError
 from mentortrack.paths import default_sample_path
+from mentortrack.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +62,14 @@ CASE_UNIFIED_COLUMNS = ("program", "batch", "mentor_name", "session_type", "age_
 SETTLED_COLUMNS = ("session_id", *CASE_UNIFIED_COLUMNS)
 """Columns whose values settle file-wide decisions: conflicting Session_IDs and the spelling of names."""
 QUARANTINE_COLUMNS = ["source_file", "source_row", "column", "reason"]
+Unread = tuple[int, str, str]
+"""A record taken out before parsing: its file row, the column named in its quarantine entry ("(whole row)"
+when no one column is at fault) and why (a field count that is not the header's, an unclosed quote, a cell
+longer than :data:`CELL_LIMIT`, a formula with no saved value)."""
 MAX_COLUMNS = 1000
 """Most columns a file may have (a session export has 21; extra ones are ignored with a note)."""
 CELL_LIMIT = 1 << 20
-"""Longest cell read (characters, 1 MiB); a longer one makes the file unusable, said in one line."""
+"""Longest cell read (characters, 1 MiB); the row of a longer one is quarantined with the cell's length."""
 MAX_SHEET_CELLS = 50_000_000
 """Most cells (rows x columns, as the sheet's own dimension says) of an Excel sheet that is read."""
 MAX_SHEET_BYTES = 1 << 30
@@ -168,11 +174,16 @@ def _known_headers(cells: list[str]) -> int:
     return len({HEADER_KEYS[k] for k in (header_key(str(c)) for c in cells) if k in HEADER_KEYS})
 
 
+CSV_FIELD_LIMIT = (1 << 31) - 1
+"""The csv module's field limit while reading (its default, 128 KiB, stops with a traceback): any cell is
+read, and a row whose cell exceeds :data:`CELL_LIMIT` is then quarantined."""
+
+
 def allow_long_cells() -> None:
-    """Let Python's csv module read cells up to :data:`CELL_LIMIT` (its default stops at 128 KiB with a
-    traceback); longer cells are refused by :func:`check_cells` in one line."""
-    if csv.field_size_limit() < CELL_LIMIT + 1:
-        csv.field_size_limit(CELL_LIMIT + 1)
+    """Let Python's csv module read cells of any length (:data:`CSV_FIELD_LIMIT`); rows holding a cell
+    longer than :data:`CELL_LIMIT` are quarantined by :func:`without_long_cells`."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
 
 
 def check_width(columns: int, source: str) -> None:
@@ -182,14 +193,20 @@ def check_width(columns: int, source: str) -> None:
                         f"most {MAX_COLUMNS:,} are read (is this the right file?).")
 
 
-def check_cells(frame: pd.DataFrame, source: str, first_row: int) -> None:
-    """Refuse a table holding a cell longer than :data:`CELL_LIMIT`, naming its row and column."""
+def without_long_cells(frame: pd.DataFrame, first_row: int) -> tuple[pd.DataFrame, list[Unread]]:
+    """``frame`` without the rows holding a cell longer than :data:`CELL_LIMIT`, and those rows as
+    :data:`Unread` entries naming the first such column and the cell's length (one such cell costs its row,
+    never the file)."""
+    found: dict[Any, Unread] = {}
     for column in frame.columns:
-        lengths = frame[column].astype("string").str.len()
-        if len(lengths) and lengths.max() > CELL_LIMIT:
-            position = int(np.argmax(lengths.fillna(0).to_numpy()))
-            raise LoadError(f"{source}: row {first_row + position}, column {column}: a cell of "
-                            f"{int(lengths.iloc[position]):,} characters; at most {CELL_LIMIT:,} are read.")
+        lengths = frame[column].astype("string").str.len().fillna(0)
+        for index in frame.index[(lengths > CELL_LIMIT).to_numpy()]:
+            found.setdefault(index, (int(index) + first_row, str(column),
+                                     f"a cell of {int(lengths[index]):,} characters; at most {CELL_LIMIT:,} are "
+                                     "read (shorten it in the export and load again)"))
+    if not found:
+        return frame, []
+    return frame.drop(index=list(found)), sorted(found.values())
 
 
 def _find_header(text: str) -> tuple[str, int]:
@@ -268,32 +285,65 @@ def _all_rows_match_header(text: str, sep: str) -> bool:
     return all(len(fields) == width or not fields for fields in reader)
 
 
-def _unclosed(fields: list[str]) -> str:
-    """What a ragged record says first when a quoted value in it holds line breaks: a quote that is never
-    closed reads the lines after it into the record, so they are named, not lost without a word."""
-    lines = sum(1 for cell in fields for line in cell.split("\n")[1:] if line.strip())
-    return (f"a quote opened in this row is not closed, so the {lines} line(s) after it were read into it "
-            "(close the quote and load again); ") if lines else ""
+def _swallowed(fields: list[str], sep: str, width: int) -> int:
+    """How many lines a record of the wrong width read into one of its cells that look like records of their
+    own (at least ``width - 1`` delimiters): a quote opened and never closed (or closed rows later) reads the
+    lines after it into the record. 0 for a plain ragged row or a quoted value with line breaks."""
+    return sum(1 for cell in fields for line in cell.split("\n")[1:] if line.count(sep) >= max(width - 1, 1))
 
 
-def _read_csv_ragged(text: str, sep: str, first_row: int = 2) -> tuple[pd.DataFrame, list[tuple[int, list[str]]]]:
-    """Read a CSV whose rows do not all have the header's number of fields."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-    header, body = rows[0], rows[1:]
-    good, ragged, numbers = [], [], []
-    for number, row in enumerate(body, start=first_row):
-        if len(row) == len(header):
+def _records(text: str, sep: str, width: int) -> Iterator[tuple[list[str], str]]:
+    """The records of ``text`` with, per record, why it is not one (empty for a record).
+
+    A record that swallowed lines through an unclosed quote (:func:`_swallowed`) is given as its first
+    line alone, said to hold the quote, and reading starts again on the next line: a stray quote costs
+    its own row, not the rows after it.
+    """
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(lines[start:], delimiter=sep)
+        consumed = 0
+        for fields in reader:
+            swallowed = len(fields) != width and _swallowed(fields, sep, width)
+            if swallowed:
+                line = lines[start + consumed].rstrip("\r\n")
+                yield next(csv.reader([line], delimiter=sep), []), (
+                    f"a quote opened in this row is not closed (it would have read the {swallowed} row(s) after "
+                    f"it into this one; they are read as rows of their own); close the quote and load again: "
+                    f"{line!r}")
+                start += consumed + 1
+                break
+            yield fields, ""
+            consumed = reader.line_num
+        else:
+            return
+
+
+def _read_csv_ragged(text: str, sep: str, first_row: int = 2) -> tuple[pd.DataFrame, list[Unread]]:
+    """Read a CSV whose rows do not all have the header's number of fields: the rows that have it, and the
+    others as :data:`Unread` entries (an unclosed quote costs its own row only, see :func:`_records`)."""
+    header = next(csv.reader(io.StringIO(text), delimiter=sep))
+    records = _records(text, sep, len(header))
+    next(records)
+    good, unread, numbers = [], [], []
+    for number, (row, problem) in enumerate(records, start=first_row):
+        if problem:
+            unread.append((number, "(whole row)", problem))
+        elif len(row) == len(header):
             good.append(row)
             numbers.append(number)
         elif any(cell.strip() for cell in row):
-            ragged.append((number, row))
+            unread.append((number, "(whole row)", f"has {len(row)} fields, the header has {len(header)}: {row!r}"))
     frame = pd.DataFrame(good, columns=header, dtype=str)
     frame.index = pd.Index(numbers) - first_row
-    return frame, ragged
+    return frame, unread
 
 
-def _excel_sheet(path: Path, book: pd.ExcelFile, sheet: str | int, notes: list[str]) -> tuple[pd.DataFrame, int] | None:
-    """The cells of one sheet below its header row, and the row number of the first record (None: no header)."""
+def _excel_sheet(path: Path, book: pd.ExcelFile, sheet: str | int, notes: list[str]
+                 ) -> tuple[pd.DataFrame, int, list[Unread]] | None:
+    """The cells of one sheet below its header row, the row number of the first record, and the rows taken
+    out for a formula with no saved value (:func:`_uncomputed_formulas`); None when the sheet has no header."""
     grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False, na_filter=False,
                          nrows=HEADER_SEARCH_ROWS)
     counts = [_known_headers(list(cells)) for cells in grid.itertuples(index=False)]
@@ -302,22 +352,85 @@ def _excel_sheet(path: Path, book: pd.ExcelFile, sheet: str | int, notes: list[s
     header_row = counts.index(max(counts))
     frame = pd.read_excel(book, sheet_name=sheet, header=header_row, dtype=str, keep_default_na=False,
                           na_filter=False)
-    if book.engine == "openpyxl" and _has_error_cells(path):
-        frame = _with_error_cells(frame, book.book.worksheets[sheet] if isinstance(sheet, int) else book.book[sheet],
-                                  header_row)
+    name = book.sheet_names[sheet] if isinstance(sheet, int) else sheet
+    unread: list[Unread] = []
+    if book.engine == "openpyxl":
+        parts = _sheet_markers(path)
+        if parts["error"]:
+            frame = _with_error_cells(frame, book.book[name], header_row)
+        if parts["formula"]:
+            frame, unread = _uncomputed_formulas(frame, path, name, header_row)
     if header_row:
-        notes.append(_header_note(f"{path.name} (sheet {book.sheet_names[sheet] if isinstance(sheet, int) else sheet!r})",
-                                  header_row))
-    return frame, header_row + 2
+        notes.append(_header_note(f"{path.name} (sheet {name!r})", header_row))
+    return frame, header_row + 2, unread
 
 
-def _has_error_cells(path: Path) -> bool:
-    """Whether any sheet of the .xlsx at ``path`` holds an error cell (``#DIV/0!``, ``#VALUE!``: ``t="e"`` in
-    the sheet's XML): a quick look at the compressed XML, so the common workbook is read once."""
+def _sheet_markers(path: Path) -> dict[str, bool]:
+    """Whether any sheet of the .xlsx at ``path`` holds an error cell (``#DIV/0!``: ``t="e"`` in the sheet's
+    XML) or a formula with no saved value (:data:`UNCOMPUTED_FORMULA`): a quick look at the compressed XML, so
+    the common workbook is read once."""
     import zipfile
 
     with zipfile.ZipFile(path) as archive:
-        return any(b't="e"' in archive.read(i) for i in archive.infolist() if i.filename.startswith("xl/worksheets/"))
+        sheets = [archive.read(i) for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
+    return {"error": any(b't="e"' in xml for xml in sheets),
+            "formula": any(UNCOMPUTED_FORMULA.search(xml) is not None for xml in sheets)}
+
+
+UNCOMPUTED_FORMULA = re.compile(
+    rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
+    rb'(?:<(?:\w+:)?v\s*/>)?\s*</(?:\w+:)?c>')
+"""A cell whose formula has no saved value (``<c r="D3"><f>…</f><v/></c>``, or no ``<v>`` at all), as a
+program that writes formulas (openpyxl) leaves it until Excel computes them. A saved result that is empty
+text (``<v></v>``, or ``t="str"``) is a value, and is read as one."""
+
+
+def _sheet_part(archive: Any, sheet: str) -> str:
+    """The path inside the .xlsx ``archive`` (a ``zipfile.ZipFile``) of the worksheet named ``sheet``."""
+    from xml.etree import ElementTree
+
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    for element in book.iter():
+        if element.tag.endswith("}sheet") and element.get("name") == sheet:
+            rel_id = next(v for k, v in element.attrib.items() if k.endswith("}id"))
+            target = targets[rel_id]
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise LoadError(f"no sheet {sheet!r} in the workbook")
+
+
+def _uncomputed_formulas(frame: pd.DataFrame, path: Path, sheet: str, header_row: int
+                         ) -> tuple[pd.DataFrame, list[Unread]]:
+    """``frame`` without the rows where a cell is a formula Excel never computed (:data:`UNCOMPUTED_FORMULA`;
+    it would read as an empty cell), and those rows as :data:`Unread` entries naming the column and the
+    formula."""
+    import zipfile
+    from html import unescape
+
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(_sheet_part(archive, sheet))
+    found: dict[int, Unread] = {}
+    for match in UNCOMPUTED_FORMULA.finditer(xml):
+        if re.search(rb'\bt="str"', match.group(1)):
+            continue
+        where = re.search(rb'\br="([A-Z]+[0-9]+)"', match.group(1))
+        if where is None:
+            continue
+        letters, number = coordinate_from_string(where.group(1).decode())
+        i, j = number - (header_row + 2), column_index_from_string(letters) - 1
+        if 0 <= i < len(frame) and j < len(frame.columns) and frame.iat[i, j] == "" and i not in found:
+            formula = re.search(rb"<(?:\w+:)?f\b[^>]*>([^<]*)<", match.group(0))
+            text = "=" + unescape(formula.group(1).decode("utf-8", "replace")) if formula else "a shared formula"
+            found[i] = (number, str(frame.columns[j]),
+                        f"a formula with no saved value ({text[:80]!r}): the workbook was written by a program "
+                        "and never opened in Excel; open it in Excel and save it (or paste the values), then "
+                        "load again")
+    if not found:
+        return frame, []
+    return frame.drop(index=frame.index[list(found)]), sorted(found.values())
 
 
 def _with_error_cells(frame: pd.DataFrame, worksheet: Any, header_row: int) -> pd.DataFrame:
@@ -381,9 +494,11 @@ def sniff_format(path: Path) -> str:
     return next((kind for kind, magic in MAGIC.items() if head.startswith(magic)), "text")
 
 
-def _read_excel(path: Path, sheet: str | int | None, notes: list[str], kind: str = "xlsx") -> tuple[pd.DataFrame, int]:
-    """The sheet holding the session columns: ``sheet`` if given, else the first sheet that has them.
-    ``kind`` ``xls`` (Excel 97–2003) is read with python-calamine, ``xlsx`` with openpyxl."""
+def _read_excel(path: Path, sheet: str | int | None, notes: list[str], kind: str = "xlsx"
+                ) -> tuple[pd.DataFrame, int, list[Unread]]:
+    """The sheet holding the session columns: ``sheet`` if given, else the first sheet that has them (a note
+    names any later sheet that has them too, and how to read it). ``kind`` ``xls`` (Excel 97–2003) is read
+    with python-calamine, ``xlsx`` with openpyxl."""
     if kind == "xlsx":
         _check_sheet_sizes(path)
     try:
@@ -409,33 +524,42 @@ def _read_excel(path: Path, sheet: str | int | None, notes: list[str], kind: str
             if position:
                 notes.append(f"{path.name}: sessions read from sheet {name!r}; sheet(s) "
                              f"{', '.join(map(repr, sheets[:position]))} before it have no session columns.")
+            others = [other for other in sheets[position + 1:] if _has_session_header(book, other)]
+            if others:
+                notes.append(f"{path.name}: only sheet {name!r} was read; sheet(s) "
+                             f"{', '.join(map(repr, others))} also have session columns and were not read "
+                             f"(--sheet NAME reads one of them).")
             return found
     raise LoadError(f"{path}: no sheet has session columns (expected at least Session_ID, Session_Date, "
                     f"Mentor_Name, Session_Status); the workbook has {names}.")
 
 
-def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, list[tuple[int, list[str]]], int, list[str]]:
+def _has_session_header(book: pd.ExcelFile, sheet: str) -> bool:
+    """Whether one of the first rows of ``sheet`` names the four required session columns."""
+    grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False, na_filter=False,
+                         nrows=HEADER_SEARCH_ROWS)
+    required = {"session_id", "session_date", "mentor_name", "session_status"}
+    return any(required <= {HEADER_KEYS.get(header_key(str(c))) for c in cells} for cells in grid.itertuples(index=False))
+
+
+def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, list[Unread], int, list[str]]:
     """Read a file as text cells; its format is sniffed from its first bytes (:func:`sniff_format`).
 
-    Returns the cells (index = record number - first data row), rows whose field
-    count does not match the header (row number, fields), the row number of the
-    first record, and notes about the reading.
+    Returns the cells (index = record number - first data row), the records taken out
+    before parsing (:data:`Unread`: a wrong field count, an unclosed quote, a cell over
+    :data:`CELL_LIMIT`, a formula with no saved value), the row number of the first
+    record, and notes about the reading.
     """
     notes: list[str] = []
-    if not path.exists():
-        raise LoadError(f"{path}: no such file.")
-    if path.is_dir():
-        raise LoadError(f"{path}: is a folder; give the export file inside it.")
-    if path.stat().st_size == 0:
-        raise LoadError(f"{path}: the file is empty.")
+    check_file(path)
     kind = sniff_format(path)
     named = SUFFIX_FORMATS.get(path.suffix.lower(), "text")
     if kind != named:
         notes.append(f"{path.name} is {FORMAT_NAMES[kind]} whatever its name says; read as such.")
     if kind in {"xlsx", "xls"}:
-        frame, first_row = _read_excel(path, sheet, notes, kind)
-        check_cells(frame, str(path), first_row)
-        return frame, [], first_row, notes
+        frame, first_row, unread = _read_excel(path, sheet, notes, kind)
+        frame, too_long = without_long_cells(frame, first_row)
+        return frame, sorted(unread + too_long), first_row, notes
     if kind == "parquet":
         try:
             frame = pd.read_parquet(path)
@@ -451,8 +575,8 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
                 frame[col] = frame[col].map(lambda v: v.decode("utf-8", "backslashreplace")
                                             if isinstance(v, bytes | bytearray) else v)
             frame[col] = frame[col].astype("string").fillna("").astype(str)
-        check_cells(frame, str(path), 1)
-        return frame, [], 1, notes
+        frame, too_long = without_long_cells(frame, 1)
+        return frame, too_long, 1, notes
     text = _line_breaks(_decode(path.read_bytes(), path, notes))
     if not text.strip():
         raise LoadError(f"{path}: the file is empty.")
@@ -464,13 +588,31 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
         text = _after_rows(text, sep, header_row)
     first_row = header_row + 2
     check_width(len(next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep), [])), str(path))
-    frame, ragged = _read_csv_text(text, sep, first_row)
-    check_cells(frame, str(path), first_row)
-    return frame, ragged, first_row, notes
+    frame, unread = _read_csv_text(text, sep, first_row)
+    frame, too_long = without_long_cells(frame, first_row)
+    return frame, sorted(unread + too_long), first_row, notes
 
 
-def _read_csv_text(text: str, sep: str, first_row: int) -> tuple[pd.DataFrame, list[tuple[int, list[str]]]]:
-    """The fastest reader that can take the text (see :func:`_read_csv_arrow`), and the ragged rows."""
+def check_file(path: Path) -> None:
+    """Refuse, in one line, a path that is not a readable regular file: missing, a folder, a link that loops
+    or points nowhere, a pipe or device (``/dev/stdin``: read once, it cannot be read again for the
+    fingerprint and the streaming passes), or an empty file."""
+    if path.is_symlink() and not path.exists():
+        raise LoadError(f"{path}: a symbolic link that loops or points to no file; give the export file itself.")
+    if not path.exists():
+        raise LoadError(f"{path}: no such file.")
+    if path.is_dir():
+        raise LoadError(f"{path}: is a folder; give the export file inside it.")
+    if not path.is_file():
+        raise LoadError(f"{path}: not a regular file (a pipe or a device); save the export to a file and give "
+                        "that file.")
+    if path.stat().st_size == 0:
+        raise LoadError(f"{path}: the file is empty.")
+
+
+def _read_csv_text(text: str, sep: str, first_row: int) -> tuple[pd.DataFrame, list[Unread]]:
+    """The fastest reader that can take the text (see :func:`_read_csv_arrow`), and the records it could not
+    take as rows (:func:`_read_csv_ragged`)."""
     fast = _read_csv_arrow(text, sep)
     if fast is not None:
         return fast, []
@@ -663,7 +805,7 @@ def skipped_notes(skipped: pd.DataFrame) -> list[str]:
 
 
 def classify_rows(raw: pd.DataFrame, source_row: pd.Series, duplicate_of: pd.Series, wide: FileWide, source: str,
-                  ragged: list[tuple[int, list[str]]], parsed: dict[str, Parsed] | None = None
+                  unread: list[Unread], parsed: dict[str, Parsed] | None = None
                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Split rows into sessions, quarantine and exact duplicates under the file-wide decisions.
 
@@ -702,7 +844,7 @@ def classify_rows(raw: pd.DataFrame, source_row: pd.Series, duplicate_of: pd.Ser
     failed = pd.concat(failures, ignore_index=True)
     failed = failed[~failed["index"].isin(raw.index[is_duplicate.to_numpy()])]
     bad_index = pd.Index(failed["index"].unique())
-    quarantine = _quarantine_table(source, raw, source_row, failed, ragged)
+    quarantine = _quarantine_table(source, raw, source_row, failed, unread)
     keep = ~typed.index.isin(bad_index) & ~is_duplicate.to_numpy()
     sessions = typed[keep]
     sessions.insert(0, "source_row", source_row[keep].astype("int64"))
@@ -768,11 +910,11 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     """
     path = Path(path) if path is not None else default_sample_path()
     source = str(path)
-    raw, ragged, first_row, notes = read_raw(path, sheet)
+    raw, unread, first_row, notes = read_raw(path, sheet)
     raw, source_row, skipped = prepare_rows(raw, first_row, source, notes)
     notes += skipped_notes(skipped)
     removed = removed_counts(raw, source_row)
-    rows_read = len(raw) + len(ragged) + len(skipped)
+    rows_read = len(raw) + len(unread) + len(skipped)
     if rows_read == 0:
         raise LoadError(f"{source}: the file has a header but no session rows.")
     duplicate_of = _duplicate_of(raw, source_row)
@@ -782,7 +924,7 @@ def load_sessions(path: str | Path | None = None, sheet: str | int | None = None
     wide = counts.settle(dayfirst, timezone)
     notes += wide.notes
     sessions, quarantine, warnings, duplicates, changes = classify_rows(raw, source_row, duplicate_of, wide, source,
-                                                                        ragged, settled)
+                                                                        unread, settled)
     notes += removal_notes(removed) + case_notes(changes)
     result = LoadResult(source, sessions, quarantine, warnings, rows_read, duplicates, notes, skipped)
     check_reconciliation(result)
@@ -888,8 +1030,9 @@ def non_session_rows(raw: pd.DataFrame) -> pd.Series:
 
 
 def _quarantine_table(source: str, raw: pd.DataFrame, source_row: pd.Series, failures: pd.DataFrame,
-                      ragged: list[tuple[int, list[str]]]) -> pd.DataFrame:
-    """One row per quarantined input row: where, which columns, why, and the raw cells."""
+                      unread: list[Unread]) -> pd.DataFrame:
+    """One row per quarantined input row: where, which columns, why, and the raw cells (for a record taken
+    out before parsing, its reason says what it held, up to 500 characters)."""
     failures = failures.assign(label=failures["column"].map(EXPORT_NAMES))
     grouped = failures.groupby("index", sort=True).agg(
         column=("label", lambda s: "; ".join(dict.fromkeys(s))),
@@ -897,13 +1040,10 @@ def _quarantine_table(source: str, raw: pd.DataFrame, source_row: pd.Series, fai
     )
     table = pd.concat([grouped, raw.loc[grouped.index].rename(columns=EXPORT_NAMES)], axis=1)
     table.insert(0, "source_row", source_row.loc[grouped.index])
-    ragged_rows = pd.DataFrame(
-        [(number, "(whole row)", (_unclosed(fields) + f"has {len(fields)} fields, the header has {len(raw.columns)}: "
-                                  f"{fields!r}")[:500])
-         for number, fields in ragged],
-        columns=["source_row", "column", "reason"],
-    )
-    table = pd.concat([table, ragged_rows], ignore_index=True) if ragged else table
+    if unread:
+        taken = pd.DataFrame([(row, column, reason[:500]) for row, column, reason in unread],
+                             columns=["source_row", "column", "reason"])
+        table = pd.concat([table, taken], ignore_index=True)
     table.insert(0, "source_file", source)
     table["source_row"] = table["source_row"].astype("int64")
     return table.sort_values("source_row").reset_index(drop=True)
@@ -916,6 +1056,18 @@ def check_reconciliation(result: LoadResult) -> None:
         raise AssertionError(f"{result.source}: {result.rows_read} rows read but {accounted} accounted for "
                              f"({len(result.sessions)} valid, {len(result.quarantine)} quarantined, "
                              f"{len(result.duplicates)} duplicates, {len(result.skipped)} non-session rows).")
+
+
+def load_summary(counts: dict[str, Any]) -> str:
+    """One line of a load's accounting (``counts`` as :attr:`LoadResult.counts`): the sessions used and, when
+    any, the rows quarantined, the exact duplicates dropped and the non-session rows skipped, of the rows read;
+    "12 sessions; 3 rows quarantined (of 15 read)"."""
+    set_aside = [plural(int(counts[key]), one, many) for key, one, many in
+                 (("quarantined", "row quarantined", "rows quarantined"),
+                  ("duplicates", "exact duplicate dropped", "exact duplicates dropped"),
+                  ("skipped", "non-session row skipped", "non-session rows skipped")) if counts[key]]
+    used = plural(int(counts["valid"]), "session")
+    return f"{used}; {', '.join(set_aside)} (of {int(counts['rows_read']):,} read)" if set_aside else used
 
 
 def quarantine_message(quarantine: pd.DataFrame, total: int | None = None, limit: int = 5) -> list[str]:

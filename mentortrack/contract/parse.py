@@ -116,11 +116,17 @@ WHOLE_LIMIT = 10**9
 """The largest whole number a cell may hold (``1e308`` or ``2**63`` minutes is an error, not an overflow)."""
 
 
+DECIMAL_COMMA_WHOLE = r"^(-?\d+),0{1,2}$"
+"""A whole number written with a decimal comma (``4,0``, ``45,00``: a semicolon-separated export from a
+spreadsheet set to a European locale). Three zeros (``1,000``) stay an error: they may be a thousands separator."""
+
+
 def parse_int(raw: pd.Series, what: str = "whole number") -> Parsed:
-    """Whole numbers such as ``45`` or ``45.0``, at most :data:`WHOLE_LIMIT` either side of 0; anything
-    else is an error."""
+    """Whole numbers such as ``45``, ``45.0`` or ``45,0`` (:data:`DECIMAL_COMMA_WHOLE`), at most
+    :data:`WHOLE_LIMIT` either side of 0; anything else is an error."""
     is_blank = blank(raw)
-    numbers = pd.to_numeric(raw.str.strip().where(~is_blank), errors="coerce").astype("float64")
+    written = raw.str.strip().str.replace(DECIMAL_COMMA_WHOLE, r"\1", regex=True)
+    numbers = pd.to_numeric(written.where(~is_blank), errors="coerce").astype("float64")
     huge = ~is_blank & (numbers.abs() > WHOLE_LIMIT).fillna(False)
     bad = ~is_blank & ~huge & (numbers.isna() | (numbers.fillna(0) % 1 != 0))
     values = numbers.where(~bad & ~huge).round().astype("Int64")

@@ -47,6 +47,7 @@ from mentortrack.contract.load import (
     removal_notes,
     removed_counts,
     skipped_notes,
+    without_long_cells,
 )
 from mentortrack.paths import default_sample_path
 
@@ -167,10 +168,12 @@ def _batches(path: Path, layout: CsvLayout, chunk_rows: int) -> Iterator[pd.Data
 
 
 def stream_sessions(path: str | Path | None = None, chunk_rows: int | None = None, stream_bytes: int | None = None,
-                    dayfirst: bool = True, *, timezone: str) -> tuple[StreamedLoad, Iterator[LoadResult]]:
+                    dayfirst: bool = True, *, timezone: str, sheet: str | None = None
+                    ) -> tuple[StreamedLoad, Iterator[LoadResult]]:
     """The totals of a load and its chunks (consume the iterator; the totals fill in as it goes).
 
     ``timezone`` is the program's (``settings.lifecycle.timezone``): timestamps with a zone are converted to it.
+    ``sheet`` names the Excel sheet to read (default: the first that holds the session columns).
 
     CSV files larger than ``stream_bytes`` (default :data:`STREAM_BYTES`, or the
     ``MENTORTRACK_STREAM_BYTES`` environment variable) are streamed in chunks of about
@@ -185,7 +188,7 @@ def stream_sessions(path: str | Path | None = None, chunk_rows: int | None = Non
     layout = streamable(path) if path.is_file() and path.stat().st_size > stream_bytes else None
 
     def in_memory() -> Iterator[LoadResult]:
-        whole = load_sessions(path, dayfirst=dayfirst, timezone=timezone)
+        whole = load_sessions(path, sheet, dayfirst=dayfirst, timezone=timezone)
         totals.notes = whole.notes
         totals.add(whole)
         yield whole
@@ -213,15 +216,16 @@ def _stream(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, time
     removed: dict[str, tuple[int, list[int]]] = {}
     offset = 0
     for chunk in _batches(path, layout, chunk_rows):
+        chunk, too_long = without_long_cells(chunk, layout.header_row + 2)
         raw, source_row, skip = prepare_rows(chunk, layout.header_row + 2, str(path), [])
         removed = removed_counts(raw, source_row, removed)
         repeats = pd.Series(duplicate_of[offset:offset + len(raw)], index=raw.index).replace(0, np.nan)
         offset += len(raw)
         sessions, quarantine, warnings, duplicates, changed = classify_rows(raw, source_row, repeats, wide,
-                                                                            str(path), [])
+                                                                            str(path), too_long)
         for name, n in changed.items():
             changes[name] = changes.get(name, 0) + n
-        result = LoadResult(str(path), sessions, quarantine, warnings, len(raw) + len(skip), duplicates, [],
+        result = LoadResult(str(path), sessions, quarantine, warnings, len(raw) + len(too_long) + len(skip), duplicates, [],
                             skip if len(skip) else pd.DataFrame(columns=SKIPPED_COLUMNS))
         totals.add(result)
         yield result
@@ -239,6 +243,7 @@ def _settle(path: Path, layout: CsvLayout, chunk_rows: int, dayfirst: bool, time
     seen = RowHashes()
     duplicate_of: list[np.ndarray] = []
     for index, chunk in enumerate(_batches(path, layout, chunk_rows)):
+        chunk, _ = without_long_cells(chunk, layout.header_row + 2)
         raw, source_row, skip = prepare_rows(chunk, layout.header_row + 2, str(path), notes if index == 0 else [])
         skipped.append(skip)
         first = seen.repeats(pd.util.hash_pandas_object(comparable(raw), index=False).to_numpy(), source_row.to_numpy())

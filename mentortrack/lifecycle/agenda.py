@@ -40,9 +40,11 @@ def load_upcoming(path: str | Path) -> pd.DataFrame:
         LoadError: naming the file, row and column of every unreadable value (first five).
     """
     path = Path(path)
-    raw, ragged, first_row, _ = read_raw(path)
-    if ragged:
-        raise LoadError(f"{path}: row(s) {', '.join(str(n) for n, _ in ragged[:5])} have the wrong number of fields.")
+    raw, unread, first_row, _ = read_raw(path)
+    if unread:
+        row, column, reason = unread[0]
+        raise LoadError(f"{path}: row {row}, column {column}: {reason}" + (
+            f" (and {len(unread) - 1} more row(s) like it)" if len(unread) > 1 else ""))
     raw, _ = map_headers(raw, str(path), UPCOMING_REQUIRED)
     frame = pd.DataFrame(index=raw.index)
     problems: list[tuple[int, str]] = []

@@ -35,9 +35,10 @@ def _state(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
-def load_fingerprinted(path: Path, timezone: str) -> tuple[Any, str]:
+def load_fingerprinted(path: Path, timezone: str, sheet: str | None = None) -> tuple[Any, str]:
     """The export loaded (:func:`mentortrack.contract.load.load_sessions`, timestamps with a zone converted to the
-    program's ``timezone``) and the digest of the bytes loaded.
+    program's ``timezone``; ``sheet``: the Excel sheet, else the first with session columns) and the digest of
+    the bytes loaded.
 
     Raises:
         ReportError: the export cannot be used, or it kept changing while being read.
@@ -48,7 +49,7 @@ def load_fingerprinted(path: Path, timezone: str) -> tuple[Any, str]:
         before = _state(path)
         digest = file_digest(path)
         try:
-            loaded = load_sessions(path, timezone=timezone)
+            loaded = load_sessions(path, sheet, timezone=timezone)
         except LoadError as err:
             raise ReportError(str(err)) from err
         if _state(path) == before:
@@ -56,11 +57,14 @@ def load_fingerprinted(path: Path, timezone: str) -> tuple[Any, str]:
     raise ReportError(f"{path}: the file kept changing while it was read; run again once it is written.")
 
 
-def fingerprint(data_digest: str, data: Path, month: str, show_pii: bool, settings: Settings) -> str:
+def fingerprint(data_digest: str, data: Path, month: str, show_pii: bool, settings: Settings,
+                sheet: str | None = None) -> str:
     """SHA-256 over everything a report depends on: the data's bytes (``data_digest``, of the bytes
-    loaded), its path, month, PII setting, the settings (their JSON dump), the notebooks that run, the
-    library code, templates and models."""
+    loaded), its path and the Excel sheet read (when one is named), month, PII setting, the settings
+    (their JSON dump), the notebooks that run, the library code, templates and models."""
     digest = hashlib.sha256(f"{month}|{show_pii}|{data.resolve()}|{data_digest}".encode())
+    if sheet is not None:
+        digest.update(f"|sheet {sheet}".encode())
     digest.update(settings.model_dump_json().encode())
     package = Path(__file__).resolve().parent.parent
     notebooks = [notebook_path(nb.name) for nb in settings.report.notebooks]

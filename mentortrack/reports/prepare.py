@@ -46,10 +46,14 @@ def prepare(loaded: Any, data_label: str, month: str, folder: Path, show_pii: bo
     tables and write what the pages read into ``folder``."""
     from mentortrack.analytics.enrich import enrich
     from mentortrack.analytics.kpis import add_month
+    from mentortrack.contract.load import load_summary
     from mentortrack.reports.mentor_pages import write_contents
     from mentortrack.reports.privacy import mask_pii, neutralize_formulas
     from mentortrack.reports.storage import write_table
 
+    if loaded.sessions.empty:
+        raise ReportError(f"{loaded.source}: no usable session rows ({load_summary(loaded.counts)}; "
+                          f"`mentortrack validate {loaded.source}` lists the rows and why).")
     sessions = add_month(loaded.sessions)
     if month != ALL_MONTHS and not (sessions["month"] == month).any():
         raise ReportError(f"{loaded.source}: no sessions in {month}; the data covers "

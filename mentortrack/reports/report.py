@@ -114,7 +114,7 @@ def print_pdf(page: Path, out: Path, timeout: float = 120) -> Path:
 def build_report(data: str | Path | None = None, month: str | None = None, out_root: str | Path | None = None, *,
                  settings: Settings, parameters_dir: Path | None = None, show_pii: bool = False, force: bool = False,
                  workers: int | None = None, progress: Callable[[str, float], None] | None = None, pdf: bool = False,
-                 scheduler: str | None = None) -> ReportRun:
+                 scheduler: str | None = None, sheet: str | None = None) -> ReportRun:
     """Build ``<out_root>/<month>/`` (see the module docstring) with ``settings``; returns where it is.
 
     ``parameters_dir`` is the folder ``settings`` were loaded from (:func:`mentortrack.config.load_settings`;
@@ -124,9 +124,12 @@ def build_report(data: str | Path | None = None, month: str | None = None, out_r
     a process dies); a run that waited finds the report up to date and returns.
     ``progress(step, seconds since start)`` is called as each step finishes. With ``pdf``
     the dashboard is also printed to ``dashboard.pdf`` (needs Chromium). With ``scheduler``
-    the NLP runs on a Dask cluster (:mod:`mentortrack.analytics.distributed`).
+    the NLP runs on a Dask cluster (:mod:`mentortrack.analytics.distributed`). ``sheet`` names the Excel
+    sheet to read (default: the first that holds the session columns).
     """
     from filelock import FileLock
+
+    from mentortrack.contract.load import LoadError, check_file, load_summary
 
     start = time.perf_counter()
     if month is not None:
@@ -134,21 +137,24 @@ def build_report(data: str | Path | None = None, month: str | None = None, out_r
     if pdf:
         chromium()
     data_path = Path(data) if data else default_sample_path()
-    if not data_path.is_file():
-        raise ReportError(f"{data_path}: no such file." if not data_path.exists() else f"{data_path}: is not a file.")
+    try:
+        check_file(data_path)
+    except LoadError as err:
+        raise ReportError(str(err)) from err
     root = output_root(Path(out_root) if out_root else outputs_dir())
     loaded, note = None, ""
     if month is None:
-        loaded = load_fingerprinted(data_path, settings.lifecycle.timezone)
+        loaded = load_fingerprinted(data_path, settings.lifecycle.timezone, sheet)
         if loaded[0].sessions.empty:
-            raise ReportError(f"{data_path}: no usable session rows.")
+            raise ReportError(f"{data_path}: no usable session rows ({load_summary(loaded[0].counts)}; "
+                              f"`mentortrack validate {data_path}` lists the rows and why).")
         month, note = latest_complete_month(loaded[0].sessions["session_date"])
         if progress:
             progress(note, time.perf_counter() - start)
     with FileLock(str(root / f".{month}.lock")):
         remove_leftovers(root)
         run = _build_locked(_Inputs(data_path, "bundled sample" if not data else data_path.name, month, show_pii,
-                                    settings, parameters_dir), root, force, workers, start, progress, loaded, scheduler)
+                                    settings, parameters_dir, sheet), root, force, workers, start, progress, loaded, scheduler)
         run = ReportRun(run.folder, run.rebuilt, run.seconds, note)
         if pdf and (run.rebuilt or not (run.folder / PDF_NAME).exists()):
             print_pdf(run.folder / "07_dashboard.html", run.folder / PDF_NAME)
@@ -167,7 +173,8 @@ def _when_rendered(rendered: Future[Path] | None, run: Callable[..., Path], *arg
 @dataclass(frozen=True)
 class _Inputs:
     """What one report depends on besides the code: the export, its name in headings, the month, the PII
-    setting, the settings and the folder they came from."""
+    setting, the settings and the folder they came from, and the Excel sheet read (None: the first with
+    session columns)."""
 
     data_path: Path
     data_label: str
@@ -175,6 +182,7 @@ class _Inputs:
     show_pii: bool
     settings: Settings
     parameters_dir: Path | None
+    sheet: str | None
 
 
 def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None, start: float,
@@ -186,19 +194,21 @@ def _build_locked(inputs: _Inputs, root: Path, force: bool, workers: int | None,
     final = root / month
     settings = inputs.settings.report
     current = file_digest(data_path)
-    expected = fingerprint(current, data_path, month, show_pii, inputs.settings)
+    expected = fingerprint(current, data_path, month, show_pii, inputs.settings, inputs.sheet)
     if not force and stored_fingerprint(final) == expected:
         log.info("%s is up to date", final)
         return ReportRun(final, False, time.perf_counter() - start)
     if loaded is None or loaded[1] != current:
-        loaded = load_fingerprinted(data_path, inputs.settings.lifecycle.timezone)
+        loaded = load_fingerprinted(data_path, inputs.settings.lifecycle.timezone, inputs.sheet)
     result, digest = loaded
-    stamp = expected if digest == current else fingerprint(digest, data_path, month, show_pii, inputs.settings)
+    stamp = expected if digest == current else fingerprint(digest, data_path, month, show_pii, inputs.settings,
+                                                           inputs.sheet)
+    from mentortrack.contract.load import load_summary
+
     with work_folder(root, month) as work:
         prepared = prepare(result, data_label, month, work, show_pii, inputs.settings, scheduler)
         if progress:
-            progress(f"loaded and analysed {data_label}: {prepared.counts['valid']:,} sessions",
-                     time.perf_counter() - start)
+            progress(f"loaded and analysed {data_label}: {load_summary(prepared.counts)}", time.perf_counter() - start)
         ctx = prepared.ctx
         period = ctx.period if month == ALL_MONTHS else pd.Period(month, freq="M").strftime("%B %Y")
         data_through = prepared.counts["last_session"]
