@@ -372,6 +372,28 @@ def test_notebooks_start_longest_first_by_the_previous_runs_durations(tmp_path: 
     assert longest_first(names, tmp_path) == ["05_kpis", "02_descriptive", "07_dashboard", "01_data_quality"]
 
 
+def test_a_finished_kernel_is_shut_down_without_an_interrupt(tmp_path: Path) -> None:
+    """jupyter_client interrupts (SIGINT) before every shutdown, and a kernel busy with a message then logs
+    "KeyboardInterrupt caught in kernel" after a notebook that succeeded; the run's manager does not."""
+    import asyncio
+
+    from mentortrack.reports.notebook_run import _ipc_kernel_manager
+
+    manager = _ipc_kernel_manager(str(tmp_path))(kernel_name="python3")
+    sent: list[object] = []
+
+    async def signal_kernel(signum: object) -> None:
+        sent.append(signum)
+
+    manager._async_signal_kernel = signal_kernel  # type: ignore[method-assign]
+    manager.shutting_down = True
+    asyncio.run(manager._async_interrupt_kernel())
+    assert sent == [], "no SIGINT to a kernel being shut down"
+    manager.shutting_down = False
+    with pytest.raises(RuntimeError, match="No kernel is running"):  # asked for otherwise: jupyter_client's own
+        asyncio.run(manager._async_interrupt_kernel())
+
+
 def test_the_notebooks_setup_imports_neither_seaborn_scipy_nor_pandera() -> None:
     import subprocess
     import sys

@@ -28,7 +28,11 @@ page people forward should not fetch third-party code, so those tags are removed
 
 
 def _ipc_kernel_manager(socket_dir: str) -> type:
-    """A kernel manager that talks to its kernel over IPC sockets in ``socket_dir`` instead of unencrypted TCP."""
+    """A kernel manager that talks to its kernel over IPC sockets in ``socket_dir`` instead of unencrypted TCP,
+    and shuts a kernel down without first interrupting it: jupyter_client sends SIGINT before every shutdown,
+    and a kernel that is handling a message then logs "KeyboardInterrupt caught in kernel" on the run's
+    terminal after a notebook that succeeded. A kernel that does not stop on the shutdown request is still
+    killed (``finish_shutdown``); an interrupt asked for while the kernel runs (a cell's timeout) is sent."""
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
@@ -40,6 +44,11 @@ def _ipc_kernel_manager(socket_dir: str) -> type:
         @default("ip")
         def _default_ip(self) -> str:
             return str(Path(socket_dir) / "kernel")
+
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
 
     return IPCKernelManager
 
