@@ -152,6 +152,11 @@ def test_red_alerts_in_the_last_24_hours(sessions: pd.DataFrame) -> None:
     text = digest(found, pd.Timestamp("2025-10-30 14:00"))
     assert "1 red session needs a follow-up" in text and "**F9** 2025-10-29 15:00" in text
     assert "No red session" in digest(found.iloc[0:0], pd.Timestamp("2025-10-30 14:00"))
+    rated = found.assign(post_session_rating=2.0)
+    said_by_reason = digest(rated.assign(reasons="rated 2/5; negative feedback"), pd.Timestamp("2025-10-30 14:00"))
+    assert said_by_reason.count("rated 2/5") == 1, "the rating is said once when a reason says it"
+    assert "rated 2/5: negative feedback" in digest(rated.assign(reasons="negative feedback"),
+                                                    pd.Timestamp("2025-10-30 14:00"))
 
 
 def test_a_directory_address_that_is_no_address_is_left_out_and_named(sessions: pd.DataFrame, tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ def digest(alerts: pd.DataFrame, as_of: pd.Timestamp, window_hours: float = 24) 
         return head + "\nNo red session with feedback in this window.\n"
     lines = [head, f"{plural(len(alerts), 'red session')} {verb(len(alerts), 'needs', 'need')} a follow-up within 24 hours:", ""]
     for row in alerts.itertuples():
-        rating = f", rated {int(row.post_session_rating)}/5" if pd.notna(row.post_session_rating) else ""
+        rating = f"rated {int(row.post_session_rating)}/5" if pd.notna(row.post_session_rating) else ""
+        rating = f", {rating}" if rating and rating not in str(row.reasons) else ""  # said once: a reason may say it
         lines.append(f"- **{markdown_text(row.session_id)}** {row.session_start:%Y-%m-%d %H:%M}, "
                      f"{markdown_text(row.mentor_name)} ({markdown_text(row.session_type)}){rating}: "
                      f"{markdown_text(row.reasons)}. Feedback: \u201c{markdown_text(row.learner_feedback)}\u201d")
