@@ -59,6 +59,12 @@ def test_the_real_export_complaints_each_get_a_theme_naming_their_point() -> Non
         assert point in found[text]["points"], text
 
 
+def test_feeling_judged_is_the_mentors_conduct() -> None:
+    found = themes.analyse(["Felt judged for asking basic questions", "Mentor was judgmental about my background"],
+                           _shipped())
+    assert [row["themes"] for row in found.values()] == [["Conduct"], ["Conduct"]]
+
+
 def test_points_carry_an_opinion_and_a_generic_noun_is_never_one() -> None:
     assert themes.points("Very realistic mock interview, great feedback") == ["realistic mock interview",
                                                                                "great feedback"]
