@@ -24,7 +24,7 @@ from mentortrack.config import EmailSettings, Settings, WebhookSettings, load_se
 from mentortrack.contract.load import LoadResult, check_file, load_sessions, load_summary, quarantine_message
 from mentortrack.errors import InputError, MentortrackError
 from mentortrack.safe_paths import writing
-from mentortrack.wording import plural
+from mentortrack.wording import plural, verb
 
 if TYPE_CHECKING:
     from mentortrack.lifecycle.webhooks import Notice
@@ -561,17 +561,23 @@ def agenda(
     history: Annotated[Path | None, typer.Option(help="Export (or enriched .parquet) with past sessions; default: bundled sample.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for <session_id>.md and .html.")] = Path("outputs/agendas"),
 ) -> None:
-    """Write a Markdown and HTML agenda with checklists for every booked session (safeguarding-flagged
-    feedback left out: agendas reach the mentor)."""
-    from mentortrack.analytics.safeguarding import withhold_from_mentor
+    """Write a Markdown and HTML agenda with checklists for every booked session (a safeguarding-flagged
+    session reads as one without feedback: agendas reach the mentor)."""
+    from mentortrack.analytics.safeguarding import reported_pairs, split_reported, told_to_mentor
     from mentortrack.lifecycle.agenda import load_upcoming, write_agendas
     from mentortrack.paths import package_data
 
     settings = _settings(ctx)
     booked = load_upcoming(upcoming or package_data("upcoming_sessions.csv"))
-    written = write_agendas(booked, withhold_from_mentor(_enriched_history(history, settings), settings.safeguarding),
+    past = _enriched_history(history, settings)
+    written = write_agendas(booked, told_to_mentor(past, settings.safeguarding, settings.warnings.rules),
                             settings.lifecycle.agenda, out)
     typer.echo(f"wrote {len(written)} agendas to {out}")
+    _, reported = split_reported(booked, reported_pairs(past, settings.safeguarding))
+    if len(reported):
+        typer.echo(f"check: {plural(len(reported), 'booked session')} ({', '.join(reported['session_id'].astype(str))}) "
+                   f"{verb(len(reported), 'pairs', 'pair')} a learner with the mentor they raised a safeguarding concern about; contact the learner "
+                   "before it takes place (mentortrack alerts)", err=True)
 
 
 @app.command(cls=FlagCommand)
@@ -695,8 +701,12 @@ def email(
         typer.echo(f"error: --period {period}: the data covers {history['session_date'].min():%Y-%m-%d} to "
                    f"{history['session_date'].max():%Y-%m-%d}, not {label}", err=True)
         raise typer.Exit(2)
-    mails, missing = compose(history, period, _directory(directory, history), settings.lifecycle.email,
-                             settings.safeguarding)
+    mails, missing, withheld = compose(history, period, _directory(directory, history), settings.lifecycle.email,
+                                       settings.safeguarding, settings.warnings.rules)
+    if len(withheld):
+        typer.echo(f"withheld: the mentor's and the learner's e-mails of {plural(len(withheld), 'session')} "
+                   f"({', '.join(withheld['session_id'].astype(str))}) whose learner raised a safeguarding concern "
+                   "about that mentor; contact the learner yourself (mentortrack alerts)", err=True)
     _deliver(mails, missing, settings.lifecycle.email, out, send)
 
 

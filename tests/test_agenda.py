@@ -106,3 +106,25 @@ def test_bundled_upcoming_sessions_load() -> None:
 
     table = load_upcoming(package_data("upcoming_sessions.csv"))
     assert len(table) == 5 and table["session_time"].iloc[-1] == "09:00"
+
+
+def test_an_agenda_never_says_a_flagged_session_was_a_complaint(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mentortrack.cli import app
+    from mentortrack.reports.storage import write_table
+
+    past = enriched(tmp_path, [
+        row(Session_ID="S1", Session_Date="2025-10-01", Learner_ID="L7", Mentor_Name="Asha Rao",
+            Post_Session_Rating="4", Learner_Feedback="He harassed me after the call", Follow_Up_Scheduled="Yes")],
+        ["Negative"], [None])
+    history = write_table(past, tmp_path / "history.parquet")
+    (tmp_path / "up.csv").write_text("Session_ID,Session_Date,Session_Time,Learner_ID,Mentor_Name,Session_Type\n"
+                                     "U1,2025-10-20,10:00,L7,Asha Rao,Resume Review\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["agenda", "--upcoming", str(tmp_path / "up.csv"), "--history", str(history),
+                                      "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "a" / "U1.md").read_text(encoding="utf-8")
+    assert "negative feedback" not in page and "None" not in page and "harass" not in page.lower()
+    assert "check: 1 booked session (U1) pairs a learner with the mentor they raised a safeguarding concern" in \
+        result.output

@@ -149,8 +149,8 @@ def test_invalid_addresses_are_listed_with_the_messages_they_would_have_had(tmp_
                                 row(Session_ID="SS2", Learner_Email="ok@example.org")],
                      ["Positive", "Positive"], ["helpful session", None])
     settings = SETTINGS.lifecycle.email.model_copy(update={"subject_prefix": "[M]", "from_address": "team@example.org"})
-    mails, missing = compose(table, "2025-09", {"Sneha Reddy": "mentor@example.org"}, settings,
-                             SETTINGS.safeguarding)
+    mails, missing, _ = compose(table, "2025-09", {"Sneha Reddy": "mentor@example.org"}, settings,
+                                SETTINGS.safeguarding, SETTINGS.warnings.rules)
     recipients = {m.recipient for m in mails}
     assert "ok@example.org" in recipients and not any("Bcc" in r for r in recipients)
     bad = missing[missing["role"] == "learner"]

@@ -182,7 +182,7 @@ def _check_mail(messages: list[email.message.EmailMessage]) -> None:
 def test_session_emails_and_mentor_digests_are_inert(history: pd.DataFrame, tmp_path: Path) -> None:
     settings = SETTINGS.lifecycle.email
     directory = {name: f"m{i}@mentors.example.org" for i, name in enumerate(sorted(history["mentor_name"].unique()))}
-    mails, _ = compose(history, MONTH, directory, settings, SETTINGS.safeguarding)
+    mails, _, _ = compose(history, MONTH, directory, settings, SETTINGS.safeguarding, SETTINGS.warnings.rules)
     written = write_eml(mails, settings.from_address, tmp_path / "eml")
     assert len(written) == len(mails) > 20  # one hostile message never stops the others
     messages = _messages(written)

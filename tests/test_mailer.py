@@ -89,7 +89,7 @@ DIRECTORY = {"Sneha Reddy": "sneha@mentors.org"}
 
 
 def test_compose_addresses_and_reports_missing(table: pd.DataFrame) -> None:
-    mails, missing = compose(table, "2025-09", DIRECTORY, SETTINGS.lifecycle.email, SETTINGS.safeguarding)
+    mails, missing, _ = compose(table, "2025-09", DIRECTORY, SETTINGS.lifecycle.email, SETTINGS.safeguarding, SETTINGS.warnings.rules)
     assert sorted(m.key for m in mails) == ["digest:2025-09:Sneha Reddy", "session:E1:learner", "session:E1:mentor",
                                             "session:E2:mentor", "session:E3:learner"]
     assert missing[["session_id", "role"]].values.tolist() == [["E2", "learner"], ["E3", "mentor"], ["", "mentor"]]
@@ -103,7 +103,7 @@ def test_send_over_starttls_with_auth(server: tuple[Inbox, int, ssl.SSLContext],
                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, port, context = server
     monkeypatch.setenv("MENTORTRACK_SMTP_PASSWORD", PASSWORD)
-    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding)
+    mails, _, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding, SETTINGS.warnings.rules)
     log = tmp_path / "sent_log.csv"
     first = send(mails, settings(port), log, context)
     assert (first.sent, first.already_sent, first.complete) == (5, 0, True)
@@ -127,7 +127,7 @@ def test_refuses_without_password(server: tuple[Inbox, int, ssl.SSLContext], tab
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, port, context = server
     monkeypatch.delenv("MENTORTRACK_SMTP_PASSWORD", raising=False)
-    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding)
+    mails, _, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding, SETTINGS.warnings.rules)
     with pytest.raises(MailError, match=r"refusing to send: .*\$MENTORTRACK_SMTP_PASSWORD is empty"):
         send(mails, settings(port), tmp_path / "log.csv", context)
     assert inbox.messages == [] and not (tmp_path / "log.csv").exists()
@@ -137,14 +137,14 @@ def test_wrong_password_is_a_clear_error(server: tuple[Inbox, int, ssl.SSLContex
                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, port, context = server
     monkeypatch.setenv("MENTORTRACK_SMTP_PASSWORD", "wrong")
-    mails, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding)
+    mails, _, _ = compose(table, "2025-09", DIRECTORY, settings(port), SETTINGS.safeguarding, SETTINGS.warnings.rules)
     with pytest.raises(MailError, match=f"SMTP 127.0.0.1:{port}"):
         send(mails, settings(port), tmp_path / "log.csv", context)
     assert inbox.messages == []
 
 
 def test_eml_files_for_review(table: pd.DataFrame, tmp_path: Path) -> None:
-    mails, _ = compose(table, "2025-09-01:2025-09-08", DIRECTORY, SETTINGS.lifecycle.email, SETTINGS.safeguarding)
+    mails, _, _ = compose(table, "2025-09-01:2025-09-08", DIRECTORY, SETTINGS.lifecycle.email, SETTINGS.safeguarding, SETTINGS.warnings.rules)
     paths = write_eml(mails, "team@example.org", tmp_path)
     assert sorted(p.name for p in paths) == ["digest_2025-09-01_2025-09-08_Sneha_Reddy.eml", "session_E1_learner.eml",
                                              "session_E1_mentor.eml"]

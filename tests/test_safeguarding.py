@@ -14,6 +14,7 @@ from mentortrack.analytics.safeguarding import (
     concerns,
     safeguarding_alerts,
     scan_sessions,
+    told_to_mentor,
     withhold_from_mentor,
     words,
 )
@@ -109,12 +110,32 @@ def test_the_mentor_concerned_never_gets_the_text(table: pd.DataFrame) -> None:
     assert view.loc[table["session_id"] == "G2", "learner_feedback"].tolist() == ["I felt safe and heard"]
     assert "whatsapp" not in " ".join(view["summary"].str.lower())
     directory = {"Sneha Reddy": "sneha@mentors.org", "Asha Rao": "asha@mentors.org"}
-    mails, _ = compose(table, "2025-09", directory, SETTINGS.lifecycle.email, SETTINGS.safeguarding)
+    mails, _, withheld = compose(table, "2025-09", directory, SETTINGS.lifecycle.email, SETTINGS.safeguarding,
+                                 SETTINGS.warnings.rules)
     to_mentor = [m for m in mails if m.recipient.endswith("@mentors.org")]
     assert to_mentor and not any("whatsapp" in (m.text + m.html).lower() or "inappropriate remark" in
                                  (m.text + m.html).lower() for m in to_mentor)
-    to_learner = next(m for m in mails if m.key == "session:G1:learner")
+    assert sorted(withheld["session_id"]) == ["G1", "G3"], "no session e-mail to a reported pair, either side"
+    assert not any(m.key.startswith(("session:G1:", "session:G3:")) for m in mails)
+    to_learner = next(m for m in mails if m.key == "session:G2:learner")
     assert "feedback helps us improve" not in to_learner.text      # the learner did give feedback
+
+
+def test_what_reaches_the_mentor_does_not_say_a_complaint_exists(tmp_path: Path) -> None:
+    rows = [row(Session_ID="H1", Session_Date="2025-09-10", Post_Session_Rating="4", Mentor_Name="Asha Rao",
+                Learner_ID="L1", Learner_Feedback="He harassed me and was rude", Follow_Up_Scheduled="Yes"),
+            row(Session_ID="H2", Session_Date="2025-09-11", Post_Session_Rating="4", Mentor_Name="Asha Rao",
+                Learner_ID="L2", Learner_Feedback="Mentor was late and vague", Follow_Up_Scheduled="Yes")]
+    table = enriched(tmp_path, rows, ["Negative", "Negative"], ["rude", "vague"])
+    assert "negative feedback" in table.loc[0, "reasons"]
+    told = told_to_mentor(table, SETTINGS.safeguarding, SETTINGS.warnings.rules)
+    assert told.loc[0, "sentiment"] == "No feedback" and pd.isna(told.loc[0, "themes"])
+    assert "negative feedback" not in told.loc[0, "reasons"] and told.loc[0, "level"] == "green"
+    assert "negative" not in told.loc[0, "summary"].lower()
+    assert told.loc[1, "reasons"] == table.loc[1, "reasons"]
+    assert told.loc[1, "sentiment"] == "Negative", "an unflagged session is told as it is"
+    assert withhold_from_mentor(table, SETTINGS.safeguarding).loc[0, "sentiment"] == "Negative", \
+        "the pages the program manager reads keep the label (the KPIs do not change)"
 
 
 def test_markdown_output_is_escaped() -> None:

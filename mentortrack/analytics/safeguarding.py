@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from mentortrack.config import SafeguardingSettings
+from mentortrack.config import Rule, SafeguardingSettings
 
 SOURCES = {"learner_feedback": "feedback", "issue_flag": "issue flag"}
 """Session columns scanned, and how an alert names them."""
@@ -194,6 +194,41 @@ def withhold_from_mentor(enriched: pd.DataFrame, settings: SafeguardingSettings)
     for column in ("learner_feedback", "issue_flag", "keywords", "safeguarding", "safeguarding_terms"):
         if column in view:
             view[column] = view[column].astype("object").where(~hits, None)
+    if "summary" in view:
+        view.loc[hits, "summary"] = summarize_sessions(view[hits])
+    return view
+
+
+FEEDBACK_COLUMNS = {"sentiment_confidence": None, "sentiment_mixed": False, "sentiment_published": "Neutral",
+                    "textblob_polarity": None, "textblob_subjectivity": None, "points": None, "themes": None}
+"""Columns read from a session's feedback, and their value for a session without feedback (``sentiment`` is
+:data:`mentortrack.analytics.sentiment.NO_FEEDBACK`)."""
+
+
+def told_to_mentor(enriched: pd.DataFrame, settings: SafeguardingSettings, rules: dict[str, Rule]) -> pd.DataFrame:
+    """``enriched`` as it is told to a mentor in what reaches them directly (agendas, their e-mails and
+    digests): :func:`withhold_from_mentor`, and a flagged session reads as one without feedback, so nothing
+    says a complaint exists: no sentiment, themes or points, and its level and reasons are assessed again
+    with ``rules`` (``parameters/warnings.yaml``) without the feedback (its rating, attendance and follow-up
+    stay)."""
+    view = withhold_from_mentor(enriched, settings)
+    hits = flagged(enriched, settings)
+    if not hits.any():
+        return view
+    from mentortrack.analytics.early_warnings import assess
+    from mentortrack.analytics.sentiment import NO_FEEDBACK
+    from mentortrack.analytics.summaries import summarize_sessions
+
+    view = view.copy()
+    if "sentiment" in view:
+        view["sentiment"] = view["sentiment"].astype("string").where(~hits, NO_FEEDBACK)
+    for column, empty in FEEDBACK_COLUMNS.items():
+        if column in view:
+            view[column] = view[column].astype("object").where(~hits, empty)
+    if {"level", "rules", "reasons"} <= set(view.columns):
+        again = assess(view, rules)
+        for column in ("level", "rules", "reasons"):
+            view[column] = view[column].where(~hits, again[column])
     if "summary" in view:
         view.loc[hits, "summary"] = summarize_sessions(view[hits])
     return view

@@ -31,9 +31,9 @@ import pandas as pd
 from pydantic import ValidationError
 from tqdm.auto import tqdm
 
-from mentortrack.analytics.safeguarding import withhold_from_mentor
+from mentortrack.analytics.safeguarding import reported_pairs, split_reported, told_to_mentor
 from mentortrack.analytics.summaries import mentor_digest
-from mentortrack.config import EmailSettings, ParameterError, SafeguardingSettings, SmtpSettings
+from mentortrack.config import EmailSettings, ParameterError, Rule, SafeguardingSettings, SmtpSettings
 from mentortrack.contract.addresses import address_problem, is_valid
 from mentortrack.errors import MentortrackError
 from mentortrack.reports.escape import body_text, header_text
@@ -93,31 +93,36 @@ def templates() -> jinja2.Environment:
 
 
 def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], settings: EmailSettings,
-            safeguarding: SafeguardingSettings) -> tuple[list[Mail], pd.DataFrame]:
+            safeguarding: SafeguardingSettings,
+            rules: dict[str, Rule]) -> tuple[list[Mail], pd.DataFrame, pd.DataFrame]:
     """Session e-mails (mentor and learner) for completed and no-show sessions in the period, and mentor digests.
 
-    A session with a safeguarding concern (``safeguarding``: the terms) reaches its mentor without its
-    feedback, flag or keywords (:func:`mentortrack.analytics.safeguarding.withhold_from_mentor`).
+    A session with a safeguarding concern (``safeguarding``: the terms) reaches its mentor's digest as one
+    without feedback (:func:`mentortrack.analytics.safeguarding.told_to_mentor`, its level assessed again with
+    the warning ``rules``), and no session e-mail of that learner and mentor is written, to either of them:
+    nothing automatic names the mentor to the learner or asks the mentor to follow up
+    (:func:`mentortrack.analytics.safeguarding.reported_pairs`).
 
-    Returns the messages and a table of messages that could not be addressed
-    (``kind``, ``session_id``, ``mentor_name``, ``role``, ``reason``).
+    Returns the messages, a table of messages that could not be addressed (``kind``, ``session_id``,
+    ``mentor_name``, ``role``, ``reason``) and the sessions whose e-mails were withheld.
     """
     first, last, label = parse_period(period)
     scope = enriched[(enriched["session_date"] >= first) & (enriched["session_date"] <= last)]
-    mentor_view = withhold_from_mentor(scope, safeguarding)
+    mentor_view = told_to_mentor(scope, safeguarding, rules)
     env = templates()
     prefix = settings.subject_prefix
     mails: list[Mail] = []
     missing: list[dict[str, str]] = []
     shown = scope["session_status"].isin(["Completed", "No-show"])
-    for row, withheld in zip(records(scope[shown]), records(mentor_view[shown])):
+    sent, withheld = split_reported(scope[shown], reported_pairs(enriched, safeguarding))
+    for row, told in zip(records(sent), records(mentor_view.loc[sent.index])):
         recipients = {"mentor": directory.get(str(row["mentor_name"])), "learner": row.get("learner_email")}
         for role, address in recipients.items():
             if reason := unusable(address, role):
                 missing.append({"kind": "session", "session_id": row["session_id"], "mentor_name": row["mentor_name"],
                                 "role": role, "reason": reason})
                 continue
-            context = {"s": withheld if role == "mentor" else row, "role": role,
+            context = {"s": told if role == "mentor" else row, "role": role,
                        "date": f"{row['session_date']:%Y-%m-%d}"}
             mails.append(Mail(key=f"session:{row['session_id']}:{role}", recipient=address,
                               subject=f"{prefix} {row['session_type']} on {context['date']}: summary",
@@ -136,7 +141,7 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
                           subject=f"{prefix} Your sessions, {label}",
                           text=env.get_template("email_digest.txt.j2").render(context),
                           html=env.get_template("email_digest.html.j2").render(context)))
-    return mails, pd.DataFrame(missing, columns=MISSING_COLUMNS)
+    return mails, pd.DataFrame(missing, columns=MISSING_COLUMNS), withheld
 
 
 def to_message(mail: Mail, sender: str) -> EmailMessage:
