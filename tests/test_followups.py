@@ -54,6 +54,17 @@ def test_which_sessions_need_a_follow_up(sessions: pd.DataFrame) -> None:
     assert queue["priority"].tolist() == [1, 1, 2, 2]
 
 
+def test_only_a_later_completed_session_is_meeting_again(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    later = [row(Session_ID=f"N{i}", Session_Date="2025-10-30", Learner_ID=learner, Mentor_Name="M2",
+                 Session_Status=status, Post_Session_Rating="", Learner_Feedback="", Actual_Duration_mins="0",
+                 Learner_Attended="No")
+             for i, (learner, status) in enumerate([("L1", "Cancelled"), ("L3", "Rescheduled"), ("L4", "No-show")])]
+    booked = enriched(tmp_path, later, ["No feedback"] * 3, [None] * 3)
+    queue = needing_followup(pd.concat([sessions, booked], ignore_index=True), pd.Timestamp("2025-10-31"), SETTINGS)
+    assert {"F1", "F3", "F4"} <= set(queue["session_id"]), "a later cancelled, rescheduled or missed booking is no meeting"
+    assert "F7" not in set(queue["session_id"]), "F8 was completed: they met again"
+
+
 def test_slots_are_business_days_one_after_another_per_mentor(sessions: pd.DataFrame) -> None:
     as_of = pd.Timestamp("2025-10-31")  # a Friday
     queue = propose_slots(needing_followup(sessions, as_of, SETTINGS), as_of, SETTINGS, ZONE)

@@ -3,8 +3,9 @@
 A session needs a follow-up when, in the ``window_days`` before ``as_of``, it was
 completed with a rating below ``low_rating_below``, negative feedback, a red
 level, no documented action items (unresolved) or no follow-up scheduled, or it
-was a learner no-show (rebook). A session whose learner already had a later
-session by ``as_of`` is left out: they have met again. Settings: the ``followups``
+was a learner no-show (rebook). A session whose learner already completed a later
+session by ``as_of`` is left out: they have met again (a later booking that was cancelled,
+missed or rescheduled is no meeting, so the session stays in). Settings: the ``followups``
 section of ``parameters/lifecycle.yaml``.
 """
 
@@ -34,7 +35,8 @@ def needing_followup(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: Foll
         reasons = flags.apply(lambda r: "; ".join(name for name, hit in r.items() if hit), axis=1)
     queue = recent.assign(reasons=reasons)[reasons != ""]
     if len(queue):
-        later = enriched[enriched["session_date"] <= as_of].groupby("learner_id")["session_date"].max()
+        met = enriched[(enriched["session_date"] <= as_of) & (enriched["session_status"] == "Completed")]
+        later = met.groupby("learner_id")["session_date"].max()
         met_again = queue["learner_id"].map(later) > queue["session_date"]
         queue = queue[~met_again.fillna(False)]
     queue = queue.assign(priority=(queue["level"].astype("string") != "red").astype(int) + 1)
