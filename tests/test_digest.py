@@ -188,12 +188,13 @@ def test_the_digest_reads_health_and_alerts_from_the_months_report_built_from_th
 def test_the_days_a_digest_reads_enriched_by_hand() -> None:
     followups = SETTINGS.lifecycle.followups  # window_days: 14
     assert followups.window_days == 14
-    # a month: the month before (from 1 Aug), the month itself; the follow-up window (from 16 Sep) lies inside
+    # a month: the month before (from 1 Aug), the month itself; the follow-up window of its first day (from
+    # 18 Aug: the queues are made on the data's last day when the data ends inside the month) lies inside
     assert enriched_days(Period.month("2025-09"), followups) == (pd.Timestamp("2025-08-01"), pd.Timestamp("2025-09-30"))
-    # the week of 6–12 Oct: the follow-up window from 28 Sep starts before the week before (29 Sep) and the
-    # month (1 Oct); to the end of October, the month whose health the digest shows
+    # the week of 6–12 Oct: the follow-up window of its first day, from 22 Sep, starts before the week before
+    # (29 Sep) and the month (1 Oct); to the end of October, the month whose health the digest shows
     assert enriched_days(Period.week_of(pd.Timestamp("2025-10-08")), followups) == (
-        pd.Timestamp("2025-09-28"), pd.Timestamp("2025-10-31"))
+        pd.Timestamp("2025-09-22"), pd.Timestamp("2025-10-31"))
 
 
 def test_enriching_the_period_only_gives_the_digest_of_the_whole_enrichment(first_months_export: Path,
@@ -205,7 +206,7 @@ def test_enriching_the_period_only_gives_the_digest_of_the_whole_enrichment(firs
     whole = enrich(sessions, SETTINGS)
     period = Period.week_of(pd.Timestamp("2025-10-08"))
     part = enrich_period(sessions, period, SETTINGS)
-    read = (sessions["session_date"] >= pd.Timestamp("2025-09-28")) & (sessions["session_date"] <= pd.Timestamp("2025-10-31"))
+    read = (sessions["session_date"] >= pd.Timestamp("2025-09-22")) & (sessions["session_date"] <= pd.Timestamp("2025-10-31"))
     assert 0 < int(read.sum()) < len(sessions)
     alone = enrich(sessions[read], SETTINGS)
     assert (alone["no_show_count"] != whole.loc[read, "no_show_count"]).any(), "a learner's no-shows before the period count"
@@ -249,3 +250,28 @@ def test_the_command_reads_the_months_report_built_from_the_same_data_and_enrich
     changed = CliRunner().invoke(app, ["digest", str(data), "--month", "2025-09", "--reports",
                                        str(tmp_path / "reports"), "--out", str(tmp_path / "digest")])
     assert changed.exit_code == 1 and isinstance(changed.exception, AssertionError), "a changed export is enriched"
+
+
+def test_the_digest_says_each_share_with_its_base_and_makes_its_queues_on_the_datas_last_day(
+        table: pd.DataFrame, tmp_path: Path) -> None:
+    late = table["session_id"] == "W2"
+    table.loc[late, ["learner_feedback", "themes", "points"]] = ["Mentor was late", "Punctuality", "mentor late"]
+    week = compose_digest(gather(table, Period.week_of(pd.Timestamp("2025-09-12")), changed(), tmp_path),
+                          "pm@school.org", settings(25))
+    assert "- Completion rate: 66.7% (2 of 3 non-rescheduled sessions), " in week.text
+    assert "2 of 3 non-rescheduled sessions" in week.html
+    assert "Complaint themes of negative feedback:\n- " in week.text, "each theme on a line of its own"
+    partial = gather(table, Period.week_of(pd.Timestamp("2025-09-16")), changed(), tmp_path)  # data through 15 Sep
+    assert partial["as_of"] == pd.Timestamp("2025-09-15")
+    text = compose_digest(partial, "pm@school.org", settings(25)).text
+    assert "Open follow-ups on 2025-09-15:" in text and "Feedback reminders due on 2025-09-15:" in text
+
+
+def test_mentors_below_the_threshold_are_counted_among_those_with_a_score(table: pd.DataFrame, tmp_path: Path) -> None:
+    facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), changed(), tmp_path)
+    text = compose_digest(facts, "pm@school.org", settings(25)).text
+    threshold = int(SETTINGS.warnings.health.threshold)
+    assert facts["scored"] == 1, "one mentor, four sessions in September: scored"
+    assert f"Mentors below the health threshold ({threshold}) in 2025-09: 0 of 1 with a score" in text
+    unscored = {**facts, "scored": 0, "at_risk": []}
+    assert f"({threshold}) in 2025-09: none has a score yet" in compose_digest(unscored, "pm@school.org", settings(25)).text

@@ -29,7 +29,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from mentortrack.analytics.health import health_scores
-from mentortrack.analytics.kpis import KPI_LABELS, add_month, compute_kpis
+from mentortrack.analytics.kpis import KPI_LABELS, add_month, components, finish, share_texts
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.analytics.safeguarding import in_window, reported_pairs, safeguarding_alerts, split_reported
 from mentortrack.analytics.themes import describe, theme_counts
@@ -104,10 +104,11 @@ def check_covered(sessions: pd.DataFrame, period: Period) -> None:
 def enriched_days(period: Period, followups: FollowupSettings) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of the sessions the digest of ``period`` reads enriched (sentiment, level, themes):
     from the earliest of the period before, the report month's first day (its health scores) and the start
-    of the follow-up window (``followups.window_days`` before the period's last day), to the report month's
-    last day. Reminders and nudges read only the export's own columns, of any day."""
+    of the follow-up window (``followups.window_days`` before the period's first day: the queues are made on
+    the period's last day or, in a period the data covers in part, on the data's last day), to the report
+    month's last day. Reminders and nudges read only the export's own columns, of any day."""
     month = pd.Period(period.report_month, freq="M")
-    window = period.last.normalize() - pd.Timedelta(days=followups.window_days)
+    window = period.first.normalize() - pd.Timedelta(days=followups.window_days)
     return min(period.previous_first, month.start_time, window), month.end_time.normalize()
 
 
@@ -150,12 +151,13 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
     lifecycle, report = settings.lifecycle, settings.report
     now, before = _between(enriched, period.first, period.last), _between(enriched, period.previous_first,
                                                                            period.previous_last)
-    current, previous = compute_kpis(now), compute_kpis(before)
+    sums = components(now).sum()
+    current, previous, bases = finish(sums), finish(components(before).sum()), share_texts(sums)
     comparable = min(len(now), len(before)) >= report.compare_min_sessions
     through = pd.Timestamp(enriched["session_date"].max()).normalize()
     partial = (f"data through {through.day} {through:%b %Y}: partial {period.kind}"
                if period.first <= through < period.last else "")
-    kpis = [{"label": KPI_LABELS[k], "kpi": k, "value": current[k], "previous": previous[k],
+    kpis = [{"label": KPI_LABELS[k], "kpi": k, "value": current[k], "previous": previous[k], "base": bases.get(k, ""),
              "delta": current[k] - previous[k] if comparable else None} for k in report.dashboard_kpis]
     red = now[now["level"] == "red"].sort_values("session_date", ascending=False)
     months = add_month(enriched)
@@ -163,10 +165,11 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
         months[months["month"] == period.report_month], settings.warnings.health)
     latest = scores[scores["month"] == period.report_month]
     at_risk = latest[latest["at_risk"].astype(bool)].sort_values("score")
-    open_followups = needing_followup(enriched, period.last, lifecycle.followups)
+    as_of = min(period.last, through)  # queues as of the data's last day in a period it covers in part
+    open_followups = needing_followup(enriched, as_of, lifecycle.followups)
     reported = reported_pairs(enriched, settings.safeguarding)  # as `mentortrack reminders` withholds them
-    reminders, _ = split_reported(due_reminders(enriched, period.last, lifecycle.reminders), reported)
-    nudges, _ = split_reported(due_nudges(enriched, period.last, lifecycle.nudges), reported)
+    reminders, _ = split_reported(due_reminders(enriched, as_of, lifecycle.reminders), reported)
+    nudges, _ = split_reported(due_nudges(enriched, as_of, lifecycle.nudges), reported)
     alerts = tables.safeguarding if tables is not None else safeguarding_alerts(now, settings.safeguarding)
     concerns = in_window(alerts, period.first, period.last)
     folder = reports_dir / period.report_month
@@ -180,13 +183,13 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
 
         pages = {name: f"{published}/{quote(link)}" for name, link in page_links(folder).items()}
     return {
-        "period": period, "sessions": len(now), "previous_sessions": len(before), "comparable": comparable,
+        "period": period, "as_of": as_of, "sessions": len(now), "previous_sessions": len(before), "comparable": comparable,
         "partial": partial,
         "kpis": kpis, "red": records(red[["session_id", "session_date", "mentor_name", "learner_id",
                                           "session_type", "reasons"]].head(10)), "red_count": len(red),
         "at_risk": [{**m, "page": pages.get(m["mentor_name"])} for m in
                     records(at_risk[["mentor_name", "score", "explanation"]])],
-        "threshold": settings.warnings.health.threshold,
+        "threshold": settings.warnings.health.threshold, "scored": int(latest["score"].notna().sum()),
         "followups": records(open_followups[["session_id", "session_date", "mentor_name", "reasons"]].head(10)),
         "complaints": [describe(r) for _, r in theme_counts(now, sentiment="Negative").head(5).iterrows()],
         "followup_count": len(open_followups), "reminder_count": len(reminders), "nudge_count": len(nudges),

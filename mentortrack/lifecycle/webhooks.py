@@ -216,13 +216,14 @@ def digest_notice(facts: dict[str, Any], format_kpi: Callable[..., str]) -> Noti
     if facts["safeguarding"]:
         sections.append((f"Safeguarding alerts: {len(facts['safeguarding'])} (not for the mentor concerned)",
                          safeguarding_lines(facts["safeguarding"])))
-    sections.append(("KPIs", [f"{k['label']}: {format_kpi(k['kpi'], k['value'])}"
-                              + (f" ({format_kpi(k['kpi'], k['delta'], True)})" if k["delta"] is not None else "")
+    sections.append(("KPIs", [f"{k['label']}: {format_kpi(k['kpi'], k['value'])}" + (f" ({k['base']})" if k["base"] else "")
+                              + (f", {format_kpi(k['kpi'], k['delta'], True)}" if k["delta"] is not None else "")
                               for k in facts["kpis"]]))
     sections.append((f"Red sessions: {facts['red_count']}",
                      [f"{r['session_id']} {_day(r['session_date'])}, {r['mentor_name']}: {r['reasons']}"
                       for r in facts["red"]]))
-    sections.append((f"Mentors below the health threshold: {len(facts['at_risk'])}",
+    below = f"{len(facts['at_risk'])} of {facts['scored']} with a score" if facts["scored"] else "none has a score yet"
+    sections.append((f"Mentors below the health threshold: {below}",
                      [f"{m['mentor_name']}: {m['explanation']}" for m in facts["at_risk"]]))
     sections.append(("Queues", [f"open follow-ups: {facts['followup_count']}",
                                 f"feedback reminders due: {facts['reminder_count']}",
