@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.utils
 from pathlib import Path
 
 import pandas as pd
@@ -99,6 +100,7 @@ def test_a_monthly_digest_links_the_report_and_attaches_its_pdf(table: pd.DataFr
     assert facts["report_link"] == "https://reports.school.org/mentoring/2025-09/index.html"
     assert facts["report_link"] in mail.html
     message = email.message_from_bytes(bytes(to_message(mail, "from@school.org")))
+    assert email.utils.parsedate_to_datetime(message["Date"]).tzinfo is not None
     attached = [p for p in message.walk() if p.get_filename()]
     assert [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in attached] == [
         ("dashboard.pdf", "application/pdf", b"%PDF-1.4 tiny")]

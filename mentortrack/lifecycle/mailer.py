@@ -22,7 +22,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ def compose(enriched: pd.DataFrame, period: str, directory: dict[str, str], sett
 
 
 def to_message(mail: Mail, sender: str) -> EmailMessage:
-    """A MIME message with a plain-text part and an HTML alternative.
+    """A MIME message with a plain-text part and an HTML alternative, dated when it is made (RFC 5322 ``Date``).
 
     Every header value goes through :func:`mentortrack.reports.escape.header_text` (a session type
     or mentor name holding U+2028, NEL or a vertical tab becomes one line, so one message cannot
@@ -155,6 +155,7 @@ def to_message(mail: Mail, sender: str) -> EmailMessage:
     message["From"] = header_text(sender)
     message["To"] = header_text(mail.recipient)
     message["Subject"] = header_text(mail.subject)
+    message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="mentortrack.local")
     message["X-Mentortrack-Key"] = header_text(mail.key)
     message.set_content(body_text(mail.text))
