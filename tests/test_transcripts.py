@@ -62,6 +62,13 @@ def test_srt_and_txt_name_prefixes(tmp_path: Path) -> None:
     assert [(u.start, u.end, u.speaker) for u in utterances] == [(3, 70, "Swati Verma"), (70, 72.0, "Learner_18")]
 
 
+def test_speaker_names_of_any_script_and_with_brackets(tmp_path: Path) -> None:
+    txt = tmp_path / "c.txt"
+    txt.write_text("[00:00:01] Émile Dubois: Bonjour.\n[00:00:02] 李明: 你好。\n[00:00:03] Mentor [Host]: Welcome.\n"
+                   "[00:00:04] Learner+1: Thanks.\n[00:00:05] note: this line has no speaker.\n", encoding="utf-8")
+    assert [u.speaker for u in read_transcript(txt)] == ["Émile Dubois", "李明", "Mentor [Host]", "Learner+1", "Unknown"]
+
+
 def test_engagement_by_hand(vtt: Path) -> None:
     speakers, gaps = engagement(read_transcript(vtt))
     table = speakers.set_index("speaker")

@@ -44,7 +44,9 @@ ACTION_CUES = {
     "schedule": r"\b(?:let's|lets) (?:schedule|book|meet)\b",
     "request": r"\bplease (?:send|share|update|record|book|review|prepare)\b",
 }
-_SPEAKER_PREFIX = re.compile(r"^\s*([A-Z][\w .'-]{0,40}?):\s+(.*)$", re.DOTALL)
+_SPEAKER_PREFIX = re.compile(r"^\s*([^\W\d_][\w .'()\[\]+&-]{0,40}?):\s+(.*)$", re.DOTALL)
+"""``Name: text``: a name starts with a letter of any script (:func:`_split_speaker` rejects a lowercase one,
+so "note: …" stays text) and holds letters, digits, spaces and ``. ' - ( ) [ ] + &`` ("Mentor [Host]")."""
 _TXT_LINE = re.compile(r"^\s*\[?(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?\]?\s*(.*)$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -68,7 +70,9 @@ def _split_speaker(text: str, voice: str | None) -> tuple[str, str]:
     if voice:
         return voice.strip(), text
     match = _SPEAKER_PREFIX.match(text)
-    return (match.group(1).strip(), match.group(2).strip()) if match else ("Unknown", text)
+    if match is None or match.group(1)[0].islower():
+        return "Unknown", text
+    return match.group(1).strip(), match.group(2).strip()
 
 
 def read_transcript(path: str | Path) -> list[Utterance]:
