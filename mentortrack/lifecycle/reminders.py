@@ -2,9 +2,10 @@
 
 A completed session whose feedback is empty is *waiting*. Its stages are the days
 after the session in ``reminders.days`` (1 and 5). On ``as_of`` (a calendar day), the
-stage ``d`` is due when ``d <= days since the session < d + catch_up_days`` and before
-the next stage, so a run that missed a day still sends it, and at most one reminder per
-session goes out per run. After the last stage's window, or once feedback exists, there
+stage ``d`` is due when ``d <= days since the session <= d + catch_up_days`` and before
+the next stage, so a run that missed up to ``catch_up_days`` days still sends it, and at
+most one reminder per session goes out per run. A learner who rated the session but wrote
+nothing is thanked for the rating and asked only for a few words (``rated``). After the last stage's window, or once feedback exists, there
 is no reminder. Messages go through :func:`mentortrack.lifecycle.mailer.send` (sent-log
 keyed ``reminder:<session>:day<d>``, so a stage is never sent twice) or are written as
 ``.eml`` files for review.
@@ -25,7 +26,7 @@ from mentortrack.config import EmailSettings, NudgeSettings, ReminderSettings
 from mentortrack.lifecycle.mailer import MISSING_COLUMNS, Mail, records, templates, unusable
 
 QUEUE_COLUMNS = ["session_id", "session_date", "mentor_name", "learner_id", "learner_name", "learner_email",
-                 "session_type", "stage_day", "final", "due_date"]
+                 "session_type", "rated", "stage_day", "final", "due_date"]
 
 
 def _stages(elapsed: pd.Series, days: list[int], grace: int) -> pd.Series:
@@ -44,9 +45,10 @@ def due_reminders(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: Reminde
     feedback = enriched["learner_feedback"].astype("string").str.strip().fillna("") != ""
     waiting = enriched[(enriched["session_status"] == "Completed") & ~feedback & enriched["session_date"].notna()]
     since = (as_of.normalize() - waiting["session_date"].dt.normalize()).dt.days
-    stage = _stages(since, settings.days, settings.catch_up_days)
-    due = waiting[stage.notna()].assign(stage_day=stage.dropna().astype(int),
-                                        final=stage.dropna() == max(settings.days))
+    stage = _stages(since, settings.days, settings.catch_up_days + 1)
+    due = waiting[stage.notna()]
+    due = due.assign(rated=due["post_session_rating"].notna(), stage_day=stage.dropna().astype(int),
+                     final=stage.dropna() == max(settings.days))
     due = due.assign(due_date=due["session_date"] + pd.to_timedelta(due["stage_day"], unit="D"))
     return due.sort_values(["session_date", "session_id"])[QUEUE_COLUMNS].reset_index(drop=True)
 
@@ -64,7 +66,8 @@ def _compose(due: pd.DataFrame, kind: str, key: Callable[[dict[str, Any]], str],
             missing.append({"kind": kind, "session_id": row["session_id"], "mentor_name": row["mentor_name"],
                             "role": "learner", "reason": reason})
             continue
-        context = {"s": row, "date": f"{row['session_date']:%Y-%m-%d}", "final": row["final"]}
+        context = {"s": row, "date": f"{row['session_date']:%Y-%m-%d}", "final": row["final"],
+                   "rated": bool(row.get("rated", False))}
         mails.append(Mail(key=key(row), recipient=address.strip(), subject=subject(row, context["date"]),
                           text=env.get_template(f"email_{kind}.txt.j2").render(context),
                           html=env.get_template(f"email_{kind}.html.j2").render(context)))
