@@ -568,11 +568,15 @@ def agenda(
     from mentortrack.paths import package_data
 
     settings = _settings(ctx)
-    booked = load_upcoming(upcoming or package_data("upcoming_sessions.csv"))
+    source = upcoming or package_data("upcoming_sessions.csv")
+    booked, skipped = load_upcoming(source)
+    if skipped:
+        typer.echo(f"skipped: rows of {source} with a problem get no agenda: "
+                   + "; ".join(skipped[:5]) + (f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""), err=True)
     past = _enriched_history(history, settings)
     written = write_agendas(booked, told_to_mentor(past, settings.safeguarding, settings.warnings.rules),
-                            settings.lifecycle.agenda, out)
-    typer.echo(f"wrote {len(written)} agendas to {out}")
+                            settings.lifecycle.agenda, out, settings.lifecycle.timezone)
+    typer.echo(f"wrote {plural(len(written), 'agenda')} to {out}")
     _, reported = split_reported(booked, reported_pairs(past, settings.safeguarding))
     if len(reported):
         typer.echo(f"check: {plural(len(reported), 'booked session')} ({', '.join(reported['session_id'].astype(str))}) "
@@ -667,6 +671,9 @@ def followups(
     if written.unusable_mentor_addresses:
         typer.echo(f"note: the directory's address of {', '.join(written.unusable_mentor_addresses)} is not a valid "
                    "e-mail address; their invites invite no mentor (correct the directory)", err=True)
+    if (without := int(queue["learner_invite_note"].notna().sum())):
+        typer.echo(f"note: {plural(without, 'follow-up')} {verb(without, 'has', 'have')} no learner copy of the invite "
+                   "(the learner or the mentor has no valid address; see learner_invite_note in the queue)", err=True)
     _say_withheld(written.withheld, "follow-up call")
 
 
@@ -927,7 +934,7 @@ def alerts(
     Posts to a Slack or Teams webhook when one is set and there is something to say; exit code 3
     when that post failed (the local files are written first)."""
     from mentortrack.analytics.safeguarding import in_window, read_transcript_notes, safeguarding_alerts
-    from mentortrack.lifecycle.alerts import digest, red_alerts, safeguarding_digest
+    from mentortrack.lifecycle.alerts import digest, red_alerts, safeguarding_digest, window_label
     from mentortrack.lifecycle.mailer import records
     from mentortrack.lifecycle.webhooks import alerts_notice, webhook_url
     from mentortrack.reports.privacy import neutralize_formulas
@@ -942,7 +949,7 @@ def alerts(
     first = moment - pd.Timedelta(hours=hours)
     concerns = in_window(safeguarding_alerts(history, settings.safeguarding,
                                               read_transcript_notes(notes) if notes else None), first, moment)
-    text = safeguarding_digest(concerns, first, moment) + "\n" + digest(found, moment, hours)
+    text = safeguarding_digest(concerns, first, moment) + "\n" + digest(found, moment, hours, lifecycle.timezone)
     typer.echo(text)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -952,7 +959,7 @@ def alerts(
             neutralize_formulas(concerns).to_csv(out / "safeguarding.csv", index=False)
     url = webhook_url(webhook, lifecycle.webhooks)
     if len(concerns) or len(found):
-        window = f"{hours:g} h to {moment:%Y-%m-%d %H:%M}"
+        window = window_label(moment, hours, lifecycle.timezone)
         if not _post(url, webhook_service, lifecycle.webhooks, alerts_notice(records(concerns), records(found), window)):
             raise typer.Exit(3)
 

@@ -51,6 +51,19 @@ def partial_suffix(month: str, through: object | None) -> str:
 
 
 
+def clock(naive: object, zone: str) -> str:
+    """A wall-clock time of the program (a naive timestamp, in the IANA ``zone``) with its zone said:
+    "2025-10-29 15:00 IST" (the zone's abbreviation on that day, or its UTC offset where it has none,
+    "2025-10-29 15:00 +04")."""
+    from zoneinfo import ZoneInfo
+
+    import pandas as pd
+
+    moment = pd.Timestamp(naive)
+    local = moment.tz_localize(ZoneInfo(zone), ambiguous=True, nonexistent="shift_forward")
+    return f"{moment:%Y-%m-%d %H:%M} {local:%Z}"
+
+
 _TENURE = re.compile(r"^[a-z]_(?:(?P<over>>)\s*)?(?P<low>\d+)(?:-(?P<high>\d+))?M$")
 
 

@@ -12,6 +12,7 @@ from mentortrack.contract.load import LoadError
 from mentortrack.lifecycle.agenda import build_agenda, load_upcoming, render, write_agendas
 
 AGENDA = SETTINGS.lifecycle.agenda
+ZONE = SETTINGS.lifecycle.timezone
 
 
 @pytest.fixture()
@@ -43,7 +44,7 @@ def booked(**changes: object) -> dict[str, object]:
 
 
 def test_agenda_from_history(history: pd.DataFrame) -> None:
-    agenda = build_agenda(booked(), history, AGENDA, {"Mock Interview": ["rushed", "time management"]})
+    agenda = build_agenda(booked(), history, AGENDA, {"Mock Interview": ["rushed", "time management"]}, ZONE)
     assert agenda.has_history
     assert agenda.goal == AGENDA.types["Mock Interview"].goal
     assert [p["date"] for p in agenda.previous] == ["2025-09-10", "2025-09-20", "2025-10-01"]  # H6 is in the future
@@ -59,12 +60,15 @@ def test_agenda_from_history(history: pd.DataFrame) -> None:
     assert agenda.mentor_notes[0] == ("1 of this mentor's sessions in the last 90 days had negative feedback, "
                                       "mostly about: rushed, questions.")
     assert agenda.mentor_notes[1] == "Average rating of this mentor's last 90 days: 3.00 from 2 ratings."
-    assert agenda.topics == ["fine session", "vague advice", "resume", "rushed", "time management"]
+    # nor what the learner wrote about them: topics come from the learner's feedback on this mentor
+    assert agenda.topics == ["fine session", "rushed", "time management"]
     assert agenda.mentor_checklist == AGENDA.types["Mock Interview"].mentor_checklist
+    markdown, page = render(agenda)
+    assert "2025-10-20 10:00 IST" in markdown and "2025-10-20 10:00 IST" in page, "the booked time says its zone"
 
 
 def test_learner_without_history_gets_the_default_agenda(history: pd.DataFrame) -> None:
-    agenda = build_agenda(booked(learner_id="L9", session_type="Career Guidance"), history, AGENDA, {})
+    agenda = build_agenda(booked(learner_id="L9", session_type="Career Guidance"), history, AGENDA, {}, ZONE)
     markdown, page = render(agenda)
     assert not agenda.has_history and agenda.previous == [] and agenda.topics == []
     assert "No earlier sessions with this learner are on record: this is the default agenda for a Career Guidance." in markdown
@@ -73,19 +77,19 @@ def test_learner_without_history_gets_the_default_agenda(history: pd.DataFrame) 
 
 
 def test_unknown_session_type_uses_default_settings(history: pd.DataFrame) -> None:
-    agenda = build_agenda(booked(learner_id="L9", session_type="Salary Negotiation"), history, AGENDA, {})
+    agenda = build_agenda(booked(learner_id="L9", session_type="Salary Negotiation"), history, AGENDA, {}, ZONE)
     assert agenda.goal == AGENDA.default.goal
 
 
 def test_html_is_escaped(history: pd.DataFrame) -> None:
-    _, page = render(build_agenda(booked(learner_name="<b>x</b>"), history, AGENDA, {}))
+    _, page = render(build_agenda(booked(learner_name="<b>x</b>"), history, AGENDA, {}, ZONE))
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
 
 
 def test_write_agendas_is_deterministic(history: pd.DataFrame, tmp_path: Path) -> None:
     upcoming = pd.DataFrame([booked(), booked(session_id="UP2", learner_id="L9")])
-    first = write_agendas(upcoming, history, AGENDA, tmp_path / "a")
-    second = write_agendas(upcoming, history, AGENDA, tmp_path / "b")
+    first = write_agendas(upcoming, history, AGENDA, tmp_path / "a", ZONE)
+    second = write_agendas(upcoming, history, AGENDA, tmp_path / "b", ZONE)
     assert [p.name for p, _ in first] == ["UP1.md", "UP2.md"]
     assert [a.has_history for _, a in first] == [True, False]
     for (a, _), (b, _) in zip(first, second):
@@ -93,19 +97,44 @@ def test_write_agendas_is_deterministic(history: pd.DataFrame, tmp_path: Path) -
         assert a.with_suffix(".html").read_bytes() == b.with_suffix(".html").read_bytes()
 
 
-def test_load_upcoming_reports_row_and_column(tmp_path: Path) -> None:
+def test_a_bad_booked_row_costs_that_row_only(tmp_path: Path) -> None:
     path = tmp_path / "up.csv"
     path.write_text("Session_ID,Session_Date,Mentor_Name,Session_Type\nUP1,2025-11-03,A,Resume Review\n"
-                    "UP2,someday,B,Mock Interview\n,2025-11-04,C,Mock Interview\n")
-    with pytest.raises(LoadError, match=r"row 3, column Session_Date: not a date: 'someday'; row 4, column Session_ID: missing value"):
+                    "UP2,someday,B,Mock Interview\n,2025-11-04,C,Mock Interview\nUP4,2025-11-05,D\n"
+                    "UP5,2025-11-02,E,Mock Interview\n")
+    booked, skipped = load_upcoming(path)
+    assert booked["session_id"].tolist() == ["UP5", "UP1"]
+    assert skipped == ["row 3, column Session_Date: not a date: 'someday'", "row 4, column Session_ID: missing value",
+                       "row 5, column (whole row): has 3 fields, the header has 4: ['UP4', '2025-11-05', 'D']"]
+
+
+def test_a_booked_file_without_a_usable_row_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "up.csv"
+    path.write_text("Session_ID,Session_Date,Mentor_Name,Session_Type\nUP2,someday,B,Mock Interview\n")
+    with pytest.raises(LoadError, match=r"no usable booked session: row 2, column Session_Date: not a date: 'someday'"):
         load_upcoming(path)
+
+
+def test_the_agenda_command_names_the_skipped_rows_and_writes_the_rest(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mentortrack.cli import app
+
+    path = tmp_path / "up.csv"
+    path.write_text("Session_ID,Session_Date,Mentor_Name,Session_Type\nUP1,2025-11-03,A,Resume Review\n"
+                    "UP2,someday,B,Mock Interview\n")
+    result = CliRunner().invoke(app, ["agenda", "--upcoming", str(path), "--out", str(tmp_path / "agendas")])
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 agenda to" in result.stdout
+    assert f"skipped: rows of {path} with a problem get no agenda: row 3, column Session_Date: not a date: 'someday'" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "agendas").iterdir()) == ["UP1.html", "UP1.md"]
 
 
 def test_bundled_upcoming_sessions_load() -> None:
     from mentortrack.paths import package_data
 
-    table = load_upcoming(package_data("upcoming_sessions.csv"))
-    assert len(table) == 5 and table["session_time"].iloc[-1] == "09:00"
+    table, skipped = load_upcoming(package_data("upcoming_sessions.csv"))
+    assert skipped == [] and len(table) == 5 and table["session_time"].iloc[-1] == "09:00"
 
 
 def test_an_agenda_never_says_a_flagged_session_was_a_complaint(tmp_path: Path) -> None:

@@ -160,14 +160,15 @@ def test_red_alerts_in_the_last_24_hours(sessions: pd.DataFrame) -> None:
     found = red_alerts(sessions, pd.Timestamp("2025-10-30 14:00"), 24)
     assert found["session_id"].tolist() == ["F9"]
     assert red_alerts(sessions, pd.Timestamp("2025-10-31 16:00"), 24).empty
-    text = digest(found, pd.Timestamp("2025-10-30 14:00"))
-    assert "1 red session needs a follow-up" in text and "**F9** 2025-10-29 15:00" in text
-    assert "No red session" in digest(found.iloc[0:0], pd.Timestamp("2025-10-30 14:00"))
+    text = digest(found, pd.Timestamp("2025-10-30 14:00"), 24, ZONE)
+    assert "1 red session needs a follow-up" in text and "**F9** 2025-10-29 15:00 IST" in text
+    assert text.startswith("# Red sessions, 24 h to 2025-10-30 14:00 IST")
+    assert "No red session" in digest(found.iloc[0:0], pd.Timestamp("2025-10-30 14:00"), 24, ZONE)
     rated = found.assign(post_session_rating=2.0)
-    said_by_reason = digest(rated.assign(reasons="rated 2/5; negative feedback"), pd.Timestamp("2025-10-30 14:00"))
+    said_by_reason = digest(rated.assign(reasons="rated 2/5; negative feedback"), pd.Timestamp("2025-10-30 14:00"), 24, ZONE)
     assert said_by_reason.count("rated 2/5") == 1, "the rating is said once when a reason says it"
     assert "rated 2/5: negative feedback" in digest(rated.assign(reasons="negative feedback"),
-                                                    pd.Timestamp("2025-10-30 14:00"))
+                                                    pd.Timestamp("2025-10-30 14:00"), 24, ZONE)
 
 
 def test_a_directory_address_that_is_no_address_is_left_out_and_named(sessions: pd.DataFrame, tmp_path: Path) -> None:
@@ -178,5 +179,19 @@ def test_a_directory_address_that_is_no_address_is_left_out_and_named(sessions: 
     assert table.loc[table["mentor_name"] == "M2", "mentor_email"].isna().all()
     written = (tmp_path / "followup_queue.csv").read_text()
     assert "spy@evil.example" not in written and "Bcc" not in written
-    event = next(iter(Calendar.from_ical((tmp_path / "invites" / "learners" / "F9.ics").read_bytes()).walk("VEVENT")))
-    assert str(event.get("attendee")) == "mailto:learner9@x.org"
+    # a learner copy would set up a call its mentor knows nothing of: none is written, and the queue says why
+    assert not (tmp_path / "invites" / "learners" / "F9.ics").exists()
+    assert table.set_index("session_id").loc["F9", "learner_invite_note"] == (
+        "no learner copy: the mentor has no valid e-mail address (set up the call yourself)")
+
+
+def test_a_learner_without_an_address_gets_no_learner_copy(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    nowhere = sessions.assign(learner_email=sessions["learner_email"].where(sessions["session_id"] != "F9", "not-an-address"))
+    written = write_followups(nowhere, pd.Timestamp("2025-10-31"), SETTINGS, tmp_path, {"M2": "m2@mentors.org"},
+                              "t@example.org", ZONE)
+    row = written.queue.set_index("session_id").loc["F9"]
+    assert pd.isna(row["learner_invite"]) and row["learner_invite_note"] == (
+        "no learner copy: the learner has no valid e-mail address")
+    assert (tmp_path / "invites" / "F9.ics").exists() and not (tmp_path / "invites" / "learners" / "F9.ics").exists()
+    queued = pd.read_csv(tmp_path / "followup_queue.csv").set_index("session_id")
+    assert queued.loc["F9", "learner_invite_note"] == "no learner copy: the learner has no valid e-mail address"

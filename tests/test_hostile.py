@@ -237,7 +237,8 @@ def test_agendas_and_alerts_render_nothing_live(history: pd.DataFrame, tmp_path:
                   "Mentor_Name": [f"{SCRIPT} M0", f"{HANDLER} M1"], "Session_Type": [MATH, BREAKS],
                   "Scheduled_Duration_mins": ["30", "45"]}).to_csv(upcoming_csv, index=False)
     settings = SETTINGS.lifecycle.agenda
-    written = write_agendas(load_upcoming(upcoming_csv), history, settings, tmp_path / "agendas")
+    written = write_agendas(load_upcoming(upcoming_csv).sessions, history, settings, tmp_path / "agendas",
+                            SETTINGS.lifecycle.timezone)
     assert len(written) == 2
     for markdown_path, _ in written:
         assert live(markdown_path.with_suffix(".html").read_text(encoding="utf-8")) == []
@@ -246,7 +247,7 @@ def test_agendas_and_alerts_render_nothing_live(history: pd.DataFrame, tmp_path:
     red = history[history["level"] == "red"]
     moment = red["session_date"].max() + pd.Timedelta(hours=23)
     alerts = red_alerts(history, moment, 24 * 7)
-    text = alert_digest(alerts, moment, 24 * 7)
+    text = alert_digest(alerts, moment, 24 * 7, SETTINGS.lifecycle.timezone)
     assert len(alerts) and ("&lt;script&gt;" in text or "&lt;img" in text)
     rendered = mistune.html(text)
     assert live(rendered) == [] and "<a " not in rendered and "<em>" not in rendered

@@ -1,6 +1,6 @@
 """Counts in words: singular for exactly one, thousands separated, irregular plurals given."""
 
-from mentortrack.wording import plural, tenure, verb
+from mentortrack.wording import clock, plural, tenure, verb
 
 
 def test_plural_is_singular_only_for_one() -> None:
@@ -45,3 +45,10 @@ def test_an_age_cohort_code_is_said_as_a_tenure() -> None:
                                           "over 24 months"]
     assert [tenure(c) for c in ["Veterans", "All learners", "(none)", "a_xM"]] == ["Veterans", "All learners",
                                                                                    "(none)", "a_xM"]
+
+
+def test_a_clock_time_says_its_zone_on_that_day() -> None:
+    assert clock("2025-10-29 15:00", "Asia/Kolkata") == "2025-10-29 15:00 IST"
+    assert clock("2025-07-01 09:30", "Europe/London") == "2025-07-01 09:30 BST"
+    assert clock("2025-12-01 09:30", "Europe/London") == "2025-12-01 09:30 GMT"
+    assert clock("2025-10-29 15:00", "Asia/Dubai") == "2025-10-29 15:00 +04"

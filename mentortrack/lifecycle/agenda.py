@@ -3,9 +3,9 @@
 For each booked session: the goal for its session type, what happened with this
 learner before (last summaries, sessions without documented action items or
 follow-up, low-rated or negative sessions, repeated no-shows), what this
-mentor's recent learners complained about, recommended topics (the learner's own
-feedback keywords first, then what learners of that session type most often
-found lacking), and mentor/learner checklists for the type. A learner with no
+mentor's recent learners complained about, recommended topics (the keywords of the
+learner's own feedback on this mentor first, then what learners of that session
+type most often found lacking), and mentor/learner checklists for the type. A learner with no
 history gets the type's default agenda, said plainly. Output is deterministic:
 the same inputs give byte-identical Markdown and HTML.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import pandas as pd
@@ -27,27 +27,35 @@ from mentortrack.contract.parse import parse_column
 from mentortrack.contract.schema import COLUMN_BY_NAME
 from mentortrack.reports.escape import markdown_text
 from mentortrack.safe_paths import inside, safe_name, writing
+from mentortrack.wording import clock
 
 UPCOMING_COLUMNS = ("session_id", "session_date", "session_time", "program", "learner_id", "learner_name",
                     "learner_email", "mentor_name", "session_type", "scheduled_duration_mins")
 UPCOMING_REQUIRED = ("session_id", "session_date", "mentor_name", "session_type")
 
 
-def load_upcoming(path: str | Path) -> pd.DataFrame:
+class Booked(NamedTuple):
+    """Booked sessions read from a file: the usable rows and, one line per problem, the rows left out."""
+
+    sessions: pd.DataFrame
+    skipped: list[str]
+
+
+def load_upcoming(path: str | Path) -> Booked:
     """Booked sessions (export column names; ID, date, mentor and type required).
 
+    A row with an unreadable value or a missing required one is left out, never the whole file: it is
+    listed in ``skipped`` as ``row N, column C: reason`` (the file's row numbers, header = row 1), and
+    the other rows get their agendas.
+
     Raises:
-        LoadError: naming the file, row and column of every unreadable value (first five).
+        LoadError: the file is unreadable, lacks a required column or holds no usable row.
     """
     path = Path(path)
     raw, unread, first_row, _ = read_raw(path)
-    if unread:
-        row, column, reason = unread[0]
-        raise LoadError(f"{path}: row {row}, column {column}: {reason}" + (
-            f" (and {len(unread) - 1} more row(s) like it)" if len(unread) > 1 else ""))
     raw, _ = map_headers(raw, str(path), UPCOMING_REQUIRED)
     frame = pd.DataFrame(index=raw.index)
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, str]] = [(row - first_row, f"column {column}: {reason}") for row, column, reason in unread]
     for name in UPCOMING_COLUMNS:
         column = COLUMN_BY_NAME[name]
         if name not in raw:
@@ -59,11 +67,13 @@ def load_upcoming(path: str | Path) -> pd.DataFrame:
         if name in UPCOMING_REQUIRED:
             problems += [(i, f"column {column.export_name}: missing value")
                          for i in frame.index[frame[name].isna() & parsed.errors.isna()]]
-    if problems:
-        listed = [f"row {i + first_row}, {text}" for i, text in sorted(problems)]
-        more = f" (and {len(listed) - 5} more)" if len(listed) > 5 else ""
-        raise LoadError(f"{path}: " + "; ".join(listed[:5]) + more)
-    return frame.sort_values(["session_date", "session_time", "session_id"], na_position="last").reset_index(drop=True)
+    skipped = [f"row {i + first_row}, {text}" for i, text in sorted(problems)]
+    usable = frame.drop(index=[i for i, _ in problems], errors="ignore")
+    if usable.empty:
+        listed = "; ".join(skipped[:5]) + (f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else "")
+        raise LoadError(f"{path}: no usable booked session" + (f": {listed}" if listed else ""))
+    return Booked(usable.sort_values(["session_date", "session_time", "session_id"], na_position="last")
+                  .reset_index(drop=True), skipped)
 
 
 @dataclass
@@ -73,6 +83,8 @@ class Agenda:
     session: dict[str, Any]
     goal: str
     has_history: bool
+    zone: str
+    """The program's time zone (IANA name): the booked time is a wall-clock time there."""
     previous: list[dict[str, Any]] = field(default_factory=list)
     open_points: list[str] = field(default_factory=list)
     concerns: list[str] = field(default_factory=list)
@@ -97,13 +109,13 @@ def _phrases(keywords: pd.Series) -> list[str]:
 
 
 def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: AgendaSettings,
-                 lacking_by_type: dict[str, list[str]]) -> Agenda:
-    """The agenda of one booked session from the enriched history before its date."""
+                 lacking_by_type: dict[str, list[str]], zone: str) -> Agenda:
+    """The agenda of one booked session from the enriched history before its date (its time in ``zone``)."""
     kind = _type_settings(settings, str(session["session_type"]))
     before = history[history["session_date"] < session["session_date"]]
     learner = before[before["learner_id"] == session["learner_id"]] if pd.notna(session["learner_id"]) else before.iloc[0:0]
     learner = learner.sort_values(["session_date", "session_id"])
-    agenda = Agenda(session=session, goal=kind.goal, has_history=not learner.empty,
+    agenda = Agenda(session=session, goal=kind.goal, has_history=not learner.empty, zone=zone,
                     mentor_checklist=list(kind.mentor_checklist), learner_checklist=list(kind.learner_checklist))
 
     completed = learner[learner["session_status"] == "Completed"]
@@ -145,7 +157,8 @@ def build_agenda(session: dict[str, Any], history: pd.DataFrame, settings: Agend
         agenda.mentor_notes.append(f"Average rating of this mentor's last {settings.mentor_window_days} days: "
                                    f"{format_rating(rated.astype(float).mean())} from {len(rated)} ratings.")
 
-    own = completed[completed["sentiment"].isin(["Negative", "Neutral"])].sort_values("session_date", ascending=False)
+    own = completed[completed["sentiment"].isin(["Negative", "Neutral"]) & (completed["mentor_name"] == own_mentor)]
+    own = own.sort_values("session_date", ascending=False)
     topics = list(dict.fromkeys(_phrases(own["keywords"])))
     topics += [t for t in lacking_by_type.get(str(session["session_type"]), []) if t not in topics]
     agenda.topics = topics[: settings.topics]
@@ -164,7 +177,8 @@ def _environment(markdown: bool = False) -> jinja2.Environment:
 def _context(agenda: Agenda) -> dict[str, Any]:
     when = f"{agenda.session['session_date']:%Y-%m-%d}"
     if pd.notna(agenda.session.get("session_time")):
-        when += f" {agenda.session['session_time']}"
+        when = clock(agenda.session["session_date"] + pd.to_timedelta(f"{agenda.session['session_time']}:00"),
+                     agenda.zone)
     return {"a": agenda, "s": agenda.session, "when": when}
 
 
@@ -180,8 +194,9 @@ def render_body(agenda: Agenda) -> str:
 
 
 def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: AgendaSettings,
-                  out: str | Path) -> list[tuple[Path, Agenda]]:
-    """Write ``<session_id>.md`` and ``.html`` for every booked session; returns (Markdown path, agenda) pairs.
+                  out: str | Path, zone: str) -> list[tuple[Path, Agenda]]:
+    """Write ``<session_id>.md`` and ``.html`` for every booked session (booked times said in the program's
+    ``zone``); returns (Markdown path, agenda) pairs.
 
     File names come from :func:`mentortrack.safe_paths.safe_name` (unique, never outside ``out``).
     """
@@ -192,7 +207,7 @@ def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: Agend
     written = []
     used: set[str] = set()
     for session in upcoming.to_dict("records"):
-        agenda = build_agenda(session, history, settings, lacking_by_type)
+        agenda = build_agenda(session, history, settings, lacking_by_type, zone)
         markdown, page = render(agenda)
         stem = inside(out, out / safe_name(session["session_id"], used))
         with writing(stem.with_suffix(".md")):

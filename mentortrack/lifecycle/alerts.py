@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mentortrack.reports.escape import markdown_text
-from mentortrack.wording import plural, verb
+from mentortrack.wording import clock, plural, verb
 
 ALERT_COLUMNS = ["session_id", "session_start", "mentor_name", "learner_id", "session_type", "post_session_rating",
                  "reasons", "learner_feedback"]
@@ -30,17 +30,22 @@ def red_alerts(enriched: pd.DataFrame, as_of: pd.Timestamp, window_hours: float 
     return hits.assign(session_start=start[hits.index]).sort_values("session_start", ascending=False)[ALERT_COLUMNS]
 
 
-def digest(alerts: pd.DataFrame, as_of: pd.Timestamp, window_hours: float = 24) -> str:
+def window_label(as_of: pd.Timestamp, window_hours: float, zone: str) -> str:
+    """The alert window in words, its end in the program's ``zone``: "24 h to 2025-10-30 14:00 IST"."""
+    return f"{window_hours:g} h to {clock(as_of, zone)}"
+
+
+def digest(alerts: pd.DataFrame, as_of: pd.Timestamp, window_hours: float, zone: str) -> str:
     """A short Markdown digest of the alerts, for e-mail or chat (every value from the data through
-    :func:`mentortrack.reports.escape.markdown_text`)."""
-    head = f"# Red sessions, {window_hours:g} h to {as_of:%Y-%m-%d %H:%M}\n"
+    :func:`mentortrack.reports.escape.markdown_text`); times are the program's, in ``zone``."""
+    head = f"# Red sessions, {window_label(as_of, window_hours, zone)}\n"
     if alerts.empty:
         return head + "\nNo red session with feedback in this window.\n"
     lines = [head, f"{plural(len(alerts), 'red session')} {verb(len(alerts), 'needs', 'need')} a follow-up within 24 hours:", ""]
     for row in alerts.itertuples():
         rating = f"rated {int(row.post_session_rating)}/5" if pd.notna(row.post_session_rating) else ""
         rating = f", {rating}" if rating and rating not in str(row.reasons) else ""  # said once: a reason may say it
-        lines.append(f"- **{markdown_text(row.session_id)}** {row.session_start:%Y-%m-%d %H:%M}, "
+        lines.append(f"- **{markdown_text(row.session_id)}** {clock(row.session_start, zone)}, "
                      f"{markdown_text(row.mentor_name)} ({markdown_text(row.session_type)}){rating}: "
                      f"{markdown_text(row.reasons)}. Feedback: \u201c{markdown_text(row.learner_feedback)}\u201d")
     return "\n".join(lines) + "\n"

@@ -28,7 +28,7 @@ from mentortrack.safe_paths import inside, safe_name, writing
 
 QUEUE_COLUMNS = ["priority", "session_id", "session_date", "mentor_name", "mentor_email", "learner_id",
                  "learner_email", "session_type", "level", "reasons", "proposed_start", "proposed_end", "invite",
-                 "learner_invite"]
+                 "learner_invite", "learner_invite_note"]
 
 
 def load_directory(path: str | Path | None) -> dict[str, str]:
@@ -113,6 +113,17 @@ def invite(row: pd.Series, mentor_email: str | None, organizer: str, stamp: pd.T
     return calendar.to_ical()
 
 
+def _no_learner_copy(row: pd.Series) -> str | None:
+    """Why a follow-up has no learner copy of its invite (None: it has one): a learner copy invites the
+    learner and the mentor, so it needs a valid address for both, or it would reach no one or set up a
+    call its mentor knows nothing of."""
+    if not is_valid(row.get("learner_email")):
+        return "no learner copy: the learner has no valid e-mail address"
+    if not is_valid(row["mentor_email"]):
+        return "no learner copy: the mentor has no valid e-mail address (set up the call yourself)"
+    return None
+
+
 @dataclass(frozen=True)
 class Followups:
     """What :func:`write_followups` wrote and left out."""
@@ -129,7 +140,8 @@ def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: Follo
                     directory: dict[str, str], organizer: str, zone: str, show_pii: bool | None = None,
                     reported: set[tuple[str, str]] | None = None) -> Followups:
     """Write ``invites/<session_id>.ics`` (the mentor's and PM's copy), ``invites/learners/<session_id>.ics``
-    (the learner's copy) and ``followup_queue.csv`` (learner names and e-mails masked unless ``show_pii``,
+    (the learner's copy, only when the learner and the mentor both have a valid address; otherwise
+    ``learner_invite_note`` says why) and ``followup_queue.csv`` (learner names and e-mails masked unless ``show_pii``,
     default ``SHOW_PII``). The follow-ups whose pair is ``reported``
     (:func:`mentortrack.analytics.safeguarding.reported_pairs`) are withheld: no call is set up between a
     learner and the mentor they raised a safeguarding concern about. A directory address that is not a
@@ -146,17 +158,25 @@ def write_followups(enriched: pd.DataFrame, as_of: pd.Timestamp, settings: Follo
     unusable = sorted(set(queue.loc[given.notna() & queue["mentor_email"].isna(), "mentor_name"].astype(str)))
     names, learner_names = [], []
     used: set[str] = set()
+    notes: list[str | None] = []
     for _, row in queue.iterrows():
         name = safe_name(row["session_id"], used)
         path = inside(out, out / "invites" / f"{name}.ics")
-        copy = inside(out, out / "invites" / "learners" / f"{name}.ics")
         with writing(path):
             path.write_bytes(invite(row, row["mentor_email"], organizer, as_of))
-            copy.write_bytes(invite(row, row["mentor_email"], organizer, as_of, for_learner=True))
         names.append(path.relative_to(out).as_posix())
+        note = _no_learner_copy(row)
+        notes.append(note)
+        if note:
+            learner_names.append(None)
+            continue
+        copy = inside(out, out / "invites" / "learners" / f"{name}.ics")
+        with writing(copy):
+            copy.write_bytes(invite(row, row["mentor_email"], organizer, as_of, for_learner=True))
         learner_names.append(copy.relative_to(out).as_posix())
     queue["invite"] = names
-    queue["learner_invite"] = learner_names
+    queue["learner_invite"] = pd.Series(learner_names, index=queue.index, dtype="string")
+    queue["learner_invite_note"] = pd.Series(notes, index=queue.index, dtype="string")
     table = queue[QUEUE_COLUMNS].assign(session_date=queue["session_date"].dt.strftime("%Y-%m-%d"),
                                         proposed_start=queue["proposed_start"].map(lambda t: t.isoformat()),
                                         proposed_end=queue["proposed_end"].map(lambda t: t.isoformat()))
