@@ -54,7 +54,7 @@ def test_grid_embeds_every_figure_with_alt_text(columns: int) -> None:
         pd.DataFrame({"sentiment": ["Positive", "Negative"], "session_status": "Completed"}))], columns)
     assert html.count("<img") == 2 and f"repeat({columns}," in html
     assert 'alt="Average rating 3.00 in September 2025, n = 3 rated sessions (August 2025: 4.50, n = 2)"' in html
-    assert 'alt="Feedback sentiment: of 2 completed sessions with feedback: Positive 1 (50%), Negative 1 (50%)"' in html
+    assert 'alt="Feedback sentiment: 2 completed sessions, all with feedback: Positive 1 (50%), Negative 1 (50%)"' in html
     assert "data (CSV)" not in html, "outside a report run nothing is written"
 
 
@@ -147,6 +147,16 @@ def test_the_mentor_scatter_names_every_mentor_when_few_are_ranked() -> None:
     assert [t.get_text() for t in fig.axes[0].texts] == ["Mentor F"]
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["bottom 1 (highest share of sessions red)",
                                                                             "other ranked mentors"]
+
+
+def test_the_mentor_scatter_names_close_points_in_their_order_without_overlap() -> None:
+    # the first months' October: three ranked mentors at 0 % red, 4.33, 4.25 and 4.29
+    three = _standing([4.33, 4.25, 4.29]).assign(red_rate=0.0)
+    ax = charts.mentor_scatter(three, three.iloc[0:0], "three ranked").axes[0]
+    heights = {t.get_text(): t.get_position()[1] for t in ax.texts}
+    assert sorted(heights, key=heights.get, reverse=True) == ["Mentor A", "Mentor C", "Mentor B"]
+    assert min(heights["Mentor A"] - heights["Mentor C"], heights["Mentor C"] - heights["Mentor B"]) >= charts.LABEL_GAP - 1e-9
+    assert all(0 < h < 1 for h in heights.values())
 
 
 def test_the_mentor_scatter_without_a_bottom_says_so_and_keeps_its_dots_off_the_frame() -> None:

@@ -471,8 +471,9 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
 
 
 def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: str = "Feedback sentiment") -> Figure:
-    """Horizontal bars of completed sessions per sentiment label, each label's share out of the completed sessions
-    with feedback (the base of the KPI tiles' positive and negative shares, named in the title); completed sessions
+    """Horizontal bars of completed sessions per sentiment label (the title counts them), each label's share out of
+    the completed sessions with feedback (the base of the KPI tiles' positive and negative shares, named in the
+    title: "61 completed sessions, shares of the 48 with feedback"); completed sessions
     without feedback are a separate bar labelled with its own base ("12 of 49 completed", no share beside the
     others' shares of a different base). No-show, cancelled and
     rescheduled sessions cannot have feedback and are left out."""
@@ -494,7 +495,8 @@ def sentiment_split(enriched: pd.DataFrame, column: str = "sentiment", title: st
                                            for c, v in counts.items()],
                  padding=3, fontsize=VALUE_SIZE)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    title = f"{title}: of {with_feedback:,} completed sessions with feedback"
+    title = f"{title}: {plural(completed, 'completed session')}" + (
+        f", shares of the {with_feedback:,} with feedback" if silent else ", all with feedback")
     ax.set(title=title, xlabel="Completed sessions", ylabel="")
     ax.set_xlim(0, counts.max() * 1.35)
     parts = ", ".join(f"{k} {int(v):,} ({_share(v, with_feedback)})" for k, v in counts.items() if k != NO_FEEDBACK)
@@ -538,8 +540,8 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
                  through: pd.Timestamp | None = None) -> Figure:
     """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``size`` in inches;
     ``target`` (the satisfaction target of ``parameters/report.yaml``) as a dashed line; a month the data
-    covers only in part (the data's last day ``through``) labelled so ("2025-10 (to 9 Oct)") and joined to the
-    month before by a dashed segment, named in the legend ("2025-10 so far (to 9 Oct)")."""
+    covers only in part (the data's last day ``through``) labelled so ("2025-10 (to 9 Oct)") and drawn as an open
+    point joined to no other, named in the legend ("2025-10 so far (to 9 Oct): may still move")."""
     fig, ax = _figure(*size)
     done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
     if until:
@@ -555,9 +557,9 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     whole = months[:-1] if partial else months
     if whole:
         ax.plot(whole, values[:len(whole)], marker="o", color="#3949ab")
-    if partial:  # the month so far, joined by a dashed segment: it may still move
-        ax.plot(months[-2:], values[-2:], marker="o", color="#3949ab", linestyle="--",
-                label=f"{months[-1]} so far{partial}")
+    if partial:  # the month so far: an open point, joined to nothing, since it may still move
+        ax.plot(months[-1:], values[-1:], marker="o", markersize=9, markerfacecolor="white", color="#3949ab",
+                linestyle="none", label=f"{months[-1]} so far{partial}: may still move")
     crowded = len(months) > 8  # neighbours' labels alternate above and below the line so they do not run together
     for i, (month, value) in enumerate(monthly.items()):
         below = (crowded and i % 2 and value > 1.6) or value > 4.6  # never under the axis, never over the frame
@@ -573,7 +575,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.4))
     _month_axis(ax, months, through)
-    ax.tick_params(axis="x", rotation=60, labelsize=8)
+    ax.tick_params(axis="x", rotation=60 if len(months) > 6 else 0, labelsize=8)
     last = until if until in monthly.index else monthly.index[-1]
     name = pd.Period(last, freq="M").strftime("%B %Y")
     alt = f"Average rating {monthly[last]:.2f} in {name}, n = {plural(n[last], 'rated session')}"
@@ -586,6 +588,25 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
 
 
 NAME_ALL_UP_TO = 5
+LABEL_GAP = 0.07
+"""Least vertical distance between two point names, as a share of the axes' height (a 9-pt line and room)."""
+
+
+def _name_points(ax: Axes, points: list[tuple[str, float, float]]) -> None:
+    """Write each name to the right of its point (name, x, y in data units), in the points' top-to-bottom
+    order and at least :data:`LABEL_GAP` apart, so names of close points never overlap or trade places; a name
+    moved off its point's height is joined to it by a thin line. Call once the axes' limits are set."""
+    placed = sorted(((name, *ax.transLimits.transform((x, y))) for name, x, y in points), key=lambda p: -p[2])
+    heights: list[float] = []
+    for _, _, y in placed:
+        heights.append(min(y, heights[-1] - LABEL_GAP) if heights else y)
+    lift = max(0.0, 0.04 - heights[-1]) if heights else 0.0  # the lowest name stays inside the frame
+    for (name, x, y), height in zip(placed, heights):
+        height += lift
+        moved = abs(height - y) > LABEL_GAP / 3
+        ax.annotate(name, (x, y), xycoords="axes fraction", xytext=(x + 0.03, height), textcoords="axes fraction",
+                    va="center", fontsize=9, zorder=5,
+                    arrowprops={"arrowstyle": "-", "color": "#90a4ae", "linewidth": 0.7} if moved else None)
 """The mentor scatter names every mentor when it has this many points or fewer (else only the bottom ones)."""
 
 
@@ -612,16 +633,13 @@ def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
         if len(members):
             ax.scatter(members["red_rate"], members["avg_rating"], s=70, color=colour, marker=marker,
                        label=name, edgecolors="white", linewidths=0.75)
-    named = (eligible if len(eligible) <= NAME_ALL_UP_TO else eligible[is_bottom]).sort_values(
-        ["avg_rating", "red_rate"])
-    for i, (name, r) in enumerate(named.iterrows()):  # alternate above/below so neighbours' names do not overlap
-        ax.annotate(str(name), (r["red_rate"], r["avg_rating"]), textcoords="offset points",
-                    xytext=(6, 5) if i % 2 else (6, -12), fontsize=9)
     ax.margins(0.2)
     low, high = ax.get_xlim()
     ax.set_xlim(max(low, -0.05), min(high, 1.05))  # a rate's axis stays on 0–100 %, a rating's on 1–5
     low, high = ax.get_ylim()
     ax.set_ylim(max(low, 0.9), min(high, 5.1))
+    named = eligible if len(eligible) <= NAME_ALL_UP_TO else eligible[is_bottom]
+    _name_points(ax, [(str(name), r["red_rate"], r["avg_rating"]) for name, r in named.iterrows()])
     ax.xaxis.set_major_locator(FixedLocator([round(t, 6) for t in MaxNLocator(6).tick_values(*ax.get_xlim())
                                              if 0 <= round(t, 6) <= 1]))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))

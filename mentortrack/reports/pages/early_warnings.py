@@ -97,9 +97,21 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         out.table(tables.health_table(named.reset_index(), threshold,
                                       caption=f"Health by month, {first} to {last} ({since}; – : fewer completed "
                                               "sessions than a score needs)"))
-        watch = trend.loc[trend.index.isin(current.head(5)["mentor_name"])]
-        out.chart(charts.health_trend(watch, threshold, title="Health by month, the five lowest now",
-                                      through=ctx.data_through))
+        latest = trend.ffill(axis=1).iloc[:, -1].dropna()  # each mentor's latest score
+        scored = [m for m in trend.columns if trend[m].notna().any()]
+        if len(scored) > 1:
+            lowest = latest.sort_values(kind="stable").head(5)
+            now = trend.iloc[:, -1].notna().any()
+            title = ("Health by month, the five lowest now" if now else
+                     f"Health by month: no score in {last} yet; the five lowest by their latest score")
+            out.chart(charts.health_trend(trend.loc[lowest.index], threshold, title=title, through=ctx.data_through))
+        else:
+            lowest = ", ".join(f"{html_text(name)} {score:.0f}" for name, score in
+                               latest.sort_values(kind="stable").head(5).items())
+            which = (f"Scores exist for {html_text(charts.month_label(str(scored[0]), ctx.data_through))} only"
+                     if scored else "No month has a score yet")
+            out.html(f"<p><i>{which}: a health trend needs a second scored month"
+                     + (f" (lowest: {lowest})" if lowest else "") + ".</i></p>")
     else:
         out.markdown(f"*{ctx.period} is the first month in the data: a health trend needs a second month.*")
     out.section("pairs")
