@@ -32,6 +32,10 @@ def _history(tmp_path: Path) -> pd.DataFrame:
     return enriched(tmp_path, rows, sentiment, ["helpful session"] * len(rows))
 
 
+THROUGH = pd.Timestamp("2025-10-01")
+"""The last day of :func:`_history`."""
+
+
 def _exports(history: pd.DataFrame, month: str = "2025-09"):  # type: ignore[no-untyped-def]
     health = health_scores(history, SETTINGS.warnings.health)
     scope = history[history["month"] == month]
@@ -121,13 +125,16 @@ def test_powerbi_months_append_and_join(tmp_path: Path) -> None:
     for month in ("2025-09", "2025-10"):
         scope, mentors, health = _exports(history, month)
         files[month] = {name: pd.read_csv(p, dtype=str) for name, p in zip(
-            powerbi_tables(scope, mentors, False, health), write_powerbi(scope, mentors, tmp_path / month, False,
-                                                                         health))}
+            powerbi_tables(scope, mentors, THROUGH, False, health),
+            write_powerbi(scope, mentors, tmp_path / month, THROUGH, False, health))}
     for month, tables in files.items():
         facts, scores, dim = tables["fact_sessions.csv"], tables["fact_mentor_health.csv"], tables["dim_mentor.csv"]
         assert set(facts["month"]) == set(scores["month"]) == set(tables["dim_month.csv"]["month"]) == {month}
         assert dim["mentor_key"].is_unique and set(facts["mentor_key"]) <= set(dim["mentor_key"])
         assert set(scores["mentor_key"]) <= set(dim["mentor_key"])
+    # the data ends on 1 October: October is partial, and says so, September is whole
+    assert files["2025-09"]["dim_month.csv"][["data_through", "partial"]].values.tolist() == [["2025-09-30", "False"]]
+    assert files["2025-10"]["dim_month.csv"][["data_through", "partial"]].values.tolist() == [["2025-10-01", "True"]]
     appended = pd.concat([files["2025-09"]["fact_sessions.csv"], files["2025-10"]["fact_sessions.csv"]])
     assert appended.groupby("mentor_key")["mentor_name"].nunique().max() == 1, "one key, one mentor, every month"
     assert appended.loc[appended["mentor_name"] == "Rahul Verma", "mentor_key"].nunique() == 1

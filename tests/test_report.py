@@ -139,6 +139,9 @@ def test_health_scores_reach_the_reports_and_exports(built: Path) -> None:
     shown = {k: v for k, v in _values(built, "06_early_warnings")["health"].items() if v is not None}
     assert shown == pytest.approx(september["score"].dropna().to_dict())
     dim = pd.read_csv(built / "exports" / "powerbi" / "dim_mentor.csv").set_index("mentor_name")
+    ranked = dim.dropna(subset=["ranking_window"])
+    assert len(ranked) and set(ranked["health_month"]) == {MONTH} and ranked["ranking_window"].nunique() == 1
+    assert list(dim.columns[1:3]) == ["ranking_window", "health_month"], "the window named before its counts"
     both = dim["health_score"].dropna()
     assert len(both) and both.to_dict() == pytest.approx(september["score"].reindex(both.index).to_dict())
     health = pd.read_csv(built / "exports" / "powerbi" / "fact_mentor_health.csv")

@@ -11,8 +11,10 @@ every other key alone and the files of different months append and join.
 **Power BI** (:func:`powerbi_tables`): ``fact_sessions.csv`` (one row per session, ISO
 dates), ``fact_mentor_health.csv`` (one row per mentor and month: score, at-risk flag,
 explanation, components), both keyed by ``mentor_key`` and ``month`` and covering the
-same months; ``dim_mentor.csv`` (one row per ``mentor_key``) and ``dim_month.csv`` (one
-row per ``month``) are the dimensions both facts relate to.
+same months; ``dim_mentor.csv`` (one row per ``mentor_key``: the ranking window's counts and
+rates, named in ``ranking_window``, and the report month's health, named in ``health_month``) and
+``dim_month.csv`` (one row per ``month``, with ``data_through`` and ``partial``) are the
+dimensions both facts relate to.
 
 **Workbook** (:func:`workbook_sheets`): Sessions (level as cell fill), Mentors, Mentor
 health (scores of every month up to the report month, then the report month's at-risk
@@ -124,12 +126,19 @@ def mentor_dimension(mentors: pd.DataFrame, keys: dict[str, str]) -> pd.DataFram
     return neutralize_formulas(dim[~twins].sort_values("mentor_name").reset_index(drop=True))
 
 
-def month_dimension(enriched: pd.DataFrame) -> pd.DataFrame:
-    """One row per month of the sessions: ``month`` (YYYY-MM), its first day (ISO) and its session count."""
+def month_dimension(enriched: pd.DataFrame, through: pd.Timestamp) -> pd.DataFrame:
+    """One row per month of the sessions: ``month`` (YYYY-MM), its first day (ISO), its session count, the
+    last day the data covers in it (``data_through``, ISO: the month's last day, or ``through``, the data's
+    last day, in the month it ends in) and ``partial`` (the data ends before the month does), so a 9-day
+    month does not read as a collapse."""
     counts = enriched["month"].astype("string").value_counts().sort_index()
+    ends = [pd.Period(m, freq="M").end_time.normalize() for m in counts.index]
+    last = [min(end, through.normalize()) for end in ends]
     return pd.DataFrame({"month": counts.index.astype(str),
                          "month_start": [f"{m}-01" for m in counts.index],
-                         "sessions": counts.to_numpy(dtype=int)})
+                         "sessions": counts.to_numpy(dtype=int),
+                         "data_through": [f"{day:%Y-%m-%d}" for day in last],
+                         "partial": [day < end for day, end in zip(last, ends)]})
 
 
 def health_fact(health: pd.DataFrame, keys: dict[str, str], months: list[str] | None = None) -> pd.DataFrame:
@@ -153,10 +162,11 @@ def pairs_fact(pairs: pd.DataFrame, keys: dict[str, str], iso_dates: bool = True
     return neutralize_formulas(table[["mentor_key", *[c for c in pairs.columns]]].reset_index(drop=True))
 
 
-def powerbi_tables(enriched: pd.DataFrame, mentors: pd.DataFrame, show_pii: bool | None = None,
+def powerbi_tables(enriched: pd.DataFrame, mentors: pd.DataFrame, through: pd.Timestamp, show_pii: bool | None = None,
                    health: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The Power BI files by name (see the module docstring); health rows only for the sessions' months;
-    ``fact_pairs.csv`` with ``pairs`` (the pair status)."""
+    ``fact_pairs.csv`` with ``pairs`` (the pair status); ``through``, the data's last day, marks a month
+    covered in part in ``dim_month.csv``."""
     names = [enriched["mentor_name"], mentors.index] + ([health["mentor_name"]] if health is not None else []) \
         + ([pairs["mentor_name"]] if pairs is not None else [])
     keys = mentor_keys(*names)
@@ -164,7 +174,7 @@ def powerbi_tables(enriched: pd.DataFrame, mentors: pd.DataFrame, show_pii: bool
     missing = sorted(set(enriched["mentor_name"].dropna().astype(str)) - set(mentors.index.astype(str)))
     dim_source = pd.concat([mentors, pd.DataFrame(index=pd.Index(missing))]) if missing else mentors
     tables = {"fact_sessions.csv": facts, "dim_mentor.csv": mentor_dimension(dim_source, keys),
-              "dim_month.csv": month_dimension(enriched)}
+              "dim_month.csv": month_dimension(enriched, through)}
     if health is not None:
         months = sorted(enriched["month"].dropna().astype(str).unique())
         tables["fact_mentor_health.csv"] = health_fact(health, keys, months)
@@ -173,14 +183,14 @@ def powerbi_tables(enriched: pd.DataFrame, mentors: pd.DataFrame, show_pii: bool
     return tables
 
 
-def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | Path,
+def write_powerbi(enriched: pd.DataFrame, mentors: pd.DataFrame, folder: str | Path, through: pd.Timestamp,
                   show_pii: bool | None = None, health: pd.DataFrame | None = None,
                   pairs: pd.DataFrame | None = None) -> list[Path]:
     """Write :func:`powerbi_tables` into ``folder`` (UTF-8 with BOM so Excel reads accents)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in powerbi_tables(enriched, mentors, show_pii, health, pairs).items():
+    for name, frame in powerbi_tables(enriched, mentors, through, show_pii, health, pairs).items():
         frame.to_csv(folder / name, index=False, encoding="utf-8-sig")
         written.append(folder / name)
     return written

@@ -26,7 +26,8 @@ from mentortrack.reports.shared_tables import SharedTables, compute_tables, writ
 EXPORTED_STANDING = ["sessions", "completed", "warning_rate", "red_count", "red_rate", "avg_rating", "follow_up_rate",
                      "negative_feedback", "eligible", "rank", "health_score", "health_at_risk", "health_explanation",
                      "band", "unranked_reason"]
-"""Columns of the standing the workbook and Power BI get."""
+"""Columns of the standing the workbook and Power BI get (after ``ranking_window``, the window's name, and
+``health_month``: the counts and rates are the ranking window's, the health the report month's)."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,11 @@ def write_exports(prepared: Prepared, folder: Path) -> Path:
     warnings = ctx.settings.warnings
     exports = folder / "exports"
     standing = tables.standing[EXPORTED_STANDING]
+    standing.insert(0, "health_month", ctx.month)
+    standing.insert(0, "ranking_window", ctx.window_label(warnings.mentors.window_months))
     write_excel(ctx.scope, standing, tables.kpis, exports / f"mentortrack_{ctx.month}.xlsx", show_pii,
                 tables.health, warnings.health.threshold, warnings.health.trend_months, tables.pairs, ctx.data_through)
-    write_powerbi(ctx.scope, standing, exports / "powerbi", show_pii, tables.health, tables.pairs)
+    write_powerbi(ctx.scope, standing, exports / "powerbi", ctx.data_through, show_pii, tables.health, tables.pairs)
     _summaries_csv(ctx.scope, show_pii).to_csv(exports / "session_summaries.csv", index=False)
     neutralize_formulas(tables.digests).to_csv(exports / "mentor_digests.csv", index=False)
     return exports
