@@ -76,7 +76,7 @@ def test_too_few_sessions_are_not_compared(table: pd.DataFrame, tmp_path: Path) 
     facts = gather(table, Period.week_of(pd.Timestamp("2025-09-12")), changed({"compare_min_sessions": 2}), tmp_path)
     assert not facts["comparable"] and all(k["delta"] is None for k in facts["kpis"])
     mail = compose_digest(facts, "pm@school.org", settings(25))
-    assert "Too few sessions to compare with the week before." in mail.text
+    assert "Too few sessions to compare with the week before (3 vs 1; 2 needed in each)." in mail.text
     assert "(+" not in mail.text and "(-" not in mail.text
 
 
@@ -192,10 +192,12 @@ def test_the_days_a_digest_reads_enriched_by_hand() -> None:
     assert followups.window_days == 14
     # a month: the month before (from 1 Aug), the month itself; the follow-up window of its first day (from
     # 18 Aug: the queues are made on the data's last day when the data ends inside the month) lies inside
-    assert enriched_days(Period.month("2025-09"), followups) == (pd.Timestamp("2025-08-01"), pd.Timestamp("2025-09-30"))
+    assert enriched_days(Period.month("2025-09"), followups, 1) == (pd.Timestamp("2025-08-01"), pd.Timestamp("2025-09-30"))
+    # the mentors to watch are judged over the ranking's window: three months reach back to 1 July
+    assert enriched_days(Period.month("2025-09"), followups, 3) == (pd.Timestamp("2025-07-01"), pd.Timestamp("2025-09-30"))
     # the week of 6–12 Oct: the follow-up window of its first day, from 22 Sep, starts before the week before
     # (29 Sep) and the month (1 Oct); to the end of October, the month whose health the digest shows
-    assert enriched_days(Period.week_of(pd.Timestamp("2025-10-08")), followups) == (
+    assert enriched_days(Period.week_of(pd.Timestamp("2025-10-08")), followups, 1) == (
         pd.Timestamp("2025-09-22"), pd.Timestamp("2025-10-31"))
 
 
@@ -204,17 +206,20 @@ def test_enriching_the_period_only_gives_the_digest_of_the_whole_enrichment(firs
     from mentortrack.analytics.enrich import enrich
     from mentortrack.contract.load import load_sessions
 
+    # a one-month ranking window, so the week's digest reads part of the five weeks of data enriched
+    one_month = SETTINGS.model_copy(update={"warnings": SETTINGS.warnings.model_copy(update={
+        "mentors": SETTINGS.warnings.mentors.model_copy(update={"window_months": 1})})})
     sessions = load_sessions(first_months_export, timezone=SETTINGS.lifecycle.timezone).sessions
-    whole = enrich(sessions, SETTINGS)
+    whole = enrich(sessions, one_month)
     period = Period.week_of(pd.Timestamp("2025-10-08"))
-    part = enrich_period(sessions, period, SETTINGS)
+    part = enrich_period(sessions, period, one_month)
     read = (sessions["session_date"] >= pd.Timestamp("2025-09-22")) & (sessions["session_date"] <= pd.Timestamp("2025-10-31"))
     assert 0 < int(read.sum()) < len(sessions)
-    alone = enrich(sessions[read], SETTINGS)
+    alone = enrich(sessions[read], one_month)
     assert (alone["no_show_count"] != whole.loc[read, "no_show_count"]).any(), "a learner's no-shows before the period count"
     pd.testing.assert_frame_equal(part.loc[read, whole.columns], whole.loc[read], check_dtype=False)
     assert part.loc[~read, "sentiment"].isna().all()
-    facts, expected = (gather(frame, period, SETTINGS, tmp_path) for frame in (part, whole))
+    facts, expected = (gather(frame, period, one_month, tmp_path) for frame in (part, whole))
     assert {k: str(v) for k, v in facts.items()} == {k: str(v) for k, v in expected.items()}
 
 
@@ -277,3 +282,21 @@ def test_mentors_below_the_threshold_are_counted_among_those_with_a_score(table:
     assert f"Mentors below the health threshold ({threshold}) in 2025-09: 0 of 1 with a score" in text
     unscored = {**facts, "scored": 0, "at_risk": []}
     assert f"({threshold}) in 2025-09: none has a score yet" in compose_digest(unscored, "pm@school.org", settings(25)).text
+
+
+def test_a_partial_month_digest_says_what_it_covers_and_compares_no_count(first_months: pd.DataFrame,
+                                                                           tmp_path: Path) -> None:
+    facts = gather(first_months, Period.month("2025-10"), SETTINGS, tmp_path)
+    mail = compose_digest(facts, "pm@school.org", settings(25))
+    september, october = (int((first_months["month"] == m).sum()) for m in ("2025-09", "2025-10"))
+    assert mail.text.startswith("Program digest, October 2025 (2025-10-01 to 2025-10-09)")
+    assert "Data through 9 Oct 2025: partial month." in mail.text
+    assert all(k["delta"] is None for k in facts["kpis"] if k["kpi"] == "total_sessions")
+    assert (f"Counts of a partial month are not compared with a whole one; shares are not either: too few sessions "
+            f"({october} vs {september}; {SETTINGS.report.compare_min_sessions} needed in each).") in mail.text
+    assert facts["watch"].startswith("1 to watch over Sep 2025 – 9 Oct 2025: ") and f"\n{facts['watch']}.\n" in mail.text
+    due = facts["reminder_count"]
+    assert due and len([line for line in mail.text.splitlines() if line.startswith("- reminder: ")]) == min(due, 10)
+    first = compose_digest(gather(first_months, Period.month("2025-09"), SETTINGS, tmp_path), "pm@school.org",
+                           settings(25)).text
+    assert "The month before has no sessions in the data: no change is shown." in first

@@ -3,7 +3,7 @@
 For a period (the Monday-to-Sunday week holding ``--week-of``, or a calendar month) it
 gathers: safeguarding alerts of the period's sessions (first), the period's KPIs against the previous
 period (not compared when either has fewer than ``compare_min_sessions`` sessions; a period the data ends
-inside is called partial, "data through 9 Oct 2025: partial month"), red sessions, mentors below the health
+inside is called partial, "Data through 9 Oct 2025: partial month"), red sessions, mentors below the health
 threshold in the period's last month (linked to their pages when the month's report is built), open
 follow-ups, feedback reminders and inactivity nudges due at the period's end, the period's most frequent
 complaint themes with one quote each, and the link to the month's report where it is published
@@ -29,7 +29,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from mentortrack.analytics.health import health_scores
-from mentortrack.analytics.kpis import KPI_LABELS, add_month, components, finish, share_texts
+from mentortrack.analytics.kpis import COUNT_KPIS, KPI_LABELS, add_month, components, finish, share_texts
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.analytics.safeguarding import in_window, reported_pairs, safeguarding_alerts, split_reported
 from mentortrack.analytics.themes import describe, theme_counts
@@ -101,15 +101,17 @@ def check_covered(sessions: pd.DataFrame, period: Period) -> None:
         raise InputError(f"the data starts on {first:%Y-%m-%d}, after the {period.label}")
 
 
-def enriched_days(period: Period, followups: FollowupSettings) -> tuple[pd.Timestamp, pd.Timestamp]:
+def enriched_days(period: Period, followups: FollowupSettings, ranking_months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of the sessions the digest of ``period`` reads enriched (sentiment, level, themes):
-    from the earliest of the period before, the report month's first day (its health scores) and the start
-    of the follow-up window (``followups.window_days`` before the period's first day: the queues are made on
-    the period's last day or, in a period the data covers in part, on the data's last day), to the report
-    month's last day. Reminders and nudges read only the export's own columns, of any day."""
+    from the earliest of the period before, the first day of the mentor ranking's window (``ranking_months``
+    months ending with the report month: the mentors to watch; it holds the month's health scores), and the
+    start of the follow-up window (``followups.window_days`` before the period's first day: the queues are
+    made on the period's last day or, in a period the data covers in part, on the data's last day), to the
+    report month's last day. Reminders and nudges read only the export's own columns, of any day."""
     month = pd.Period(period.report_month, freq="M")
+    ranking = (month - (ranking_months - 1)).start_time
     window = period.first.normalize() - pd.Timedelta(days=followups.window_days)
-    return min(period.previous_first, month.start_time, window), month.end_time.normalize()
+    return min(period.previous_first, ranking, window), month.end_time.normalize()
 
 
 def enrich_period(sessions: pd.DataFrame, period: Period, settings: Settings) -> pd.DataFrame:
@@ -128,7 +130,7 @@ def enrich_period(sessions: pd.DataFrame, period: Period, settings: Settings) ->
     from mentortrack.analytics.summaries import summarize_sessions
 
     check_covered(sessions, period)
-    first, last = enriched_days(period, settings.lifecycle.followups)
+    first, last = enriched_days(period, settings.lifecycle.followups, settings.warnings.mentors.window_months)
     whole = add_month(sessions)
     whole = whole.assign(no_show_count=no_show_counts(whole))
     read = (whole["session_date"] >= first) & (whole["session_date"] <= last)
@@ -155,16 +157,29 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
     current, previous, bases = finish(sums), finish(components(before).sum()), share_texts(sums)
     comparable = min(len(now), len(before)) >= report.compare_min_sessions
     through = pd.Timestamp(enriched["session_date"].max()).normalize()
-    partial = (f"data through {through.day} {through:%b %Y}: partial {period.kind}"
+    partial = (f"Data through {through.day} {through:%b %Y}: partial {period.kind}"
                if period.first <= through < period.last else "")
     kpis = [{"label": KPI_LABELS[k], "kpi": k, "value": current[k], "previous": previous[k], "base": bases.get(k, ""),
-             "delta": current[k] - previous[k] if comparable else None} for k in report.dashboard_kpis]
+             "delta": current[k] - previous[k] if comparable and not (partial and k in COUNT_KPIS) else None}
+            for k in report.dashboard_kpis]
+    kind, needed = period.kind, report.compare_min_sessions
+    if before.empty:
+        compare_note = f"The {kind} before has no sessions in the data: no change is shown."
+    elif partial:
+        compare_note = (f"Counts of a partial {kind} are not compared with a whole one"
+                        + ("" if comparable else f"; shares are not either: too few sessions ({len(now)} vs "
+                                                 f"{len(before)}; {needed} needed in each)") + ".")
+    elif not comparable:
+        compare_note = f"Too few sessions to compare with the {kind} before ({len(now)} vs {len(before)}; {needed} needed in each)."
+    else:
+        compare_note = ""
     red = now[now["level"] == "red"].sort_values("session_date", ascending=False)
     months = add_month(enriched)
     scores = tables.health if tables is not None else health_scores(
         months[months["month"] == period.report_month], settings.warnings.health)
     latest = scores[scores["month"] == period.report_month]
     at_risk = latest[latest["at_risk"].astype(bool)].sort_values("score")
+    watch = _watch(months, period.report_month, scores, settings, tables)
     as_of = min(period.last, through)  # queues as of the data's last day in a period it covers in part
     open_followups = needing_followup(enriched, as_of, lifecycle.followups)
     reported = reported_pairs(enriched, settings.safeguarding)  # as `mentortrack reminders` withholds them
@@ -184,7 +199,8 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
         pages = {name: f"{published}/{quote(link)}" for name, link in page_links(folder).items()}
     return {
         "period": period, "as_of": as_of, "sessions": len(now), "previous_sessions": len(before), "comparable": comparable,
-        "partial": partial,
+        "partial": partial, "covered_last": as_of, "watch": watch, "compare_note": compare_note,
+        "reminders": records(reminders[["session_id", "session_date", "mentor_name", "learner_id", "stage_day"]].head(10)),
         "kpis": kpis, "red": records(red[["session_id", "session_date", "mentor_name", "learner_id",
                                           "session_type", "reasons"]].head(10)), "red_count": len(red),
         "at_risk": [{**m, "page": pages.get(m["mentor_name"])} for m in
@@ -200,6 +216,23 @@ def gather(enriched: pd.DataFrame, period: Period, settings: Settings, reports_d
         "report_month": period.report_month,
         "attachments": (str(pdf),) if period.kind == "month" and pdf.exists() else (),
     }
+
+
+def _watch(months: pd.DataFrame, month: str, scores: pd.DataFrame, settings: Settings,
+           tables: SharedTables | None) -> str:
+    """The mentors to watch in ``month`` as the report's index says it (:func:`mentortrack.reports.landing.watch_line`),
+    from the report's standing when ``tables`` are that report's, else from the standing computed the same way."""
+    from mentortrack.analytics.standing import mentor_standing
+    from mentortrack.reports.context import ReportContext
+    from mentortrack.reports.landing import watch_line
+
+    ctx = ReportContext(history=months, scope=months[months["month"] == month], month=month, data_label="digest",
+                        output_dir=Path("."), settings=settings)
+    if tables is not None:
+        return watch_line(ctx, tables.standing)
+    window = settings.warnings.mentors.window_months
+    return watch_line(ctx, mentor_standing(ctx.window(window), scores, month, settings.warnings,
+                                           ctx.window_label(window)))
 
 
 def compose_digest(facts: dict[str, Any], recipient: str, settings: EmailSettings) -> Mail:

@@ -59,6 +59,14 @@ def watch_text(standing: pd.DataFrame, window_label: str = "") -> str:
     return f"{len(names):,} to watch{over}: {', '.join(names[:WATCH_NAMES])}{more}"
 
 
+def watch_line(ctx: ReportContext, standing: pd.DataFrame) -> str:
+    """:func:`watch_text` of the run's ``standing``, naming the ranking window when it reaches before the report
+    month: the one wording of "to watch" on the index and in the PM digest."""
+    months = ctx.settings.warnings.mentors.window_months
+    earlier = ctx.month != ALL_MONTHS and bool((ctx.window(months)["month"] < ctx.month).any())
+    return watch_text(standing, ctx.window_label(months) if earlier else "")
+
+
 def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> list[dict[str, str]]:
     """The five headline figures: ``label``, ``value`` and ``change`` (text) with its ``colour``."""
     kpis = tables.kpis
@@ -78,13 +86,11 @@ def headline(ctx: ReportContext, tables: SharedTables, min_sessions: int) -> lis
         history = ctx.history
         red_before = int(((history["month"] == before) & (history["level"].astype("string") == "red")).sum())
         at_risk_before = int(tables.health.loc[tables.health["month"] == before, "at_risk"].sum())
-    months = ctx.settings.warnings.mentors.window_months
-    earlier = ctx.month != ALL_MONTHS and bool((ctx.window(months)["month"] < ctx.month).any())
     count = scored_mentors(tables.health, ctx.until())[0]
     needed = ctx.settings.warnings.health.min_sessions
     scored = (f"of {count:,} with a score" if count else  # never "0 of 0": no score is not "none at risk"
               f"no mentor has a health score yet (a score needs {needed} completed sessions in the month)")
-    watch = f"{scored}; {watch_text(tables.standing, ctx.window_label(months) if earlier else '')}"
+    watch = f"{scored}; {watch_line(ctx, tables.standing)}"
     for label, now, then, base in (("Red sessions", red_now, red_before, f"of {plural(len(ctx.scope), 'session')}"),
                                    ("Mentors at risk", at_risk_now, at_risk_before, watch)):
         change, colour = change_text(kpis, "total_sessions", now - then, min_sessions, ctx.partial_note, count=True)
