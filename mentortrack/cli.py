@@ -755,10 +755,10 @@ def _deliver(mails: list, missing: pd.DataFrame, settings: EmailSettings, out: P
     with writing(out / "missing_addresses.csv"):
         neutralize_formulas(missing).to_csv(out / "missing_addresses.csv", index=False)
     if missing.shape[0]:
-        typer.echo(f"{len(missing)} messages have no address (listed in {out / 'missing_addresses.csv'})")
+        typer.echo(f"{plural(len(missing), 'message')} {verb(len(missing), 'has', 'have')} no address (listed in {out / 'missing_addresses.csv'})")
     if not send:
         paths = write_eml(mails, settings.from_address, out / "eml")
-        typer.echo(f"wrote {len(paths)} messages to {out / 'eml'} (review them; --send sends)")
+        typer.echo(f"wrote {plural(len(paths), 'message')} to {out / 'eml'} (review them; --send sends)")
         return
     delivery = send_mail(mails, settings, out / "sent_log.csv")
     if delivery.deferred and delivery.problem:

@@ -27,6 +27,11 @@ def verb(n: int, one: str, many: str) -> str:
     return one if int(n) == 1 else many
 
 
+def listed(items: list[str]) -> str:
+    """Items as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 2 else items)
+
+
 def percent(share: float) -> str:
     """A share (0..1) in whole per cent that never rounds a few into none or all: "<1%" for 1 of 234,
     ">99%" for 233 of 234, "0%" and "100%" only when exact."""

@@ -44,9 +44,10 @@ def test_the_sentiment_chart_counts_completed_sessions_with_feedback_as_the_kpis
     scope = _september(first_months)
     fig = charts.sentiment_split(scope, title="Feedback sentiment, September 2025")
     said = charts.about(fig)
-    assert said.alt == ("Feedback sentiment, September 2025: of 48 completed sessions with feedback: Positive 44 (92%), "
+    assert said.alt == ("Feedback sentiment, September 2025: 61 completed sessions, shares of the 48 with feedback: "
+                        "Positive 44 (92%), "
                         "Negative 4 (8%); 13 of 61 completed sessions without feedback (21%)")
-    assert "of 48 completed sessions with feedback" in fig.axes[0].get_title().replace("\n", " ")
+    assert "61 completed sessions, shares of the 48 with feedback" in fig.axes[0].get_title().replace("\n", " ")
     labels = [t.get_text() for t in fig.axes[0].texts]
     # each bar names its base: the shares are of the 48 with feedback, the bar without feedback is of the 61 completed
     assert labels == ["44 (92% of 48)", "4 (8% of 48)", "13 of 61 completed"]
@@ -115,9 +116,11 @@ def test_trends_label_the_month_the_data_covers_only_in_part(first_months: pd.Da
     ticks = [t.get_text() for t in charts.rating_trend(first_months, "2025-10", through=through).axes[0].get_xticklabels()]
     assert ticks == ["2025-09", "2025-10 (to 9 Oct)"]
     ax = charts.rating_trend(first_months, "2025-10", through=through, target=4.0).axes[0]
-    styles = [(line.get_linestyle(), len(line.get_xdata())) for line in ax.get_lines() if line.get_marker() == "o"]
-    assert styles == [("-", 1), ("--", 2)], "the partial month is joined by a dashed segment"
-    assert {"2025-10 so far (to 9 Oct)", "2025-10: this report", "target 4.00"} <= {
+    styles = [(line.get_linestyle(), len(line.get_xdata()), line.get_markerfacecolor())
+              for line in ax.get_lines() if line.get_marker() == "o"]
+    assert styles[1] == ("None", 1, "white"), "the partial month is an open point joined to nothing"
+    assert ax.get_xticklabels()[0].get_rotation() == 0, "two months' labels need no slant"
+    assert {"2025-10 so far (to 9 Oct): may still move", "2025-10: this report", "target 4.00"} <= {
         t.get_text() for t in ax.get_legend().get_texts()}
     whole = charts.rating_trend(first_months, "2025-09", through=pd.Timestamp("2025-09-30")).axes[0]
     assert all(line.get_linestyle() == "-" for line in whole.get_lines() if line.get_marker() == "o")
@@ -305,3 +308,35 @@ def test_a_grouping_of_tiny_groups_is_said_not_listed() -> None:
     assert "values with 5 or more in their denominator, 1 of 2 batches; 1 with fewer than 5 values for every KPI " \
            "is not listed" in shown
     assert ">Big<" in shown and ">Small<" not in shown
+
+
+def test_the_health_trend_of_a_month_without_scores_is_a_sentence_naming_the_lowest(first_months: pd.DataFrame,
+                                                                                    tmp_path: Path) -> None:
+    from mentortrack.reports.pages import render
+
+    october = first_months[first_months["month"] == "2025-10"]
+    ctx = ReportContext(history=first_months, scope=october, month="2025-10", data_label="first months",
+                        output_dir=tmp_path, settings=SETTINGS)
+    trend = ctx.tables.trend
+    assert trend["2025-10"].isna().all(), "no mentor has enough October sessions for a score"
+    html = " ".join(b.get("text/html", "") for b in render("06_early_warnings", ctx)["health"])
+    lowest = trend["2025-09"].dropna().sort_values(kind="stable").head(5)
+    said = ", ".join(f"{name} {score:.0f}" for name, score in lowest.items())
+    assert f"Scores exist for 2025-09 only: a health trend needs a second scored month (lowest: {said})." in html
+    assert "the five lowest now" not in html
+
+
+def test_the_kpis_by_group_have_their_own_heading_and_two_batches_are_both(first_months: pd.DataFrame,
+                                                                          tmp_path: Path) -> None:
+    from mentortrack.reports.pages import render
+
+    october = first_months[first_months["month"] == "2025-10"]
+    assert october["batch"].nunique() == 2
+    ctx = ReportContext(history=first_months, scope=october, month="2025-10", data_label="first months",
+                        output_dir=tmp_path, settings=SETTINGS)
+    shown = [b.get("text/markdown", "") + b.get("text/html", "") for blocks in render("05_kpis", ctx).values()
+             for b in blocks]
+    text = " ".join(shown)
+    heading = next(i for i, b in enumerate(shown) if b.startswith("### KPIs by "))
+    assert heading > next(i for i, b in enumerate(shown) if b.startswith("### Follow-up by mentor"))
+    assert "both batches" in text and "all 2 batches" not in text

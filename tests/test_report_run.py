@@ -128,7 +128,7 @@ def test_sentiment_chart_and_tile_share_one_base(runs: tuple[Path, dict[str, int
     with_feedback = int((done["learner_feedback"].fillna("").str.strip() != "").sum())
     values = json.loads((september / "values" / "07_dashboard.json").read_text())
     assert values["feedback_base"] == with_feedback
-    assert f"Feedback sentiment, September 2025: of {with_feedback} completed sessions with feedback" in \
+    assert f"Feedback sentiment, September 2025: {len(done)} completed sessions, shares of the {with_feedback} with feedback" in \
         (september / "notebooks" / "07_dashboard.ipynb").read_text()
 
 

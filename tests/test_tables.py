@@ -46,7 +46,7 @@ def test_kpi_comparison_formats_per_kpi_row() -> None:
     # a pair's ratings are its ratings listed ("5, 4"), not a count beside Booked and Attended
     assert tables.label("ratings") == "Ratings (oldest first)"
     assert tables.label("follow_up_rate") == "Follow-up scheduled"
-    assert (tables.label("no_shows"), tables.label("open_followups")) == ("No-shows", "Follow-ups needed")
+    assert (tables.label("no_shows"), tables.label("open_followups")) == ("No-shows", "In the follow-up queue now")
 
 
 def test_health_table_marks_bands_and_keeps_the_other_formats() -> None:

@@ -41,3 +41,10 @@ def test_a_handful_of_sessions_gets_no_verdict(tmp_path: Path) -> None:
     assert target_lines(table, TARGETS.model_copy(update={"min_n": 10})) == [
         "Average rating too few to judge (a verdict needs n ≥ 10): 5.00 vs 4.00, n = 1",
         "Positive feedback rate too few to judge (a verdict needs n ≥ 10): 100.0% vs 50.0%, n = 1"]
+
+
+def test_sessions_without_feedback_have_nothing_to_judge_not_too_few(tmp_path: Path) -> None:
+    # rated, but no feedback text: the positive share has no base (NaN of 0), not a small one
+    table = enriched(tmp_path, [row(Session_ID="T1", Post_Session_Rating="5", Learner_Feedback="")], ["No feedback"],
+                     [None])
+    assert target_lines(table, TARGETS)[1] == "Positive feedback rate nothing to judge: 0 completed with feedback (target 50.0%)"

@@ -1,6 +1,6 @@
 """Counts in words: singular for exactly one, thousands separated, irregular plurals given."""
 
-from mentortrack.wording import clock, plural, tenure, verb
+from mentortrack.wording import clock, listed, plural, tenure, verb
 
 
 def test_plural_is_singular_only_for_one() -> None:
@@ -52,3 +52,7 @@ def test_a_clock_time_says_its_zone_on_that_day() -> None:
     assert clock("2025-07-01 09:30", "Europe/London") == "2025-07-01 09:30 BST"
     assert clock("2025-12-01 09:30", "Europe/London") == "2025-12-01 09:30 GMT"
     assert clock("2025-10-29 15:00", "Asia/Dubai") == "2025-10-29 15:00 +04"
+
+
+def test_a_list_reads_as_a_sentence() -> None:
+    assert [listed(["a"]), listed(["a", "b"]), listed(["a", "b", "c"])] == ["a", "a and b", "a, b and c"]

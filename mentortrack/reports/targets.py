@@ -44,7 +44,7 @@ def target_text(row: Any) -> str:
     """"below target: 3.57 vs 4.00, n = 53" (or "meets target: …", "too few to judge (a verdict needs
     n ≥ 10): 3.75 vs 4.00, n = 4", "nothing to judge: 0 rated sessions (target 4.00)")."""
     target = format_value(row["kpi"], row["target"])
-    if row["value"] is None:
+    if row["value"] is None or pd.isna(row["value"]) or not row["n"]:
         return f"nothing to judge: 0 {row['base_label']} (target {target})"
     if row["met"] is None:
         return (f"too few to judge (a verdict needs n ≥ {row['min_n']:,}): {format_value(row['kpi'], row['value'])} "

@@ -12,7 +12,7 @@ from mentortrack.analytics.kpis import CATEGORY_GROUPINGS, KPI_LABELS
 from mentortrack.reports import charts, tables
 from mentortrack.reports.context import record
 from mentortrack.reports.escape import markdown_text
-from mentortrack.wording import plural, tenure, verb
+from mentortrack.wording import listed, plural, tenure, verb
 
 if TYPE_CHECKING:
     from mentortrack.reports.context import ReportContext
@@ -65,7 +65,10 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
         out.markdown("No group differs from the program by more than chance at 95 %.")
     out.markdown("### Follow-up by mentor")
     out.chart(charts.kpi_intervals(ctx.tables.compared["mentor"], "follow_up_rate", "Follow-up rate by mentor"))
-    for by in (by for by in CATEGORY_GROUPINGS if groups[by] > 1):
+    groupings = [by for by in CATEGORY_GROUPINGS if groups[by] > 1]
+    if groupings:
+        out.markdown("### KPIs by " + listed([by.replace("_", " ") for by in groupings]))
+    for by in groupings:
         _group_table(out, shown_groups[by], by, show_pii)
     intervals = pd.concat([t.rename(columns={by: "group"}).assign(grouping=by) for by, t in compared.items()])
     record(ctx.output_dir, "05_kpis", {
@@ -86,7 +89,8 @@ def _group_table(out: Sections, table: pd.DataFrame, by: str, show_pii: bool) ->
         out.markdown(f"KPIs by {name}: none of the {plural(groups, name, many)} has {MIN_VALUES} or more values "
                      f"for any KPI (at most {int(table['n'].max())}), so none is listed or compared.")
         return
-    which = (f"all {plural(groups, name, many)}" if kept == groups else
+    every = f"both {many or name + 's'}" if groups == 2 else f"all {plural(groups, name, many)}"
+    which = (every if kept == groups else
              f"{kept:,} of {plural(groups, name, many)}; {groups - kept:,} with fewer than {MIN_VALUES} values for "
              f"every KPI {verb(groups - kept, 'is', 'are')} not listed")
     caption = f"KPIs by {name} with 95 % intervals: values with {MIN_VALUES} or more in their denominator, {which}"
