@@ -226,6 +226,8 @@ def _bars(ax: Axes, labels: list[str], values: object, colours: object, horizont
         ax.bar(positions, values, width=BAR_WIDTH, color=colours)
         ax.set_xticks(positions, labels)
         ax.set_xlim(-0.5, len(labels) - 0.5)
+        top = float(np.nanmax(values)) if len(labels) else 0.0
+        ax.set_ylim(0, top * 1.12 if top > 0 else 1)  # room above the tallest bar for its value label
         ax.xaxis.grid(False)
 
 
@@ -422,7 +424,8 @@ MIN_CORRELATED = 10
 
 def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed sessions)",
                  when: str = "this month") -> Figure | str:
-    """Heatmap of correlations between rating, minutes, prep, follow-up, action items and polarity.
+    """Heatmap of correlations between rating, minutes, prep, follow-up, action items and the feedback's tone
+    (TextBlob polarity, −1 to 1).
 
     A measure with one value (or none) among the completed sessions has no correlation: it is left out and the
     title names it ("constant this month: actual min, …", ``when`` saying over what). A sentence instead of the
@@ -441,7 +444,7 @@ def correlations(sessions: pd.DataFrame, title: str = "Correlations (completed s
         "action items": done["action_items_documented"].astype(float),
     })
     if "textblob_polarity" in done:
-        numeric["polarity"] = done["textblob_polarity"].astype(float)
+        numeric["feedback tone (−1–1)"] = done["textblob_polarity"].astype(float)
     constant = [c for c in numeric if numeric[c].nunique(dropna=True) < 2]
     numeric = numeric.drop(columns=constant)
     same = f"constant {when}: {', '.join(constant)}" if constant else ""
@@ -783,7 +786,13 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
     ax.axvline(program, color="#37474f", linestyle="--", linewidth=1,
                label=f"program {program:.1%}" if is_rate else f"program {program:.2f}")
     ax.set_yticks(range(len(rows)), names)
-    if is_rate:
+    low = min(float(rows["low"].min()), program)
+    high = max(float(rows["high"].max()), program)
+    span = (high - low) or 0.1
+    ax.set_xlim(low - 0.04 * span, high + 0.16 * span)  # room right of the widest interval for its "n=" label
+    if is_rate:  # ticks only on the rate's own scale, 0–100 %
+        ax.xaxis.set_major_locator(FixedLocator([round(t, 6) for t in MaxNLocator(6).tick_values(*ax.get_xlim())
+                                                 if 0 <= round(t, 6) <= 1]))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=9, frameon=False)
     ax.set(title=title, xlabel=f"{KPI_LABELS.get(kpi, kpi)}, 95 % interval", ylabel="")
@@ -808,8 +817,9 @@ def kpi_by_group(table: pd.DataFrame, kpi: str, title: str, base: str | None = N
     is_rate = kpi.endswith(("_rate", "_coverage"))
     shown = (lambda v: f"{v:.1%}") if is_rate else (lambda v: f"{v:.2f}")
     of = (lambda g: f" of {int(table.loc[g, base]):,}") if base is not None else (lambda g: "")
-    ax.bar_label(ax.containers[0], labels=[shown(v) + of(g) for g, v in values.items()], padding=3,
-                 fontsize=VALUE_SIZE)
+    for text in ax.bar_label(ax.containers[0], labels=[shown(v) + of(g) for g, v in values.items()], padding=3,
+                             fontsize=VALUE_SIZE):
+        text.set_bbox({"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"})  # over gridlines
     ax.set_xlim(0, max(values.max() * (1.4 if base else 1.25), 0.05 if is_rate else 1))
     if is_rate:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
