@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -598,6 +599,9 @@ def notes(
     from mentortrack.lifecycle.speech import AUDIO_SUFFIXES, transcribe
     from mentortrack.lifecycle.transcripts import read_transcript, write_notes
 
+    if recording_start is not None and not re.fullmatch(r"(?:[01]?\d|2[0-3]):[0-5]\d", recording_start.strip()):
+        typer.echo(f"error: --recording-start {recording_start}: not a clock time (HH:MM, 00:00 to 23:59)", err=True)
+        raise typer.Exit(2)
     settings = _settings(ctx)
     table = _load(sessions, settings).sessions
     for path in transcripts:
@@ -616,27 +620,33 @@ DirectoryOpt = Annotated[Path | None, typer.Option(help="Mentor directory CSV (M
                                                          "bundled sample's (it knows only the sample's mentors).")]
 
 
-def _as_of(value: str, option: str = "--as-of") -> pd.Timestamp:
+def _as_of(value: str, zone: str, option: str = "--as-of") -> pd.Timestamp:
+    """``value`` as the program's wall-clock time: a date-time with a zone ("2025-10-30T23:00Z",
+    "… 23:00+05:30") is converted to ``zone``, as the export's own timestamps are."""
     from mentortrack.contract.parse import DATE_RANGE
 
     try:
         day = pd.Timestamp(value)
     except ValueError as err:
         raise typer.BadParameter(f"not a date or date-time: {value!r}", param_hint=option) from err
+    if pd.isna(day):
+        raise typer.BadParameter(f"not a date or date-time: {value!r}", param_hint=option)
+    if day.tzinfo is not None:
+        day = day.tz_convert(zone).tz_localize(None)
     if not DATE_RANGE[0] <= day.year <= DATE_RANGE[1]:
         typer.echo(f"error: {option} {value}: outside the years {DATE_RANGE[0]}–{DATE_RANGE[1]}", err=True)
         raise typer.Exit(2)
     return day.as_unit("ns")
 
 
-def _day_in_data(value: str | None, history: pd.DataFrame, option: str = "--as-of") -> pd.Timestamp:
+def _day_in_data(value: str | None, history: pd.DataFrame, zone: str, option: str = "--as-of") -> pd.Timestamp:
     """``value`` as a day, or the data's last session day when it is not given (said in one line on
     stderr: never a fixed date). A day before the data's first session is an error in one line."""
     first, last = history["session_date"].min(), history["session_date"].max()
     if value is None:
         typer.echo(f"note: no {option} given: using the data's last day, {last:%Y-%m-%d}", err=True)
         return last
-    day = _as_of(value, option)
+    day = _as_of(value, zone, option)
     if day.normalize() < first:
         typer.echo(f"error: {option} {day:%Y-%m-%d} is before the data's first session ({first:%Y-%m-%d}); "
                    "nothing to do then", err=True)
@@ -662,7 +672,7 @@ def followups(
     lifecycle = settings.lifecycle
     history = _enriched_history(file, settings, sheet=sheet)
     known = _directory(directory, history, "their invites invite no mentor")
-    written = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history),
+    written = write_followups(withhold_from_mentor(history, settings.safeguarding), _day_in_data(as_of, history, lifecycle.timezone),
                               lifecycle.followups, out, known, lifecycle.email.from_address, lifecycle.timezone,
                               reported=reported_pairs(history, settings.safeguarding))
     queue = written.queue
@@ -722,11 +732,19 @@ def _directory(directory: Path | None, history: pd.DataFrame,
     """The mentor directory (``--directory`` or the bundled sample's), checked against the data's mentors:
     one that knows none of them is an error saying how to give one; mentors it lacks are counted and named,
     with what ``lacking`` an address means for the command."""
-    from mentortrack.lifecycle.followups import load_directory
+    from mentortrack.lifecycle.followups import addresses_of, load_directory
     from mentortrack.paths import package_data
 
     source = directory or package_data("mentor_directory.csv")
-    known = load_directory(source)
+    entries = load_directory(source)
+    if entries.skipped:
+        typer.echo(f"note: {plural(len(entries.skipped), 'row')} of {source} could not be read and "
+                   f"{verb(len(entries.skipped), 'is', 'are')} left out: " + "; ".join(entries.skipped[:3])
+                   + (f" (and {len(entries.skipped) - 3} more)" if len(entries.skipped) > 3 else ""), err=True)
+    if entries.conflicts:
+        typer.echo(f"note: {source} gives {', '.join(entries.conflicts)} more than one address; none is used "
+                   "until the directory has one", err=True)
+    known = addresses_of(entries, history["mentor_name"])
     mentors = sorted(set(history["mentor_name"].dropna().astype(str)))
     absent = [name for name in mentors if name not in known]
     if mentors and len(absent) == len(mentors):
@@ -790,7 +808,7 @@ def reminders(
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
     history = _enriched_history(file, settings, sheet=sheet)
-    day = _day_in_data(as_of, history)
+    day = _day_in_data(as_of, history, lifecycle.timezone)
     reported = reported_pairs(history, settings.safeguarding)
     due, withheld = split_reported(due_reminders(history, day, lifecycle.reminders), reported)
     nudges, withheld_nudges = split_reported(due_nudges(history, day, lifecycle.nudges), reported)
@@ -855,7 +873,7 @@ def digest(
         except ValueError as err:
             raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
     else:
-        period = Period.week_of(_as_of(str(week_of), "--week-of"))
+        period = Period.week_of(_as_of(str(week_of), _settings(ctx).lifecycle.timezone, "--week-of"))
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
     root = reports or outputs_dir()
@@ -943,7 +961,7 @@ def alerts(
     lifecycle = settings.lifecycle
     hours = lifecycle.alerts.window_hours
     history = _enriched_history(file, settings, sheet=sheet)
-    moment = _day_in_data(as_of, history)
+    moment = _day_in_data(as_of, history, lifecycle.timezone)
     moment = moment + pd.Timedelta(hours=23, minutes=59) if as_of is None else moment
     found = red_alerts(history, moment, hours)
     first = moment - pd.Timedelta(hours=hours)
@@ -965,7 +983,8 @@ def alerts(
 
 
 def run() -> None:
-    """The ``mentortrack`` executable: :data:`app`, with a full, read-only or forbidden disk as one line.
+    """The ``mentortrack`` executable: :data:`app`, with a full, read-only or forbidden disk, or a path of the
+    wrong kind (a folder given for a file, a file for a folder), as one line.
 
     Exit code 2 for those, like every other problem the user can fix.
     """
@@ -974,13 +993,17 @@ def run() -> None:
 
     from mentortrack.reports.work_folder import DISK_ERRORS
 
+    wrong_kind = {errno.EISDIR, errno.EEXIST, errno.ENOTDIR}  # --out is a file, --quarantine a folder, …
     try:
         app()
     except OSError as err:
-        if err.errno not in DISK_ERRORS:
+        if err.errno not in DISK_ERRORS | wrong_kind:
             raise
         where = f" {err.filename}" if err.filename else ""
         cause = err.strerror or errno.errorcode.get(err.errno or 0, str(err))
-        hint = "free space or choose another folder" if err.errno in (errno.ENOSPC, errno.EDQUOT) else "choose another folder"
+        hint = ("free space or choose another folder" if err.errno in (errno.ENOSPC, errno.EDQUOT) else
+                "give a file name, not a folder" if err.errno == errno.EISDIR else
+                "a file is in the way: give a folder name" if err.errno in (errno.EEXIST, errno.ENOTDIR) else
+                "choose another folder")
         print(f"error: cannot write{where}: {cause} ({hint})", file=sys.stderr)
         sys.exit(2)

@@ -67,12 +67,22 @@ def test_agenda_from_history(history: pd.DataFrame) -> None:
     assert "2025-10-20 10:00 IST" in markdown and "2025-10-20 10:00 IST" in page, "the booked time says its zone"
 
 
+def test_a_booked_mentor_name_in_another_case_is_the_same_mentor(history: pd.DataFrame, tmp_path: Path) -> None:
+    upcoming = pd.DataFrame([booked(mentor_name="sneha reddy")])
+    ((_, agenda),) = write_agendas(upcoming, history, AGENDA, tmp_path, ZONE)
+    assert agenda.session["mentor_name"] == "Sneha Reddy"
+    assert [p["summary"] for p in agenda.previous][-1] != "Mock Interview with another mentor (completed)."
+    assert agenda.mentor_notes, "this mentor's own history is found"
+
+
 def test_learner_without_history_gets_the_default_agenda(history: pd.DataFrame) -> None:
     agenda = build_agenda(booked(learner_id="L9", session_type="Career Guidance"), history, AGENDA, {}, ZONE)
     markdown, page = render(agenda)
     assert not agenda.has_history and agenda.previous == [] and agenda.topics == []
     assert "No earlier sessions with this learner are on record: this is the default agenda for a Career Guidance." in markdown
     assert "- [ ] " + AGENDA.types["Career Guidance"].learner_checklist[0] in markdown
+    items = [i for t in [*AGENDA.types.values(), AGENDA.default] for i in (*t.mentor_checklist, *t.learner_checklist)]
+    assert all(i.count("(") == i.count(")") for i in items), "an item with commas is one item (quoted in the YAML)"
     assert "default agenda" in page
 
 

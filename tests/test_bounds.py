@@ -187,6 +187,13 @@ def test_dates_out_of_the_data_are_one_line_and_defaults_are_the_datas_last_day(
     early = runner.invoke(app, ["followups", data, "--as-of", "2020-01-01", "--out", str(tmp_path / "f")])
     assert early.exit_code == 2 and early.stderr.strip().splitlines()[-1] == (
         "error: --as-of 2020-01-01 is before the data's first session (2024-04-01); nothing to do then")
+    # a date-time with a zone is the program's time (Asia/Kolkata): 23:00 UTC on 30 Oct is 04:30 on 31 Oct there
+    zoned = runner.invoke(app, ["alerts", data, "--as-of", "2025-10-30T23:00Z"])
+    assert zoned.exit_code == 0, zoned.output
+    assert "# Red sessions, 24 h to 2025-10-31 04:30 IST" in zoned.stdout
+    for command in (["reminders", data, "--as-of", "2025-10-06T10:00+05:30", "--out", str(tmp_path / "z")],
+                    ["digest", data, "--week-of", "2025-10-08T10:00Z", "--out", str(tmp_path / "zd")]):
+        assert runner.invoke(app, command).exit_code == 0, command
     month = runner.invoke(app, ["digest", data, "--month", "2020-01", "--out", str(tmp_path / "d")])
     assert month.exit_code == 2 and "the data starts on 2024-04-01, after the January 2020" in month.stderr
     default = runner.invoke(app, ["followups", data, "--out", str(tmp_path / "f")])

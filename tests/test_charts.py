@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -212,3 +213,13 @@ def test_rating_trend_labels_stay_inside_the_frame() -> None:
     ax = charts.rating_trend(frame).axes[0]
     offsets = {t.xy[1]: t.xyann[1] for t in ax.texts if t.get_text().startswith("n=")}
     assert offsets == {1.0: 7, 5.0: -15}, "a point at 1 is labelled above it, one at 5 below it"
+
+
+def test_an_interval_chart_of_groups_without_spread_draws_their_points() -> None:
+    # every rating 2: no group has an interval (no spread), and the chart still draws, inside finite limits
+    table = pd.DataFrame({"mentor": ["A", "B"], "kpi": "avg_rating", "n": [6, 5], "value": [2.0, 2.0],
+                          "low": [float("nan")] * 2, "high": [float("nan")] * 2, "verdict": [None, None],
+                          "overall": 2.0})
+    ax = charts.kpi_intervals(table, "avg_rating", "Average rating by mentor").axes[0]
+    low, high = ax.get_xlim()
+    assert low < 2.0 < high and all(map(np.isfinite, (low, high)))

@@ -119,3 +119,15 @@ def test_two_reports_of_one_month_at_once_take_turns(tmp_path: Path) -> None:
     assert last_lines == ["built", "up to date (inputs unchanged; --force rebuilds)"]
     assert (root / "2025-09" / "index.html").exists()
     assert sorted(p.name for p in root.iterdir() if not p.name.endswith(".lock")) == ["2025-09"]
+
+
+def test_a_folder_given_for_a_file_and_a_file_for_a_folder_are_one_line(tmp_path: Path) -> None:
+    done = cli("validate", "--quarantine", str(tmp_path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].endswith(": Is a directory (give a file name, not a folder)")
+    in_the_way = tmp_path / "queue"
+    in_the_way.write_text("")
+    done = cli("alerts", "--out", str(in_the_way))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (f"error: cannot write {in_the_way}: File exists "
+                                                    "(a file is in the way: give a folder name)")

@@ -195,3 +195,26 @@ def test_a_learner_without_an_address_gets_no_learner_copy(sessions: pd.DataFram
     assert (tmp_path / "invites" / "F9.ics").exists() and not (tmp_path / "invites" / "learners" / "F9.ics").exists()
     queued = pd.read_csv(tmp_path / "followup_queue.csv").set_index("session_id")
     assert queued.loc["F9", "learner_invite_note"] == "no learner copy: the learner has no valid e-mail address"
+
+
+def test_a_directory_is_read_as_an_export_is(tmp_path: Path) -> None:
+    from mentortrack.contract.load import LoadError
+    from mentortrack.lifecycle.followups import addresses_of, load_directory
+
+    semicolons = tmp_path / "semi.csv"
+    semicolons.write_text("mentor name;MENTOR EMAIL\nSneha Reddy;sneha@x.org\nRahul Verma;\n", encoding="utf-16")
+    read = load_directory(semicolons)
+    assert read.addresses == {"sneha reddy": "sneha@x.org"} and read.conflicts == [] and read.skipped == []
+    assert addresses_of(read, pd.Series(["Sneha Reddy", "Rahul Verma", None])) == {"Sneha Reddy": "sneha@x.org"}
+    twice = tmp_path / "twice.csv"
+    twice.write_text("Mentor_Name,Mentor_Email\nSneha Reddy,sneha@x.org\nsneha reddy ,other@x.org\n"
+                     "Priya Nair,priya@x.org\nPriya Nair,PRIYA@x.org\n\"Broken,row\n")
+    read = load_directory(twice)
+    assert read.conflicts == ["Sneha Reddy"], "two addresses for one mentor: neither is used"
+    assert read.addresses == {"priya nair": "priya@x.org"}
+    assert len(read.skipped) == 1 and read.skipped[0].startswith("row 6, column ")
+    for content, said in [("", "the file is empty"), ("Name,Email\nA,a@x.org\n", "no Mentor_Name or Mentor_Email column")]:
+        path = tmp_path / "bad.csv"
+        path.write_text(content)
+        with pytest.raises(LoadError, match=said):
+            load_directory(path)

@@ -148,6 +148,15 @@ def test_validate_names_the_row_each_exact_duplicate_repeats(tmp_path: Path) -> 
     assert "duplicates    2 (exact, dropped: row 4 repeats row 2; row 5 repeats row 3)" in said.stdout
 
 
+def test_session_ids_that_differ_only_by_case_are_one_session(tmp_path: Path) -> None:
+    same = load_checked(write_csv(tmp_path / "same.csv", [row(Session_ID="SS1001"), row(Session_ID="ss1001")]))
+    assert len(same.sessions) == 1 and len(same.duplicates) == 1, "a repeat whose ID differs in case is a duplicate"
+    clash = load_checked(write_csv(tmp_path / "clash.csv", [row(Session_ID="SS1001", Post_Session_Rating="5"),
+                                                           row(Session_ID="ss1001", Post_Session_Rating="2")]))
+    assert clash.sessions.empty and len(clash.quarantine) == 2
+    assert clash.quarantine["reason"].str.contains("conflicting content in rows 2, 3").all()
+
+
 def test_a_booked_sessions_file_with_a_broken_row_names_it(tmp_path: Path) -> None:
     path = tmp_path / "upcoming.csv"
     path.write_text("Session_ID,Session_Date,Mentor_Name,Session_Type\nU1,2025-10-01,Ann,Mock Interview\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -125,3 +126,29 @@ def test_notes_cli_on_bundled_transcripts(tmp_path: Path) -> None:
     sessions = pd.DataFrame({"session_id": ["SS2959", "SS1"]})
     joined = join_notes(sessions, table)
     assert joined.loc[0, "action_items"] == mock["action_items"] and pd.isna(joined.loc[1, "action_items"])
+
+
+@pytest.mark.parametrize("start", ["25:61", "abc", "99", "-1:00", "2025-01-01"])
+def test_a_recording_start_that_is_no_clock_time_is_one_line(start: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mentortrack.cli import app
+    from mentortrack.paths import package_data
+
+    result = CliRunner().invoke(app, ["notes", str(package_data("transcripts") / "SS2959_mock_interview.vtt"),
+                                      "--recording-start", start, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: --recording-start {start}: not a clock time (HH:MM, 00:00 to 23:59)\n"
+
+
+def test_transcripts_in_other_encodings_are_read_or_named(tmp_path: Path) -> None:
+    utf16 = tmp_path / "a.txt"
+    utf16.write_text("[00:00:01] Rahul Chopra: Héllo.\n", encoding="utf-16")
+    assert [(u.speaker, u.text) for u in read_transcript(utf16)] == [("Rahul Chopra", "Héllo.")]
+    latin = tmp_path / "b.txt"
+    latin.write_bytes("[00:00:01] Sneha: caf\xe9 talk.\n".encode("cp1252"))
+    assert read_transcript(latin)[0].text == "café talk."
+    srt = tmp_path / "c.srt"
+    srt.write_bytes("1\n00:00:01,000 --> 00:00:02,000\nSneha: caf\xe9\n".encode("cp1252"))
+    with pytest.raises(TranscriptError, match=rf"^{re.escape(str(srt))}: not UTF-8 or UTF-16 text"):
+        read_transcript(srt)

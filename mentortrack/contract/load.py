@@ -109,8 +109,8 @@ class LoadResult:
         }
 
 
-def _decode(data: bytes, path: Path, notes: list[str]) -> str:
-    """Text of a CSV: by its BOM (UTF-32, UTF-16, UTF-8), else UTF-8, else Windows-1252."""
+def decode_text(data: bytes, path: Path, notes: list[str]) -> str:
+    """Text of a CSV (or a transcript): by its BOM (UTF-32, UTF-16, UTF-8), else UTF-8, else Windows-1252."""
     for bom, codec, name in BOMS:
         if data.startswith(bom):
             if name != "UTF-8":
@@ -577,7 +577,7 @@ def read_raw(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, 
             frame[col] = frame[col].astype("string").fillna("").astype(str)
         frame, too_long = without_long_cells(frame, 1)
         return frame, too_long, 1, notes
-    text = _line_breaks(_decode(path.read_bytes(), path, notes))
+    text = _line_breaks(decode_text(path.read_bytes(), path, notes))
     if not text.strip():
         raise LoadError(f"{path}: the file is empty.")
     sep, header_row = _find_header(text)
@@ -697,8 +697,9 @@ class FileWide:
 
 
 def id_hashes(ids: pd.Series) -> np.ndarray:
-    """64-bit hashes of Session_IDs (8 bytes a row where the IDs themselves take about 60)."""
-    return pd.util.hash_array(ids.to_numpy(dtype=object), categorize=False)
+    """64-bit hashes of Session_IDs (8 bytes a row where the IDs themselves take about 60), letter case
+    ignored: ``SS1001`` and ``ss1001`` are one session, repeated or in conflict, never two."""
+    return pd.util.hash_array(ids.astype("string").str.casefold().to_numpy(dtype=object), categorize=False)
 
 
 class FileWideCounts:
@@ -944,7 +945,7 @@ def _duplicate_of(raw: pd.DataFrame, source_row: pd.Series) -> pd.Series:
     """Per row, the file row of the identical row it repeats (missing for first occurrences), rows compared
     as :func:`comparable` makes them. Only rows whose ID appears more than once can repeat another, so only
     those are compared."""
-    ids = raw["session_id"].str.strip() if "session_id" in raw else pd.Series("", index=raw.index)
+    ids = raw["session_id"].str.strip().str.casefold() if "session_id" in raw else pd.Series("", index=raw.index)
     candidates = ids.duplicated(keep=False)
     duplicate_of = pd.Series(np.nan, index=raw.index)
     if not candidates.any():

@@ -196,7 +196,8 @@ def render_body(agenda: Agenda) -> str:
 def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: AgendaSettings,
                   out: str | Path, zone: str) -> list[tuple[Path, Agenda]]:
     """Write ``<session_id>.md`` and ``.html`` for every booked session (booked times said in the program's
-    ``zone``); returns (Markdown path, agenda) pairs.
+    ``zone``; a mentor name matched to the history's without regard to letter case); returns (Markdown path,
+    agenda) pairs.
 
     File names come from :func:`mentortrack.safe_paths.safe_name` (unique, never outside ``out``).
     """
@@ -204,9 +205,12 @@ def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: Agend
     out.mkdir(parents=True, exist_ok=True)
     lacking = top_keywords(history, "session_type", settings.topics, sentiment="Negative")
     lacking_by_type = {row.session_type: row.keywords.split(SEPARATOR) for row in lacking.itertuples()}
+    spelled = {str(name).casefold(): name for name in history["mentor_name"].dropna().unique()}
     written = []
     used: set[str] = set()
     for session in upcoming.to_dict("records"):
+        if isinstance(session["mentor_name"], str):  # the history's spelling: "sneha reddy" booked is "Sneha Reddy"
+            session["mentor_name"] = spelled.get(session["mentor_name"].casefold(), session["mentor_name"])
         agenda = build_agenda(session, history, settings, lacking_by_type, zone)
         markdown, page = render(agenda)
         stem = inside(out, out / safe_name(session["session_id"], used))

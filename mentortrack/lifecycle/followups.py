@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -21,7 +22,9 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from mentortrack.analytics.open_followups import needing_followup
 from mentortrack.config import WORKING_DAY_END, FollowupSettings
 from mentortrack.contract.addresses import is_valid
+from mentortrack.contract.load import LoadError, read_raw
 from mentortrack.contract.parse import parse_text
+from mentortrack.contract.schema import header_key
 from mentortrack.reports.escape import ics_text
 from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
@@ -31,18 +34,55 @@ QUEUE_COLUMNS = ["priority", "session_id", "session_date", "mentor_name", "mento
                  "learner_invite", "learner_invite_note"]
 
 
-def load_directory(path: str | Path | None) -> dict[str, str]:
-    """Mentor name -> e-mail from a CSV with ``Mentor_Name`` and ``Mentor_Email`` (blank e-mails left out).
+class Directory(NamedTuple):
+    """A mentor directory as read: addresses by the case-folded mentor name, and what was left out."""
 
-    Names are normalised as the export's are (:func:`mentortrack.contract.parse.parse_text`: NFC, one
-    space), so a directory typed on another system still matches.
+    addresses: dict[str, str]
+    """Case-folded, normalised mentor name -> e-mail (see :func:`addresses_of`)."""
+    conflicts: list[str]
+    """Mentors the directory gives different addresses: none is used (mail must not reach the wrong person)."""
+    skipped: list[str]
+    """Rows that could not be read, one line each ("row 4, column (whole row): …")."""
+
+
+def load_directory(path: str | Path) -> Directory:
+    """A mentor directory: a CSV (or any file the export loader reads: any encoding or delimiter, Excel)
+    with ``Mentor_Name`` and ``Mentor_Email`` headers, matched as the export's are (case, spaces and
+    dashes ignored). Names are normalised as the export's are (:func:`mentortrack.contract.parse.parse_text`:
+    NFC, one space); blank e-mails are left out.
+
+    Raises:
+        LoadError: the file is unreadable or lacks one of the two columns (one line naming the file).
     """
-    if path is None:
-        return {}
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    names = parse_text(table["Mentor_Name"]).values
-    return {name: email.strip() for name, email in zip(names, table["Mentor_Email"])
-            if isinstance(name, str) and email.strip()}
+    path = Path(path)
+    raw, unread, _, _ = read_raw(path)
+    columns = {header_key(str(c)): c for c in raw.columns}
+    lacking = [name for name in ("Mentor_Name", "Mentor_Email") if header_key(name) not in columns]
+    if lacking:
+        raise LoadError(f"{path}: no {' or '.join(lacking)} column; a mentor directory has the headers "
+                        "Mentor_Name and Mentor_Email")
+    names = parse_text(raw[columns[header_key("Mentor_Name")]].fillna("").astype(str)).values
+    emails = raw[columns[header_key("Mentor_Email")]].fillna("").astype(str).str.strip()
+    found: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    clashing: set[str] = set()
+    for name, email in zip(names, emails):
+        if not isinstance(name, str) or not email:
+            continue
+        key = name.casefold()
+        if key in found and found[key].casefold() != email.casefold():
+            clashing.add(key)
+        found.setdefault(key, email)
+        spelled.setdefault(key, name)
+    return Directory({k: v for k, v in found.items() if k not in clashing}, sorted(spelled[k] for k in clashing),
+                     [f"row {row}, column {column}: {reason}" for row, column, reason in unread])
+
+
+def addresses_of(directory: Directory, mentors: object) -> dict[str, str]:
+    """Mentor name (as the data spells it) -> e-mail, for the ``mentors`` the directory knows, matched
+    without regard to letter case ("sneha reddy" in the directory is the export's "Sneha Reddy")."""
+    return {str(m): directory.addresses[str(m).casefold()] for m in pd.unique(pd.Series(mentors, dtype=object).dropna())
+            if str(m).casefold() in directory.addresses}
 
 
 def local_time(naive: pd.Timestamp, zone: str) -> pd.Timestamp:

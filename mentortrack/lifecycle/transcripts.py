@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from mentortrack.config import KeywordSettings
+from mentortrack.contract.load import decode_text
 from mentortrack.errors import MentortrackError
 from mentortrack.reports.escape import html_text, markdown_text
 from mentortrack.reports.privacy import neutralize_formulas
@@ -96,6 +97,9 @@ def read_transcript(path: str | Path) -> list[Utterance]:
             raise TranscriptError(f"{path}: expected a .vtt, .srt or .txt transcript (or audio for speech-to-text).")
     except webvtt.errors.MalformedFileError as err:
         raise TranscriptError(f"{path}: not a valid {suffix[1:].upper()} file ({err}).") from err
+    except UnicodeDecodeError as err:
+        raise TranscriptError(f"{path}: not UTF-8 or UTF-16 text ({err.reason} at byte {err.start}); save it as "
+                              "UTF-8.") from err
     utterances = [u for u in utterances if u.text]
     if not utterances:
         raise TranscriptError(f"{path}: the transcript has no speech.")
@@ -112,7 +116,7 @@ def _read_text(path: Path) -> list[Utterance]:
     """``[hh:mm:ss] Name: text`` lines; a line without a time continues the previous one's time."""
     rows: list[tuple[float, str, str]] = []
     clock = 0.0
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
+    for line in decode_text(path.read_bytes(), path, []).splitlines():
         if not line.strip():
             continue
         match = _TXT_LINE.match(line)

@@ -786,8 +786,8 @@ def kpi_intervals(table: pd.DataFrame, kpi: str, title: str, min_n: int = 5, top
     ax.axvline(program, color="#37474f", linestyle="--", linewidth=1,
                label=f"program {program:.1%}" if is_rate else f"program {program:.2f}")
     ax.set_yticks(range(len(rows)), names)
-    low = min(float(rows["low"].min()), program)
-    high = max(float(rows["high"].max()), program)
+    ends = pd.concat([rows["low"], rows["high"], rows["value"]]).astype(float).dropna()  # no interval: no spread
+    low, high = min(float(ends.min()), program), max(float(ends.max()), program)
     span = (high - low) or 0.1
     ax.set_xlim(low - 0.04 * span, high + 0.16 * span)  # room right of the widest interval for its "n=" label
     if is_rate:  # ticks only on the rate's own scale, 0–100 %
