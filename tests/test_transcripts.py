@@ -152,3 +152,14 @@ def test_transcripts_in_other_encodings_are_read_or_named(tmp_path: Path) -> Non
     srt.write_bytes("1\n00:00:01,000 --> 00:00:02,000\nSneha: caf\xe9\n".encode("cp1252"))
     with pytest.raises(TranscriptError, match=rf"^{re.escape(str(srt))}: not UTF-8 or UTF-16 text"):
         read_transcript(srt)
+
+
+def test_transcript_times_that_are_no_times_are_named_and_backward_cues_last_nothing(tmp_path: Path) -> None:
+    txt = tmp_path / "a.txt"
+    txt.write_text("[00:01] Mentor: Hello.\n[99:99] Mentor: bad time.\n")
+    with pytest.raises(TranscriptError, match=r"a\.txt: line 2: 99:99 is not a time"):
+        read_transcript(txt)
+    vtt = tmp_path / "b.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:05.000 --> 00:00:01.000\n<v Mentor>Backwards.\n")
+    (cue,) = read_transcript(vtt)
+    assert cue.start == cue.end == 5.0

@@ -90,7 +90,8 @@ def read_transcript(path: str | Path) -> list[Utterance]:
             utterances = []
             for c in captions:
                 speaker, text = _split_speaker(c.text, getattr(c, "voice", None))
-                utterances.append(Utterance(_seconds(c.start), _seconds(c.end), speaker, text))
+                start = _seconds(c.start)  # a cue that ends before it starts lasts no time, not minus seconds
+                utterances.append(Utterance(start, max(start, _seconds(c.end)), speaker, text))
         elif suffix == ".txt":
             utterances = _read_text(path)
         else:
@@ -116,12 +117,15 @@ def _read_text(path: Path) -> list[Utterance]:
     """``[hh:mm:ss] Name: text`` lines; a line without a time continues the previous one's time."""
     rows: list[tuple[float, str, str]] = []
     clock = 0.0
-    for line in decode_text(path.read_bytes(), path, []).splitlines():
+    for number, line in enumerate(decode_text(path.read_bytes(), path, []).splitlines(), start=1):
         if not line.strip():
             continue
         match = _TXT_LINE.match(line)
         if match:
             hours, minutes, seconds, line = match.groups()
+            if (hours is not None and int(minutes) > 59) or int(seconds) > 59:
+                raise TranscriptError(f"{path}: line {number}: {_line_time(match)} is not a time (mm:ss or hh:mm:ss, "
+                                      "minutes and seconds below 60).")
             clock = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
         speaker, text = _split_speaker(line, None)
         rows.append((clock, speaker, text))
@@ -129,6 +133,12 @@ def _read_text(path: Path) -> list[Utterance]:
     # the last line's end is estimated from speaking speed (2.5 words per second)
     ends.append(rows[-1][0] + len(rows[-1][2].split()) / 2.5 if rows else 0.0)
     return [Utterance(start, max(end, start), speaker, text) for (start, speaker, text), end in zip(rows, ends)]
+
+
+def _line_time(match: re.Match[str]) -> str:
+    """The time a ``.txt`` line starts with, as written ("99:99")."""
+    hours, minutes, seconds, _ = match.groups()
+    return f"{hours}:{minutes}:{seconds}" if hours is not None else f"{minutes}:{seconds}"
 
 
 def _frame(utterances: list[Utterance]) -> pd.DataFrame:
