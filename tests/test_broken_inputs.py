@@ -74,6 +74,12 @@ def test_a_lone_carriage_return_inside_a_value_is_a_space(tmp_path: Path) -> Non
     old_mac = tmp_path / "mac.csv"
     old_mac.write_text(text.replace("\n", "\r"), encoding="utf-8")
     assert len(load_checked(old_mac).sessions) == 5
+    # a stray \r between two records (outside quotes) ends the first: five sessions, not four and a broken row
+    stray = tmp_path / "stray.csv"
+    lines = text.split("\n")
+    stray.write_text("\r\n".join(lines[:2]) + "\r" + "\r\n".join(lines[2:]), encoding="utf-8")
+    result = load_checked(stray)
+    assert len(result.sessions) == 5 and result.quarantine.empty
 
 
 def test_invisible_characters_split_no_mentor_and_break_the_id_contract(tmp_path: Path) -> None:

@@ -134,14 +134,28 @@ def decode_text(data: bytes, path: Path, notes: list[str]) -> str:
 
 
 def _line_breaks(text: str) -> str:
-    """Records end at ``\n`` (or ``\r\n``); a file of old-Mac ``\r`` line ends has them as ``\n``, and a
-    lone ``\r`` inside a line (a value pasted from elsewhere) becomes a space, as the contract makes every
-    line-breaking character of a value (:mod:`mentortrack.contract.text`)."""
+    """Records end at ``\n`` (or ``\r\n``); a file of old-Mac ``\r`` line ends has them as ``\n``. In a
+    file of both, a lone ``\r`` inside a line (a value pasted from elsewhere) becomes a space, as the contract
+    makes every line-breaking character of a value (:mod:`mentortrack.contract.text`), unless every piece it
+    separates is a whole record (as many delimiters as the header line): then it ends a record, so two
+    sessions a stray ``\r`` separates stay two."""
     if "\r" not in text:
         return text
     if "\n" not in text:
         return text.replace("\r", "\n")
-    return re.sub(r"\r(?!\n)", " ", text)
+    if not re.search(r"\r(?!\n)", text):
+        return text
+    first = text.split("\n", 1)[0].rstrip("\r")
+    widths = {d: first.count(d) for d in ",;\t|" if first.count(d)}
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        body = line[:-1] if line.endswith("\r") else line
+        if "\r" not in body:
+            continue
+        parts = body.split("\r")
+        whole = any(all(part.count(d) == n for part in parts) for d, n in widths.items())
+        lines[i] = ("\n" if whole else " ").join(parts) + line[len(body):]
+    return "\n".join(lines)
 
 
 def _decode_lines(data: bytes, path: Path, notes: list[str]) -> str:
