@@ -278,6 +278,8 @@ def kpis(
     parts = (k.monthly_sums(scored, definitions, by) for scored in chunks)
     sums = functools.reduce(lambda total, part: total.add(part, fill_value=0), parts)
     months = sums.index.get_level_values(0)
+    if month and not re.fullmatch(r"\d{4}-(?:0[1-9]|1[0-2])", month):
+        raise InputError(f"--month {month}: not a month (YYYY-MM, e.g. 2025-09).")
     if month and month not in set(months):
         raise InputError(f"no sessions in {month} (data covers {months.dropna().min()} to {months.dropna().max()}).")
     if by:
@@ -713,7 +715,8 @@ def email(
     try:
         first, last, label = parse_period(period)
     except ValueError as err:
-        raise typer.BadParameter(f"not YYYY-MM or YYYY-MM-DD:YYYY-MM-DD: {period!r}", param_hint="--period") from err
+        raise typer.BadParameter(f"not YYYY-MM or YYYY-MM-DD:YYYY-MM-DD (first day first): {period!r}",
+                                 param_hint="--period") from err
     if last < history["session_date"].min() or first > history["session_date"].max():
         typer.echo(f"error: --period {period}: the data covers {history['session_date'].min():%Y-%m-%d} to "
                    f"{history['session_date'].max():%Y-%m-%d}, not {label}", err=True)
@@ -861,6 +864,7 @@ def digest(
     at risk, open follow-ups, reminders and nudges, the report link (and, monthly, the dashboard PDF).
 
     With --send (or --webhook) it is also posted to the Slack or Teams webhook when one is set."""
+    from mentortrack.contract.addresses import address_problem
     from mentortrack.lifecycle.digest import Period, built_report, check_covered, compose_digest, enrich_period, gather
     from mentortrack.lifecycle.mailer import MISSING_COLUMNS
     from mentortrack.paths import default_sample_path, outputs_dir
@@ -876,13 +880,16 @@ def digest(
         period = Period.week_of(_as_of(str(week_of), _settings(ctx).lifecycle.timezone, "--week-of"))
     settings = _settings(ctx)
     lifecycle = settings.lifecycle
+    recipient = to or lifecycle.digest.to
+    if problem := address_problem(recipient.strip()):
+        raise InputError(f"--to {recipient}: not an e-mail address ({problem}).")
     root = reports or outputs_dir()
     built = built_report(root / period.report_month, file or default_sample_path(), settings)
     history, tables = built if built is not None else (
         _enriched_history(file, settings, lambda sessions: enrich_period(sessions, period, settings), sheet), None)
     check_covered(history, period)
     facts = gather(history, period, settings, root, tables)
-    mail = compose_digest(facts, to or lifecycle.digest.to, lifecycle.email)
+    mail = compose_digest(facts, recipient, lifecycle.email)
     typer.echo(f"digest, {period.label}: {plural(facts['sessions'], 'session')}, {facts['red_count']} red, "
                f"{plural(len(facts['at_risk']), 'mentor')} at risk, {plural(facts['followup_count'], 'open follow-up')}, "
                f"{plural(facts['reminder_count'], 'reminder')} due, {plural(facts['nudge_count'], 'inactivity nudge')}, "

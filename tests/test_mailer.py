@@ -155,6 +155,23 @@ def test_eml_files_for_review(table: pd.DataFrame, tmp_path: Path) -> None:
 def test_parse_period() -> None:
     assert parse_period("2025-09")[:2] == (pd.Timestamp("2025-09-01"), pd.Timestamp("2025-09-30"))
     assert parse_period("2025-09-01:2025-09-07")[2] == "2025-09-01 to 2025-09-07"
+    with pytest.raises(ValueError, match="ends before it starts"):
+        parse_period("2024-04-10:2024-04-01")
+
+
+def test_a_month_that_is_no_month_and_a_recipient_that_is_no_address_are_one_line(bundled_enriched: Path,
+                                                                                   tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mentortrack.cli import app
+
+    runner = CliRunner()
+    month = runner.invoke(app, ["kpis", str(bundled_enriched), "--month", "2025-13"])
+    assert month.exit_code == 2 and "--month 2025-13: not a month (YYYY-MM, e.g. 2025-09)." in month.stderr
+    to = runner.invoke(app, ["digest", str(bundled_enriched), "--month", "2025-09", "--to", "not-an-email",
+                             "--out", str(tmp_path / "d")])
+    assert to.exit_code == 2 and "--to not-an-email: not an e-mail address" in to.stderr
+    assert not (tmp_path / "d").exists()
 
 
 def test_cli_send_refuses_without_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -61,9 +61,14 @@ class Mail:
 
 
 def parse_period(period: str) -> tuple[pd.Timestamp, pd.Timestamp, str]:
-    """``2025-09`` or ``2025-09-01:2025-09-14`` -> first day, last day (inclusive) and a label."""
+    """``2025-09`` or ``2025-09-01:2025-09-14`` -> first day, last day (inclusive) and a label.
+
+    Raises:
+        ValueError: not a month or a range, or a range that ends before it starts."""
     if ":" in period:
         first, last = (pd.Timestamp(p) for p in period.split(":", 1))
+        if first > last:
+            raise ValueError(f"the period ends before it starts: {period}")
         return first, last, f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
     month = pd.Period(period, freq="M")
     return month.start_time, month.end_time.normalize(), month.strftime("%B %Y")
