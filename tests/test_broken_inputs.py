@@ -190,3 +190,12 @@ def test_an_excel_error_cell_is_a_bad_value_and_a_serial_with_a_time_is_its_day(
     assert result.quarantine["reason"].tolist() == ["not a whole-number rating: '#DIV/0!'"]
     assert result.quarantine["source_row"].tolist() == [3]
     assert result.sessions.set_index("session_id").at["SS2", "session_date"] == pd.Timestamp("2025-09-08")
+
+
+def test_a_joiner_does_not_split_a_mentor(tmp_path: Path) -> None:
+    rows = [dict(r) for r in FIVE]
+    rows[0]["Mentor_Name"] = "Mentor A\u200d"
+    rows[1]["Mentor_Name"] = "Mentor\u200c A"
+    path = tmp_path / "joiners.csv"
+    path.write_text(pd.DataFrame(rows, columns=HEADER).to_csv(index=False), encoding="utf-8")
+    assert set(load_checked(path).sessions["mentor_name"]) == {"Mentor A"}

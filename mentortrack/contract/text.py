@@ -59,9 +59,12 @@ def removed_characters(column: pd.Series) -> pd.Series:
 
 
 def spelling_key(values: pd.Series) -> pd.Series:
-    """The key names are unified by (the most frequent spelling of a key wins): NFKC then case-folded, so
-    "Mentor A", "mentor a" and the full-width "Ｍentor A" are one mentor."""
-    return values.astype("string").str.normalize("NFKC").str.casefold()
+    """The key names are unified by (the most frequent spelling of a key wins): NFKC, case-folded and without
+    the joiners (ZWJ, ZWNJ, CGJ, the Mongolian vowel separator: kept in a value, where an Indic name may need
+    them, but no difference between two spellings), so "Mentor A", "mentor a", the full-width "Ｍentor A" and
+    "Mentor A\u200d" are one mentor."""
+    return values.astype("string").str.normalize("NFKC").str.casefold().str.replace(
+        "[\u200c\u200d\u034f\u180e]", "", regex=True)
 
 
 def normalise(raw: pd.Series) -> pd.Series:
