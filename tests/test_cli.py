@@ -6,10 +6,13 @@ import json
 import subprocess
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from conftest import row, write_csv
 from typer.testing import CliRunner
 
 from mentortrack.cli import app
+from mentortrack.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -158,3 +161,11 @@ def test_help_shows_switches_as_flags() -> None:
         assert "<bool>" not in text, command
     text = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "160"}).stdout
     assert re.search(r"--pdf\s+Also print", text) and re.search(r"--month\s+<str>", text)
+
+
+def test_analyze_refuses_a_suffix_it_cannot_write(tmp_path: Path) -> None:
+    from mentortrack.reports.storage import write_table
+
+    with pytest.raises(InputError, match=r"x\.xlsx: the enriched table is written as \.parquet or \.csv, not \.xlsx"):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
+    assert not (tmp_path / "x.xlsx").exists()

@@ -10,14 +10,21 @@ from pathlib import Path
 import pandas as pd
 
 from mentortrack.contract.schema import canonical_dtypes
+from mentortrack.errors import InputError
 from mentortrack.reports.privacy import neutralize_formulas
 from mentortrack.safe_paths import writing
 
 
 def write_table(frame: pd.DataFrame, out: str | Path) -> Path:
-    """Write the enriched table as Parquet (``.parquet``) or CSV (anything else; text cells a spreadsheet
-    would run as formulas get a leading ``'``, :func:`mentortrack.reports.privacy.neutralize_formulas`)."""
+    """Write the enriched table as Parquet (``.parquet``) or CSV (``.csv``; text cells a spreadsheet
+    would run as formulas get a leading ``'``, :func:`mentortrack.reports.privacy.neutralize_formulas`).
+
+    Raises:
+        InputError: ``out`` ends in another suffix (CSV text under an ``.xlsx`` name would not open).
+    """
     out = Path(out)
+    if out.suffix.lower() not in (".parquet", ".csv"):
+        raise InputError(f"{out}: the enriched table is written as .parquet or .csv, not {out.suffix or 'a name without a suffix'}.")
     out.parent.mkdir(parents=True, exist_ok=True)
     with writing(out):
         if out.suffix.lower() == ".parquet":
