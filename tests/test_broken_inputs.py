@@ -199,3 +199,13 @@ def test_a_joiner_does_not_split_a_mentor(tmp_path: Path) -> None:
     path = tmp_path / "joiners.csv"
     path.write_text(pd.DataFrame(rows, columns=HEADER).to_csv(index=False), encoding="utf-8")
     assert set(load_checked(path).sessions["mentor_name"]) == {"Mentor A"}
+
+
+def test_many_extra_columns_are_counted_in_one_short_note(tmp_path: Path) -> None:
+    frame = pd.DataFrame(FIVE, columns=HEADER)
+    extra = pd.DataFrame({f"Extra_{i}": "x" for i in range(30)}, index=frame.index)
+    path = tmp_path / "wide.csv"
+    pd.concat([frame, extra], axis=1).to_csv(path, index=False)
+    (note,) = [n for n in load_checked(path).notes if "not in the session export format" in n]
+    assert note == ("ignored 30 column(s) not in the session export format: "
+                    + ", ".join(f"Extra_{i}" for i in range(10)) + " and 20 more.")

@@ -68,6 +68,8 @@ when no one column is at fault) and why (a field count that is not the header's,
 longer than :data:`CELL_LIMIT`, a formula with no saved value)."""
 MAX_COLUMNS = 1000
 """Most columns a file may have (a session export has 21; extra ones are ignored with a note)."""
+IGNORED_LISTED = 10
+"""Ignored columns a load note names (the others are counted), so the note stays one readable line."""
 CELL_LIMIT = 1 << 20
 """Longest cell read (characters, 1 MiB); the row of a longer one is quarantined with the cell's length."""
 MAX_SHEET_CELLS = 50_000_000
@@ -669,7 +671,9 @@ def map_headers(frame: pd.DataFrame, source: str, required: tuple[str, ...] | No
     if missing:
         raise LoadError(f"{source}: required column(s) missing: {', '.join(missing)}.")
     if ignored:
-        notes.append(f"ignored column(s) not in the session export format: {', '.join(ignored)}.")
+        listed = ", ".join(ignored[:IGNORED_LISTED]) + (
+            f" and {len(ignored) - IGNORED_LISTED:,} more" if len(ignored) > IGNORED_LISTED else "")
+        notes.append(f"ignored {len(ignored):,} column(s) not in the session export format: {listed}.")
     absent = [c.export_name for c in COLUMNS if c.name not in required and c.name not in mapping.values()]
     if absent:
         notes.append(f"optional column(s) absent, treated as empty: {', '.join(absent)}.")
