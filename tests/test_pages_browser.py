@@ -117,7 +117,11 @@ def test_pages_fit_the_screen_keep_dates_whole_and_use_two_columns(report: Path,
               const blocks = [...document.querySelectorAll('img.mt-chart, .jp-OutputArea-output table')]
                              .filter(b => b.offsetHeight > 0).map(b => Math.round(b.getBoundingClientRect().left / 50));
               const lefts = new Set(blocks);
-              return {scroll: document.documentElement.scrollWidth, dates: dates.length, wrapped: wrapped,
+              const lines = [...document.querySelectorAll('caption')].filter(c => c.offsetHeight > 0).map(c => {
+                const r = document.createRange(); r.selectNodeContents(c);
+                return [new Set([...r.getClientRects()].map(x => Math.round(x.top))).size, c.innerText.slice(0, 40)]; });
+              const tallest = lines.reduce((a, b) => (b[0] > a[0] ? b : a), [0, '']);
+              return {scroll: document.documentElement.scrollWidth, dates: dates.length, wrapped: wrapped, caption: tallest,
                       columns: lefts.size, flags: [...document.querySelectorAll('td')].filter(td =>
                         ['True', 'False'].includes(td.innerText.trim())).length};""")
             if shots:
@@ -132,6 +136,7 @@ def test_pages_fit_the_screen_keep_dates_whole_and_use_two_columns(report: Path,
         assert fact["scroll"] <= width, f"{name} scrolls sideways at {width}px: {fact['scroll']}"
         assert fact["wrapped"] == 0, f"{name}: {fact['wrapped']} of {fact['dates']} dates wrap at {width}px"
         assert fact["flags"] == 0, f"{name}: raw True/False in a table"
+        assert fact["caption"][0] <= 4, f"{name}: a caption squeezed onto {fact['caption'][0]} lines: {fact['caption'][1]!r}"
     assert sum(f["dates"] for f in facts.values()) > 20
     for name in ("02_descriptive.html", "05_kpis.html"):
         assert facts[name]["columns"] >= 2, f"{name}: figures and tables should sit two to a row at {width}px"
