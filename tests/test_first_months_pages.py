@@ -116,11 +116,12 @@ def test_trends_label_the_month_the_data_covers_only_in_part(first_months: pd.Da
     ticks = [t.get_text() for t in charts.rating_trend(first_months, "2025-10", through=through).axes[0].get_xticklabels()]
     assert ticks == ["2025-09", "2025-10 (to 9 Oct)"]
     ax = charts.rating_trend(first_months, "2025-10", through=through, target=4.0).axes[0]
-    styles = [(line.get_linestyle(), len(line.get_xdata()), line.get_markerfacecolor())
-              for line in ax.get_lines() if line.get_marker() == "o"]
-    assert styles[1] == ("None", 1, "white"), "the partial month is an open point joined to nothing"
+    lines = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [len(line.get_xdata()) for line in lines] == [1], "the partial month is joined to nothing"
+    (ring,) = ax.collections  # the report's month, so far: an open red ring, the only marker on it
+    assert tuple(ring.get_facecolor()[0]) == (1.0, 1.0, 1.0, 1.0)
     assert ax.get_xticklabels()[0].get_rotation() == 0, "two months' labels need no slant"
-    assert {"2025-10 so far (to 9 Oct): may still move", "2025-10: this report", "target 4.00"} <= {
+    assert {"2025-10: this report, so far (to 9 Oct): may still move", "target 4.00"} <= {
         t.get_text() for t in ax.get_legend().get_texts()}
     whole = charts.rating_trend(first_months, "2025-09", through=pd.Timestamp("2025-09-30")).axes[0]
     assert all(line.get_linestyle() == "-" for line in whole.get_lines() if line.get_marker() == "o")

@@ -31,20 +31,20 @@ def test_targets_are_judged_with_their_denominators(tmp_path: Path) -> None:
 
 def test_no_sessions_give_no_verdict() -> None:
     empty = pd.DataFrame(columns=["session_status", "post_session_rating", "learner_feedback", "sentiment"])
-    assert target_lines(empty, TARGETS) == ["Average rating nothing to judge: 0 rated sessions (target 4.00)",
-                                            "Positive feedback rate nothing to judge: 0 completed with feedback "
+    assert target_lines(empty, TARGETS) == ["Average rating: nothing to judge: 0 rated sessions (target 4.00)",
+                                            "Positive feedback rate: nothing to judge: 0 completed with feedback "
                                             "(target 50.0%)"]
 
 
 def test_a_handful_of_sessions_gets_no_verdict(tmp_path: Path) -> None:
     table = enriched(tmp_path, [row(Session_ID="T1", Post_Session_Rating="5")], ["Positive"], [None])
     assert target_lines(table, TARGETS.model_copy(update={"min_n": 10})) == [
-        "Average rating too few to judge (a verdict needs n ≥ 10): 5.00 vs 4.00, n = 1",
-        "Positive feedback rate too few to judge (a verdict needs n ≥ 10): 100.0% vs 50.0%, n = 1"]
+        "Average rating: too few to judge (a verdict needs n ≥ 10): 5.00 vs 4.00, n = 1",
+        "Positive feedback rate: too few to judge (a verdict needs n ≥ 10): 100.0% vs 50.0%, n = 1"]
 
 
 def test_sessions_without_feedback_have_nothing_to_judge_not_too_few(tmp_path: Path) -> None:
     # rated, but no feedback text: the positive share has no base (NaN of 0), not a small one
     table = enriched(tmp_path, [row(Session_ID="T1", Post_Session_Rating="5", Learner_Feedback="")], ["No feedback"],
                      [None])
-    assert target_lines(table, TARGETS)[1] == "Positive feedback rate nothing to judge: 0 completed with feedback (target 50.0%)"
+    assert target_lines(table, TARGETS)[1] == "Positive feedback rate: nothing to judge: 0 completed with feedback (target 50.0%)"

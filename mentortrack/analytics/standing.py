@@ -98,7 +98,8 @@ def mentor_standing(window: pd.DataFrame, scores: pd.DataFrame, month: str, sett
         ranked=ranked, lower_part=lower, bottom=mentors.index.isin(worst),
         unranked_reason=[_unranked(row, settings.mentors.min_sessions, window_label) for _, row in mentors.iterrows()],
         health_sessions=month_sessions.fillna(0).astype(int), health_score=score, health_at_risk=at_risk,
-        health_explanation=_month_text(current, "explanation", mentors.index),
+        health_explanation=_month_text(current, "explanation", mentors.index).fillna(
+            f"no score: no sessions in {_month_name(month)}"),
         health_weakest=_month_text(current, "weakest", mentors.index),
         health_missing=_month_text(current, "missing", mentors.index), band=band)
     table["watch_reason"] = [_watch_reason(row, bool(red), bool(poor), threshold, window_label)
@@ -155,6 +156,14 @@ def low_rated(mentors: pd.DataFrame) -> pd.Series:
     """Whether each mentor (a row with ``rated`` and ``avg_rating``) averages below :data:`WATCH_LOW_RATING`
     over the window, from :data:`WATCH_MIN_RATED` rated sessions on: watched whatever the health."""
     return (mentors["rated"] >= WATCH_MIN_RATED) & (mentors["avg_rating"] < WATCH_LOW_RATING).fillna(False)
+
+
+def _month_name(month: str) -> str:
+    """"Oct 2025" for ``2025-10``; any other period label as given."""
+    try:
+        return pd.Period(month, freq="M").strftime("%b %Y")
+    except ValueError:
+        return month
 
 
 def _month_text(current: pd.DataFrame, column: str, mentors: pd.Index) -> pd.Series:

@@ -544,7 +544,8 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     """Line of the monthly average rating of completed sessions, up to ``until`` (YYYY-MM); ``size`` in inches;
     ``target`` (the satisfaction target of ``parameters/report.yaml``) as a dashed line; a month the data
     covers only in part (the data's last day ``through``) labelled so ("2025-10 (to 9 Oct)") and drawn as an open
-    point joined to no other, named in the legend ("2025-10 so far (to 9 Oct): may still move")."""
+    point joined to no other (a red ring when it is the report's month), named in the legend ("2025-10: this
+    report, so far (to 9 Oct): may still move"); the legend sits under the plot."""
     fig, ax = _figure(*size)
     done = enriched[(enriched["session_status"] == "Completed") & enriched["post_session_rating"].notna()]
     if until:
@@ -560,22 +561,29 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
     whole = months[:-1] if partial else months
     if whole:
         ax.plot(whole, values[:len(whole)], marker="o", color="#3949ab")
-    if partial:  # the month so far: an open point, joined to nothing, since it may still move
+    so_far = f"so far{partial}: may still move"
+    if partial and months[-1] != until:  # the month so far: an open point, joined to nothing, since it may still move
         ax.plot(months[-1:], values[-1:], marker="o", markersize=9, markerfacecolor="white", color="#3949ab",
-                linestyle="none", label=f"{months[-1]} so far{partial}: may still move")
+                linestyle="none", label=f"{months[-1]} {so_far}")
     crowded = len(months) > 8  # neighbours' labels alternate above and below the line so they do not run together
     for i, (month, value) in enumerate(monthly.items()):
         below = (crowded and i % 2 and value > 1.6) or value > 4.6  # never under the axis, never over the frame
+        lift = 11 if month == until else 7  # clear of the larger marker of the report's month
         ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points",
-                    xytext=(0, -15) if below else (0, 7), ha="center",
+                    xytext=(0, -15 - (lift - 7)) if below else (0, lift), ha="center",
                     fontsize=8 if len(monthly) > 12 else 9, color="#444", zorder=4,
                     bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     if target is not None:
         ax.axhline(target, linestyle="--", linewidth=1, color="#2e7d32", label=f"target {target:.2f}")
-    if until in monthly.index:
+    if until in monthly.index and partial and until == months[-1]:  # the report's month, so far: an open red ring
+        ax.scatter([until], [monthly[until]], s=120, facecolors="white", edgecolors="#c62828", linewidths=2.5,
+                   zorder=3, label=f"{until}: this report, {so_far}")
+    elif until in monthly.index:
         ax.scatter([until], [monthly[until]], s=120, color="#c62828", zorder=3, label=f"{until}: this report")
     if target is not None or until in monthly.index or partial:
-        ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+        # under the plot, which keeps the width for the months (a long "so far" label beside it took half)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), frameon=False, fontsize=8,
+                  ncol=1 if size[0] < 7 else 2)
     ax.set(title=f"{title} (n = rated sessions)", xlabel="Month", ylabel="Average rating", ylim=(1, 5.4))
     _month_axis(ax, months, through)
     ax.tick_params(axis="x", rotation=60 if len(months) > 6 else 0, labelsize=8)

@@ -54,7 +54,12 @@ def target_text(row: Any) -> str:
 
 
 def target_lines(sessions: pd.DataFrame, targets: Targets) -> list[str]:
-    """One line per target, naming the KPI: "Average rating below target: 3.57 vs 4.00, n = 53"."""
+    """One line per target, naming the KPI: "Average rating below target: 3.57 vs 4.00, n = 53", "Positive
+    feedback rate: nothing to judge: 0 completed with feedback (target 50.0%)"."""
     from mentortrack.analytics.kpis import KPI_LABELS
 
-    return [f"{KPI_LABELS[r['kpi']]} {target_text(r)}" for r in target_status(sessions, targets).to_dict("records")]
+    lines = []
+    for r in target_status(sessions, targets).to_dict("records"):
+        said = target_text(r)
+        lines.append(f"{KPI_LABELS[r['kpi']]}{' ' if said.startswith(('below', 'meets')) else ': '}{said}")
+    return lines

@@ -85,7 +85,8 @@ def build(out: Sections, ctx: ReportContext, load_report_path: str) -> None:
     else:
         out.markdown(none_at_risk_sentence(ctx.tables.health, ctx.until(), ctx.period, threshold,
                                            warnings.health.min_sessions))
-    out.table(tables.health_table(current, threshold, caption=f"Mentor health, {ctx.period}; lowest first"))
+    order = "lowest first" if current["score"].notna().any() else "no mentor has a score this month"
+    out.table(tables.health_table(current, threshold, caption=f"Mentor health, {ctx.period}; {order}"))
     out.html(f"<p>{html_text(band_key(threshold))}</p>")
     trend = ctx.tables.trend
     if trend.shape[1] > 1:
