@@ -341,3 +341,14 @@ def test_the_kpis_by_group_have_their_own_heading_and_two_batches_are_both(first
     heading = next(i for i, b in enumerate(shown) if b.startswith("### KPIs by "))
     assert heading > next(i for i, b in enumerate(shown) if b.startswith("### Follow-up by mentor"))
     assert "both batches" in text and "all 2 batches" not in text
+
+
+def test_a_mentor_without_sessions_this_month_has_a_health_explanation(first_months: pd.DataFrame,
+                                                                      tmp_path: Path) -> None:
+    october = first_months[first_months["month"] == "2025-10"]
+    ctx = ReportContext(history=first_months, scope=october, month="2025-10", data_label="first months",
+                        output_dir=tmp_path, settings=SETTINGS)
+    standing = ctx.tables.standing
+    absent = standing[standing["health_sessions"] == 0]
+    assert len(absent) and RED_MENTOR in absent.index
+    assert (absent["health_explanation"] == "no score: no sessions in Oct 2025").all()
