@@ -176,3 +176,25 @@ def test_quarantine_keeps_every_row_of_a_file_with_several_problems(tmp_path: Pa
     loaded = load_checked(path)
     assert loaded.quarantine["source_row"].tolist() == [3, 5]
     assert loaded.sessions["source_row"].tolist() == [2, 4, 6, 7] and loaded.rows_read == 6
+
+
+def test_a_visible_sheet_is_read_before_a_hidden_one(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "Old"
+    hidden.append(HEADER)
+    hidden.append([row(Session_ID="H1")[c] for c in HEADER])
+    hidden.sheet_state = "hidden"
+    shown = book.create_sheet("Sessions")
+    shown.append(HEADER)
+    shown.append([row(Session_ID="S1")[c] for c in HEADER])
+    path = tmp_path / "hidden.xlsx"
+    book.save(path)
+    result = load_checked(path)
+    assert result.sessions["session_id"].tolist() == ["S1"]
+    assert any("'Old' also have session columns" in note for note in result.notes)
+    only_hidden = openpyxl.load_workbook(path)
+    del only_hidden["Sessions"]
+    only_hidden.create_sheet("Notes").append(["nothing here"])
+    only_hidden.save(path)
+    assert any("which is hidden in Excel" in note for note in load_checked(path).notes)

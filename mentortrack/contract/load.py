@@ -512,8 +512,9 @@ def sniff_format(path: Path) -> str:
 
 def _read_excel(path: Path, sheet: str | int | None, notes: list[str], kind: str = "xlsx"
                 ) -> tuple[pd.DataFrame, int, list[Unread]]:
-    """The sheet holding the session columns: ``sheet`` if given, else the first sheet that has them (a note
-    names any later sheet that has them too, and how to read it). ``kind`` ``xls`` (Excel 97–2003) is read
+    """The sheet holding the session columns: ``sheet`` if given, else the first sheet that has them, visible
+    sheets before hidden ones (a note names any later sheet that has them too, and how to read it, and says
+    when the one read is hidden). ``kind`` ``xls`` (Excel 97–2003) is read
     with python-calamine, ``xlsx`` with openpyxl."""
     if kind == "xlsx":
         _check_sheet_sizes(path)
@@ -534,13 +535,21 @@ def _read_excel(path: Path, sheet: str | int | None, notes: list[str], kind: str
         if found is None:
             raise LoadError(f"{path}: sheet {sheet!r} has no session columns; the workbook has {names}.")
         return found
-    for position, name in enumerate(sheets):
+    hidden = _hidden_sheets(book)
+    order = [p for p, name in enumerate(sheets) if name not in hidden] + [p for p, name in enumerate(sheets)
+                                                                            if name in hidden]
+    for rank, position in enumerate(order):
+        name = sheets[position]
         found = _excel_sheet(path, book, position, notes)
         if found is not None:
-            if position:
+            passed = [sheets[p] for p in order[:rank]]
+            if passed:
                 notes.append(f"{path.name}: sessions read from sheet {name!r}; sheet(s) "
-                             f"{', '.join(map(repr, sheets[:position]))} before it have no session columns.")
-            others = [other for other in sheets[position + 1:] if _has_session_header(book, other)]
+                             f"{', '.join(map(repr, passed))} before it have no session columns.")
+            if name in hidden:
+                notes.append(f"{path.name}: sessions read from sheet {name!r}, which is hidden in Excel "
+                             "(no visible sheet has session columns).")
+            others = [other for other in (sheets[p] for p in order[rank + 1:]) if _has_session_header(book, other)]
             if others:
                 notes.append(f"{path.name}: only sheet {name!r} was read; sheet(s) "
                              f"{', '.join(map(repr, others))} also have session columns and were not read "
@@ -548,6 +557,15 @@ def _read_excel(path: Path, sheet: str | int | None, notes: list[str], kind: str
             return found
     raise LoadError(f"{path}: no sheet has session columns (expected at least Session_ID, Session_Date, "
                     f"Mentor_Name, Session_Status); the workbook has {names}.")
+
+
+def _hidden_sheets(book: pd.ExcelFile) -> set[str]:
+    """The sheets of an .xlsx that Excel hides (hidden or very hidden): a visible sheet with session columns
+    is read before them. None known for an .xls (python-calamine's reader)."""
+    workbook = getattr(book, "book", None)
+    if workbook is None or not hasattr(workbook, "worksheets"):
+        return set()
+    return {ws.title for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") != "visible"}
 
 
 def _has_session_header(book: pd.ExcelFile, sheet: str) -> bool:
