@@ -163,3 +163,10 @@ def test_transcript_times_that_are_no_times_are_named_and_backward_cues_last_not
     vtt.write_text("WEBVTT\n\n00:00:05.000 --> 00:00:01.000\n<v Mentor>Backwards.\n")
     (cue,) = read_transcript(vtt)
     assert cue.start == cue.end == 5.0
+
+
+def test_no_invisible_character_of_a_transcript_reaches_the_notes(tmp_path: Path) -> None:
+    txt = tmp_path / "a.txt"
+    txt.write_text("[00:00:01] Mentor\u200b: I will send the \u202egnp.exe file.\n", encoding="utf-8")
+    (said,) = read_transcript(txt)
+    assert said.speaker == "Mentor" and said.text == "I will send the gnp.exe file."

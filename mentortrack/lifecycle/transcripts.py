@@ -28,6 +28,7 @@ import pandas as pd
 
 from mentortrack.config import KeywordSettings
 from mentortrack.contract.load import decode_text
+from mentortrack.contract.text import normalise_value
 from mentortrack.errors import MentortrackError
 from mentortrack.reports.escape import html_text, markdown_text
 from mentortrack.reports.privacy import neutralize_formulas
@@ -67,7 +68,11 @@ class Utterance:
 
 
 def _split_speaker(text: str, voice: str | None) -> tuple[str, str]:
-    text = " ".join(text.split())
+    """The speaker and the words of a cue or line, normalised as the export's text is
+    (:func:`mentortrack.contract.text.normalise_value`: no bidirectional override or other invisible character
+    reaches the notes, their CSV or a page)."""
+    text = " ".join(normalise_value(text).split())
+    voice = normalise_value(voice) if voice else voice
     if voice:
         return voice.strip(), text
     match = _SPEAKER_PREFIX.match(text)
