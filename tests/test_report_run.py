@@ -139,6 +139,7 @@ def test_a_partial_month_is_called_partial_on_every_page(runs: tuple[Path, dict[
     assert len(pages) > 10
     for page in pages:
         assert "data through 9 Oct 2025: partial month" in _text(page), page.name
+    assert "Data through 9 Oct 2025: partial month: counts cover only part of the month." in _text(october / "index.html")
     assert "Sep 2025 – 9 Oct 2025" in _text(october / "06_early_warnings.html")
     digests = pd.read_csv(october / "exports" / "mentor_digests.csv")
     assert len(digests) and digests["digest"].str.contains("2025-10 (data through 9 Oct 2025: partial month): ",
