@@ -29,6 +29,12 @@ def _september(first_months: pd.DataFrame) -> pd.DataFrame:
     return first_months[first_months["month"] == "2025-09"]
 
 
+def _october_context(first_months: pd.DataFrame, folder: Path) -> ReportContext:
+    """The report context of October, the month the data covers to the 9th."""
+    return ReportContext(history=first_months, scope=first_months[first_months["month"] == "2025-10"],
+                         month="2025-10", data_label="first months", output_dir=folder, settings=SETTINGS)
+
+
 def _september_rows() -> list[dict[str, str]]:
     return [r for r in ROWS if r["Session_Date"].startswith("2025-09")]
 
@@ -250,9 +256,8 @@ def test_the_rules_table_names_rules_as_readers_know_them(first_months: pd.DataF
 
 def test_a_mentor_scored_in_one_month_gets_a_sentence_not_a_one_point_chart(first_months: pd.DataFrame,
                                                                             tmp_path: Path) -> None:
-    october = first_months[first_months["month"] == "2025-10"]
-    ctx = ReportContext(history=first_months, scope=october, month="2025-10", data_label="first months",
-                        output_dir=tmp_path, settings=SETTINGS)
+    ctx = _october_context(first_months, tmp_path)
+    october = ctx.scope
     trend = ctx.tables.trend
     assert list(trend.columns) == ["2025-09", "2025-10"]
     once = [m for m in october["mentor_name"].unique() if trend.loc[m].notna().sum() == 1]
@@ -315,9 +320,7 @@ def test_the_health_trend_of_a_month_without_scores_is_a_sentence_naming_the_low
                                                                                     tmp_path: Path) -> None:
     from mentortrack.reports.pages import render
 
-    october = first_months[first_months["month"] == "2025-10"]
-    ctx = ReportContext(history=first_months, scope=october, month="2025-10", data_label="first months",
-                        output_dir=tmp_path, settings=SETTINGS)
+    ctx = _october_context(first_months, tmp_path)
     trend = ctx.tables.trend
     assert trend["2025-10"].isna().all(), "no mentor has enough October sessions for a score"
     html = " ".join(b.get("text/html", "") for b in render("06_early_warnings", ctx)["health"])
@@ -331,10 +334,8 @@ def test_the_kpis_by_group_have_their_own_heading_and_two_batches_are_both(first
                                                                           tmp_path: Path) -> None:
     from mentortrack.reports.pages import render
 
-    october = first_months[first_months["month"] == "2025-10"]
-    assert october["batch"].nunique() == 2
-    ctx = ReportContext(history=first_months, scope=october, month="2025-10", data_label="first months",
-                        output_dir=tmp_path, settings=SETTINGS)
+    ctx = _october_context(first_months, tmp_path)
+    assert ctx.scope["batch"].nunique() == 2
     shown = [b.get("text/markdown", "") + b.get("text/html", "") for blocks in render("05_kpis", ctx).values()
              for b in blocks]
     text = " ".join(shown)
@@ -345,9 +346,7 @@ def test_the_kpis_by_group_have_their_own_heading_and_two_batches_are_both(first
 
 def test_a_mentor_without_sessions_this_month_has_a_health_explanation(first_months: pd.DataFrame,
                                                                       tmp_path: Path) -> None:
-    october = first_months[first_months["month"] == "2025-10"]
-    ctx = ReportContext(history=first_months, scope=october, month="2025-10", data_label="first months",
-                        output_dir=tmp_path, settings=SETTINGS)
+    ctx = _october_context(first_months, tmp_path)
     standing = ctx.tables.standing
     absent = standing[standing["health_sessions"] == 0]
     assert len(absent) and RED_MENTOR in absent.index
