@@ -22,7 +22,7 @@ MODEL    ?=##  sentiment model to evaluate: minilm-finetuned or static-linear (d
 ROWS     ?= 2000##  rows of a generated sample (make sample) or of the NLP benchmark export (make bench-nlp)
 SEED     ?= 7##  random seed of the generated sample
 OUT      ?=##  file the generated sample is written to (default: outputs/sample_ROWS.csv)
-TORCH    := torch==2.13.0
+TORCH    ?= torch==2.13.0##  torch requirement make setup installs first (elsewhere, for the CPU build: "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu")
 STAMP    := $(VENV)/.setup-stamp
 
 export HF_HUB_OFFLINE := 1
