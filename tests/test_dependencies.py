@@ -67,7 +67,7 @@ def test_environment_yml_installs_the_same_set_as_make_setup() -> None:
     python = next(d for d in environment["dependencies"] if isinstance(d, str) and d.startswith("python"))
     pip = next(d for d in environment["dependencies"] if isinstance(d, dict))["pip"]
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    torch = re.search(r"^TORCH\s*:=\s*(\S+)", makefile, flags=re.M).group(1)
+    torch = re.search(r"^TORCH\s*\??=\s*([^\s#]+)", makefile, flags=re.M).group(1)
     assert python == "python=3.11" and _project()["requires-python"] == ">=3.11"
     assert torch in pip and "-c constraints.txt" in pip and "-r requirements.txt" in pip
     assert "-c constraints.txt" in makefile and "-r requirements.txt" in makefile
