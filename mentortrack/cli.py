@@ -871,15 +871,15 @@ def digest(
 
     if (week_of is None) == (month is None):
         raise typer.BadParameter("give either --week-of DATE or --month YYYY-MM")
+    settings = _settings(ctx)
+    lifecycle = settings.lifecycle
     if month is not None:
         try:
             period = Period.month(month)
         except ValueError as err:
             raise typer.BadParameter(f"not a month: {month!r}", param_hint="--month") from err
     else:
-        period = Period.week_of(_as_of(str(week_of), _settings(ctx).lifecycle.timezone, "--week-of"))
-    settings = _settings(ctx)
-    lifecycle = settings.lifecycle
+        period = Period.week_of(_as_of(str(week_of), lifecycle.timezone, "--week-of"))
     recipient = to or lifecycle.digest.to
     if problem := address_problem(recipient.strip()):
         raise InputError(f"--to {recipient}: not an e-mail address ({problem}).")

@@ -25,6 +25,7 @@ from mentortrack.config import AgendaSettings, AgendaType
 from mentortrack.contract.load import LoadError, map_headers, read_raw
 from mentortrack.contract.parse import parse_column
 from mentortrack.contract.schema import COLUMN_BY_NAME
+from mentortrack.contract.text import spelling_key
 from mentortrack.reports.escape import markdown_text
 from mentortrack.safe_paths import inside, safe_name, writing
 from mentortrack.wording import clock
@@ -205,12 +206,13 @@ def write_agendas(upcoming: pd.DataFrame, history: pd.DataFrame, settings: Agend
     out.mkdir(parents=True, exist_ok=True)
     lacking = top_keywords(history, "session_type", settings.topics, sentiment="Negative")
     lacking_by_type = {row.session_type: row.keywords.split(SEPARATOR) for row in lacking.itertuples()}
-    spelled = {str(name).casefold(): name for name in history["mentor_name"].dropna().unique()}
+    known = pd.Series(history["mentor_name"].dropna().unique(), dtype="string")
+    spelled = dict(zip(spelling_key(known), known))  # the history's spelling: "sneha reddy" booked is "Sneha Reddy"
+    booked = upcoming.assign(mentor_name=spelling_key(upcoming["mentor_name"]).map(spelled).fillna(
+        upcoming["mentor_name"]))
     written = []
     used: set[str] = set()
-    for session in upcoming.to_dict("records"):
-        if isinstance(session["mentor_name"], str):  # the history's spelling: "sneha reddy" booked is "Sneha Reddy"
-            session["mentor_name"] = spelled.get(session["mentor_name"].casefold(), session["mentor_name"])
+    for session in booked.to_dict("records"):
         agenda = build_agenda(session, history, settings, lacking_by_type, zone)
         markdown, page = render(agenda)
         stem = inside(out, out / safe_name(session["session_id"], used))

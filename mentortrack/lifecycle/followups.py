@@ -25,6 +25,7 @@ from mentortrack.contract.addresses import is_valid
 from mentortrack.contract.load import LoadError, read_raw
 from mentortrack.contract.parse import parse_text
 from mentortrack.contract.schema import header_key
+from mentortrack.contract.text import spelling_key
 from mentortrack.reports.escape import ics_text
 from mentortrack.reports.privacy import mask_pii, neutralize_formulas
 from mentortrack.safe_paths import inside, safe_name, writing
@@ -35,10 +36,10 @@ QUEUE_COLUMNS = ["priority", "session_id", "session_date", "mentor_name", "mento
 
 
 class Directory(NamedTuple):
-    """A mentor directory as read: addresses by the case-folded mentor name, and what was left out."""
+    """A mentor directory as read: addresses by the mentor's name key, and what was left out."""
 
     addresses: dict[str, str]
-    """Case-folded, normalised mentor name -> e-mail (see :func:`addresses_of`)."""
+    """Mentor name key (:func:`mentortrack.contract.text.spelling_key`) -> e-mail (see :func:`addresses_of`)."""
     conflicts: list[str]
     """Mentors the directory gives different addresses: none is used (mail must not reach the wrong person)."""
     skipped: list[str]
@@ -63,13 +64,13 @@ def load_directory(path: str | Path) -> Directory:
                         "Mentor_Name and Mentor_Email")
     names = parse_text(raw[columns[header_key("Mentor_Name")]].fillna("").astype(str)).values
     emails = raw[columns[header_key("Mentor_Email")]].fillna("").astype(str).str.strip()
+    keys = spelling_key(pd.Series(names, dtype="string"))
     found: dict[str, str] = {}
     spelled: dict[str, str] = {}
     clashing: set[str] = set()
-    for name, email in zip(names, emails):
+    for name, key, email in zip(names, keys, emails):
         if not isinstance(name, str) or not email:
             continue
-        key = name.casefold()
         if key in found and found[key].casefold() != email.casefold():
             clashing.add(key)
         found.setdefault(key, email)
@@ -79,10 +80,12 @@ def load_directory(path: str | Path) -> Directory:
 
 
 def addresses_of(directory: Directory, mentors: object) -> dict[str, str]:
-    """Mentor name (as the data spells it) -> e-mail, for the ``mentors`` the directory knows, matched
-    without regard to letter case ("sneha reddy" in the directory is the export's "Sneha Reddy")."""
-    return {str(m): directory.addresses[str(m).casefold()] for m in pd.unique(pd.Series(mentors, dtype=object).dropna())
-            if str(m).casefold() in directory.addresses}
+    """Mentor name (as the data spells it) -> e-mail, for the ``mentors`` the directory knows, matched as the
+    export unifies names (:func:`mentortrack.contract.text.spelling_key`: "sneha reddy" in the directory is the
+    export's "Sneha Reddy")."""
+    names = pd.Series(pd.unique(pd.Series(mentors, dtype=object).dropna()), dtype="string")
+    return {str(name): directory.addresses[key] for name, key in zip(names, spelling_key(names))
+            if key in directory.addresses}
 
 
 def local_time(naive: pd.Timestamp, zone: str) -> pd.Timestamp:

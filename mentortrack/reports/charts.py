@@ -570,7 +570,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
         below = (crowded and i % 2 and value > 1.6) or value > 4.6  # never under the axis, never over the frame
         lift = 11 if month == until else 7  # clear of the larger marker of the report's month
         ax.annotate(f"n={n[month]}", (month, value), textcoords="offset points",
-                    xytext=(0, -15 - (lift - 7)) if below else (0, lift), ha="center",
+                    xytext=(0, -(lift + 8)) if below else (0, lift), ha="center",
                     fontsize=8 if len(monthly) > 12 else 9, color="#444", zorder=4,
                     bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     if target is not None:
@@ -599,6 +599,7 @@ def rating_trend(enriched: pd.DataFrame, until: str | None = None, title: str = 
 
 
 NAME_ALL_UP_TO = 5
+"""The mentor scatter names every mentor when it has this many points or fewer (else only the bottom ones)."""
 LABEL_GAP = 0.07
 """Least vertical distance between two point names, as a share of the axes' height (a 9-pt line and room)."""
 
@@ -618,7 +619,6 @@ def _name_points(ax: Axes, points: list[tuple[str, float, float]]) -> None:
         ax.annotate(name, (x, y), xycoords="axes fraction", xytext=(x + 0.03, height), textcoords="axes fraction",
                     va="center", fontsize=9, zorder=5,
                     arrowprops={"arrowstyle": "-", "color": "#90a4ae", "linewidth": 0.7} if moved else None)
-"""The mentor scatter names every mentor when it has this many points or fewer (else only the bottom ones)."""
 
 
 def mentor_scatter(table: pd.DataFrame, bottom: pd.DataFrame,
